@@ -1,0 +1,39 @@
+// swift-tools-version:6.1
+import PackageDescription
+
+// esign: sign, verify and timestamp Vietnamese administrative documents over OpenSSL 3.
+//
+// Data flows one way: ESignCLI -> ESign (umbrella) -> ESignSignatures -> ESignPDF + ESignCrypto -> OpenSSL.
+let package = Package(
+    name: "esign",
+    platforms: [.macOS(.v13)],
+    products: [
+        .library(name: "ESign", targets: ["ESign"]),
+        .executable(name: "esign", targets: ["ESignCLI"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+    ],
+    targets: [
+        // System OpenSSL 3 (libssl-dev) and zlib.
+        .systemLibrary(name: "COpenSSL", pkgConfig: "openssl", providers: [.apt(["libssl-dev"])]),
+        .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
+        // Real functions for the OpenSSL macros Swift cannot import.
+        .target(name: "CESignShims", dependencies: ["COpenSSL"]),
+        // The only place with unsafe pointer code: OpenSSL bindings and DER encoding.
+        .target(name: "ESignCrypto", dependencies: ["COpenSSL", "CESignShims"]),
+        // PDF reading and incremental writing; knows nothing about signatures' cryptography.
+        .target(name: "ESignPDF", dependencies: ["CZlib"]),
+        // PAdES/CAdES signing, identities, the demo PKI.
+        .target(name: "ESignSignatures", dependencies: ["ESignCrypto", "ESignPDF"]),
+        // What other services import.
+        .target(name: "ESign", dependencies: ["ESignCrypto", "ESignPDF", "ESignSignatures"]),
+        .executableTarget(
+            name: "ESignCLI",
+            dependencies: ["ESign", .product(name: "ArgumentParser", package: "swift-argument-parser")]
+        ),
+        .testTarget(name: "ESignPDFTests", dependencies: ["ESignPDF"]),
+        .testTarget(name: "ESignSignaturesTests", dependencies: ["ESign"]),
+        .testTarget(name: "ESignCLITests", dependencies: ["ESign"]),
+    ]
+)

@@ -1,0 +1,18 @@
+import ArgumentParser
+
+/// `esign`: sign, verify and timestamp Vietnamese administrative documents.
+@main
+struct ESignCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "esign",
+        abstract: "Sign, verify and timestamp administrative documents (PAdES, CAdES) over OpenSSL 3.",
+        discussion: """
+        Start with `esign demo`: it makes a demo PKI, signs a sample document and checks the result.
+
+        Exit codes: 0 success; 1 some files of a batch failed; 64 usage error; 65 bad input \
+        (not a PDF, broken, encrypted); 66 input file missing; 70 internal or OpenSSL error; \
+        73 output exists or cannot be created; 74 I/O error; 77 key, certificate or password unusable.
+        """,
+        subcommands: [SignCommand.self, PKICommand.self, DemoCommand.self]
+    )
+}

@@ -1,0 +1,161 @@
+import ArgumentParser
+import ESign
+import Foundation
+
+/// `esign sign`: PAdES signatures in PDFs, detached CAdES for other files, one file or a batch.
+struct SignCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "sign",
+        abstract: "Sign PDFs (PAdES B-B, embedded) or other files (detached CAdES .p7s).",
+        discussion: """
+        The input is never modified. The output (default IN.signed.pdf, or IN.p7s with --detached) is \
+        written atomically and never replaces an existing file without --force.
+
+        Examples:
+          esign sign decision.pdf --p12 official.p12 --password-file pass.txt --reason "Phê duyệt"
+          esign sign *.pdf --out-dir signed/ --p12 seal.p12
+          esign sign report.docx --detached --key key.pem --cert cert.pem
+        """
+    )
+
+    @Argument(help: ArgumentHelp("Files to sign.", valueName: "file"))
+    var files: [String]
+
+    @OptionGroup var identity: IdentityOptions
+
+    @Option(name: .shortAndLong, help: ArgumentHelp("Output file (one input only).", valueName: "file"))
+    var output: String?
+
+    @Option(help: ArgumentHelp("Write outputs into this folder, under the input's file name.", valueName: "dir"))
+    var outDir: String?
+
+    @Option(help: "Reason for signing (/Reason).") var reason: String?
+    @Option(help: "Where the signing took place (/Location).") var location: String?
+    @Option(help: "Signer's contact (/ContactInfo).") var contact: String?
+    @Option(help: ArgumentHelp("Signature field: an existing empty one, or a new one of this name.", valueName: "name"))
+    var field: String?
+
+    @Option(help: "Digest algorithm: sha256, sha384 or sha512.")
+    var digest: DigestAlgorithm = .sha256
+
+    @Flag(help: "Write a detached CAdES signature (FILE.p7s) instead of signing inside a PDF.")
+    var detached = false
+
+    @Flag(help: "Sign even though the certificate is expired or not yet valid.")
+    var allowExpired = false
+
+    @Flag(help: "Overwrite existing output files.")
+    var force = false
+
+    @Flag(help: "Flush each output to disk before publishing it.")
+    var durable = false
+
+    @Flag(help: "Print one JSON object per file instead of text.")
+    var json = false
+
+    func validate() throws {
+        if output != nil && files.count > 1 { throw ValidationError("-o/--output takes one input; use --out-dir for several") }
+        if output != nil && outDir != nil { throw ValidationError("use either -o/--output or --out-dir") }
+    }
+
+    func outputPath(for input: String) -> String {
+        if let output { return output }
+        let name = (input as NSString).lastPathComponent
+        if let outDir { return (outDir as NSString).appendingPathComponent(detached ? name + ".p7s" : name) }
+        if detached { return input + ".p7s" }
+        let base = input.lowercased().hasSuffix(".pdf") ? String(input.dropLast(4)) : input
+        return base + ".signed.pdf"
+    }
+
+    func run() throws {
+        let loaded: SigningIdentity
+        do { loaded = try identity.load() } catch { throw fail(error) }
+        if let outDir {
+            do { try FileManager.default.createDirectory(atPath: outDir, withIntermediateDirectories: true) } catch {
+                throw fail(.cannotWrite("cannot create \(outDir): \(error.localizedDescription)"))
+            }
+        }
+        if detached { return try runDetached(loaded) }
+
+        var options = PAdESOptions()
+        options.digest = digest
+        options.fieldName = field
+        options.reason = reason
+        options.location = location
+        options.contactInfo = contact
+        options.allowExpired = allowExpired
+        options.overwrite = force
+        options.durable = durable
+        let signer = PAdESSigner(identity: loaded, options: options)
+        let jobs = files.map { BatchSigner.Job(input: $0, output: outputPath(for: $0)) }
+
+        if jobs.count == 1 {
+            do {
+                report(try signer.sign(input: jobs[0].input, output: jobs[0].output))
+            } catch {
+                throw fail(error)
+            }
+            return
+        }
+        let bar = Terminal.ProgressBar(total: jobs.count, label: "Signing")
+        let start = Date()
+        let outcomes = BatchSigner(signer: signer).sign(jobs) { done, _ in bar.update(done) }
+        let elapsed = Date().timeIntervalSince(start)
+        var failed = 0
+        for outcome in outcomes {
+            switch outcome.result {
+            case .success(let result): if json { report(result) }
+            case .failure(let error):
+                failed += 1
+                if json {
+                    printJSON(["input": outcome.job.input, "error": error.description, "exit_code": "\(ExitCodes.code(for: error))"])
+                } else {
+                    Terminal.error("\(outcome.job.input): \(error)")
+                }
+            }
+        }
+        let summary = "\(jobs.count - failed) signed, \(failed) failed in \(String(format: "%.2f", elapsed)) s (\(Int(Double(jobs.count) / max(elapsed, 0.001))) docs/s)"
+        if json { Terminal.note(summary) } else { print(failed == 0 ? Terminal.green(summary) : Terminal.red(summary)) }
+        if failed > 0 { throw ExitCode(ExitCodes.batchHadFailures) }
+    }
+
+    func runDetached(_ identity: SigningIdentity) throws {
+        var signer = CAdESSigner(identity: identity)
+        signer.digest = digest
+        signer.allowExpired = allowExpired
+        signer.overwrite = force
+        var failures: [SigningError] = []
+        for file in files {
+            let out = outputPath(for: file)
+            do {
+                let length = try signer.sign(input: file, output: out)
+                if json { printJSON(["input": file, "output": out, "format": "CAdES-BES detached", "signature_length": "\(length)"]) }
+                else { print("Signed \(file) → \(out) (detached CAdES, \(length) bytes)") }
+            } catch {
+                failures.append(error)
+                Terminal.error("\(file): \(error)")
+            }
+        }
+        if failures.count == 1 && files.count == 1 { throw ExitCode(ExitCodes.code(for: failures[0])) }
+        if !failures.isEmpty { throw ExitCode(ExitCodes.batchHadFailures) }
+    }
+
+    func report(_ result: SigningResult) {
+        if json {
+            let encoder = JSONEncoder()
+            encoder.keyEncodingStrategy = .convertToSnakeCase
+            encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+            if let data = try? encoder.encode(result) { print(String(decoding: data, as: UTF8.self)) }
+        } else {
+            print("Signed \(result.input) → \(Terminal.bold(result.output)) (field \(result.fieldName), PAdES B-B, \(result.signatureLength) of \(result.reservedLength) reserved bytes)")
+        }
+    }
+
+    func printJSON(_ object: [String: String]) {
+        if let data = try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes]) {
+            print(String(decoding: data, as: UTF8.self))
+        }
+    }
+}
+
+extension DigestAlgorithm: ExpressibleByArgument {}

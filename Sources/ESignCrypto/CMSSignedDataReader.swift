@@ -1,0 +1,115 @@
+import COpenSSL
+import CESignShims
+import Foundation
+
+/// A CMS SignedData read back by OpenSSL, for checking a signature: who signed, over which digest,
+/// and whether the signature value verifies under the signer's key.
+///
+/// ```swift
+/// let cms = try CMSSignedDataReader(der: contents)
+/// let ok = cms.signers[0].messageDigest == computedDigest && cms.signers[0].signatureVerifies()
+/// ```
+public final class CMSSignedDataReader: @unchecked Sendable {
+    /// Owns the `CMS_ContentInfo*`; shared by the reader and its SignerInfos (no reference cycle).
+    final class Handle: @unchecked Sendable {
+        let pointer: OpaquePointer
+        init(_ pointer: OpaquePointer) { self.pointer = pointer }
+        deinit { CMS_ContentInfo_free(pointer) }
+    }
+    let handle: Handle
+    var pointer: OpaquePointer { handle.pointer }
+    public let certificates: [Certificate]
+    public private(set) var signers: [SignerInfo] = []
+
+    /// One SignerInfo; it borrows from its reader, which it keeps alive.
+    public struct SignerInfo: @unchecked Sendable {
+        let owner: Handle
+        let pointer: OpaquePointer
+        /// The signer's certificate, found among the embedded certificates.
+        public let certificate: Certificate?
+        public let digestAlgorithmOID: String
+        public let signatureAlgorithmOID: String
+        /// The message-digest signed attribute, or nil when there are no signed attributes.
+        public let messageDigest: [UInt8]?
+        public let hasSignedAttributes: Bool
+
+        /// Whether the signature over the signed attributes verifies under the certificate's key.
+        public func signatureVerifies() -> Bool {
+            guard certificate != nil, hasSignedAttributes else { return false }
+            let ok = CMS_SignerInfo_verify(pointer) == 1
+            ERR_clear_error()
+            return ok
+        }
+
+        /// The value of a signed or unsigned attribute as DER, by dotted OID.
+        public func attributeValue(_ oid: String, signed: Bool) -> [UInt8]? {
+            guard let object = OBJ_txt2obj(oid, 1) else { return nil }
+            defer { ASN1_OBJECT_free(object) }
+            let index = signed ? CMS_signed_get_attr_by_OBJ(pointer, object, -1) : CMS_unsigned_get_attr_by_OBJ(pointer, object, -1)
+            guard index >= 0 else { return nil }
+            let attribute = signed ? CMS_signed_get_attr(pointer, index) : CMS_unsigned_get_attr(pointer, index)
+            guard let type = X509_ATTRIBUTE_get0_type(attribute, 0) else { return nil }
+            return try? encodeDER("i2d_ASN1_TYPE") { i2d_ASN1_TYPE(type, $0) }
+        }
+    }
+
+    public init(der: [UInt8]) throws(OpenSSLError) {
+        OpenSSLError.clearQueue()
+        let parsed = der.withUnsafeBufferPointer { buffer -> OpaquePointer? in
+            var cursor: UnsafePointer<UInt8>? = buffer.baseAddress
+            return d2i_CMS_ContentInfo(nil, &cursor, buffer.count)
+        }
+        let cms = try check(parsed, "d2i_CMS_ContentInfo")
+        handle = Handle(cms)
+        guard OBJ_obj2nid(CMS_get0_type(cms)) == NID_pkcs7_signed else {
+            throw OpenSSLError(operation: "reading CMS: not a SignedData")
+        }
+        var certs: [Certificate] = []
+        if let stack = CMS_get1_certs(cms) {
+            for i in 0..<esign_sk_X509_num(stack) {
+                if let c = esign_sk_X509_value(stack, i), let cert = try? Certificate(borrowing: c) { certs.append(cert) }
+            }
+            esign_sk_X509_pop_free(stack)
+        }
+        certificates = certs
+        // Matches each SignerInfo to its certificate among the embedded ones.
+        CMS_set1_signers_certs(cms, nil, 0)
+        ERR_clear_error()
+        var found: [SignerInfo] = []
+        if let infos = CMS_get0_SignerInfos(cms) {
+            for i in 0..<OPENSSL_sk_num(infos) {
+                let si = OpaquePointer(OPENSSL_sk_value(infos, i))!
+                var key: OpaquePointer?, signer: OpaquePointer?
+                var digestAlg: UnsafeMutablePointer<X509_ALGOR>?, signatureAlg: UnsafeMutablePointer<X509_ALGOR>?
+                CMS_SignerInfo_get0_algs(si, &key, &signer, &digestAlg, &signatureAlg)
+                let certificate = signer.flatMap { try? Certificate(borrowing: $0) }
+                let digest = CMS_signed_get0_data_by_OBJ(si, OBJ_nid2obj(NID_pkcs9_messageDigest), -3, V_ASN1_OCTET_STRING)
+                var messageDigest: [UInt8]?
+                if let digest {
+                    let string = UnsafePointer(digest.assumingMemoryBound(to: ASN1_STRING.self))
+                    let length = Int(ASN1_STRING_length(string))
+                    if let data = ASN1_STRING_get0_data(string) { messageDigest = Array(UnsafeBufferPointer(start: data, count: length)) }
+                }
+                found.append(SignerInfo(owner: handle, pointer: si, certificate: certificate,
+                                        digestAlgorithmOID: Self.algorithmOID(digestAlg),
+                                        signatureAlgorithmOID: Self.algorithmOID(signatureAlg),
+                                        messageDigest: messageDigest,
+                                        hasSignedAttributes: CMS_signed_get_attr_count(si) > 0))
+            }
+        }
+        signers = found
+    }
+
+    /// Whether the SignedData carries its content (PAdES and detached CAdES must not).
+    public var hasEncapsulatedContent: Bool {
+        guard let content = CMS_get0_content(pointer) else { return false }
+        return content.pointee != nil
+    }
+
+    static func algorithmOID(_ algorithm: UnsafeMutablePointer<X509_ALGOR>?) -> String {
+        guard let algorithm else { return "" }
+        var object: OpaquePointer?
+        X509_ALGOR_get0(&object, nil, nil, algorithm)
+        return Certificate.oidText(object)
+    }
+}

@@ -1,0 +1,51 @@
+import COpenSSL
+import CESignShims
+import Foundation
+
+/// Builds and checks a certificate path from a leaf to trust anchors with OpenSSL's verifier,
+/// at a chosen time (the signing time, or the time a timestamp proves).
+///
+/// ```swift
+/// let result = ChainValidator(trustAnchors: roots).validate(leaf, intermediates: embedded, at: signingTime)
+/// ```
+public struct ChainValidator: Sendable {
+    public let trustAnchors: [Certificate]
+
+    public init(trustAnchors: [Certificate]) { self.trustAnchors = trustAnchors }
+
+    public enum Result: Sendable, Equatable {
+        /// A path was found and every certificate on it was valid at the time; the path runs leaf first.
+        case valid(path: [Certificate])
+        /// Why no acceptable path exists, in OpenSSL's words, with its verify error code.
+        case invalid(code: Int32, reason: String)
+    }
+
+    public func validate(_ leaf: Certificate, intermediates: [Certificate], at time: Date) -> Result {
+        guard let store = X509_STORE_new() else { return .invalid(code: -1, reason: "out of memory") }
+        defer { X509_STORE_free(store) }
+        for anchor in trustAnchors { X509_STORE_add_cert(store, anchor.pointer) }
+        guard let untrusted = esign_sk_X509_new_null(), let ctx = X509_STORE_CTX_new() else {
+            return .invalid(code: -1, reason: "out of memory")
+        }
+        defer { esign_sk_X509_pop_free(untrusted); X509_STORE_CTX_free(ctx) }
+        for cert in intermediates {
+            X509_up_ref(cert.pointer)
+            esign_sk_X509_push(untrusted, cert.pointer)
+        }
+        guard X509_STORE_CTX_init(ctx, store, leaf.pointer, untrusted) == 1 else {
+            return .invalid(code: -1, reason: OpenSSLError.capture("X509_STORE_CTX_init").description)
+        }
+        X509_STORE_CTX_set_time(ctx, 0, time_t(time.timeIntervalSince1970))
+        let ok = X509_verify_cert(ctx) == 1
+        ERR_clear_error()
+        if ok, let chain = X509_STORE_CTX_get0_chain(ctx) {
+            var path: [Certificate] = []
+            for i in 0..<esign_sk_X509_num(chain) {
+                if let c = esign_sk_X509_value(chain, i), let cert = try? Certificate(borrowing: c) { path.append(cert) }
+            }
+            return .valid(path: path)
+        }
+        let code = X509_STORE_CTX_get_error(ctx)
+        return .invalid(code: code, reason: String(cString: X509_verify_cert_error_string(Int(code))))
+    }
+}

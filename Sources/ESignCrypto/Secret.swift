@@ -1,0 +1,27 @@
+/// A password or passphrase held in memory for as short a time as possible.
+///
+/// Its bytes are zeroed when the last reference goes away, and it never prints its contents:
+/// `description` is a fixed placeholder, so a secret cannot leak into logs or error messages.
+public final class Secret: @unchecked Sendable, CustomStringConvertible {
+    private var storage: [UInt8]
+
+    public init(_ bytes: [UInt8]) { storage = bytes }
+    public convenience init(_ string: String) { self.init(Array(string.utf8)) }
+
+    deinit {
+        storage.withUnsafeMutableBytes { raw in
+            for i in raw.indices { raw[i] = 0 }
+        }
+    }
+
+    public var isEmpty: Bool { storage.isEmpty }
+
+    /// Calls `body` with the secret as a NUL-terminated C string.
+    public func withCString<R>(_ body: (UnsafePointer<CChar>) throws -> R) rethrows -> R {
+        var copy = storage.map { CChar(bitPattern: $0) } + [0]
+        defer { for i in copy.indices { copy[i] = 0 } }
+        return try copy.withUnsafeBufferPointer { try body($0.baseAddress!) }
+    }
+
+    public var description: String { "<secret>" }
+}

@@ -1,0 +1,106 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// Random-access bytes of a PDF: a file read on demand, never loaded whole, or bytes in memory.
+public protocol ByteSource: Sendable {
+    var count: Int { get }
+    /// Up to `length` bytes from `offset` (fewer at the end of the source).
+    func read(at offset: Int, length: Int) throws(PDFError) -> [UInt8]
+    /// Calls `body` with consecutive chunks of `range`, holding at most one chunk in memory.
+    func forEachChunk(in range: Range<Int>, chunkSize: Int, _ body: (UnsafeRawBufferPointer) throws -> Void) throws
+}
+
+extension ByteSource {
+    public func forEachChunk(in range: Range<Int>, chunkSize: Int, _ body: (UnsafeRawBufferPointer) throws -> Void) throws {
+        var offset = range.lowerBound
+        while offset < range.upperBound {
+            let chunk = try read(at: offset, length: min(chunkSize, range.upperBound - offset))
+            if chunk.isEmpty { throw PDFError.io("the input shrank while being read") }
+            try chunk.withUnsafeBytes { try body($0) }
+            offset += chunk.count
+        }
+    }
+}
+
+/// Bytes held in memory: for tests, fuzzing and small documents built by esign itself.
+public struct MemoryByteSource: ByteSource {
+    public let bytes: [UInt8]
+    public init(_ bytes: [UInt8]) { self.bytes = bytes }
+    public var count: Int { bytes.count }
+    public func read(at offset: Int, length: Int) throws(PDFError) -> [UInt8] {
+        guard offset >= 0, offset <= bytes.count, length >= 0 else { return [] }
+        return Array(bytes[offset..<min(bytes.count, offset + length)])
+    }
+}
+
+/// A file opened read-only and read with `pread`, so many threads may read it at once.
+/// The size is fixed at open: bytes appended later by someone else are never seen.
+public final class FileByteSource: ByteSource, @unchecked Sendable {
+    public let path: String
+    public let count: Int
+    let descriptor: Int32
+
+    public init(path: String) throws(PDFError) {
+        self.path = path
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else {
+            let code = errno
+            if code == ENOENT { throw .io("no such file: \(path)") }
+            if code == EACCES { throw .io("permission denied: \(path)") }
+            throw .io("cannot open \(path): \(String(decoding: strerrorBytes(code), as: UTF8.self))")
+        }
+        var info = stat()
+        guard fstat(fd, &info) == 0 else { close(fd); throw .io("cannot stat \(path)") }
+        guard (info.st_mode & S_IFMT) == S_IFREG else { close(fd); throw .io("not a regular file: \(path)") }
+        descriptor = fd
+        count = Int(info.st_size)
+    }
+
+    deinit { close(descriptor) }
+
+    public func read(at offset: Int, length: Int) throws(PDFError) -> [UInt8] {
+        guard offset >= 0, offset < count, length > 0 else { return [] }
+        let wanted = min(length, count - offset)
+        var buffer = [UInt8](repeating: 0, count: wanted)
+        var done = 0
+        while done < wanted {
+            let n = buffer.withUnsafeMutableBytes { raw in
+                pread(descriptor, raw.baseAddress! + done, wanted - done, off_t(offset + done))
+            }
+            if n < 0 {
+                if errno == EINTR { continue }
+                throw .io("read error in \(path)")
+            }
+            if n == 0 { break }
+            done += n
+        }
+        if done < wanted { buffer.removeLast(wanted - done) }
+        return buffer
+    }
+
+    /// Calls `body` with consecutive chunks of `range`, reusing one buffer (bounded memory).
+    public func forEachChunk(in range: Range<Int>, chunkSize: Int,
+                             _ body: (UnsafeRawBufferPointer) throws -> Void) throws {
+        var buffer = [UInt8](repeating: 0, count: min(chunkSize, max(range.count, 1)))
+        var offset = range.lowerBound
+        while offset < range.upperBound {
+            let wanted = min(buffer.count, range.upperBound - offset)
+            let n = buffer.withUnsafeMutableBytes { raw in pread(descriptor, raw.baseAddress!, wanted, off_t(offset)) }
+            if n < 0 {
+                if errno == EINTR { continue }
+                throw PDFError.io("read error in \(path)")
+            }
+            if n == 0 { throw PDFError.io("\(path) shrank while being read") }
+            try buffer.withUnsafeBytes { try body(UnsafeRawBufferPointer(rebasing: $0[0..<n])) }
+            offset += n
+        }
+    }
+}
+
+func strerrorBytes(_ code: Int32) -> [UInt8] {
+    guard let s = strerror(code) else { return [] }
+    return Array(UnsafeBufferPointer(start: UnsafeRawPointer(s).assumingMemoryBound(to: UInt8.self), count: strlen(s)))
+}

@@ -1,0 +1,197 @@
+/// Reads the chain of cross-reference sections from the last `startxref` back through `/Prev`,
+/// tolerating the small defects that readers repair: a `startxref` that is a few bytes off,
+/// `startxref` and its number on one line, CR/LF variations in tables, subsections not starting at 0.
+struct CrossReferenceReader {
+    let source: ByteSource
+    /// How far from a stated offset a keyword or object header may be found.
+    static let tolerance = 16
+    static let maximumSections = 4096
+
+    /// The offset stated by the last `startxref`.
+    func findStartXref() throws(PDFError) -> Int {
+        let tailLength = min(source.count, 4096)
+        let tail = try source.read(at: source.count - tailLength, length: tailLength)
+        guard let range = tail.lastRange(of: Array("startxref".utf8)) else {
+            throw .brokenCrossReference("no startxref at the end of the file")
+        }
+        var lexer = PDFLexer(bytes: Array(tail[range.upperBound...]), base: source.count - tailLength + range.upperBound)
+        guard case .integer(let offset)? = try? lexer.next(), offset >= 0 else {
+            throw .brokenCrossReference("startxref is not followed by an offset")
+        }
+        return offset
+    }
+
+    /// All sections, newest first, following `/Prev` (and `/XRefStm` for hybrid files).
+    func readChain(from start: Int) throws(PDFError) -> [CrossReferenceSection] {
+        var sections: [CrossReferenceSection] = []
+        var visited: Set<Int> = []
+        var next: Int? = start
+        while let offset = next {
+            guard sections.count < Self.maximumSections else { throw .brokenCrossReference("more than \(Self.maximumSections) revisions") }
+            guard visited.insert(offset).inserted else { break } // a /Prev loop: stop, as readers do
+            let section: CrossReferenceSection
+            do {
+                section = try readSection(near: offset)
+            } catch {
+                if sections.isEmpty { throw error }
+                throw .brokenCrossReference("the revision at offset \(offset) (named by /Prev) cannot be read: \(error)")
+            }
+            sections.append(section)
+            if let prev = section.trailer["Prev"]?.integer, prev >= 0, prev < source.count {
+                next = prev
+            } else if section.trailer["Prev"] != nil && sections.count == 1 && section.trailer["Prev"]?.integer == nil {
+                throw .brokenCrossReference("/Prev in the trailer is not an offset")
+            } else {
+                next = nil
+            }
+        }
+        return sections
+    }
+
+    /// Reads the section at `offset`, or a few bytes away when the offset is slightly wrong.
+    func readSection(near offset: Int) throws(PDFError) -> CrossReferenceSection {
+        guard offset >= 0, offset < source.count else {
+            throw .brokenCrossReference("startxref points to offset \(offset), outside the file (\(source.count) bytes)")
+        }
+        let windowStart = max(0, offset - Self.tolerance)
+        let probe = try source.read(at: windowStart, length: 2 * Self.tolerance + 32)
+        // Exact position first, then the nearest candidate either side.
+        let candidates = [offset] + (1...Self.tolerance).flatMap { [offset - $0, offset + $0] }
+        for candidate in candidates where candidate >= windowStart {
+            let local = candidate - windowStart
+            guard local < probe.count else { continue }
+            var lexer = PDFLexer(bytes: Array(probe[local...]), base: candidate, isFinal: false)
+            lexer.skipWhitespace()
+            let rest = probe[(local + lexer.position)...]
+            if rest.starts(with: Array("xref".utf8)) {
+                return try readTable(at: candidate + lexer.position)
+            }
+            // "N G obj" right at the candidate (a cross-reference stream).
+            if candidate == offset || (local == 0 || PDFLexer.isWhitespace(probe[local - 1])),
+               let first = rest.first, first >= 0x30, first <= 0x39,
+               let objRange = rest.prefix(32).firstRange(of: Array("obj".utf8)),
+               rest[rest.startIndex..<objRange.lowerBound].allSatisfy({ ($0 >= 0x30 && $0 <= 0x39) || PDFLexer.isWhitespace($0) }) {
+                return try readStream(at: candidate + lexer.position)
+            }
+        }
+        throw .brokenCrossReference("startxref points to offset \(offset), where there is no cross-reference section")
+    }
+
+    /// Parses with a growing window until the lexer no longer runs out of data.
+    func withWindow<T>(at offset: Int, initial: Int = 16 * 1024, _ body: (inout PDFParser) throws(PDFLexer.LexerError) -> T) throws(PDFError) -> T {
+        var size = initial
+        while true {
+            let bytes = try source.read(at: offset, length: size)
+            let isFinal = offset + bytes.count >= source.count
+            var parser = PDFParser(lexer: PDFLexer(bytes: bytes, base: offset, isFinal: isFinal))
+            do {
+                return try body(&parser)
+            } catch {
+                switch error {
+                case .needMoreData:
+                    guard !isFinal else { throw PDFError.truncated("at offset \(offset)") }
+                    size *= 4
+                case .malformed(let why):
+                    throw PDFError.malformed(why)
+                }
+            }
+        }
+    }
+
+    func readTable(at offset: Int) throws(PDFError) -> CrossReferenceSection {
+        let (entries, trailer, end) = try withWindow(at: offset) { (parser: inout PDFParser) throws(PDFLexer.LexerError) in
+            _ = try parser.nextToken() // "xref"
+            var entries: [Int: CrossReferenceEntry] = [:]
+            while true {
+                let token = try parser.nextToken()
+                if case .keyword(let k) = token, k == Array("trailer".utf8) { break }
+                guard case .integer(let first) = token, case .integer(let count) = try parser.nextToken(),
+                      first >= 0, count >= 0, count < 50_000_000 else {
+                    throw .malformed("bad cross-reference subsection header")
+                }
+                var number = first
+                for _ in 0..<count {
+                    let a = try parser.nextToken()
+                    if case .keyword(let k) = a, k == Array("trailer".utf8) { parser.pushBack(a); break }
+                    guard case .integer(let field1) = a, case .integer(let field2) = try parser.nextToken(),
+                          case .keyword(let type) = try parser.nextToken() else {
+                        throw .malformed("bad cross-reference entry for object \(number)")
+                    }
+                    if entries[number] == nil {
+                        if type == [0x6E] { // n
+                            entries[number] = field1 > 0 ? .inFile(offset: field1, generation: field2) : .free
+                        } else {
+                            entries[number] = .free
+                        }
+                    }
+                    number += 1
+                }
+            }
+            guard case .dictionary(let trailer) = try parser.parseObject() else { throw .malformed("trailer is not a dictionary") }
+            return (entries, trailer, parser.lexer.absolutePosition)
+        }
+        var merged = entries
+        var kind = CrossReferenceSection.Kind.table
+        if let streamOffset = trailer["XRefStm"]?.integer, streamOffset > 0, streamOffset < source.count {
+            // Hybrid file: the stream adds entries (objects in object streams) the table does not list.
+            if let stream = try? readStream(at: streamOffset) {
+                for (number, entry) in stream.entries where merged[number] == nil || merged[number] == .free {
+                    merged[number] = entry
+                }
+                kind = .hybrid
+            }
+        }
+        return CrossReferenceSection(offset: offset, kind: kind, trailer: trailer, entries: merged, end: end)
+    }
+
+    func readStream(at offset: Int) throws(PDFError) -> CrossReferenceSection {
+        let (_, object) = try withWindow(at: offset) { (parser: inout PDFParser) throws(PDFLexer.LexerError) in try parser.parseIndirectObject() }
+        guard case .stream(let stream) = object, stream.dictionary["Type"]?.isName("XRef") == true else {
+            throw .brokenCrossReference("the object at offset \(offset) is not a cross-reference stream")
+        }
+        let dict = stream.dictionary
+        guard let length = dict["Length"]?.integer, length >= 0, case .inFile(let dataOffset) = stream.data,
+              dataOffset + length <= source.count else {
+            throw .brokenCrossReference("cross-reference stream at \(offset) has no usable direct /Length")
+        }
+        let raw = try source.read(at: dataOffset, length: length)
+        let data = try StreamDecoder.decode(raw, dictionary: dict)
+        guard let widths = dict["W"]?.array?.compactMap(\.integer), widths.count == 3,
+              widths.allSatisfy({ $0 >= 0 && $0 <= 8 }) else {
+            throw .brokenCrossReference("cross-reference stream at \(offset) has a bad /W")
+        }
+        let size = dict["Size"]?.integer ?? 0
+        var index = dict["Index"]?.array?.compactMap(\.integer) ?? [0, size]
+        if index.count % 2 != 0 { index.removeLast() }
+        let rowLength = widths.reduce(0, +)
+        guard rowLength > 0 else { throw .brokenCrossReference("cross-reference stream with empty rows") }
+        var entries: [Int: CrossReferenceEntry] = [:]
+        var row = 0
+        func field(_ start: Int, _ width: Int) -> Int {
+            var v = 0
+            for i in 0..<width { v = v << 8 | Int(data[start + i]) }
+            return v
+        }
+        for pair in stride(from: 0, to: index.count, by: 2) {
+            let first = index[pair], count = index[pair + 1]
+            guard first >= 0, count >= 0 else { continue }
+            for n in 0..<count {
+                let start = row * rowLength
+                guard start + rowLength <= data.count else { break }
+                let type = widths[0] == 0 ? 1 : field(start, widths[0])
+                let f2 = field(start + widths[0], widths[1])
+                let f3 = field(start + widths[0] + widths[1], widths[2])
+                let number = first + n
+                if entries[number] == nil {
+                    switch type {
+                    case 1: entries[number] = f2 > 0 ? .inFile(offset: f2, generation: f3) : .free
+                    case 2: entries[number] = .compressed(streamNumber: f2, index: f3)
+                    default: entries[number] = .free
+                    }
+                }
+                row += 1
+            }
+        }
+        return CrossReferenceSection(offset: offset, kind: .stream, trailer: dict, entries: entries, end: dataOffset + length)
+    }
+}

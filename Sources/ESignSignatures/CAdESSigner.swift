@@ -1,0 +1,45 @@
+import ESignCrypto
+import ESignPDF
+import Foundation
+
+/// Detached CAdES-BES signatures (ETSI EN 319 122-1 baseline B-B) for files that are not PDF
+/// (docx, xml, zip, scans): a DER `.p7s` beside the file, which `openssl cms -verify` accepts.
+/// Unlike PAdES, CAdES baseline signatures carry the signing-time attribute.
+///
+/// ```swift
+/// try CAdESSigner(identity: identity).sign(input: "report.docx", output: "report.docx.p7s")
+/// ```
+public struct CAdESSigner: Sendable {
+    public let identity: SigningIdentity
+    public var digest: DigestAlgorithm = .sha256
+    public var signingTime = Date()
+    public var allowExpired = false
+    public var overwrite = false
+
+    public init(identity: SigningIdentity) { self.identity = identity }
+
+    @discardableResult
+    public func sign(input: String, output: String) throws(SigningError) -> Int {
+        try identity.checkUsable(at: signingTime, allowExpired: allowExpired)
+        if FileManager.default.fileExists(atPath: output) && isSameFile(input, output) {
+            throw .outputExists("the output \(output) is the input file; esign never modifies its input")
+        }
+        let source: FileByteSource
+        do { source = try FileByteSource(path: input) } catch { throw SigningError.from(error, path: input) }
+        let der: [UInt8]
+        do {
+            let hasher = try Digest(digest)
+            try source.forEachChunk(in: 0..<source.count, chunkSize: 1 << 20) { hasher.update($0) }
+            der = try CMSSignedData.sign(messageDigest: try hasher.finalize(), signer: identity.cmsSigner(digest: digest),
+                                         signingTime: signingTime).encoded()
+        } catch let error as PDFError {
+            throw SigningError.from(error, path: input)
+        } catch {
+            throw .crypto("signing \(input) failed: \(error)")
+        }
+        let file = try AtomicOutputFile(destination: output, overwrite: overwrite)
+        try file.write(der)
+        try file.commit()
+        return der.count
+    }
+}

@@ -1,0 +1,40 @@
+import ESignCrypto
+import ESignPDF
+import Foundation
+
+/// How a PDF signature is made: the choices a clerk makes on the command line.
+public struct PAdESOptions: Sendable {
+    public var digest: DigestAlgorithm = .sha256
+    /// Sign into this field: an existing empty signature field, or a new field of this name.
+    public var fieldName: String?
+    public var reason: String?
+    public var location: String?
+    public var contactInfo: String?
+    /// The claimed signing time, written to `/M`. PAdES baseline signatures carry no signing-time attribute.
+    public var signingTime: Date = Date()
+    /// Time zone for `/M`; Vietnam time by default.
+    public var timeZone: TimeZone = PDFDate.vietnam
+    /// Sign with a certificate outside its validity period.
+    public var allowExpired = false
+    /// Replace an existing output file.
+    public var overwrite = false
+    /// fsync the output before publishing it.
+    public var durable = false
+    /// Extra bytes reserved in `/Contents` beyond the CMS size (room for unsigned attributes).
+    public var extraReservedBytes = 0
+
+    public init() {}
+}
+
+/// What a signing produced.
+public struct SigningResult: Sendable, Codable {
+    public let input: String
+    public let output: String
+    public let fieldName: String
+    /// `/ByteRange` of the new signature.
+    public let byteRange: [Int]
+    /// Bytes of CMS actually written, and bytes reserved for it in `/Contents`.
+    public let signatureLength: Int
+    public let reservedLength: Int
+    public let outputLength: Int
+}

@@ -1,0 +1,33 @@
+import ESignPDF
+
+/// Why signing failed, grouped by what the user must do about it. Each group has its own
+/// documented exit code in the CLI.
+public enum SigningError: Error, Equatable, Sendable, CustomStringConvertible {
+    /// The input is not a usable document (not a PDF, broken, encrypted…).
+    case badInput(String)
+    /// A file named on the command line does not exist or cannot be read.
+    case missingInput(String)
+    /// The output already exists (and `--force` was not given), or cannot be created.
+    case outputExists(String)
+    case cannotWrite(String)
+    /// The key, certificate or password cannot be used to sign.
+    case identity(String)
+    /// OpenSSL failed where it should not have.
+    case crypto(String)
+
+    public var description: String {
+        switch self {
+        case .badInput(let s), .missingInput(let s), .outputExists(let s), .cannotWrite(let s),
+             .identity(let s), .crypto(let s):
+            return s
+        }
+    }
+
+    /// Maps a PDF reading error onto the user-facing group, naming the file.
+    static func from(_ error: PDFError, path: String) -> SigningError {
+        switch error {
+        case .io(let why): return .missingInput(why)
+        default: return .badInput("\(path): \(error)")
+        }
+    }
+}
