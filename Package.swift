@@ -32,8 +32,10 @@ let package = Package(
             name: "ESignCLI",
             dependencies: ["ESign", .product(name: "ArgumentParser", package: "swift-argument-parser")]
         ),
-        .testTarget(name: "ESignPDFTests", dependencies: ["ESignPDF"]),
-        .testTarget(name: "ESignSignaturesTests", dependencies: ["ESign"]),
-        .testTarget(name: "ESignCLITests", dependencies: ["ESign"]),
+        // Fixtures shared by the test targets: a demo PKI, peer tools, the shared corpus.
+        .target(name: "ESignTestSupport", dependencies: ["ESign"], path: "Tests/ESignTestSupport"),
+        .testTarget(name: "ESignPDFTests", dependencies: ["ESignPDF", "ESignTestSupport"]),
+        .testTarget(name: "ESignSignaturesTests", dependencies: ["ESign", "ESignTestSupport"]),
+        .testTarget(name: "ESignCLITests", dependencies: ["ESign", "ESignTestSupport"]),
     ]
 )

@@ -1,0 +1,75 @@
+import Testing
+@testable import ESignPDF
+
+@Suite("Lexer and parser")
+struct PDFParserTests {
+    func parse(_ text: String) throws -> PDFObject {
+        var parser = PDFParser(lexer: PDFLexer(bytes: Array(text.utf8)))
+        return try parser.parseObject()
+    }
+
+    @Test func numbersNamesReferences() throws {
+        #expect(try parse("42") == .integer(42))
+        #expect(try parse("-3.5") == .real(-3.5))
+        #expect(try parse(".25") == .real(0.25))
+        #expect(try parse("/A#20B") == .name(PDFName("A B")))
+        #expect(try parse("12 0 R") == .reference(ObjectReference(12, 0)))
+        #expect(try parse("[1 2 R 3]") == .array([.reference(ObjectReference(1, 2)), .integer(3)]))
+        #expect(try parse("[0 0 595 842]") == .array([0, 0, 595, 842]))
+    }
+
+    @Test func strings() throws {
+        #expect(try parse("(a\\(b\\)c\\\\)").string?.bytes == Array("a(b)c\\".utf8))
+        #expect(try parse("(nested (paren) ok)").string?.bytes == Array("nested (paren) ok".utf8))
+        #expect(try parse("(\\101\\102)").string?.bytes == Array("AB".utf8))
+        #expect(try parse("<48 65 6C6C 6F>").string?.bytes == Array("Hello".utf8))
+        #expect(try parse("<414>").string?.bytes == [0x41, 0x40])
+        // UTF-16BE text string round trip (Vietnamese).
+        let text = PDFString(text: "Ủy ban nhân dân")
+        #expect(text.bytes.starts(with: [0xFE, 0xFF]))
+        #expect(try parse(String(decoding: PDFSerializer.bytes(.string(text)), as: UTF8.self)).string?.text == "Ủy ban nhân dân")
+    }
+
+    @Test func dictionariesKeepOrderAndDropNulls() throws {
+        let dict = try parse("<< /Type /Page /Z 1 /A null /Kids [1 0 R] >>").dictionary!
+        #expect(dict.keys.map(\.string) == ["Type", "Z", "Kids"])
+        #expect(dict["Type"] == .name("Page"))
+    }
+
+    @Test func serializerRoundTrip() throws {
+        let original = try parse("<< /MediaBox [0 0 595.276 841.89] /Name /A#23B /S (x\\)y) /R 3 0 R /B true >>")
+        let again = try parse(String(decoding: PDFSerializer.bytes(original), as: UTF8.self))
+        #expect(again == original)
+        #expect(PDFSerializer.formatReal(0.00001) == "0.00001")
+        #expect(PDFSerializer.formatReal(-2.5) == "-2.5")
+    }
+
+    @Test func hostileNestingIsRefused() {
+        let deep = String(repeating: "[", count: 10_000) + String(repeating: "]", count: 10_000)
+        #expect(throws: PDFLexer.LexerError.self) { try parse(deep) }
+        let deepDict = String(repeating: "<< /A ", count: 5_000)
+        #expect(throws: PDFLexer.LexerError.self) { try parse(deepDict) }
+    }
+
+    @Test func truncatedInputAsksForMoreData() {
+        var parser = PDFParser(lexer: PDFLexer(bytes: Array("<< /Type /Pa".utf8), isFinal: false))
+        #expect(throws: PDFLexer.LexerError.needMoreData) { try parser.parseObject() }
+    }
+
+    @Test func indirectStreamRecordsDataOffset() throws {
+        let text = "7 0 obj\n<< /Length 5 >>\nstream\r\nHELLO\nendstream\nendobj\n"
+        var parser = PDFParser(lexer: PDFLexer(bytes: Array(text.utf8)))
+        let (ref, object) = try parser.parseIndirectObject()
+        #expect(ref == ObjectReference(7, 0))
+        guard case .stream(let stream) = object, case .inFile(let offset) = stream.data else {
+            Issue.record("not a stream"); return
+        }
+        #expect(Array(text.utf8)[offset..<(offset + 5)] == ArraySlice(Array("HELLO".utf8)))
+    }
+
+    @Test func pdfDates() {
+        let date = PDFDate.date(from: "D:20240515093000+07'00'")!
+        #expect(PDFDate.string(from: date) == "D:20240515093000+07'00'")
+        #expect(date.timeIntervalSince1970 == 1_715_740_200)
+    }
+}

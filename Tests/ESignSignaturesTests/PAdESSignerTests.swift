@@ -1,0 +1,63 @@
+import Foundation
+import Testing
+import ESign
+import ESignTestSupport
+
+@Suite("PAdES signing in the library")
+struct PAdESSignerTests {
+    @Test func signsInMemoryAndKeepsOriginalAsPrefix() throws {
+        let original = MinimalPDF.make(lines: ["Thong bao"])
+        var options = PAdESOptions()
+        options.reason = "Phê duyệt"
+        let signed = try PAdESSigner(identity: Fixtures.identity(), options: options).sign(pdf: original)
+        #expect(Array(signed.prefix(original.count)) == original)
+        let dir = Fixtures.temporaryDirectory()
+        let path = dir.appendingPathComponent("signed.pdf").path
+        try Data(signed).write(to: URL(fileURLWithPath: path))
+        let checks = try SignatureIntegrityCheck.check(path: path, trustAnchors: [Fixtures.root])
+        #expect(checks.count == 1)
+        #expect(checks[0].intact && checks[0].coversWholeFile && checks[0].trusted == true)
+        let document = try PDFDocument(path: path)
+        let sig = try document.dictionary(document.formFields().first?.dictionary["V"])
+        #expect(sig?["SubFilter"] == .name("ETSI.CAdES.detached"))
+        #expect(try document.resolve(sig?["Reason"]).string?.text == "Phê duyệt")
+        #expect(try document.resolve(sig?["M"]).string?.text.hasSuffix("+07'00'") == true)
+    }
+
+    @Test func contentsIsSizedFromTheSignature() throws {
+        let result = try signSample("decision.pdf")
+        // No large fixed placeholder: the reservation is within a few bytes of the real CMS.
+        #expect(result.reservedLength - result.signatureLength < 16)
+        #expect(result.reservedLength < 8192)
+    }
+
+    @Test func tamperingIsDetected() throws {
+        let result = try signSample("notice.pdf")
+        var bytes = [UInt8](try Data(contentsOf: URL(fileURLWithPath: result.output)))
+        bytes[200] ^= 0x01 // inside the first signed range
+        let tampered = result.output + ".tampered.pdf"
+        try Data(bytes).write(to: URL(fileURLWithPath: tampered))
+        let check = try SignatureIntegrityCheck.check(path: tampered, trustAnchors: [Fixtures.root])
+        #expect(check.count == 1 && !check[0].digestMatches && !check[0].intact)
+    }
+
+    @Test func signsIntoAnExistingEmptyField() throws {
+        let dir = Fixtures.temporaryDirectory()
+        var options = PAdESOptions()
+        options.fieldName = "ChuKyLanhDao"
+        let first = try PAdESSigner(identity: Fixtures.identity(), options: options)
+            .sign(input: Fixtures.samples.appendingPathComponent("decision.pdf").path, output: dir.appendingPathComponent("a.pdf").path)
+        #expect(first.fieldName == "ChuKyLanhDao")
+        // Signing the same field again is refused: it already holds a signature.
+        #expect { try PAdESSigner(identity: Fixtures.identity("province-seal"), options: options)
+            .sign(input: first.output, output: dir.appendingPathComponent("b.pdf").path) }
+            throws: { ($0 as? SigningError)?.description.contains("already signed") == true }
+        #expect(!FileManager.default.fileExists(atPath: dir.appendingPathComponent("b.pdf").path))
+    }
+
+    func signSample(_ name: String) throws -> SigningResult {
+        let dir = Fixtures.temporaryDirectory()
+        return try PAdESSigner(identity: Fixtures.identity())
+            .sign(input: Fixtures.samples.appendingPathComponent(name).path, output: dir.appendingPathComponent(name).path)
+    }
+}
