@@ -20,21 +20,25 @@ let package = Package(
         .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
         // Real functions for the OpenSSL macros Swift cannot import.
         .target(name: "CESignShims", dependencies: ["COpenSSL"]),
+        // Linux system calls Swift's Glibc module does not import (copy_file_range).
+        .target(name: "CSystemShims"),
+        // Small value types every layer shares (calendar arithmetic without ICU).
+        .target(name: "ESignCore"),
         // The only place with unsafe pointer code: OpenSSL bindings and DER encoding.
-        .target(name: "ESignCrypto", dependencies: ["COpenSSL", "CESignShims"]),
+        .target(name: "ESignCrypto", dependencies: ["ESignCore", "COpenSSL", "CESignShims"]),
         // PDF reading and incremental writing; knows nothing about signatures' cryptography.
-        .target(name: "ESignPDF", dependencies: ["CZlib"]),
+        .target(name: "ESignPDF", dependencies: ["ESignCore", "CZlib", "CSystemShims"]),
         // PAdES/CAdES signing, identities, the demo PKI.
-        .target(name: "ESignSignatures", dependencies: ["ESignCrypto", "ESignPDF"]),
+        .target(name: "ESignSignatures", dependencies: ["ESignCrypto", "ESignPDF", "CSystemShims"]),
         // What other services import.
-        .target(name: "ESign", dependencies: ["ESignCrypto", "ESignPDF", "ESignSignatures"]),
+        .target(name: "ESign", dependencies: ["ESignCore", "ESignCrypto", "ESignPDF", "ESignSignatures"]),
         .executableTarget(
             name: "ESignCLI",
             dependencies: ["ESign", .product(name: "ArgumentParser", package: "swift-argument-parser")]
         ),
         // Fixtures shared by the test targets: a demo PKI, peer tools, the shared corpus.
         .target(name: "ESignTestSupport", dependencies: ["ESign"], path: "Tests/ESignTestSupport"),
-        .testTarget(name: "ESignPDFTests", dependencies: ["ESignPDF", "ESignTestSupport"]),
+        .testTarget(name: "ESignPDFTests", dependencies: ["ESignCore", "ESignPDF", "ESignTestSupport"]),
         .testTarget(name: "ESignSignaturesTests", dependencies: ["ESign", "ESignTestSupport"]),
         .testTarget(name: "ESignCLITests", dependencies: ["ESign", "ESignTestSupport"]),
     ]

@@ -1,3 +1,4 @@
+import ESignCore
 import Foundation
 
 /// A minimal DER encoder for the structures esign assembles itself (CMS SignedData, ESS attributes).
@@ -70,12 +71,9 @@ public enum DER {
 
     /// UTCTime for 1950–2049, GeneralizedTime otherwise (RFC 5280 rule, also used by CMS signing-time).
     public static func time(_ date: Date) -> [UInt8] {
-        var calendar = Calendar(identifier: .gregorian)
-        calendar.timeZone = TimeZone(identifier: "UTC")!
-        let c = calendar.dateComponents([.year, .month, .day, .hour, .minute, .second], from: date)
-        let year = c.year!
-        func two(_ v: Int) -> String { v < 10 ? "0\(v)" : "\(v)" }
-        let rest = two(c.month!) + two(c.day!) + two(c.hour!) + two(c.minute!) + two(c.second!) + "Z"
+        let c = CivilTime(secondsSince1970: Int(date.timeIntervalSince1970.rounded(.down)))
+        let two = CivilTime.two, year = c.year
+        let rest = two(c.month) + two(c.day) + two(c.hour) + two(c.minute) + two(c.second) + "Z"
         if (1950..<2050).contains(year) {
             return tlv(0x17, Array((two(year % 100) + rest).utf8))
         }

@@ -35,14 +35,15 @@ public struct PKCS12Bundle: Sendable {
         }
         guard let p12 = parsed else { ERR_clear_error(); throw .notPKCS12 }
         defer { PKCS12_free(p12) }
-        let macOK = password.withCString { PKCS12_verify_mac(p12, $0, -1) }
-        guard macOK == 1 else { ERR_clear_error(); throw .wrongPassword }
         var key: OpaquePointer?
         var cert: OpaquePointer?
         var ca: OpaquePointer?
         let status = password.withCString { PKCS12_parse(p12, $0, &key, &cert, &ca) }
         guard status == 1 else {
-            throw .unreadable(OpenSSLError.capture("PKCS12_parse").description)
+            // PKCS12_parse checks the MAC first; a MAC failure means the password is wrong.
+            let error = OpenSSLError.capture("PKCS12_parse")
+            if error.contains(library: ERR_LIB_PKCS12, reason: PKCS12_R_MAC_VERIFY_FAILURE) { throw .wrongPassword }
+            throw .unreadable(error.description)
         }
         defer { if let ca { esign_sk_X509_pop_free(ca) } }
         guard let key, let cert else {

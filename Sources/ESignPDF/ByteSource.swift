@@ -1,3 +1,4 @@
+import CSystemShims
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -81,9 +82,28 @@ public final class FileByteSource: ByteSource, @unchecked Sendable {
         return buffer
     }
 
-    /// Calls `body` with consecutive chunks of `range`, reusing one buffer (bounded memory).
-    public func forEachChunk(in range: Range<Int>, chunkSize: Int,
-                             _ body: (UnsafeRawBufferPointer) throws -> Void) throws {
+    /// Calls `body` with consecutive chunks of `range`, mapped from the file a window at a time:
+    /// no copy into user memory, and each window unmapped before the next so memory stays bounded.
+    public func forEachChunk(in range: Range<Int>, chunkSize: Int, _ body: (UnsafeRawBufferPointer) throws -> Void) throws {
+        guard range.lowerBound >= 0, range.upperBound <= count else { throw PDFError.io("read beyond the end of \(path)") }
+        let page = Int(sysconf(Int32(_SC_PAGESIZE)))
+        let window = max(chunkSize, 8 << 20)
+        var offset = range.lowerBound
+        while offset < range.upperBound {
+            let aligned = offset - offset % page
+            let length = min(window, range.upperBound - aligned)
+            guard let base = mmap(nil, length, PROT_READ, MAP_PRIVATE, descriptor, off_t(aligned)), base != MAP_FAILED else {
+                return try forEachChunkByReading(in: offset..<range.upperBound, chunkSize: chunkSize, body)
+            }
+            defer { munmap(base, length) }
+            _ = madvise(base, length, MADV_SEQUENTIAL)
+            try body(UnsafeRawBufferPointer(start: base + (offset - aligned), count: aligned + length - offset))
+            offset = aligned + length
+        }
+    }
+
+    /// The same, with `pread` into one reused buffer (for files that cannot be mapped).
+    func forEachChunkByReading(in range: Range<Int>, chunkSize: Int, _ body: (UnsafeRawBufferPointer) throws -> Void) throws {
         var buffer = [UInt8](repeating: 0, count: min(chunkSize, max(range.count, 1)))
         var offset = range.lowerBound
         while offset < range.upperBound {
@@ -96,6 +116,29 @@ public final class FileByteSource: ByteSource, @unchecked Sendable {
             if n == 0 { throw PDFError.io("\(path) shrank while being read") }
             try buffer.withUnsafeBytes { try body(UnsafeRawBufferPointer(rebasing: $0[0..<n])) }
             offset += n
+        }
+    }
+
+    /// Copies `range` of this file to the end of the file open as `destination`, inside the kernel
+    /// (`copy_file_range`: no trip through user memory), falling back to read/write where unsupported.
+    public func copy(_ range: Range<Int>, to destination: Int32) throws {
+        var sourceOffset = Int64(range.lowerBound)
+        var remaining = range.count
+        while remaining > 0 {
+            let n = esign_copy_file_range(descriptor, &sourceOffset, destination, remaining)
+            if n > 0 { remaining -= n; continue }
+            if n < 0 && errno == EINTR { continue }
+            if n == 0 { throw PDFError.io("\(path) shrank while being copied") }
+            // EXDEV, ENOSYS, EINVAL…: copy through a buffer instead.
+            try forEachChunkByReading(in: Int(sourceOffset)..<range.upperBound, chunkSize: 1 << 20) { chunk in
+                var done = 0
+                while done < chunk.count {
+                    let w = write(destination, chunk.baseAddress! + done, chunk.count - done)
+                    if w < 0 { if errno == EINTR { continue }; throw PDFError.io("write error while copying \(path)") }
+                    done += w
+                }
+            }
+            return
         }
     }
 }

@@ -1,3 +1,4 @@
+import ESignCore
 import Foundation
 
 /// PDF date strings (ISO 32000-2 §7.9.4): `D:YYYYMMDDHHmmSS+07'00'`.
@@ -6,14 +7,12 @@ public enum PDFDate {
     public static let vietnam = TimeZone(secondsFromGMT: 7 * 3600)!
 
     public static func string(from date: Date, timeZone: TimeZone = vietnam) -> String {
-        var calendar = Calendar(identifier: .gregorian)
-        calendar.timeZone = timeZone
-        let c = calendar.dateComponents([.year, .month, .day, .hour, .minute, .second], from: date)
-        func two(_ v: Int) -> String { v < 10 ? "0\(v)" : "\(v)" }
+        let seconds = Int(date.timeIntervalSince1970.rounded(.down))
         let offset = timeZone.secondsFromGMT(for: date)
-        let sign = offset < 0 ? "-" : "+"
-        let zone = offset == 0 ? "Z" : "\(sign)\(two(abs(offset) / 3600))'\(two(abs(offset) % 3600 / 60))'"
-        return "D:\(c.year!)\(two(c.month!))\(two(c.day!))\(two(c.hour!))\(two(c.minute!))\(two(c.second!))\(zone)"
+        let c = CivilTime(secondsSince1970: seconds, offsetSeconds: offset)
+        let two = CivilTime.two
+        let zone = offset == 0 ? "Z" : "\(offset < 0 ? "-" : "+")\(two(abs(offset) / 3600))'\(two(abs(offset) % 3600 / 60))'"
+        return "D:\(c.year)\(two(c.month))\(two(c.day))\(two(c.hour))\(two(c.minute))\(two(c.second))\(zone)"
     }
 
     /// Parses a PDF date; missing trailing fields default as the standard says.
@@ -41,8 +40,10 @@ public enum PDFDate {
             let parts = rest.split(whereSeparator: { $0 == "'" }).compactMap { Int($0) }
             offset = ((parts.first ?? 0) * 3600 + (parts.dropFirst().first ?? 0) * 60) * (signChar == "-" ? -1 : 1)
         }
-        var calendar = Calendar(identifier: .gregorian)
-        calendar.timeZone = TimeZone(secondsFromGMT: offset) ?? vietnam
-        return calendar.date(from: components)
+        guard let year = components.year, let month = components.month, (1...12).contains(month),
+              let day = components.day, (1...31).contains(day) else { return nil }
+        let t = CivilTime.secondsSince1970(year: year, month: month, day: day, hour: components.hour ?? 0,
+                                           minute: components.minute ?? 0, second: components.second ?? 0, offsetSeconds: offset)
+        return Date(timeIntervalSince1970: TimeInterval(t))
     }
 }

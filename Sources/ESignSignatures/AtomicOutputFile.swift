@@ -1,43 +1,58 @@
+import CSystemShims
+import ESignPDF
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
 
-/// An output file written under a temporary name beside its destination and published only when
-/// complete, so a reader never sees half a file and a failure leaves nothing behind.
-/// Without `overwrite`, publishing fails if the destination exists (checked atomically with `link`).
+/// An output file that becomes visible under its name only when complete, so a reader never sees
+/// half a file and a failure (or a crash) leaves nothing behind.
+///
+/// On Linux the file is created unnamed (`O_TMPFILE`) and named at commit with `linkat`, which
+/// fails if the name exists: nothing is ever overwritten unless `overwrite` is set, in which case a
+/// temporary name beside the destination is renamed over it. Elsewhere a temporary name is used.
 public final class AtomicOutputFile {
     public let destination: String
-    let temporaryPath: String
     let descriptor: Int32
+    /// The temporary name, when the file has one (overwrite mode, or no O_TMPFILE).
+    let temporaryPath: String?
+    private let overwrite: Bool
     private var finished = false
 
     public init(destination: String, overwrite: Bool) throws(SigningError) {
         self.destination = destination
+        self.overwrite = overwrite
         if !overwrite && access(destination, F_OK) == 0 {
             throw .outputExists("\(destination) already exists (use --force to overwrite)")
         }
         let slash = destination.lastIndex(of: "/")
         let directory = slash.map { String(destination[..<$0]) } ?? "."
         let base = slash.map { String(destination[destination.index(after: $0)...]) } ?? destination
-        var template = Array("\(directory.isEmpty ? "/" : directory)/.\(base).esign-XXXXXX".utf8CString)
-        let fd = template.withUnsafeMutableBufferPointer { mkstemp($0.baseAddress!) }
-        guard fd >= 0 else {
-            throw .cannotWrite("cannot create a file in \(directory): \(String(decoding: strerrorText(errno), as: UTF8.self))")
+        let dir = directory.isEmpty ? "/" : directory
+        if !overwrite {
+            let fd = esign_open_unnamed(dir, 0o644)
+            if fd >= 0 {
+                descriptor = fd
+                temporaryPath = nil
+                return
+            }
+            if errno == ENOENT || errno == EACCES || errno == EROFS {
+                throw .cannotWrite("cannot create a file in \(dir): \(Self.describe(errno))")
+            }
         }
+        var template = Array("\(dir)/.\(base).esign-XXXXXX".utf8CString)
+        let fd = template.withUnsafeMutableBufferPointer { mkstemp($0.baseAddress!) }
+        guard fd >= 0 else { throw .cannotWrite("cannot create a file in \(dir): \(Self.describe(errno))") }
         fchmod(fd, 0o644)
         descriptor = fd
         temporaryPath = String(decoding: template.dropLast().map { UInt8(bitPattern: $0) }, as: UTF8.self)
-        self.overwrite = overwrite
     }
-
-    private let overwrite: Bool
 
     deinit {
         if !finished {
             close(descriptor)
-            unlink(temporaryPath)
+            if let temporaryPath { unlink(temporaryPath) }
         }
     }
 
@@ -47,7 +62,7 @@ public final class AtomicOutputFile {
             let n = Glibc.write(descriptor, bytes.baseAddress! + done, bytes.count - done)
             if n < 0 {
                 if errno == EINTR { continue }
-                throw .cannotWrite("cannot write \(destination): \(String(decoding: strerrorText(errno), as: UTF8.self))")
+                throw .cannotWrite("cannot write \(destination): \(Self.describe(errno))")
             }
             done += n
         }
@@ -59,35 +74,52 @@ public final class AtomicOutputFile {
         } catch let error as SigningError { throw error } catch { throw .cannotWrite("\(error)") }
     }
 
+    /// Appends `range` of a file, copied inside the kernel.
+    public func append(_ range: Range<Int>, of source: FileByteSource) throws(SigningError) {
+        do { try source.copy(range, to: descriptor) } catch {
+            throw .cannotWrite("cannot write \(destination): \(error)")
+        }
+    }
+
     /// Publishes the file under its destination name. `durable` also flushes it to disk first.
     public func commit(durable: Bool = false) throws(SigningError) {
         if durable && fsync(descriptor) != 0 {
             throw .cannotWrite("cannot flush \(destination) to disk")
         }
+        defer { finished = true }
+        guard let temporaryPath else {
+            // Unnamed file: linkat fails with EEXIST if the name appeared meanwhile.
+            let status = esign_publish_unnamed(descriptor, destination)
+            let code = errno
+            close(descriptor)
+            if status != 0 {
+                if code == EEXIST { throw .outputExists("\(destination) already exists (use --force to overwrite)") }
+                throw .cannotWrite("cannot write \(destination): \(Self.describe(code))")
+            }
+            return
+        }
         close(descriptor)
-        finished = true
         if overwrite {
             guard rename(temporaryPath, destination) == 0 else {
-                let message = String(decoding: strerrorText(errno), as: UTF8.self)
+                let message = Self.describe(errno)
                 unlink(temporaryPath)
                 throw .cannotWrite("cannot write \(destination): \(message)")
             }
         } else {
-            // link() fails if the destination appeared meanwhile: nothing is ever overwritten.
             guard link(temporaryPath, destination) == 0 else {
                 let code = errno
                 unlink(temporaryPath)
                 if code == EEXIST { throw .outputExists("\(destination) already exists (use --force to overwrite)") }
-                throw .cannotWrite("cannot write \(destination): \(String(decoding: strerrorText(code), as: UTF8.self))")
+                throw .cannotWrite("cannot write \(destination): \(Self.describe(code))")
             }
             unlink(temporaryPath)
         }
     }
-}
 
-func strerrorText(_ code: Int32) -> [UInt8] {
-    guard let s = strerror(code) else { return [] }
-    return Array(UnsafeBufferPointer(start: UnsafeRawPointer(s).assumingMemoryBound(to: UInt8.self), count: strlen(s)))
+    static func describe(_ code: Int32) -> String {
+        guard let s = strerror(code) else { return "error \(code)" }
+        return String(decoding: UnsafeRawBufferPointer(start: s, count: strlen(s)), as: UTF8.self)
+    }
 }
 
 /// Whether two paths name the same file (same device and inode).

@@ -33,9 +33,9 @@ public struct PAdESSigner: Sendable {
         do { source = try FileByteSource(path: input) } catch { throw SigningError.from(error, path: input) }
         let prepared = try prepare(source: source, path: input)
         let file = try AtomicOutputFile(destination: output, overwrite: options.overwrite)
-        let written = try finish(prepared, source: source, path: input) { (bytes: UnsafeRawBufferPointer) throws(SigningError) in
-            try file.write(bytes)
-        }
+        let written = try finish(prepared, source: source, path: input,
+                                 copyOriginal: { () throws(SigningError) in try file.append(0..<source.count, of: source) },
+                                 writeUpdate: { (bytes: UnsafeRawBufferPointer) throws(SigningError) in try file.write(bytes) })
         try file.commit(durable: options.durable)
         return SigningResult(input: input, output: output, fieldName: prepared.fieldName, byteRange: prepared.byteRange,
                              signatureLength: written, reservedLength: prepared.reserved,
@@ -49,9 +49,11 @@ public struct PAdESSigner: Sendable {
         let prepared = try prepare(source: source, path: "document")
         var out: [UInt8] = []
         out.reserveCapacity(bytes.count + prepared.update.count)
-        _ = try finish(prepared, source: source, path: "document") { (chunk: UnsafeRawBufferPointer) throws(SigningError) in
+        _ = try finish(prepared, source: source, path: "document", copyOriginal: { () throws(SigningError) in
+            out.append(contentsOf: bytes)
+        }, writeUpdate: { (chunk: UnsafeRawBufferPointer) throws(SigningError) in
             out.append(contentsOf: chunk)
-        }
+        })
         return out
     }
 
@@ -77,7 +79,7 @@ public struct PAdESSigner: Sendable {
             update.set(signature, raw: body)
             let placement = try SignatureFieldPlacement.place(signature: signature, fieldName: options.fieldName,
                                                               document: document, update: &update)
-            var serialized = update.serialize()
+            var serialized = update.serialize(documentID: Random.bytes(16))
             let bodyStart = serialized.bodyOffsets[signature]!
             let contentsStart = bodyStart + contentsOffset // index of '<'
             let hexLength = 2 * reserved
@@ -100,19 +102,17 @@ public struct PAdESSigner: Sendable {
         }
     }
 
-    /// Streams the original bytes to `sink` while hashing them, signs, and writes the update.
-    /// Returns the CMS length.
+    /// Hashes the original bytes and the update around `/Contents`, signs, then writes the original
+    /// (`copyOriginal`, in the kernel for files) and the completed update. Returns the CMS length.
     func finish(_ prepared: Prepared, source: ByteSource, path: String,
-                sink: (UnsafeRawBufferPointer) throws(SigningError) -> Void) throws(SigningError) -> Int {
+                copyOriginal: () throws(SigningError) -> Void,
+                writeUpdate: (UnsafeRawBufferPointer) throws(SigningError) -> Void) throws(SigningError) -> Int {
         var prepared = prepared
         let cms: [UInt8]
         do {
             let digest = try Digest(options.digest)
             do {
-                try source.forEachChunk(in: 0..<source.count, chunkSize: 1 << 20) { chunk in
-                    digest.update(chunk)
-                    try sink(chunk)
-                }
+                try source.forEachChunk(in: 0..<source.count, chunkSize: 1 << 20) { digest.update($0) }
             } catch let error as SigningError {
                 throw error
             } catch let error as PDFError {
@@ -137,8 +137,9 @@ public struct PAdESSigner: Sendable {
         }
         let hex = Self.hexDigits(cms)
         prepared.update.replaceSubrange(prepared.contentsRange.lowerBound..<(prepared.contentsRange.lowerBound + hex.count), with: hex)
+        try copyOriginal()
         do {
-            try prepared.update.withUnsafeBytes { raw in try sink(raw) }
+            try prepared.update.withUnsafeBytes { raw in try writeUpdate(raw) }
         } catch let error as SigningError { throw error } catch { throw .cannotWrite("\(error)") }
         return cms.count
     }

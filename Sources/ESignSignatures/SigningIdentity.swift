@@ -96,8 +96,8 @@ public struct SigningIdentity: Sendable {
         case .other(let name):
             throw .identity("\(name) keys are not supported; use RSA 2048–4096 or ECDSA P-256/P-384")
         }
-        let formatter = ISO8601DateFormatter()
         if !allowExpired {
+            let formatter = ISO8601DateFormatter()
             if date > certificate.notAfter {
                 throw .identity("the certificate of \(certificate.subject) expired on \(formatter.string(from: certificate.notAfter)) (use --allow-expired to sign anyway)")
             }

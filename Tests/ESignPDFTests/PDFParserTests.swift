@@ -1,3 +1,5 @@
+import Foundation
+import ESignCore
 import Testing
 @testable import ESignPDF
 
@@ -71,5 +73,21 @@ struct PDFParserTests {
         let date = PDFDate.date(from: "D:20240515093000+07'00'")!
         #expect(PDFDate.string(from: date) == "D:20240515093000+07'00'")
         #expect(date.timeIntervalSince1970 == 1_715_740_200)
+    }
+}
+
+@Suite("Calendar arithmetic")
+struct CivilTimeTests {
+    @Test func agreesWithFoundationCalendar() {
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = TimeZone(identifier: "UTC")!
+        var generator = SystemRandomNumberGenerator()
+        for _ in 0..<2000 {
+            let t = Int.random(in: -2_000_000_000...4_000_000_000, using: &generator)
+            let c = CivilTime(secondsSince1970: t)
+            let f = calendar.dateComponents([.year, .month, .day, .hour, .minute, .second], from: Date(timeIntervalSince1970: TimeInterval(t)))
+            #expect([c.year, c.month, c.day, c.hour, c.minute, c.second] == [f.year!, f.month!, f.day!, f.hour!, f.minute!, f.second!])
+            #expect(CivilTime.secondsSince1970(year: c.year, month: c.month, day: c.day, hour: c.hour, minute: c.minute, second: c.second) == t)
+        }
     }
 }

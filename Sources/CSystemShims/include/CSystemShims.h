@@ -1,0 +1,16 @@
+// Linux system calls that Swift's Glibc module does not import (they need _GNU_SOURCE).
+#ifndef ESIGN_SYSTEM_SHIMS_H
+#define ESIGN_SYSTEM_SHIMS_H
+#include <stddef.h>
+#include <sys/types.h>
+
+/// copy_file_range(2) from the current offset of `in_fd` + `*in_offset` to the end of `out_fd`;
+/// returns -1 with errno ENOSYS where the system has no such call.
+long esign_copy_file_range(int in_fd, long long *in_offset, int out_fd, size_t length);
+
+/// Opens an unnamed file in `directory` (O_TMPFILE): it has no name until published, so a crash
+/// or a failure can never leave a partial file behind. Returns -1 where unsupported.
+int esign_open_unnamed(const char *directory, int mode);
+/// Gives the unnamed file `fd` the name `path`; fails with EEXIST if the name exists (never overwrites).
+int esign_publish_unnamed(int fd, const char *path);
+#endif

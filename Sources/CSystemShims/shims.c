@@ -1,0 +1,41 @@
+#define _GNU_SOURCE
+#include "CSystemShims.h"
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <unistd.h>
+
+long esign_copy_file_range(int in_fd, long long *in_offset, int out_fd, size_t length) {
+#if defined(__linux__)
+    loff_t offset = (loff_t)*in_offset;
+    ssize_t n = copy_file_range(in_fd, &offset, out_fd, NULL, length, 0);
+    *in_offset = (long long)offset;
+    return (long)n;
+#else
+    (void)in_fd; (void)in_offset; (void)out_fd; (void)length;
+    errno = ENOSYS;
+    return -1;
+#endif
+}
+
+int esign_open_unnamed(const char *directory, int mode) {
+#if defined(__linux__) && defined(O_TMPFILE)
+    return open(directory, O_TMPFILE | O_WRONLY | O_CLOEXEC, mode);
+#else
+    (void)directory; (void)mode;
+    errno = ENOSYS;
+    return -1;
+#endif
+}
+
+int esign_publish_unnamed(int fd, const char *path) {
+#if defined(__linux__)
+    char proc[64];
+    snprintf(proc, sizeof proc, "/proc/self/fd/%d", fd);
+    return linkat(AT_FDCWD, proc, AT_FDCWD, path, AT_SYMLINK_FOLLOW);
+#else
+    (void)fd; (void)path;
+    errno = ENOSYS;
+    return -1;
+#endif
+}

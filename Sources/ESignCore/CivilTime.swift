@@ -1,0 +1,42 @@
+/// Calendar arithmetic for timestamps esign writes (PDF dates, ASN.1 times), done with integers:
+/// the proleptic Gregorian calendar needs no locale, time-zone database or ICU, and this keeps
+/// signing fast and deterministic.
+public struct CivilTime: Equatable, Sendable {
+    public let year: Int, month: Int, day: Int, hour: Int, minute: Int, second: Int
+
+    /// Breaks seconds since 1970 (UTC) into date and time fields, at a fixed offset from UTC.
+    public init(secondsSince1970 t: Int, offsetSeconds: Int = 0) {
+        let local = t + offsetSeconds
+        var days = local / 86400
+        var rest = local % 86400
+        if rest < 0 { rest += 86400; days -= 1 }
+        hour = rest / 3600
+        minute = rest % 3600 / 60
+        second = rest % 60
+        // Howard Hinnant's days-to-civil algorithm.
+        let z = days + 719468
+        let era = (z >= 0 ? z : z - 146096) / 146097
+        let doe = z - era * 146097
+        let yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365
+        let doy = doe - (365 * yoe + yoe / 4 - yoe / 100)
+        let mp = (5 * doy + 2) / 153
+        day = doy - (153 * mp + 2) / 5 + 1
+        month = mp < 10 ? mp + 3 : mp - 9
+        year = yoe + era * 400 + (month <= 2 ? 1 : 0)
+    }
+
+    /// Seconds since 1970 for date and time fields given at `offsetSeconds` from UTC.
+    public static func secondsSince1970(year: Int, month: Int, day: Int, hour: Int, minute: Int, second: Int,
+                                        offsetSeconds: Int = 0) -> Int {
+        let y = month <= 2 ? year - 1 : year
+        let era = (y >= 0 ? y : y - 399) / 400
+        let yoe = y - era * 400
+        let mp = month > 2 ? month - 3 : month + 9
+        let doy = (153 * mp + 2) / 5 + day - 1
+        let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy
+        let days = era * 146097 + doe - 719468
+        return days * 86400 + hour * 3600 + minute * 60 + second - offsetSeconds
+    }
+
+    public static func two(_ v: Int) -> String { v < 10 ? "0\(v)" : "\(v)" }
+}
