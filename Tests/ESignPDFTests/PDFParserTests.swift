@@ -86,7 +86,9 @@ struct CivilTimeTests {
             let t = Int.random(in: -2_000_000_000...4_000_000_000, using: &generator)
             let c = CivilTime(secondsSince1970: t)
             let f = calendar.dateComponents([.year, .month, .day, .hour, .minute, .second], from: Date(timeIntervalSince1970: TimeInterval(t)))
-            #expect([c.year, c.month, c.day, c.hour, c.minute, c.second] == [f.year!, f.month!, f.day!, f.hour!, f.minute!, f.second!])
+            let ours: [Int] = [c.year, c.month, c.day, c.hour, c.minute, c.second]
+            let theirs: [Int] = [f.year!, f.month!, f.day!, f.hour!, f.minute!, f.second!]
+            #expect(ours == theirs)
             #expect(CivilTime.secondsSince1970(year: c.year, month: c.month, day: c.day, hour: c.hour, minute: c.minute, second: c.second) == t)
         }
     }
