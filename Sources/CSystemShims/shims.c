@@ -39,3 +39,16 @@ int esign_publish_unnamed(int fd, const char *path) {
     return -1;
 #endif
 }
+
+int esign_set_direct_io(int fd, int on) {
+#if defined(__linux__) && defined(O_DIRECT)
+    int flags = fcntl(fd, F_GETFL);
+    if (flags < 0) return -1;
+    flags = on ? (flags | O_DIRECT) : (flags & ~O_DIRECT);
+    return fcntl(fd, F_SETFL, flags);
+#else
+    (void)fd; (void)on;
+    errno = ENOSYS;
+    return -1;
+#endif
+}

@@ -74,9 +74,9 @@ public final class AtomicOutputFile {
         } catch let error as SigningError { throw error } catch { throw .cannotWrite("\(error)") }
     }
 
-    /// Appends `range` of a file, copied inside the kernel.
-    public func append(_ range: Range<Int>, of source: FileByteSource) throws(SigningError) {
-        do { try source.copy(range, to: descriptor) } catch {
+    /// Writes all of `source` into this (still empty) file, showing each chunk to `observe` on the way.
+    public func appendAll(of source: FileByteSource, observe: (UnsafeRawBufferPointer) -> Void) throws(SigningError) {
+        do { try source.copyAll(to: descriptor, observe: observe) } catch {
             throw .cannotWrite("cannot write \(destination): \(error)")
         }
     }

@@ -34,7 +34,9 @@ public struct PAdESSigner: Sendable {
         let prepared = try prepare(source: source, path: input)
         let file = try AtomicOutputFile(destination: output, overwrite: options.overwrite)
         let written = try finish(prepared, source: source, path: input,
-                                 copyOriginal: { () throws(SigningError) in try file.append(0..<source.count, of: source) },
+                                 copyOriginal: { (hash: (UnsafeRawBufferPointer) -> Void) throws(SigningError) in
+                                     try file.appendAll(of: source, observe: hash)
+                                 },
                                  writeUpdate: { (bytes: UnsafeRawBufferPointer) throws(SigningError) in try file.write(bytes) })
         try file.commit(durable: options.durable)
         return SigningResult(input: input, output: output, fieldName: prepared.fieldName, byteRange: prepared.byteRange,
@@ -49,7 +51,8 @@ public struct PAdESSigner: Sendable {
         let prepared = try prepare(source: source, path: "document")
         var out: [UInt8] = []
         out.reserveCapacity(bytes.count + prepared.update.count)
-        _ = try finish(prepared, source: source, path: "document", copyOriginal: { () throws(SigningError) in
+        _ = try finish(prepared, source: source, path: "document", copyOriginal: { (hash: (UnsafeRawBufferPointer) -> Void) throws(SigningError) in
+            bytes.withUnsafeBytes { hash($0) }
             out.append(contentsOf: bytes)
         }, writeUpdate: { (chunk: UnsafeRawBufferPointer) throws(SigningError) in
             out.append(contentsOf: chunk)
@@ -102,22 +105,16 @@ public struct PAdESSigner: Sendable {
         }
     }
 
-    /// Hashes the original bytes and the update around `/Contents`, signs, then writes the original
-    /// (`copyOriginal`, in the kernel for files) and the completed update. Returns the CMS length.
+    /// Writes the original bytes (`copyOriginal`, which shows each byte to the hash on the way),
+    /// hashes the update around `/Contents`, signs, and writes the completed update. Returns the CMS length.
     func finish(_ prepared: Prepared, source: ByteSource, path: String,
-                copyOriginal: () throws(SigningError) -> Void,
+                copyOriginal: ((UnsafeRawBufferPointer) -> Void) throws(SigningError) -> Void,
                 writeUpdate: (UnsafeRawBufferPointer) throws(SigningError) -> Void) throws(SigningError) -> Int {
         var prepared = prepared
         let cms: [UInt8]
         do {
             let digest = try Digest(options.digest)
-            do {
-                try source.forEachChunk(in: 0..<source.count, chunkSize: 1 << 20) { digest.update($0) }
-            } catch let error as SigningError {
-                throw error
-            } catch let error as PDFError {
-                throw SigningError.from(error, path: path)
-            }
+            try copyOriginal { digest.update($0) }
             prepared.update.withUnsafeBytes { raw in
                 digest.update(UnsafeRawBufferPointer(rebasing: raw[0..<(prepared.contentsRange.lowerBound - 1)]))
                 digest.update(UnsafeRawBufferPointer(rebasing: raw[(prepared.contentsRange.upperBound + 1)...]))
@@ -137,7 +134,6 @@ public struct PAdESSigner: Sendable {
         }
         let hex = Self.hexDigits(cms)
         prepared.update.replaceSubrange(prepared.contentsRange.lowerBound..<(prepared.contentsRange.lowerBound + hex.count), with: hex)
-        try copyOriginal()
         do {
             try prepared.update.withUnsafeBytes { raw in try writeUpdate(raw) }
         } catch let error as SigningError { throw error } catch { throw .cannotWrite("\(error)") }

@@ -13,4 +13,8 @@ long esign_copy_file_range(int in_fd, long long *in_offset, int out_fd, size_t l
 int esign_open_unnamed(const char *directory, int mode);
 /// Gives the unnamed file `fd` the name `path`; fails with EEXIST if the name exists (never overwrites).
 int esign_publish_unnamed(int fd, const char *path);
+
+/// Turns O_DIRECT on or off for an open file (writes then bypass the page cache; buffers, offsets
+/// and lengths must be block-aligned). Returns 0, or -1 where the file system refuses it.
+int esign_set_direct_io(int fd, int on);
 #endif

@@ -1,0 +1,238 @@
+#!/usr/bin/env python3
+"""Signing benchmark: esign against its peers, in one run, on the same 1 MB PDF and RSA-2048 key.
+
+Prints a table (or --json) with:
+  - esign batch throughput (docs/s): `esign sign FILE... --out-dir`, one process, every core
+  - one `esign sign` per process (wall ms, median)
+  - pyHanko in-process batch (docs/s)
+  - `openssl cms -sign` per process (wall ms, median)
+  - the OpenSSL limit: `openssl speed` RSA-2048 sign + SHA-256 over 1 MB, on every core (docs/s)
+  - peak memory (max RSS) of `esign sign` on a 200 MB PDF
+and the ratios. Builds esign in release mode with a static Swift runtime (--static-swift-stdlib).
+Not a test: figures depend on the machine; the README records them.
+"""
+import argparse, json, os, re, shutil, statistics, subprocess, sys, tempfile, time
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+def make_pdf(path, payload_bytes):
+    """A one-page PDF whose image stream holds `payload_bytes` of incompressible data (written in chunks)."""
+    side = int(payload_bytes ** 0.5)
+    size = side * side
+    with open(path, "wb") as f:
+        out = [b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n"]
+        offsets, pos = [], len(out[0])
+        f.write(out[0])
+        def obj(body_parts):
+            nonlocal pos
+            offsets.append(pos)
+            head = b"%d 0 obj\n" % len(offsets)
+            f.write(head); pos += len(head)
+            for part in body_parts:
+                if isinstance(part, int):  # random data of this length
+                    left = part
+                    while left:
+                        n = min(left, 1 << 20); f.write(os.urandom(n)); left -= n
+                    pos += part
+                else:
+                    f.write(part); pos += len(part)
+            tail = b"\nendobj\n"; f.write(tail); pos += len(tail)
+        obj([b"<< /Type /Catalog /Pages 2 0 R >>"])
+        obj([b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>"])
+        obj([b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Resources << /XObject << /Im1 4 0 R >> >> /Contents 5 0 R >>"])
+        obj([b"<< /Type /XObject /Subtype /Image /Width %d /Height %d /ColorSpace /DeviceGray /BitsPerComponent 8 /Length %d >>\nstream\n" % (side, side, size), size, b"\nendstream"])
+        content = b"q 500 0 0 500 50 300 cm /Im1 Do Q"
+        obj([b"<< /Length %d >>\nstream\n" % len(content), content, b"\nendstream"])
+        xref = pos
+        f.write(b"xref\n0 %d\n0000000000 65535 f \n" % (len(offsets) + 1))
+        for o in offsets:
+            f.write(b"%010d 00000 n \n" % o)
+        f.write(b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(offsets) + 1, xref))
+
+
+def median_ms(commands, runs):
+    """Median wall time of each command, run alternately so that both see the same machine load."""
+    times = [[] for _ in commands]
+    for _ in range(runs):
+        for i, cmd in enumerate(commands):
+            t = time.perf_counter()
+            subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            times[i].append((time.perf_counter() - t) * 1000)
+    return [statistics.median(t) for t in times]
+
+
+def max_rss_kib(cmd):
+    p = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    _, status, usage = os.wait4(p.pid, 0)
+    if status != 0:
+        raise SystemExit("command failed: %s\n%s" % (" ".join(cmd), p.stderr.read().decode()))
+    return usage.ru_maxrss
+
+
+def copy_files(names, out, workers):
+    """The I/O ceiling: only copying the same files (copy_file_range, `workers` threads), no signing."""
+    import concurrent.futures
+    os.makedirs(out)
+    def one(name):
+        src = os.open(name, os.O_RDONLY)
+        dst = os.open(os.path.join(out, os.path.basename(name)), os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
+        size = os.fstat(src).st_size
+        while size > 0:
+            size -= os.copy_file_range(src, dst, size)
+        os.close(src); os.close(dst)
+    t = time.perf_counter()
+    with concurrent.futures.ThreadPoolExecutor(workers) as pool:
+        list(pool.map(one, names))
+    return len(names) / (time.perf_counter() - t)
+
+
+def openssl_limit(cores):
+    out = subprocess.run(["openssl", "speed", "-seconds", "3", "-mr", "rsa2048", "sha256"],
+                         capture_output=True, text=True, check=True).stdout
+    sign_per_s = None
+    sha_bytes_per_s = None
+    for line in out.splitlines():
+        if line.startswith("+F2:"):  # +F2:id:bits:signs_per_s:verifies_per_s
+            sign_per_s = float(line.split(":")[3])
+        if line.startswith("+F:") and "sha256" in line:  # +F:id:name:bytes/s per block size
+            sha_bytes_per_s = float(line.split(":")[-1])  # the largest block size (16384)
+    per_doc = 1.0 / sign_per_s + (1 << 20) / sha_bytes_per_s
+    return cores / per_doc, sign_per_s, sha_bytes_per_s
+
+
+def pyhanko_batch(pdf, p12, password, n):
+    code = r'''
+import io, sys, time
+from pyhanko.sign import signers
+from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
+data = open(sys.argv[1], "rb").read()
+signer = signers.SimpleSigner.load_pkcs12(sys.argv[2], passphrase=sys.argv[3].encode())
+n = int(sys.argv[4])
+meta = signers.PdfSignatureMetadata(field_name="Sig1")
+signers.sign_pdf(IncrementalPdfFileWriter(io.BytesIO(data)), meta, signer=signer)  # warm up
+t = time.perf_counter()
+for _ in range(n):
+    out = signers.sign_pdf(IncrementalPdfFileWriter(io.BytesIO(data)), meta, signer=signer)
+print(n / (time.perf_counter() - t))
+'''
+    # The password goes through the environment of a private interpreter, never the process list.
+    env = dict(os.environ, ESIGN_BENCH_PASSWORD=password)
+    code = code.replace("sys.argv[3].encode()", "__import__('os').environ['ESIGN_BENCH_PASSWORD'].encode()")
+    out = subprocess.run([sys.executable, "-c", code, pdf, p12, "-", str(n)], capture_output=True, text=True, env=env)
+    if out.returncode != 0:
+        return None, out.stderr.strip().splitlines()[-1] if out.stderr else "pyhanko failed"
+    return float(out.stdout.strip()), None
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--docs", type=int, default=1000, help="documents per batch run (default 1000)")
+    ap.add_argument("--runs", type=int, default=3, help="batch runs; the median is reported")
+    ap.add_argument("--big-mb", type=int, default=200, help="size of the large PDF for the memory figure")
+    ap.add_argument("--json", action="store_true")
+    ap.add_argument("--workdir", default=None, help="where to write (default: a temporary folder on this disk)")
+    args = ap.parse_args()
+
+    log = (lambda *a: print(*a, file=sys.stderr)) if args.json else print
+    log("building esign (release, static Swift runtime)…")
+    subprocess.run(["swift", "build", "-c", "release", "--static-swift-stdlib", "--scratch-path", ".build-release"],
+                   cwd=ROOT, check=True, stdout=subprocess.DEVNULL)
+    esign = os.path.join(ROOT, ".build-release", "release", "esign")
+    work = args.workdir or tempfile.mkdtemp(prefix="esign-bench-", dir=os.environ.get("TMPDIR", "/var/tmp"))
+    os.makedirs(work, exist_ok=True)
+    cores = os.cpu_count()
+    pdf = os.path.join(work, "1mb.pdf")
+    make_pdf(pdf, 1 << 20)
+    pki = os.path.join(work, "pki")
+    subprocess.run([esign, "pki", "demo", "--dir", pki, "--force"], check=True, stdout=subprocess.DEVNULL)
+    p12 = os.path.join(pki, "province-official.p12")
+    passfile = os.path.join(pki, "password.txt")
+    password = open(passfile).read().strip()
+
+    log("esign batch: %d runs of %d documents…" % (args.runs, args.docs))
+    inputs = os.path.join(work, "in")
+    os.makedirs(inputs, exist_ok=True)
+    names = []
+    for i in range(args.docs):
+        name = os.path.join(inputs, "doc%05d.pdf" % i)
+        if not os.path.exists(name):
+            os.link(pdf, name)
+        names.append(name)
+    rates, copies = [], []
+    for run in range(args.runs):
+        out = os.path.join(work, "out-%d-%d" % (os.getpid(), run))
+        # Start each run with no dirty pages, so that one run's writeback does not throttle the next.
+        subprocess.run(["sync"])
+        time.sleep(1)
+        t = time.perf_counter()
+        subprocess.run([esign, "sign", *names, "--out-dir", out, "--p12", p12, "--password-file", passfile],
+                       check=True, stdout=subprocess.DEVNULL)
+        rates.append(args.docs / (time.perf_counter() - t))
+        subprocess.run(["sync"])
+        time.sleep(1)
+        copies.append(copy_files(names, out + "-copy", cores))
+    batch = statistics.median(rates)
+    copy_rate = statistics.median(copies)
+    for run in range(args.runs):
+        for suffix in ("", "-copy"):
+            shutil.rmtree(os.path.join(work, "out-%d-%d%s" % (os.getpid(), run, suffix)), ignore_errors=True)
+
+    log("one esign sign per process, alternating with openssl cms -sign per process…")
+    single_out = os.path.join(work, "single.pdf")
+    single, openssl = median_ms([
+        [esign, "sign", pdf, "-o", single_out, "--force", "--p12", p12, "--password-file", passfile],
+        ["openssl", "cms", "-sign", "-binary", "-in", pdf, "-signer", os.path.join(pki, "province-official.pem"),
+         "-inkey", os.path.join(pki, "province-official.key.pem"), "-passin", "file:" + passfile,
+         "-certfile", os.path.join(pki, "chain.pem"), "-outform", "DER", "-out", os.path.join(work, "o.p7s")]], 40)
+    log("pyHanko in-process batch…")
+    pyhanko, pyhanko_error = pyhanko_batch(pdf, p12, password, 40)
+    log("openssl speed (RSA-2048 sign, SHA-256)…")
+    limit, rsa_sign_per_s, sha_bytes_per_s = openssl_limit(cores)
+    log("peak memory signing a %d MB PDF…" % args.big_mb)
+    big = os.path.join(work, "big.pdf")
+    make_pdf(big, args.big_mb << 20)
+    rss = max_rss_kib([esign, "sign", big, "-o", os.path.join(work, "big.signed.pdf"), "--force", "--p12", p12,
+                       "--password-file", passfile])
+    os.remove(big)
+    os.remove(os.path.join(work, "big.signed.pdf"))
+
+    result = {
+        "machine": {"cores": cores, "openssl_rsa2048_sign_per_s": round(rsa_sign_per_s), "openssl_sha256_mb_per_s": round(sha_bytes_per_s / 1e6)},
+        "esign_batch_docs_per_s": round(batch), "esign_batch_runs_docs_per_s": [round(r) for r in rates],
+        "copy_only_files_per_s": round(copy_rate), "copy_only_runs_files_per_s": [round(r) for r in copies],
+        "esign_single_process_ms": round(single, 1),
+        "pyhanko_in_process_docs_per_s": round(pyhanko, 1) if pyhanko else None,
+        "openssl_cms_single_process_ms": round(openssl, 1),
+        "openssl_limit_docs_per_s": round(limit),
+        "esign_peak_rss_mib_signing_%dmb" % args.big_mb: round(rss / 1024, 1),
+        "ratios": {
+            "esign_batch_vs_pyhanko": round(batch / pyhanko, 1) if pyhanko else None,
+            "esign_batch_vs_openssl_limit": round(batch / limit, 2),
+            "esign_batch_vs_copy_only": round(batch / copy_rate, 2),
+            "esign_single_vs_openssl_cms": round(single / openssl, 2),
+        },
+        "targets": {"batch_docs_per_s": 1200, "single_vs_openssl_cms_at_most": 2.0, "peak_rss_mib_at_most": 64},
+    }
+    if pyhanko_error:
+        result["pyhanko_error"] = pyhanko_error
+    if args.json:
+        print(json.dumps(result, indent=2))
+        return
+    rows = [
+        ("esign batch (1 process, %d cores)" % cores, "%d docs/s" % batch, "runs: %s" % ", ".join("%d" % r for r in rates)),
+        ("pyHanko in-process batch", "%.1f docs/s" % pyhanko if pyhanko else "n/a", "esign ×%.0f" % (batch / pyhanko) if pyhanko else (pyhanko_error or "")),
+        ("OpenSSL limit (RSA-2048 + SHA-256 1 MB)", "%d docs/s" % limit, "esign at %.0f%% of it" % (100 * batch / limit)),
+        ("I/O limit: copying the same files only", "%d files/s" % copy_rate, "runs: %s; esign at %.0f%% of it" % (", ".join("%d" % r for r in copies), 100 * batch / copy_rate)),
+        ("one esign sign per process", "%.1f ms" % single, "×%.2f openssl cms" % (single / openssl)),
+        ("openssl cms -sign per process", "%.1f ms" % openssl, ""),
+        ("peak memory, %d MB PDF" % args.big_mb, "%.1f MiB" % (rss / 1024), "target ≤ 64 MiB"),
+    ]
+    width = max(len(r[0]) for r in rows)
+    print()
+    for name, value, note in rows:
+        print("%-*s  %14s  %s" % (width, name, value, note))
+
+
+if __name__ == "__main__":
+    main()
