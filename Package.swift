@@ -29,7 +29,7 @@ let package = Package(
         // PDF reading and incremental writing; knows nothing about signatures' cryptography.
         .target(name: "ESignPDF", dependencies: ["ESignCore", "CZlib", "CSystemShims"]),
         // PAdES/CAdES signing, identities, the demo PKI.
-        .target(name: "ESignSignatures", dependencies: ["ESignCrypto", "ESignPDF", "CSystemShims"]),
+        .target(name: "ESignSignatures", dependencies: ["ESignCore", "ESignCrypto", "ESignPDF", "CSystemShims"]),
         // What other services import.
         .target(name: "ESign", dependencies: ["ESignCore", "ESignCrypto", "ESignPDF", "ESignSignatures"]),
         .executableTarget(

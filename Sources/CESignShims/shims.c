@@ -22,3 +22,7 @@ int esign_X509_add_ext_conf(X509 *cert, X509 *issuer, int nid, const char *value
     X509_EXTENSION_free(ext);
     return ok;
 }
+
+void esign_sk_DIST_POINT_pop_free(void *points) {
+    sk_DIST_POINT_pop_free((STACK_OF(DIST_POINT) *)points, DIST_POINT_free);
+}

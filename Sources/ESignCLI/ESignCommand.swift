@@ -13,6 +13,6 @@ struct ESignCommand: ParsableCommand {
         (not a PDF, broken, encrypted); 66 input file missing; 70 internal or OpenSSL error; \
         73 output exists or cannot be created; 74 I/O error; 77 key, certificate or password unusable.
         """,
-        subcommands: [SignCommand.self, PKICommand.self, DemoCommand.self]
+        subcommands: [SignCommand.self, VerifyCommand.self, PKICommand.self, DemoCommand.self]
     )
 }

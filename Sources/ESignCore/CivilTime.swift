@@ -40,3 +40,15 @@ public struct CivilTime: Equatable, Sendable {
 
     public static func two(_ v: Int) -> String { v < 10 ? "0\(v)" : "\(v)" }
 }
+
+extension CivilTime {
+    /// ISO 8601 with the offset written out, e.g. 2024-05-15T09:30:00+07:00 (Vietnam time by default),
+    /// as Decree 30/2020 shows signing times.
+    public static func iso8601(secondsSince1970 t: Int, offsetSeconds: Int = 7 * 3600) -> String {
+        let c = CivilTime(secondsSince1970: t, offsetSeconds: offsetSeconds)
+        let sign = offsetSeconds < 0 ? "-" : "+"
+        let year = c.year < 1000 ? String(repeating: "0", count: 4 - String(c.year).count) + String(c.year) : String(c.year)
+        return "\(year)-\(two(c.month))-\(two(c.day))T\(two(c.hour)):\(two(c.minute)):\(two(c.second))"
+            + (offsetSeconds == 0 ? "Z" : "\(sign)\(two(abs(offsetSeconds) / 3600)):\(two(abs(offsetSeconds) % 3600 / 60))")
+    }
+}

@@ -33,12 +33,69 @@ public final class CMSSignedDataReader: @unchecked Sendable {
         public let messageDigest: [UInt8]?
         public let hasSignedAttributes: Bool
 
+        /// The signed attributes exactly as signed (SET OF, DER).
+        let signedAttributesDER: [UInt8]?
+
         /// Whether the signature over the signed attributes verifies under the certificate's key.
+        /// EdDSA signatures (Ed25519, Ed448), which OpenSSL 3.0's CMS code does not verify, are
+        /// checked with a one-shot EVP_DigestVerify over the signed attributes.
         public func signatureVerifies() -> Bool {
-            guard certificate != nil, hasSignedAttributes else { return false }
-            let ok = CMS_SignerInfo_verify(pointer) == 1
+            guard let certificate, hasSignedAttributes else { return false }
+            if CMS_SignerInfo_verify(pointer) == 1 { return true }
             ERR_clear_error()
-            return ok
+            guard let tbs = signedAttributesDER, let key = X509_get0_pubkey(certificate.pointer) else { return false }
+            let id = EVP_PKEY_get_base_id(key)
+            guard id == EVP_PKEY_ED25519 || id == EVP_PKEY_ED448, let ctx = EVP_MD_CTX_new() else { return false }
+            defer { EVP_MD_CTX_free(ctx); ERR_clear_error() }
+            guard EVP_DigestVerifyInit(ctx, nil, nil, nil, key) == 1 else { return false }
+            let signature = signatureValue
+            return EVP_DigestVerify(ctx, signature, signature.count, tbs, tbs.count) == 1
+        }
+
+        /// The signature value (what a signature timestamp's imprint covers).
+        public var signatureValue: [UInt8] {
+            guard let value = CMS_SignerInfo_get0_signature(pointer) else { return [] }
+            return Array(UnsafeBufferPointer(start: ASN1_STRING_get0_data(value), count: Int(ASN1_STRING_length(value))))
+        }
+
+        /// The signing-time signed attribute, when present.
+        public var signingTime: Date? {
+            guard let index = Optional(CMS_signed_get_attr_by_NID(pointer, NID_pkcs9_signingTime, -1)), index >= 0,
+                  let attribute = CMS_signed_get_attr(pointer, index),
+                  let type = X509_ATTRIBUTE_get0_type(attribute, 0) else { return nil }
+            let kind = ASN1_TYPE_get(type)
+            guard kind == V_ASN1_UTCTIME || kind == V_ASN1_GENERALIZEDTIME else { return nil }
+            return Certificate.date(UnsafePointer(type.pointee.value.utctime))
+        }
+
+        /// Whether the ESS signing-certificate(-v2) attribute, when present, names the signer's
+        /// certificate (a substitution of certificates is then detected). nil when absent.
+        public var signingCertificateAttributeMatches: Bool? {
+            guard let certificate else { return nil }
+            if let v2 = attributeValue("1.2.840.113549.1.9.16.2.47", signed: true) {
+                return DigestAlgorithm.allCases.contains { v2.firstRange(of: certificate.fingerprint($0)) != nil }
+            }
+            if let v1 = attributeValue("1.2.840.113549.1.9.16.2.12", signed: true) {
+                let sha1 = (try? { () throws -> [UInt8] in
+                    let d = try Digest(oid: "1.3.14.3.2.26"); d.update(certificate.der); return try d.finalize() }()) ?? []
+                return !sha1.isEmpty && v1.firstRange(of: sha1) != nil
+            }
+            return nil
+        }
+
+        /// For SignerInfos without signed attributes: whether the signature verifies over `digest`,
+        /// the hash of the content computed by the caller.
+        public func signatureVerifies(overContentDigest digest: [UInt8]) -> Bool {
+            guard let certificate, let key = X509_get0_pubkey(certificate.pointer),
+                  let ctx = EVP_PKEY_CTX_new(key, nil) else { return false }
+            defer { EVP_PKEY_CTX_free(ctx); ERR_clear_error() }
+            guard EVP_PKEY_verify_init(ctx) == 1 else { return false }
+            if let object = OBJ_txt2obj(digestAlgorithmOID, 1) {
+                defer { ASN1_OBJECT_free(object) }
+                if let md = EVP_get_digestbyname(OBJ_nid2sn(OBJ_obj2nid(object))) { EVP_PKEY_CTX_set_signature_md(ctx, md) }
+            }
+            let signature = signatureValue
+            return EVP_PKEY_verify(ctx, signature, signature.count, digest, digest.count) == 1
         }
 
         /// The value of a signed or unsigned attribute as DER, by dotted OID.
@@ -76,6 +133,7 @@ public final class CMSSignedDataReader: @unchecked Sendable {
         CMS_set1_signers_certs(cms, nil, 0)
         ERR_clear_error()
         var found: [SignerInfo] = []
+        let attributeSets = DERReader.signedAttributes(ofContentInfo: der)
         if let infos = CMS_get0_SignerInfos(cms) {
             for i in 0..<OPENSSL_sk_num(infos) {
                 let si = OpaquePointer(OPENSSL_sk_value(infos, i))!
@@ -94,10 +152,19 @@ public final class CMSSignedDataReader: @unchecked Sendable {
                                         digestAlgorithmOID: Self.algorithmOID(digestAlg),
                                         signatureAlgorithmOID: Self.algorithmOID(signatureAlg),
                                         messageDigest: messageDigest,
-                                        hasSignedAttributes: CMS_signed_get_attr_count(si) > 0))
+                                        hasSignedAttributes: CMS_signed_get_attr_count(si) > 0,
+                                        signedAttributesDER: Int(i) < attributeSets.count ? attributeSets[Int(i)] : nil))
             }
         }
         signers = found
+    }
+
+    /// For SignedData that carries its content (timestamp tokens): whether every signature and the
+    /// content's message digest verify. Certificates are checked separately, by ``ChainValidator``.
+    public func encapsulatedContentVerifies() -> Bool {
+        let ok = CMS_verify(pointer, nil, nil, nil, nil, UInt32(CMS_NO_SIGNER_CERT_VERIFY | CMS_BINARY)) == 1
+        ERR_clear_error()
+        return ok
     }
 
     /// Whether the SignedData carries its content (PAdES and detached CAdES must not).

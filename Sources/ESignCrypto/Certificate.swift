@@ -116,6 +116,56 @@ public final class Certificate: @unchecked Sendable, Hashable, CustomStringConve
         return result
     }
 
+    /// The public key's algorithm and size, e.g. "RSA-2048", "EC P-256 (prime256v1)".
+    public var publicKeyDescription: String {
+        guard let key = X509_get0_pubkey(pointer) else { return "unknown" }
+        let bits = Int(EVP_PKEY_get_bits(key))
+        switch EVP_PKEY_get_base_id(key) {
+        case EVP_PKEY_RSA: return "RSA-\(bits)"
+        case EVP_PKEY_EC:
+            var name = [CChar](repeating: 0, count: 64)
+            var length = 0
+            EVP_PKEY_get_group_name(key, &name, name.count, &length)
+            return "EC \(String(cBuffer: name)) (\(bits) bits)"
+        default:
+            return "\(String(cString: OBJ_nid2sn(EVP_PKEY_get_base_id(key)))) (\(bits) bits)"
+        }
+    }
+
+    /// RSA modulus size in bits, or nil for other key types.
+    public var rsaKeyBits: Int? {
+        guard let key = X509_get0_pubkey(pointer), EVP_PKEY_get_base_id(key) == EVP_PKEY_RSA else { return nil }
+        return Int(EVP_PKEY_get_bits(key))
+    }
+
+    /// OCSP responder URLs from the Authority Information Access extension.
+    public var ocspURLs: [String] {
+        guard let stack = X509_get1_ocsp(pointer) else { return [] }
+        defer { X509_email_free(stack) }
+        return (0..<OPENSSL_sk_num(stack)).compactMap { i in
+            OPENSSL_sk_value(stack, i).map { String(cString: $0.assumingMemoryBound(to: CChar.self)) }
+        }
+    }
+
+    /// CRL distribution point URLs (full names of type URI).
+    public var crlURLs: [String] {
+        guard let ext = X509_get_ext_d2i(pointer, NID_crl_distribution_points, nil, nil) else { return [] }
+        let points = OpaquePointer(ext)
+        defer { esign_sk_DIST_POINT_pop_free(UnsafeMutableRawPointer(points)) }
+        var urls: [String] = []
+        for i in 0..<OPENSSL_sk_num(points) {
+            guard let point = OPENSSL_sk_value(points, i)?.assumingMemoryBound(to: DIST_POINT.self),
+                  let name = point.pointee.distpoint, name.pointee.type == 0 else { continue }
+            let names = name.pointee.name.fullname
+            for j in 0..<OPENSSL_sk_num(names) {
+                guard let general = OPENSSL_sk_value(names, j)?.assumingMemoryBound(to: GENERAL_NAME.self),
+                      general.pointee.type == GEN_URI, let uri = general.pointee.d.uniformResourceIdentifier else { continue }
+                urls.append(String(decoding: UnsafeBufferPointer(start: ASN1_STRING_get0_data(uri), count: Int(ASN1_STRING_length(uri))), as: UTF8.self))
+            }
+        }
+        return urls
+    }
+
     public var isCertificateAuthority: Bool { X509_check_ca(pointer) >= 1 }
 
     public var isSelfIssued: Bool { X509_check_issued(pointer, pointer) == X509_V_OK }

@@ -9,15 +9,39 @@ import COpenSSL
 /// ```
 public final class Digest {
     private let context: OpaquePointer
-    public let algorithm: DigestAlgorithm
+    /// Output length for extendable-output functions (SHAKE), nil for fixed-length digests.
+    private let xofLength: Int?
 
-    public init(_ algorithm: DigestAlgorithm) throws(OpenSSLError) {
-        self.algorithm = algorithm
+    public convenience init(_ algorithm: DigestAlgorithm) throws(OpenSSLError) {
+        try self.init(md: algorithm.evp, xofLength: nil)
+    }
+
+    /// Any digest OpenSSL knows by OID, for verifying signatures made by others (SHA-1 and MD5
+    /// included, so that a policy can name and reject them; SHAKE256 with 512-bit output, RFC 8419).
+    public convenience init(oid: String) throws(OpenSSLError) {
+        guard let object = OBJ_txt2obj(oid, 1) else { throw OpenSSLError(operation: "unknown digest OID \(oid)") }
+        defer { ASN1_OBJECT_free(object) }
+        guard let md = EVP_get_digestbyname(OBJ_nid2sn(OBJ_obj2nid(object))) else { throw OpenSSLError(operation: "unsupported digest \(oid)") }
+        let isXOF = (EVP_MD_get_flags(md) & UInt(EVP_MD_FLAG_XOF)) != 0
+        try self.init(md: md, xofLength: isXOF ? 64 : nil)
+    }
+
+    private init(md: OpaquePointer, xofLength: Int?) throws(OpenSSLError) {
+        self.xofLength = xofLength
         context = try check(EVP_MD_CTX_new(), "EVP_MD_CTX_new")
-        guard EVP_DigestInit_ex(context, algorithm.evp, nil) == 1 else {
+        guard EVP_DigestInit_ex(context, md, nil) == 1 else {
             EVP_MD_CTX_free(context)
             throw OpenSSLError.capture("EVP_DigestInit_ex")
         }
+    }
+
+    /// OpenSSL's short name for a digest OID ("SHA256", "SHA1", "SHAKE256"), or the OID itself.
+    public static func name(ofOID oid: String) -> String {
+        guard let object = OBJ_txt2obj(oid, 1) else { return oid }
+        defer { ASN1_OBJECT_free(object) }
+        let nid = OBJ_obj2nid(object)
+        guard nid != NID_undef, let sn = OBJ_nid2sn(nid) else { return oid }
+        return String(cString: sn)
     }
 
     deinit { EVP_MD_CTX_free(context) }
@@ -38,6 +62,11 @@ public final class Digest {
 
     /// The digest value; the object must not be used afterwards.
     public func finalize() throws(OpenSSLError) -> [UInt8] {
+        if let xofLength {
+            var out = [UInt8](repeating: 0, count: xofLength)
+            try check(EVP_DigestFinalXOF(context, &out, xofLength), "EVP_DigestFinalXOF")
+            return out
+        }
         var out = [UInt8](repeating: 0, count: Int(EVP_MAX_MD_SIZE))
         var length: UInt32 = 0
         try check(EVP_DigestFinal_ex(context, &out, &length), "EVP_DigestFinal_ex")

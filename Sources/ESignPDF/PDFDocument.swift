@@ -51,6 +51,16 @@ public final class PDFDocument {
         guard trailer["Root"]?.reference != nil else { throw .brokenCrossReference("the trailer has no /Root") }
     }
 
+    /// A document made of some of another's sections (a historical revision).
+    init(source: ByteSource, headerVersion: String, sections: [CrossReferenceSection]) {
+        self.source = source
+        self.headerVersion = headerVersion
+        self.sections = sections
+        for section in sections.reversed() {
+            for (number, entry) in section.entries { entries[number] = entry }
+        }
+    }
+
     public convenience init(path: String) throws(PDFError) {
         try self.init(source: FileByteSource(path: path))
     }

@@ -21,4 +21,6 @@ void esign_sk_X509_pop_free(struct stack_st_X509 *sk);
 /// Adds an X.509v3 extension given in openssl.cnf syntax ("critical,CA:TRUE"),
 /// with the issuer set so that authorityKeyIdentifier can be derived. Returns 1 on success.
 int esign_X509_add_ext_conf(X509 *cert, X509 *issuer, int nid, const char *value);
+/// sk_DIST_POINT_pop_free(points, DIST_POINT_free).
+void esign_sk_DIST_POINT_pop_free(void *points);
 #endif

@@ -20,6 +20,7 @@ enum Terminal {
 
     static func green(_ s: String) -> String { colours ? "\u{1B}[32m\(s)\u{1B}[0m" : s }
     static func red(_ s: String) -> String { colours ? "\u{1B}[31m\(s)\u{1B}[0m" : s }
+    static func yellow(_ s: String) -> String { colours ? "\u{1B}[33m\(s)\u{1B}[0m" : s }
     static func bold(_ s: String) -> String { colours ? "\u{1B}[1m\(s)\u{1B}[0m" : s }
 
     /// A one-line progress bar on stderr, drawn only on a terminal and at most ~20 times a second.

@@ -1,0 +1,60 @@
+import ESign
+import Foundation
+
+/// Verification reports for people (aligned text, colours on a terminal) and for scripts (JSON).
+enum ReportRenderer {
+    static func json(_ report: DocumentReport, pretty: Bool = false) -> String {
+        let encoder = JSONEncoder()
+        encoder.keyEncodingStrategy = .convertToSnakeCase
+        encoder.outputFormatting = pretty ? [.sortedKeys, .prettyPrinted, .withoutEscapingSlashes] : [.sortedKeys, .withoutEscapingSlashes]
+        encoder.dateEncodingStrategy = .custom { date, encoder in
+            var container = encoder.singleValueContainer()
+            try container.encode(time(date))
+        }
+        return (try? encoder.encode(report)).map { String(decoding: $0, as: UTF8.self) } ?? "{}"
+    }
+
+    static func time(_ date: Date) -> String {
+        CivilTime.iso8601(secondsSince1970: Int(date.timeIntervalSince1970.rounded(.down)))
+    }
+
+    static func verdict(_ indication: Indication, _ sub: SubIndication?) -> String {
+        let text = indication.rawValue + (sub.map { " (\($0.rawValue))" } ?? "")
+        switch indication {
+        case .totalPassed: return Terminal.green(text)
+        case .totalFailed: return Terminal.red(text)
+        case .indeterminate: return Terminal.yellow(text)
+        }
+    }
+
+    static func text(_ report: DocumentReport) -> String {
+        var lines = ["\(Terminal.bold(report.file)): \(verdict(report.indication, report.subIndication)) — \(report.summary)"]
+        for s in report.signatures {
+            lines.append("  \(Terminal.bold(s.fieldName)) [\(s.kind.rawValue)]: \(verdict(s.indication, s.subIndication))")
+            if let signer = s.signer {
+                lines.append("    signer      \(signer.subject)")
+                lines.append("    issuer      \(signer.issuer)")
+                lines.append("    certificate serial \(signer.serialNumber), valid \(time(signer.notBefore)) → \(time(signer.notAfter)), \(signer.publicKey)")
+            }
+            if let claimed = s.claimedSigningTime { lines.append("    signed      \(time(claimed)) (claimed)") }
+            if let proven = s.provenSigningTime { lines.append("    proven      \(time(proven)) (timestamp)") }
+            if let d = s.digestAlgorithm { lines.append("    algorithms  \(d)\(s.signatureAlgorithm.map { ", \($0)" } ?? "")") }
+            var coverage = "    coverage    \(s.coverage.rawValue)"
+            if s.laterRevisions > 0 { coverage += ", \(s.laterRevisions) later revision(s): \(s.modificationLevel.rawValue)" }
+            if let level = s.certificationLevel { coverage += ", certification P=\(level)" }
+            lines.append(coverage)
+            for m in s.modifications.prefix(5) { lines.append("      · \(m)") }
+            for check in s.checks {
+                let mark: String
+                switch check.outcome {
+                case .passed: mark = Terminal.green("✓")
+                case .failed: mark = Terminal.red("✗")
+                case .indeterminate: mark = Terminal.yellow("?")
+                case .notApplicable: mark = "–"
+                }
+                lines.append("    \(mark) \(check.name)\(check.detail.map { ": \($0)" } ?? "")")
+            }
+        }
+        return lines.joined(separator: "\n")
+    }
+}

@@ -1,0 +1,137 @@
+import ArgumentParser
+import ESign
+import Foundation
+
+/// `esign verify`: what a receiving agency needs before it trusts a document.
+struct VerifyCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "verify",
+        abstract: "Verify the signatures of PDFs (or a detached .p7s) and give a verdict.",
+        discussion: """
+        For every signature and document timestamp: integrity, what it covers, changes made after \
+        signing (none / allowed / not allowed, DocMDP honoured), the signer's chain to the trusted \
+        roots at the signing time (the proven time when timestamped), key usage, algorithms, timestamps.
+        Verdicts follow ETSI EN 319 102-1: TOTAL-PASSED, TOTAL-FAILED or INDETERMINATE with a sub-indication.
+
+        Exit codes: 0 every document passed; 1 a document failed; 2 a document is indeterminate \
+        (and none failed); 64 usage error; 66 an input does not exist.
+
+        Examples:
+          esign verify incoming.pdf --trust roots/
+          esign verify inbox/ --trust root.pem --json > verdicts.jsonl
+          esign verify report.docx --signature report.docx.p7s --trust root.pem
+        """
+    )
+
+    @Argument(help: ArgumentHelp("PDF files or folders (searched for *.pdf).", valueName: "path"))
+    var paths: [String]
+
+    @Option(name: .customLong("trust"), help: ArgumentHelp("Trusted root certificates: a PEM/DER file or a folder of them (repeatable).", valueName: "pem|dir"))
+    var trust: [String] = []
+
+    @Option(help: ArgumentHelp("Detached signature to verify over the (single) input file.", valueName: "file.p7s"))
+    var signature: String?
+
+    @Option(help: ArgumentHelp("Validate as of this time (ISO 8601, e.g. 2025-06-30T17:00:00+07:00).", valueName: "time"))
+    var at: String?
+
+    @Flag(help: "Do not fetch revocation data over the network.") var offline = false
+    @Flag(help: "One JSON object per document (schema esign.verify/1).") var json = false
+
+    func validate() throws {
+        if signature != nil && paths.count != 1 { throw ValidationError("--signature verifies one file") }
+        if let at, Self.parseTime(at) == nil { throw ValidationError("--at takes an ISO 8601 time, e.g. 2025-06-30T17:00:00+07:00") }
+    }
+
+    static func parseTime(_ text: String) -> Date? {
+        let f = ISO8601DateFormatter()
+        if let d = f.date(from: text) { return d }
+        f.formatOptions = [.withFullDate]
+        return f.date(from: text)
+    }
+
+    func run() throws {
+        var options = VerificationOptions()
+        do { options.trustAnchors = try VerificationOptions.loadTrustAnchors(trust) } catch { throw fail(error) }
+        options.offline = offline
+        options.validationTime = at.flatMap(Self.parseTime)
+
+        if let signature {
+            guard FileManager.default.fileExists(atPath: paths[0]) else { throw fail(.missingInput("no such file: \(paths[0])")) }
+            guard FileManager.default.fileExists(atPath: signature) else { throw fail(.missingInput("no such file: \(signature)")) }
+            let report = DetachedSignatureVerifier(options: options).verify(content: paths[0], signature: signature)
+            output([report])
+            throw ExitCode(Self.exitCode([report]))
+        }
+        var found: [String] = []
+        for path in paths {
+            var isDirectory: ObjCBool = false
+            guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
+                throw fail(.missingInput("no such file or folder: \(path)"))
+            }
+            if isDirectory.boolValue {
+                let inFolder = (FileManager.default.enumerator(atPath: path)?.allObjects as? [String] ?? [])
+                    .filter { $0.lowercased().hasSuffix(".pdf") }.sorted().map { (path as NSString).appendingPathComponent($0) }
+                found += inFolder
+            } else {
+                found.append(path)
+            }
+        }
+        let verifier = PDFSignatureVerifier(options: options)
+        let files = found
+        let reports: [DocumentReport]
+        if files.count == 1 {
+            reports = [verifier.verify(path: files[0])]
+        } else {
+            let bar = Terminal.ProgressBar(total: files.count, label: "Verifying")
+            final class Results: @unchecked Sendable {
+                let lock = NSLock()
+                var reports: [DocumentReport?]
+                var next = 0, done = 0
+                init(_ n: Int) { reports = Array(repeating: nil, count: n) }
+            }
+            let results = Results(files.count)
+            let workers = max(1, min(ProcessInfo.processInfo.activeProcessorCount, files.count))
+            DispatchQueue.concurrentPerform(iterations: workers) { _ in
+                while true {
+                    results.lock.lock()
+                    let i = results.next
+                    results.next += 1
+                    results.lock.unlock()
+                    guard i < files.count else { return }
+                    let report = verifier.verify(path: files[i])
+                    results.lock.lock()
+                    results.reports[i] = report
+                    results.done += 1
+                    bar.update(results.done)
+                    results.lock.unlock()
+                }
+            }
+            reports = results.reports.map { $0! }
+        }
+        output(reports)
+        throw ExitCode(Self.exitCode(reports))
+    }
+
+    static func exitCode(_ reports: [DocumentReport]) -> Int32 {
+        switch reports.map(\.indication).max() ?? .totalPassed {
+        case .totalPassed: return 0
+        case .totalFailed: return 1
+        case .indeterminate: return 2
+        }
+    }
+
+    func output(_ reports: [DocumentReport]) {
+        for report in reports {
+            if json {
+                print(ReportRenderer.json(report))
+            } else {
+                print(ReportRenderer.text(report))
+            }
+        }
+        if !json && reports.count > 1 {
+            let counts = Dictionary(grouping: reports, by: \.indication).mapValues(\.count)
+            print("\(reports.count) documents: \(counts[.totalPassed] ?? 0) passed, \(counts[.totalFailed] ?? 0) failed, \(counts[.indeterminate] ?? 0) indeterminate")
+        }
+    }
+}

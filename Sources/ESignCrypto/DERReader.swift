@@ -1,0 +1,60 @@
+/// A minimal DER reader: walks tag-length-value elements without interpreting them, for the few
+/// places esign needs bytes exactly as they were signed (a SignerInfo's signed attributes).
+public struct DERReader {
+    public struct Element {
+        public let tag: UInt8
+        /// The whole element (tag, length and content) and its content, as offsets into the input.
+        public let range: Range<Int>
+        public let content: Range<Int>
+    }
+
+    let bytes: [UInt8]
+    public init(_ bytes: [UInt8]) { self.bytes = bytes }
+
+    /// The element starting at `offset`, or nil when the bytes are not well-formed DER there.
+    public func element(at offset: Int) -> Element? {
+        guard offset + 2 <= bytes.count else { return nil }
+        let tag = bytes[offset]
+        var length = Int(bytes[offset + 1])
+        var header = 2
+        if length & 0x80 != 0 {
+            let count = length & 0x7F
+            guard count > 0, count <= 4, offset + 2 + count <= bytes.count else { return nil }
+            length = 0
+            for i in 0..<count { length = length << 8 | Int(bytes[offset + 2 + i]) }
+            header += count
+        }
+        let start = offset + header
+        guard length >= 0, start + length <= bytes.count else { return nil }
+        return Element(tag: tag, range: offset..<(start + length), content: start..<(start + length))
+    }
+
+    /// The elements directly inside a constructed element.
+    public func children(of parent: Element) -> [Element] {
+        var result: [Element] = []
+        var offset = parent.content.lowerBound
+        while offset < parent.content.upperBound, let child = element(at: offset) {
+            result.append(child)
+            offset = child.range.upperBound
+        }
+        return result
+    }
+
+    public subscript(range: Range<Int>) -> [UInt8] { Array(bytes[range]) }
+
+    /// The signed attributes of each SignerInfo of a CMS ContentInfo(SignedData), re-tagged as the
+    /// SET OF that the signature covers (RFC 5652 §5.4); nil for a SignerInfo without them.
+    public static func signedAttributes(ofContentInfo der: [UInt8]) -> [[UInt8]?] {
+        let reader = DERReader(der)
+        guard let contentInfo = reader.element(at: 0), contentInfo.tag == 0x30,
+              let explicit = reader.children(of: contentInfo).dropFirst().first, explicit.tag == 0xA0,
+              let signedData = reader.children(of: explicit).first, signedData.tag == 0x30,
+              let signerInfos = reader.children(of: signedData).last, signerInfos.tag == 0x31 else { return [] }
+        return reader.children(of: signerInfos).map { signerInfo in
+            guard let attrs = reader.children(of: signerInfo).first(where: { $0.tag == 0xA0 }) else { return nil }
+            var bytes = reader[attrs.range]
+            bytes[0] = 0x31
+            return bytes
+        }
+    }
+}

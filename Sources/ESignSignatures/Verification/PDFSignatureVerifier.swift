@@ -1,0 +1,84 @@
+import ESignCrypto
+import ESignPDF
+import Foundation
+
+/// Verifies every signature and document timestamp of a PDF as a receiving agency needs:
+/// integrity, what each signature covers, what changed after it, whether its signer chains to a
+/// trusted root at the signing time, algorithms, timestamps; and gives ETSI EN 319 102-1 verdicts.
+///
+/// ```swift
+/// var options = VerificationOptions()
+/// options.trustAnchors = roots
+/// let report = PDFSignatureVerifier(options: options).verify(path: "incoming.pdf")
+/// if report.indication == .totalPassed { … }
+/// ```
+public struct PDFSignatureVerifier: Sendable {
+    public var options: VerificationOptions
+
+    public init(options: VerificationOptions = VerificationOptions()) { self.options = options }
+
+    /// Verifies the PDF at `path`. Unreadable files get a report with `error` set, never a crash.
+    public func verify(path: String) -> DocumentReport {
+        let source: FileByteSource
+        do { source = try FileByteSource(path: path) } catch {
+            return Self.failed(path, "\(error)", .formatFailure)
+        }
+        return verify(source: source, name: path)
+    }
+
+    public func verify(source: ByteSource, name: String) -> DocumentReport {
+        let now = Date()
+        let document: PDFDocument
+        let signatures: [EmbeddedSignature]
+        do {
+            document = try PDFDocument(source: source)
+            if document.isEncrypted { return Self.failed(name, PDFError.encrypted.description, .formatFailure) }
+            signatures = try EmbeddedSignature.all(in: document)
+        } catch {
+            return Self.failed(name, "\(error)", .formatFailure)
+        }
+        let revisions = (try? document.revisions()) ?? []
+        let certification = try? Self.certificationLevel(document)
+        var reports: [SignatureReport] = []
+        for signature in signatures {
+            var context = SignatureVerification(signature: signature, document: document, source: source,
+                                                revisions: revisions, options: options, now: now,
+                                                documentCertification: certification ?? nil)
+            reports.append(context.run())
+        }
+        var report = DocumentReport(file: name, fileSHA256: nil, validationTime: options.validationTime ?? now,
+                                    signatures: reports, indication: .totalPassed, subIndication: nil, summary: "")
+        if reports.isEmpty {
+            report.indication = .indeterminate
+            report.subIndication = .noSignature
+            report.summary = "the document carries no signature"
+        } else {
+            let worst = reports.map(\.indication).max()!
+            report.indication = worst
+            report.subIndication = reports.first { $0.indication == worst }?.subIndication
+            let failed = reports.filter { $0.indication != .totalPassed }
+            report.summary = failed.isEmpty
+                ? "\(reports.count) signature\(reports.count == 1 ? "" : "s"), all valid"
+                : failed.map { "\($0.fieldName): \($0.summary)" }.joined(separator: "; ")
+        }
+        return report
+    }
+
+    static func failed(_ name: String, _ error: String, _ sub: SubIndication) -> DocumentReport {
+        DocumentReport(file: name, fileSHA256: nil, validationTime: Date(), signatures: [], indication: .totalFailed,
+                       subIndication: sub, summary: "cannot be read: \(error)", error: error)
+    }
+
+    /// The certification signature's dictionary and its DocMDP permission (1–3), if certified.
+    static func certificationLevel(_ document: PDFDocument) throws -> (signature: PDFDictionary, permission: Int)? {
+        guard let perms = try document.dictionary(document.catalog()["Perms"]),
+              let signature = try document.dictionary(perms["DocMDP"]) else { return nil }
+        for reference in try document.resolve(signature["Reference"]).array ?? [] {
+            guard let ref = try document.resolve(reference).dictionary,
+                  try document.resolve(ref["TransformMethod"]).name?.string == "DocMDP" else { continue }
+            let params = try document.dictionary(ref["TransformParams"])
+            return (signature, min(3, max(1, try document.resolve(params?["P"]).integer ?? 2)))
+        }
+        return (signature, 2)
+    }
+}

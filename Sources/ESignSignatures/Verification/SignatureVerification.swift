@@ -1,0 +1,353 @@
+import ESignCore
+import ESignCrypto
+import ESignPDF
+import Foundation
+
+/// The checks on one embedded signature, in order, each recorded with its outcome. The verdict is
+/// derived from them at the end, so the report always says why.
+struct SignatureVerification {
+    let signature: EmbeddedSignature
+    /// The PDF, or nil for a detached signature over all of `source`.
+    let document: PDFDocument?
+    let source: ByteSource
+    let revisions: [Revision]
+    let options: VerificationOptions
+    let now: Date
+    let documentCertification: (signature: PDFDictionary, permission: Int)?
+
+    private var checks: [Check] = []
+    private var failure: (Indication, SubIndication, String)?
+    private var report: SignatureReport
+
+    init(signature: EmbeddedSignature, document: PDFDocument?, source: ByteSource, revisions: [Revision],
+         options: VerificationOptions, now: Date, documentCertification: (signature: PDFDictionary, permission: Int)?) {
+        self.signature = signature
+        self.document = document
+        self.source = source
+        self.revisions = revisions
+        self.options = options
+        self.now = now
+        self.documentCertification = documentCertification
+        report = SignatureReport(kind: document == nil ? .detached : (signature.isDocumentTimestamp ? .documentTimestamp : .signature),
+                                 fieldName: signature.fieldName, subFilter: signature.subFilter, signer: nil,
+                                 claimedSigningTime: nil, provenSigningTime: nil, digestAlgorithm: nil, signatureAlgorithm: nil,
+                                 byteRange: signature.byteRange ?? [], coverage: .unclear, laterRevisions: 0,
+                                 modificationLevel: .none, modifications: [], certificationLevel: nil, checks: [],
+                                 indication: .totalPassed, subIndication: nil, summary: "")
+    }
+
+    /// Records a failed check and remembers the most serious verdict it implies.
+    private mutating func fail(_ name: String, _ indication: Indication, _ sub: SubIndication, _ detail: String) {
+        checks.append(Check(name, indication == .totalFailed ? .failed : .indeterminate, detail))
+        if failure == nil || indication > failure!.0 { failure = (indication, sub, detail) }
+    }
+
+    private mutating func pass(_ name: String, _ detail: String? = nil) { checks.append(Check(name, .passed, detail)) }
+
+    mutating func run() -> SignatureReport {
+        if let document {
+            if let m = (try? document.resolve(signature.dictionary["M"]))?.string { report.claimedSigningTime = PDFDate.date(from: m.text) }
+            if let cert = documentCertification, cert.signature == signature.dictionary { report.certificationLevel = cert.permission }
+            if let (ranges, wellFormed) = checkFormat() {
+                if wellFormed {
+                    checkCoverageAndChanges(ranges, document: document)
+                } else {
+                    report.coverage = .unclear
+                    report.modificationLevel = .other
+                    report.modifications = ["/ByteRange does not frame exactly this signature's /Contents"]
+                }
+                if signature.isDocumentTimestamp { checkDocumentTimestamp(ranges) } else { checkSignature(ranges) }
+            }
+        } else {
+            report.coverage = .entireFile
+            checkSignature([0..<source.count])
+        }
+        report.checks = checks
+        if let failure {
+            report.indication = failure.0
+            report.subIndication = failure.1
+            report.summary = failure.2
+        } else {
+            report.indication = .totalPassed
+            report.summary = report.kind == .documentTimestamp ? "document timestamp valid" : "signature valid"
+        }
+        return report
+    }
+
+    // MARK: Format: /ByteRange and /Contents
+
+    /// The signed ranges, when /ByteRange names ranges inside the file, and whether they are
+    /// well formed: exactly two, from byte 0, leaving out exactly this signature's /Contents string.
+    /// Malformed ranges are a format failure, but their integrity is still reported.
+    private mutating func checkFormat() -> (ranges: [Range<Int>], wellFormed: Bool)? {
+        guard let contents = signature.contents, !contents.isEmpty, contents.contains(where: { $0 != 0 }) else {
+            fail("format", .totalFailed, .formatFailure, "the signature has no /Contents (or it is empty)")
+            return nil
+        }
+        guard let r = signature.byteRange, r.count >= 2, r.count % 2 == 0 else {
+            fail("format", .totalFailed, .formatFailure, "/ByteRange is missing or is not pairs of integers")
+            return nil
+        }
+        var ranges: [Range<Int>] = []
+        for i in stride(from: 0, to: r.count, by: 2) {
+            guard r[i] >= 0, r[i + 1] >= 0, r[i] + r[i + 1] <= source.count else {
+                fail("format", .totalFailed, .formatFailure, "/ByteRange \(r) points outside the file")
+                return nil
+            }
+            ranges.append(r[i]..<(r[i] + r[i + 1]))
+        }
+        guard r.count == 4, r[0] == 0, r[1] > 0, r[2] > r[1] else {
+            fail("format", .totalFailed, .formatFailure, "/ByteRange \(r) is not two ranges from byte 0 around /Contents")
+            return (ranges, false)
+        }
+        // The gap must be exactly the hex string of this dictionary's /Contents.
+        let gap = (try? source.read(at: r[1], length: r[2] - r[1])) ?? []
+        let inner = gap.dropFirst().dropLast()
+        let isHex = inner.allSatisfy { ($0 >= 0x30 && $0 <= 0x39) || ($0 >= 0x41 && $0 <= 0x46) || ($0 >= 0x61 && $0 <= 0x66) }
+        guard gap.first == 0x3C, gap.last == 0x3E, isHex, inner.count == 2 * contents.count else {
+            fail("format", .totalFailed, .formatFailure, "the bytes left out by /ByteRange are not exactly the /Contents string")
+            return (ranges, false)
+        }
+        guard let offset = signature.dictionaryOffset else {
+            fail("format", .totalFailed, .formatFailure, "the signature dictionary is not an uncompressed indirect object")
+            return (ranges, false)
+        }
+        let head = (try? source.read(at: offset, length: max(0, r[1] - offset))) ?? []
+        guard offset < r[1], head.firstRange(of: Array("endobj".utf8)) == nil else {
+            fail("format", .totalFailed, .formatFailure, "/ByteRange frames a /Contents outside this signature's dictionary")
+            return (ranges, false)
+        }
+        pass("format", "/ByteRange frames exactly /Contents")
+        return (ranges, true)
+    }
+
+    // MARK: Coverage and what changed afterwards
+
+    private mutating func checkCoverageAndChanges(_ ranges: [Range<Int>], document: PDFDocument) {
+        let end = ranges[ranges.count - 1].upperBound
+        let fileEnd = source.count
+        let signedRevision = revisions.first { $0.end == end || ($0.eofMarker + 5 <= end && end <= $0.end) }
+        if end == fileEnd, signedRevision != nil || revisions.isEmpty {
+            report.coverage = .entireFile
+        } else if signedRevision != nil {
+            report.coverage = .entireRevision
+        } else {
+            report.coverage = .unclear
+        }
+        guard let signedRevision else {
+            report.modificationLevel = .other
+            report.modifications = ["the signed bytes end at \(end), which is not the end of a revision"]
+            fail("coverage", .totalFailed, .sigConstraintsFailure, "the signature does not cover a complete revision of the file")
+            return
+        }
+        let later = revisions.filter { $0.end > signedRevision.end }
+        report.laterRevisions = later.count
+        pass("coverage", report.coverage == .entireFile ? "covers the whole file" : "covers revision ending at byte \(signedRevision.end); \(later.count) later revision(s)")
+
+        // Bytes after the last revision that no cross-reference section accounts for.
+        let lastEnd = revisions.last?.end ?? end
+        if lastEnd < fileEnd {
+            let tail = (try? source.read(at: lastEnd, length: fileEnd - lastEnd)) ?? []
+            if !tail.allSatisfy({ $0 == 0x0A || $0 == 0x0D || $0 == 0x20 || $0 == 0x09 || $0 == 0x00 }) {
+                report.modificationLevel = .other
+                report.modifications.append("\(fileEnd - lastEnd) bytes were appended after the last revision without a cross-reference section")
+            }
+        }
+        if !later.isEmpty {
+            do {
+                guard let old = try document.view(endingAt: signedRevision.end) else { throw PDFError.malformed("the signed revision cannot be read") }
+                let newSections = Set(later.map(\.sectionIndex))
+                var changed: Set<Int> = []
+                for index in newSections { changed.formUnion(document.objectNumbers(inSection: index)) }
+                var analysis = ChangeAnalysis(old: old, new: document)
+                try analysis.run(changedNumbers: changed)
+                report.modificationLevel = max(report.modificationLevel, analysis.level)
+                report.modifications += analysis.findings
+            } catch {
+                report.modificationLevel = .other
+                report.modifications.append("the changes after signing cannot be analysed: \(error)")
+            }
+        }
+        let permission = report.certificationLevel ?? documentCertification?.permission ?? 2
+        let allowed: ModificationLevel = permission == 1 ? .ltaUpdates : (permission == 2 ? .formFilling : .annotations)
+        if report.modificationLevel > allowed {
+            let what = report.modifications.first ?? "changes of level \(report.modificationLevel.rawValue)"
+            fail("changes after signing", .totalFailed, .sigConstraintsFailure, "changed after signing in a way that is not allowed: \(what)")
+        } else {
+            pass("changes after signing", report.modificationLevel == .none ? "none" : "only allowed changes (\(report.modificationLevel.rawValue))")
+        }
+    }
+
+    // MARK: Cryptography
+
+    private func digest(_ ranges: [Range<Int>], oid: String) throws -> [UInt8] {
+        let digest = try Digest(oid: oid)
+        for range in ranges {
+            try source.forEachChunk(in: range, chunkSize: 1 << 20) { digest.update($0) }
+        }
+        return try digest.finalize()
+    }
+
+    private mutating func checkSignature(_ ranges: [Range<Int>]) {
+        let cms: CMSSignedDataReader
+        do { cms = try CMSSignedDataReader(der: signature.contents ?? []) } catch {
+            fail("integrity", .totalFailed, .formatFailure, "/Contents is not a CMS SignedData: \(error)")
+            return
+        }
+        guard let signer = cms.signers.first else {
+            fail("integrity", .totalFailed, .formatFailure, "the CMS holds no SignerInfo")
+            return
+        }
+        if document != nil, cms.hasEncapsulatedContent, signature.subFilter != "adbe.pkcs7.sha1" {
+            fail("format", .totalFailed, .formatFailure, "a detached PDF signature must not encapsulate content")
+            return
+        }
+        report.digestAlgorithm = Digest.name(ofOID: signer.digestAlgorithmOID)
+        report.signatureAlgorithm = Digest.name(ofOID: signer.signatureAlgorithmOID)
+        if report.claimedSigningTime == nil { report.claimedSigningTime = signer.signingTime }
+        guard let certificate = signer.certificate else {
+            fail("signer", .indeterminate, .noSigningCertificateFound, "the signer's certificate is not in the signature")
+            return
+        }
+        report.signer = Self.summary(certificate)
+
+        let computed: [UInt8]
+        do { computed = try digest(ranges, oid: signer.digestAlgorithmOID) } catch {
+            fail("integrity", .indeterminate, .cryptoConstraintsFailureNoPOE, "digest algorithm \(signer.digestAlgorithmOID) is not supported")
+            return
+        }
+        if signer.hasSignedAttributes {
+            guard signer.messageDigest == computed else {
+                fail("integrity", .totalFailed, .hashFailure, "the signed bytes do not match the signature's message digest: the document was altered")
+                return
+            }
+            guard signer.signatureVerifies() else {
+                fail("integrity", .totalFailed, .sigCryptoFailure, "the signature value does not verify under the signer's key")
+                return
+            }
+        } else if !signer.signatureVerifies(overContentDigest: computed) {
+            fail("integrity", .totalFailed, .sigCryptoFailure, "the signature value does not verify over the signed bytes")
+            return
+        }
+        pass("integrity", "message digest matches; signature verifies")
+        if signer.signingCertificateAttributeMatches == false {
+            fail("signing certificate", .indeterminate, .noSigningCertificateFound, "the signing-certificate attribute names another certificate")
+        }
+
+        // A signature timestamp proves when the signature existed.
+        if let tokenType = signer.attributeValue(CMSSignedData.idSignatureTimeStampToken, signed: false) {
+            checkTimestamp(token: Self.stripASN1Type(tokenType), over: signer.signatureValue, label: "signature timestamp")
+        }
+        checkAlgorithms(digestName: report.digestAlgorithm ?? "", certificate: certificate)
+        checkKeyUsage(certificate)
+        checkTrust(certificate, intermediates: cms.certificates, label: "trust")
+    }
+
+    private mutating func checkDocumentTimestamp(_ ranges: [Range<Int>]) {
+        let token: TimestampToken
+        do { token = try TimestampToken(der: signature.contents ?? []) } catch {
+            fail("integrity", .totalFailed, .formatFailure, "/Contents is not an RFC 3161 timestamp token: \(error)")
+            return
+        }
+        report.digestAlgorithm = Digest.name(ofOID: token.imprintAlgorithmOID)
+        report.provenSigningTime = token.time
+        report.claimedSigningTime = token.time
+        guard let computed = try? digest(ranges, oid: token.imprintAlgorithmOID), computed == token.imprint else {
+            fail("integrity", .totalFailed, .hashFailure, "the timestamp's message imprint does not match the signed bytes")
+            return
+        }
+        guard token.signatureVerifies else {
+            fail("integrity", .totalFailed, .sigCryptoFailure, "the timestamp token's signature does not verify")
+            return
+        }
+        pass("integrity", "message imprint matches; token signature verifies")
+        if let tsa = token.tsaCertificate {
+            report.signer = Self.summary(tsa)
+            checkTimestampingCertificate(tsa, label: "timestamping certificate")
+            checkTrust(tsa, intermediates: token.cms.certificates, label: "trust", at: token.time)
+        } else {
+            fail("signer", .indeterminate, .noSigningCertificateFound, "the TSA's certificate is not in the token")
+        }
+    }
+
+    /// A signature timestamp: imprint over the signature value, token signature, TSA chain and EKU.
+    private mutating func checkTimestamp(token der: [UInt8], over data: [UInt8], label: String) {
+        guard let token = try? TimestampToken(der: der) else {
+            fail(label, .indeterminate, .formatFailure, "the timestamp token cannot be read")
+            return
+        }
+        guard token.imprintMatches(data), token.signatureVerifies else {
+            fail(label, .indeterminate, .hashFailure, "the timestamp does not cover this signature")
+            return
+        }
+        guard let tsa = token.tsaCertificate else {
+            fail(label, .indeterminate, .noSigningCertificateFound, "the TSA's certificate is not in the token")
+            return
+        }
+        checkTimestampingCertificate(tsa, label: label)
+        if case .valid = ChainValidator(trustAnchors: options.trustAnchors).validate(tsa, intermediates: token.cms.certificates, at: token.time) {
+            report.provenSigningTime = token.time
+            pass(label, "timestamped \(vietnamTime(token.time)) by \(tsa.subject.commonName ?? tsa.subject.description)")
+        } else {
+            checks.append(Check(label, .indeterminate, "the TSA does not chain to a trusted root; its time is not used as proof"))
+        }
+    }
+
+    private mutating func checkTimestampingCertificate(_ tsa: Certificate, label: String) {
+        if let eku = tsa.extendedKeyUsage, eku == [ExtendedKeyUsageOID.timeStamping] { return }
+        fail(label, .indeterminate, .chainConstraintsFailure, "the TSA certificate lacks the sole extended key usage timeStamping")
+    }
+
+    // MARK: Policies and trust
+
+    private mutating func checkAlgorithms(digestName: String, certificate: Certificate) {
+        if options.rejectedDigests.contains(digestName.uppercased().replacingOccurrences(of: "-", with: "")) {
+            fail("algorithms", .indeterminate, .cryptoConstraintsFailureNoPOE, "\(digestName) is no longer an acceptable digest algorithm")
+            return
+        }
+        if let bits = certificate.rsaKeyBits, bits < options.minimumRSABits {
+            fail("algorithms", .indeterminate, .cryptoConstraintsFailureNoPOE, "RSA-\(bits) keys are too weak (at least \(options.minimumRSABits) bits)")
+            return
+        }
+        pass("algorithms", "\(digestName), \(certificate.publicKeyDescription)")
+    }
+
+    private mutating func checkKeyUsage(_ certificate: Certificate) {
+        if let usage = certificate.keyUsage, usage.isDisjoint(with: [.digitalSignature, .nonRepudiation]) {
+            fail("key usage", .indeterminate, .chainConstraintsFailure, "the signer's certificate does not allow digital signatures")
+        } else {
+            pass("key usage")
+        }
+    }
+
+    private mutating func checkTrust(_ certificate: Certificate, intermediates: [Certificate], label: String, at fixed: Date? = nil) {
+        guard !options.trustAnchors.isEmpty else {
+            fail(label, .indeterminate, .noCertificateChainFound, "no trust anchors were given (--trust)")
+            return
+        }
+        let time = options.validationTime ?? fixed ?? report.provenSigningTime ?? report.claimedSigningTime ?? now
+        switch ChainValidator(trustAnchors: options.trustAnchors).validate(certificate, intermediates: intermediates, at: time) {
+        case .valid(let path):
+            pass(label, "chains to \(path.last?.subject.commonName ?? "a trusted root") at \(vietnamTime(time))")
+        case .invalid(let code, let reason):
+            switch code {
+            case 10: fail(label, .indeterminate, .outOfBoundsNoPOE, "a certificate had expired at \(vietnamTime(time)) and no timestamp proves an earlier signing time")
+            case 9: fail(label, .indeterminate, .notYetValid, "a certificate was not yet valid at \(vietnamTime(time))")
+            default: fail(label, .indeterminate, .noCertificateChainFound, "no chain to a trusted root: \(reason)")
+            }
+        }
+    }
+
+    static func summary(_ c: Certificate) -> CertificateSummary {
+        CertificateSummary(subject: c.subject.description, issuer: c.issuer.description, serialNumber: c.serialNumberHex,
+                           notBefore: c.notBefore, notAfter: c.notAfter, publicKey: c.publicKeyDescription)
+    }
+
+    /// An attribute value read as ASN1_TYPE DER is the token itself (a SEQUENCE).
+    static func stripASN1Type(_ der: [UInt8]) -> [UInt8] { der }
+}
+
+/// A time as reports show it: ISO 8601 in Vietnam time (+07:00).
+func vietnamTime(_ date: Date) -> String {
+    CivilTime.iso8601(secondsSince1970: Int(date.timeIntervalSince1970.rounded(.down)))
+}

@@ -1,0 +1,40 @@
+import ESignCrypto
+import Foundation
+
+/// What a verification trusts and assumes.
+public struct VerificationOptions: Sendable {
+    /// Roots (and any other certificates) to trust as anchors.
+    public var trustAnchors: [Certificate] = []
+    /// Validate as of this time instead of the signing time (`--at`).
+    public var validationTime: Date?
+    /// Never fetch revocation data over the network; use only what the file embeds.
+    public var offline = false
+    /// Time limit for each OCSP or CRL request.
+    public var networkTimeout: TimeInterval = 10
+    /// The smallest RSA key accepted, and digest algorithms refused (by OpenSSL short name).
+    public var minimumRSABits = 2048
+    public var rejectedDigests: Set<String> = ["MD5", "SHA1", "MD2", "MD4"]
+
+    public init() {}
+
+    /// Loads every certificate from PEM/DER files and from the files of folders.
+    public static func loadTrustAnchors(_ paths: [String]) throws(SigningError) -> [Certificate] {
+        var result: [Certificate] = []
+        let fm = FileManager.default
+        for path in paths {
+            var isDirectory: ObjCBool = false
+            guard fm.fileExists(atPath: path, isDirectory: &isDirectory) else { throw .missingInput("no such trust anchor file or folder: \(path)") }
+            let files = isDirectory.boolValue
+                ? ((try? fm.contentsOfDirectory(atPath: path)) ?? []).sorted().map { (path as NSString).appendingPathComponent($0) }
+                : [path]
+            var found = 0
+            for file in files {
+                guard let data = fm.contents(atPath: file), let certs = try? Certificate.load([UInt8](data)) else { continue }
+                result += certs
+                found += certs.count
+            }
+            if found == 0 { throw .badInput("\(path) holds no certificate") }
+        }
+        return result
+    }
+}
