@@ -11,6 +11,8 @@ public struct EmbeddedSignature: Sendable {
     public let contents: [UInt8]?
     public let subFilter: String?
     public let isDocumentTimestamp: Bool
+    /// Why the signature dictionary could not be read, when it could not.
+    public var readError: String? = nil
 
     /// End of the signed bytes (`/ByteRange` offset + length of the last range).
     public var signedEnd: Int? {
@@ -23,7 +25,14 @@ public struct EmbeddedSignature: Sendable {
         var result: [EmbeddedSignature] = []
         for field in try document.formFields() where field.type == "Sig" {
             guard let value = field.dictionary["V"] else { continue }
-            guard let dict = try document.resolve(value).dictionary else { continue }
+            let resolved: PDFObject
+            do { resolved = try document.resolve(value) } catch {
+                result.append(EmbeddedSignature(fieldName: field.name, dictionary: PDFDictionary(), dictionaryOffset: nil, byteRange: nil,
+                                                contents: nil, subFilter: nil, isDocumentTimestamp: false,
+                                                readError: "the signature dictionary cannot be read: \(error)"))
+                continue
+            }
+            guard let dict = resolved.dictionary else { continue }
             var offset: Int?
             if let ref = value.reference, case .inFile(let o, _)? = document.entry(for: ref.number) { offset = o }
             let range = try document.resolve(dict["ByteRange"]).array.map { $0.compactMap(\.integer) }

@@ -80,6 +80,10 @@ struct SignatureVerification {
     /// well formed: exactly two, from byte 0, leaving out exactly this signature's /Contents string.
     /// Malformed ranges are a format failure, but their integrity is still reported.
     private mutating func checkFormat() -> (ranges: [Range<Int>], wellFormed: Bool)? {
+        if let readError = signature.readError {
+            fail("format", .totalFailed, .formatFailure, readError)
+            return nil
+        }
         guard let contents = signature.contents, !contents.isEmpty, contents.contains(where: { $0 != 0 }) else {
             fail("format", .totalFailed, .formatFailure, "the signature has no /Contents (or it is empty)")
             return nil
