@@ -39,11 +39,13 @@ public struct PDFSignatureVerifier: Sendable {
         }
         let revisions = (try? document.revisions()) ?? []
         let certification = try? Self.certificationLevel(document)
+        let embedded = Self.revocationData(document)
         var reports: [SignatureReport] = []
         for signature in signatures {
             var context = SignatureVerification(signature: signature, document: document, source: source,
                                                 revisions: revisions, options: options, now: now,
                                                 documentCertification: certification ?? nil)
+            context.embeddedRevocation = embedded
             reports.append(context.run())
         }
         var report = DocumentReport(file: name, fileSHA256: nil, validationTime: options.validationTime ?? now,
@@ -67,6 +69,21 @@ public struct PDFSignatureVerifier: Sendable {
     static func failed(_ name: String, _ error: String, _ sub: SubIndication) -> DocumentReport {
         DocumentReport(file: name, fileSHA256: nil, validationTime: Date(), signatures: [], indication: .totalFailed,
                        subIndication: sub, summary: "cannot be read: \(error)", error: error)
+    }
+
+    /// OCSP responses and CRLs in the document security store (PAdES LTV, ETSI EN 319 142-1 §5.4).
+    static func revocationData(_ document: PDFDocument) -> RevocationData {
+        var data = RevocationData()
+        guard let dss = try? document.dictionary(document.catalog()["DSS"]) else { return data }
+        func streams(_ key: String) -> [[UInt8]] {
+            ((try? document.resolve(dss[key]).array) ?? []).compactMap { item in
+                guard case .stream(let stream)? = try? document.resolve(item) else { return nil }
+                return try? document.streamData(stream)
+            }
+        }
+        data.ocspResponses = streams("OCSPs")
+        data.crls = streams("CRLs")
+        return data
     }
 
     /// The certification signature's dictionary and its DocMDP permission (1–3), if certified.

@@ -14,6 +14,8 @@ struct SignatureVerification {
     let options: VerificationOptions
     let now: Date
     let documentCertification: (signature: PDFDictionary, permission: Int)?
+    /// Revocation evidence the document embeds (its DSS).
+    var embeddedRevocation = RevocationData()
 
     private var checks: [Check] = []
     private var failure: (Indication, SubIndication, String)?
@@ -244,7 +246,9 @@ struct SignatureVerification {
         }
         checkAlgorithms(digestName: report.digestAlgorithm ?? "", certificate: certificate)
         checkKeyUsage(certificate)
-        checkTrust(certificate, intermediates: cms.certificates, label: "trust")
+        if let path = checkTrust(certificate, intermediates: cms.certificates, label: "trust") {
+            checkRevocation(path: path, untrusted: cms.certificates)
+        }
     }
 
     private mutating func checkDocumentTimestamp(_ ranges: [Range<Int>]) {
@@ -324,22 +328,53 @@ struct SignatureVerification {
         }
     }
 
-    private mutating func checkTrust(_ certificate: Certificate, intermediates: [Certificate], label: String, at fixed: Date? = nil) {
+    /// The path from the certificate to a trust anchor, when one is valid at the signing time.
+    @discardableResult
+    private mutating func checkTrust(_ certificate: Certificate, intermediates: [Certificate], label: String, at fixed: Date? = nil) -> [Certificate]? {
         guard !options.trustAnchors.isEmpty else {
             fail(label, .indeterminate, .noCertificateChainFound, "no trust anchors were given (--trust)")
-            return
+            return nil
         }
         let time = options.validationTime ?? fixed ?? report.provenSigningTime ?? report.claimedSigningTime ?? now
         switch ChainValidator(trustAnchors: options.trustAnchors).validate(certificate, intermediates: intermediates, at: time) {
         case .valid(let path):
             pass(label, "chains to \(path.last?.subject.commonName ?? "a trusted root") at \(vietnamTime(time))")
+            return path
         case .invalid(let code, let reason):
             switch code {
             case 10: fail(label, .indeterminate, .outOfBoundsNoPOE, "a certificate had expired at \(vietnamTime(time)) and no timestamp proves an earlier signing time")
             case 9: fail(label, .indeterminate, .notYetValid, "a certificate was not yet valid at \(vietnamTime(time))")
             default: fail(label, .indeterminate, .noCertificateChainFound, "no chain to a trusted root: \(reason)")
             }
+            return nil
         }
+    }
+
+    /// Every certificate of the path but the anchor: not revoked, or revoked only after a timestamp
+    /// proves the signature existed.
+    private mutating func checkRevocation(path: [Certificate], untrusted: [Certificate]) {
+        let checker = RevocationChecker(trustAnchors: options.trustAnchors, offline: options.offline, timeout: Int(options.networkTimeout))
+        var notes: [String] = []
+        for (index, certificate) in path.dropLast().enumerated() {
+            let name = certificate.subject.commonName ?? certificate.subject.description
+            switch checker.status(of: certificate, issuer: path[index + 1], untrusted: untrusted + path, embedded: embeddedRevocation) {
+            case .good(let source):
+                notes.append("\(name): good (\(source))")
+            case .notPublished:
+                notes.append("\(name): publishes no revocation information")
+            case .unknown(let reason):
+                fail("revocation", .indeterminate, .tryLater, "the revocation status of \(name) cannot be established: \(reason)")
+                return
+            case .revoked(let at, let source):
+                if let proven = report.provenSigningTime, proven < at {
+                    notes.append("\(name): revoked at \(vietnamTime(at)), after the signature was proven to exist (\(vietnamTime(proven)))")
+                } else {
+                    fail("revocation", .totalFailed, .revoked, "\(name) was revoked at \(vietnamTime(at)) (\(source)), and no timestamp proves the signature was made before")
+                    return
+                }
+            }
+        }
+        pass("revocation", notes.joined(separator: "; "))
     }
 
     static func summary(_ c: Certificate) -> CertificateSummary {

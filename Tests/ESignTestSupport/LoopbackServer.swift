@@ -1,0 +1,62 @@
+import Foundation
+
+/// A peer server run by a test on loopback (an OCSP responder, a static HTTP server), stopped
+/// when the test ends. The tests never contact any other address.
+public final class LoopbackServer: @unchecked Sendable {
+    public let port: Int
+    let process: Process
+
+    /// Starts `executable` with `arguments` (where "{port}" is replaced by a free port) and waits
+    /// until the port accepts connections.
+    /// `port`: a port chosen beforehand, when it must be known before the server starts.
+    public init(_ executable: String, _ arguments: [String], directory: URL? = nil, port fixed: Int? = nil) throws {
+        port = try fixed ?? Self.freePort()
+        process = Process()
+        process.executableURL = URL(fileURLWithPath: try Peers.locate(executable))
+        process.arguments = arguments.map { $0.replacingOccurrences(of: "{port}", with: String(port)) }
+        if let directory { process.currentDirectoryURL = directory }
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        process.standardInput = FileHandle.nullDevice
+        try process.run()
+        let deadline = Date().addingTimeInterval(10)
+        while Date() < deadline {
+            if Self.accepts(port) { return }
+            Thread.sleep(forTimeInterval: 0.05)
+        }
+        stop()
+        throw Peers.PeerError.missing("\(executable) did not start listening on 127.0.0.1:\(port)")
+    }
+
+    deinit { stop() }
+
+    /// Stops the server with SIGKILL (`openssl ocsp` ignores SIGTERM) and reaps it.
+    public func stop() {
+        if process.isRunning {
+            kill(process.processIdentifier, SIGKILL)
+            process.waitUntilExit()
+        }
+    }
+
+    public var url: String { "http://127.0.0.1:\(port)" }
+
+    public static func freePort() throws -> Int {
+        let out = try Peers.run("python3", ["-c", "import socket; s=socket.socket(); s.bind(('127.0.0.1', 0)); print(s.getsockname()[1])"])
+        guard let port = Int(out.stdout.trimmingCharacters(in: .whitespacesAndNewlines)) else { throw Peers.PeerError.missing("a free port") }
+        return port
+    }
+
+    /// Whether something listens on the port, read from /proc/net (no connection is made: some
+    /// servers, `openssl ocsp` among them, mishandle a client that connects and says nothing).
+    static func accepts(_ port: Int) -> Bool {
+        let hex = String(format: ":%04X", port)
+        for table in ["/proc/net/tcp", "/proc/net/tcp6"] {
+            guard let text = try? String(contentsOfFile: table, encoding: .utf8) else { continue }
+            for line in text.split(separator: "\n").dropFirst() {
+                let fields = line.split(separator: " ")
+                if fields.count > 3, fields[1].hasSuffix(hex), fields[3] == "0A" { return true }
+            }
+        }
+        return false
+    }
+}
