@@ -10,6 +10,7 @@ let package = Package(
     products: [
         .library(name: "ESign", targets: ["ESign"]),
         .executable(name: "esign", targets: ["ESignCLI"]),
+        .executable(name: "esign-fuzz", targets: ["ESignFuzz"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -36,6 +37,8 @@ let package = Package(
             name: "ESignCLI",
             dependencies: ["ESign", .product(name: "ArgumentParser", package: "swift-argument-parser")]
         ),
+        // libFuzzer target over the PDF reader, the verifier and the CMS reader (see its source).
+        .executableTarget(name: "ESignFuzz", dependencies: ["ESign"]),
         // Fixtures shared by the test targets: a demo PKI, peer tools, the shared corpus.
         .target(name: "ESignTestSupport", dependencies: ["ESign"], path: "Tests/ESignTestSupport"),
         .testTarget(name: "ESignPDFTests", dependencies: ["ESignCore", "ESignPDF", "ESignTestSupport"]),
