@@ -80,6 +80,7 @@ struct VerifyCommand: ParsableCommand {
         let verifier = PDFSignatureVerifier(options: options)
         let files = found
         let reports: [DocumentReport]
+        var rendered: [String]? = nil
         if files.count == 1 {
             reports = [verifier.verify(path: files[0])]
         } else {
@@ -87,8 +88,9 @@ struct VerifyCommand: ParsableCommand {
             final class Results: @unchecked Sendable {
                 let lock = NSLock()
                 var reports: [DocumentReport?]
+                var rendered: [String?]
                 var next = 0, done = 0
-                init(_ n: Int) { reports = Array(repeating: nil, count: n) }
+                init(_ n: Int) { reports = Array(repeating: nil, count: n); rendered = Array(repeating: nil, count: n) }
             }
             let results = Results(files.count)
             let workers = max(1, min(ProcessInfo.processInfo.activeProcessorCount, files.count))
@@ -100,16 +102,19 @@ struct VerifyCommand: ParsableCommand {
                     results.lock.unlock()
                     guard i < files.count else { return }
                     let report = verifier.verify(path: files[i])
+                    let text = json ? ReportRenderer.json(report) : ReportRenderer.text(report)
                     results.lock.lock()
                     results.reports[i] = report
+                    results.rendered[i] = text
                     results.done += 1
                     bar.update(results.done)
                     results.lock.unlock()
                 }
             }
             reports = results.reports.map { $0! }
+            rendered = results.rendered.map { $0! }
         }
-        output(reports)
+        output(reports, rendered: rendered)
         throw ExitCode(Self.exitCode(reports))
     }
 
@@ -121,14 +126,11 @@ struct VerifyCommand: ParsableCommand {
         }
     }
 
-    func output(_ reports: [DocumentReport]) {
-        for report in reports {
-            if json {
-                print(ReportRenderer.json(report))
-            } else {
-                print(ReportRenderer.text(report))
-            }
-        }
+    func output(_ reports: [DocumentReport], rendered: [String]? = nil) {
+        let lines = rendered ?? reports.map { json ? ReportRenderer.json($0) : ReportRenderer.text($0) }
+        var buffer = lines.joined(separator: "\n")
+        buffer.append("\n")
+        FileHandle.standardOutput.write(Data(buffer.utf8))
         if !json && reports.count > 1 {
             let counts = Dictionary(grouping: reports, by: \.indication).mapValues(\.count)
             print("\(reports.count) documents: \(counts[.totalPassed] ?? 0) passed, \(counts[.totalFailed] ?? 0) failed, \(counts[.indeterminate] ?? 0) indeterminate")

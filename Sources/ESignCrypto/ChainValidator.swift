@@ -10,8 +10,22 @@ import Foundation
 /// ```
 public struct ChainValidator: Sendable {
     public let trustAnchors: [Certificate]
+    /// One X509_STORE for all validations: OpenSSL allows concurrent verifications against a store.
+    private let store: Store
 
-    public init(trustAnchors: [Certificate]) { self.trustAnchors = trustAnchors }
+    final class Store: @unchecked Sendable {
+        let pointer: OpaquePointer?
+        init(_ anchors: [Certificate]) {
+            pointer = X509_STORE_new()
+            if let pointer { for anchor in anchors { X509_STORE_add_cert(pointer, anchor.pointer) } }
+        }
+        deinit { if let pointer { X509_STORE_free(pointer) } }
+    }
+
+    public init(trustAnchors: [Certificate]) {
+        self.trustAnchors = trustAnchors
+        store = Store(trustAnchors)
+    }
 
     public enum Result: Sendable, Equatable {
         /// A path was found and every certificate on it was valid at the time; the path runs leaf first.
@@ -21,9 +35,7 @@ public struct ChainValidator: Sendable {
     }
 
     public func validate(_ leaf: Certificate, intermediates: [Certificate], at time: Date) -> Result {
-        guard let store = X509_STORE_new() else { return .invalid(code: -1, reason: "out of memory") }
-        defer { X509_STORE_free(store) }
-        for anchor in trustAnchors { X509_STORE_add_cert(store, anchor.pointer) }
+        guard let trustStore = self.store.pointer else { return .invalid(code: -1, reason: "out of memory") }
         guard let untrusted = esign_sk_X509_new_null(), let ctx = X509_STORE_CTX_new() else {
             return .invalid(code: -1, reason: "out of memory")
         }
@@ -32,7 +44,7 @@ public struct ChainValidator: Sendable {
             X509_up_ref(cert.pointer)
             esign_sk_X509_push(untrusted, cert.pointer)
         }
-        guard X509_STORE_CTX_init(ctx, store, leaf.pointer, untrusted) == 1 else {
+        guard X509_STORE_CTX_init(ctx, trustStore, leaf.pointer, untrusted) == 1 else {
             return .invalid(code: -1, reason: OpenSSLError.capture("X509_STORE_CTX_init").description)
         }
         X509_STORE_CTX_set_time(ctx, 0, time_t(time.timeIntervalSince1970))

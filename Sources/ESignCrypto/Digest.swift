@@ -19,9 +19,9 @@ public final class Digest {
     /// Any digest OpenSSL knows by OID, for verifying signatures made by others (SHA-1 and MD5
     /// included, so that a policy can name and reject them; SHAKE256 with 512-bit output, RFC 8419).
     public convenience init(oid: String) throws(OpenSSLError) {
-        guard let object = OBJ_txt2obj(oid, 1) else { throw OpenSSLError(operation: "unknown digest OID \(oid)") }
-        defer { ASN1_OBJECT_free(object) }
-        guard let md = EVP_get_digestbyname(OBJ_nid2sn(OBJ_obj2nid(object))) else { throw OpenSSLError(operation: "unsupported digest \(oid)") }
+        guard let md = FetchedDigests.shared.md(named: Digest.name(ofOID: oid)) else {
+            throw OpenSSLError(operation: "unsupported digest \(oid)")
+        }
         let isXOF = (EVP_MD_get_flags(md) & UInt(EVP_MD_FLAG_XOF)) != 0
         try self.init(md: md, xofLength: isXOF ? 64 : nil)
     }
@@ -37,6 +37,7 @@ public final class Digest {
 
     /// OpenSSL's short name for a digest OID ("SHA256", "SHA1", "SHAKE256"), or the OID itself.
     public static func name(ofOID oid: String) -> String {
+        if let known = DigestAlgorithm(oid: oid) { return known.openSSLName }
         guard let object = OBJ_txt2obj(oid, 1) else { return oid }
         defer { ASN1_OBJECT_free(object) }
         let nid = OBJ_obj2nid(object)

@@ -1,15 +1,19 @@
 import COpenSSL
+import Foundation
 
 /// A hash function esign signs with. SHA-1 and MD5 are deliberately absent.
 public enum DigestAlgorithm: String, Sendable, CaseIterable, Codable {
     case sha256, sha384, sha512
 
-    /// OpenSSL's implementation.
-    var evp: OpaquePointer {
+    /// OpenSSL's implementation, fetched once: OpenSSL 3 otherwise fetches it again, under a
+    /// global lock, on every use, which makes threads hashing in parallel wait for each other.
+    var evp: OpaquePointer { FetchedDigests.shared.md(named: openSSLName)! }
+
+    var openSSLName: String {
         switch self {
-        case .sha256: return EVP_sha256()
-        case .sha384: return EVP_sha384()
-        case .sha512: return EVP_sha512()
+        case .sha256: return "SHA256"
+        case .sha384: return "SHA384"
+        case .sha512: return "SHA512"
         }
     }
 
@@ -35,5 +39,22 @@ public enum DigestAlgorithm: String, Sendable, CaseIterable, Codable {
     public init?(oid: String) {
         guard let found = Self.allCases.first(where: { $0.oid == oid }) else { return nil }
         self = found
+    }
+}
+
+/// Digest implementations fetched from OpenSSL's default provider once per process and kept.
+final class FetchedDigests: @unchecked Sendable {
+    static let shared = FetchedDigests()
+    private let lock = NSLock()
+    private var byName: [String: OpaquePointer] = [:]
+
+    /// The fetched EVP_MD for an OpenSSL digest name ("SHA256", "SHAKE256", "SHA1"), or nil.
+    func md(named name: String) -> OpaquePointer? {
+        lock.lock()
+        defer { lock.unlock() }
+        if let md = byName[name] { return md }
+        guard let md = EVP_MD_fetch(nil, name, nil) else { ERR_clear_error(); return nil }
+        byName[name] = md // kept for the life of the process
+        return md
     }
 }

@@ -9,8 +9,12 @@ import Foundation
 /// let report = DetachedSignatureVerifier(options: options).verify(content: "report.docx", signature: "report.docx.p7s")
 /// ```
 public struct DetachedSignatureVerifier: Sendable {
-    public var options: VerificationOptions
-    public init(options: VerificationOptions = VerificationOptions()) { self.options = options }
+    public let options: VerificationOptions
+    let validator: ChainValidator
+    public init(options: VerificationOptions = VerificationOptions()) {
+        self.options = options
+        validator = ChainValidator(trustAnchors: options.trustAnchors)
+    }
 
     public func verify(content path: String, signature signaturePath: String) -> DocumentReport {
         let source: FileByteSource
@@ -26,7 +30,7 @@ public struct DetachedSignatureVerifier: Sendable {
                                          dictionaryOffset: nil, byteRange: [0, source.count, source.count, 0], contents: bytes,
                                          subFilter: nil, isDocumentTimestamp: false)
         var verification = SignatureVerification(signature: embedded, document: nil, source: source, revisions: [],
-                                                 options: options, now: Date(), documentCertification: nil)
+                                                 options: options, validator: validator, now: Date(), documentCertification: nil)
         let report = verification.run()
         return DocumentReport(file: path, fileSHA256: nil, validationTime: options.validationTime ?? Date(), signatures: [report],
                               indication: report.indication, subIndication: report.subIndication, summary: report.summary)

@@ -13,9 +13,14 @@ import Foundation
 /// if report.indication == .totalPassed { … }
 /// ```
 public struct PDFSignatureVerifier: Sendable {
-    public var options: VerificationOptions
+    public let options: VerificationOptions
+    /// Built once: every document and signature is checked against the same trust store.
+    let validator: ChainValidator
 
-    public init(options: VerificationOptions = VerificationOptions()) { self.options = options }
+    public init(options: VerificationOptions = VerificationOptions()) {
+        self.options = options
+        validator = ChainValidator(trustAnchors: options.trustAnchors)
+    }
 
     /// Verifies the PDF at `path`. Unreadable files get a report with `error` set, never a crash.
     public func verify(path: String) -> DocumentReport {
@@ -43,7 +48,7 @@ public struct PDFSignatureVerifier: Sendable {
         var reports: [SignatureReport] = []
         for signature in signatures {
             var context = SignatureVerification(signature: signature, document: document, source: source,
-                                                revisions: revisions, options: options, now: now,
+                                                revisions: revisions, options: options, validator: validator, now: now,
                                                 documentCertification: certification ?? nil)
             context.embeddedRevocation = embedded
             reports.append(context.run())

@@ -12,6 +12,7 @@ struct SignatureVerification {
     let source: ByteSource
     let revisions: [Revision]
     let options: VerificationOptions
+    let validator: ChainValidator
     let now: Date
     let documentCertification: (signature: PDFDictionary, permission: Int)?
     /// Revocation evidence the document embeds (its DSS).
@@ -22,12 +23,13 @@ struct SignatureVerification {
     private var report: SignatureReport
 
     init(signature: EmbeddedSignature, document: PDFDocument?, source: ByteSource, revisions: [Revision],
-         options: VerificationOptions, now: Date, documentCertification: (signature: PDFDictionary, permission: Int)?) {
+         options: VerificationOptions, validator: ChainValidator, now: Date, documentCertification: (signature: PDFDictionary, permission: Int)?) {
         self.signature = signature
         self.document = document
         self.source = source
         self.revisions = revisions
         self.options = options
+        self.validator = validator
         self.now = now
         self.documentCertification = documentCertification
         report = SignatureReport(kind: document == nil ? .detached : (signature.isDocumentTimestamp ? .documentTimestamp : .signature),
@@ -293,7 +295,7 @@ struct SignatureVerification {
             return
         }
         checkTimestampingCertificate(tsa, label: label)
-        if case .valid = ChainValidator(trustAnchors: options.trustAnchors).validate(tsa, intermediates: token.cms.certificates, at: token.time) {
+        if case .valid = validator.validate(tsa, intermediates: token.cms.certificates, at: token.time) {
             report.provenSigningTime = token.time
             pass(label, "timestamped \(vietnamTime(token.time)) by \(tsa.subject.commonName ?? tsa.subject.description)")
         } else {
@@ -336,7 +338,7 @@ struct SignatureVerification {
             return nil
         }
         let time = options.validationTime ?? fixed ?? report.provenSigningTime ?? report.claimedSigningTime ?? now
-        switch ChainValidator(trustAnchors: options.trustAnchors).validate(certificate, intermediates: intermediates, at: time) {
+        switch validator.validate(certificate, intermediates: intermediates, at: time) {
         case .valid(let path):
             pass(label, "chains to \(path.last?.subject.commonName ?? "a trusted root") at \(vietnamTime(time))")
             return path
