@@ -7,7 +7,13 @@ public enum DigestAlgorithm: String, Sendable, CaseIterable, Codable {
 
     /// OpenSSL's implementation, fetched once: OpenSSL 3 otherwise fetches it again, under a
     /// global lock, on every use, which makes threads hashing in parallel wait for each other.
-    var evp: OpaquePointer { FetchedDigests.shared.md(named: openSSLName)! }
+    var evp: OpaquePointer {
+        switch self {
+        case .sha256: return FetchedDigests.sha256
+        case .sha384: return FetchedDigests.sha384
+        case .sha512: return FetchedDigests.sha512
+        }
+    }
 
     var openSSLName: String {
         switch self {
@@ -45,6 +51,11 @@ public enum DigestAlgorithm: String, Sendable, CaseIterable, Codable {
 /// Digest implementations fetched from OpenSSL's default provider once per process and kept.
 final class FetchedDigests: @unchecked Sendable {
     static let shared = FetchedDigests()
+    // The signing digests, fetched once without taking any lock afterwards (Swift initialises
+    // static constants once, thread-safely).
+    nonisolated(unsafe) static let sha256: OpaquePointer = EVP_MD_fetch(nil, "SHA256", nil) ?? EVP_sha256()
+    nonisolated(unsafe) static let sha384: OpaquePointer = EVP_MD_fetch(nil, "SHA384", nil) ?? EVP_sha384()
+    nonisolated(unsafe) static let sha512: OpaquePointer = EVP_MD_fetch(nil, "SHA512", nil) ?? EVP_sha512()
     private let lock = NSLock()
     private var byName: [String: OpaquePointer] = [:]
 
