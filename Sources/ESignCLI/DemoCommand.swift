@@ -50,19 +50,19 @@ struct DemoCommand: ParsableCommand {
             let second = try PAdESSigner(identity: seal, options: options).sign(input: signedPath, output: sealedPath)
             print("3. \(seal.certificate.subject.commonName ?? "agency") sealed it → \(sealedPath) (\(second.fieldName))")
 
-            let root = try Certificate.load(Array(try Data(contentsOf: URL(fileURLWithPath: pki.rootPath))))
-            let checks = try SignatureIntegrityCheck.check(path: sealedPath, trustAnchors: root)
-            print("4. Checked \(sealedPath):")
-            var allGood = true
-            for check in checks {
-                let ok = check.intact && check.trusted == true
-                allGood = allGood && ok
-                let verdict = ok ? Terminal.green("intact, trusted") : Terminal.red("PROBLEM: \(check.trustProblem ?? "integrity")")
-                print("   \(check.fieldName): \(check.signer ?? "?") — \(verdict)\(check.coversWholeFile ? ", covers the whole file" : "")")
+            var verification = VerificationOptions()
+            verification.trustAnchors = try Certificate.load(Array(try Data(contentsOf: URL(fileURLWithPath: pki.rootPath))))
+            let report = PDFSignatureVerifier(options: verification).verify(path: sealedPath)
+            print("4. Verified \(sealedPath): \(ReportRenderer.verdict(report.indication, report.subIndication))")
+            for signature in report.signatures {
+                let changes = signature.laterRevisions > 0 ? ", later changes \(signature.modificationLevel.rawValue)" : ", covers the whole file"
+                print("   \(signature.fieldName): \(signature.signer?.subject ?? "?") — \(ReportRenderer.verdict(signature.indication, signature.subIndication))\(changes)")
             }
+            let allGood = report.indication == .totalPassed
             print("""
 
             Try next:
+              esign verify \(sealedPath) --trust \(pki.rootPath)
               pdfsig \(sealedPath)
               pyhanko sign validate --trust \(pki.rootPath) \(sealedPath)
               esign sign YOUR.pdf --p12 \(pki.signers["district-official"]!.pkcs12Path) --password-file \(pki.passwordPath)

@@ -7,7 +7,7 @@ struct ESignCommand: ParsableCommand {
         commandName: "esign",
         abstract: "Sign, verify and timestamp administrative documents (PAdES, CAdES) over OpenSSL 3.",
         discussion: """
-        Start with `esign demo`: it makes a demo PKI, signs a sample document and checks the result.
+        Start with `esign demo`: it makes a demo PKI, signs a sample document, seals it and verifies the result.
 
         Exit codes: 0 success; 1 some files of a batch failed; 64 usage error; 65 bad input \
         (not a PDF, broken, encrypted); 66 input file missing; 70 internal or OpenSSL error; \

@@ -85,34 +85,14 @@ struct VerifyCommand: ParsableCommand {
             reports = [verifier.verify(path: files[0])]
         } else {
             let bar = Terminal.ProgressBar(total: files.count, label: "Verifying")
-            final class Results: @unchecked Sendable {
-                let lock = NSLock()
-                var reports: [DocumentReport?]
-                var rendered: [String?]
-                var next = 0, done = 0
-                init(_ n: Int) { reports = Array(repeating: nil, count: n); rendered = Array(repeating: nil, count: n) }
+            let json = self.json
+            // Each worker verifies and renders its document; output keeps the input order.
+            let done = parallelMap(files.count, progress: { bar.update($0) }) { i -> (DocumentReport, String) in
+                let report = verifier.verify(path: files[i])
+                return (report, json ? ReportRenderer.json(report) : ReportRenderer.text(report))
             }
-            let results = Results(files.count)
-            let workers = max(1, min(ProcessInfo.processInfo.activeProcessorCount, files.count))
-            DispatchQueue.concurrentPerform(iterations: workers) { _ in
-                while true {
-                    results.lock.lock()
-                    let i = results.next
-                    results.next += 1
-                    results.lock.unlock()
-                    guard i < files.count else { return }
-                    let report = verifier.verify(path: files[i])
-                    let text = json ? ReportRenderer.json(report) : ReportRenderer.text(report)
-                    results.lock.lock()
-                    results.reports[i] = report
-                    results.rendered[i] = text
-                    results.done += 1
-                    bar.update(results.done)
-                    results.lock.unlock()
-                }
-            }
-            reports = results.reports.map { $0! }
-            rendered = results.rendered.map { $0! }
+            reports = done.map(\.0)
+            rendered = done.map(\.1)
         }
         output(reports, rendered: rendered)
         throw ExitCode(Self.exitCode(reports))

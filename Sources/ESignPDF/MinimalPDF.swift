@@ -16,6 +16,12 @@ public enum MinimalPDF {
             "<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica /Encoding /WinAnsiEncoding >>",
             "<< /Length \(content.utf8.count) >>\nstream\n\(content)endstream",
         ]
+        return document(objects: objects)
+    }
+
+    /// A PDF 1.7 file of the given object bodies (numbered from 1; object 1 is the catalog) with a
+    /// classic cross-reference table.
+    public static func document(objects: [String]) -> [UInt8] {
         var out = Array("%PDF-1.7\n%\u{E2}\u{E3}\u{CF}\u{D3}\n".utf8)
         var offsets: [Int] = []
         for (i, body) in objects.enumerated() {

@@ -1,3 +1,4 @@
+import ESignCore
 import Foundation
 
 /// Signs many files in one process on every core: one identity loaded once, one document per
@@ -28,37 +29,13 @@ public struct BatchSigner: Sendable {
 
     /// Signs every job; `progress` is called (from worker threads, serialised) after each file.
     public func sign(_ jobs: [Job], progress: (@Sendable (Int, Int) -> Void)? = nil) -> [Outcome] {
-        final class Shared: @unchecked Sendable {
-            let lock = NSLock()
-            var next = 0
-            var done = 0
-            var outcomes: [Outcome?]
-            init(count: Int) { outcomes = Array(repeating: nil, count: count) }
-        }
-        let shared = Shared(count: jobs.count)
-        let workers = max(1, min(concurrency, jobs.count))
-        DispatchQueue.concurrentPerform(iterations: workers) { _ in
-            while true {
-                shared.lock.lock()
-                let index = shared.next
-                shared.next += 1
-                shared.lock.unlock()
-                guard index < jobs.count else { return }
-                let job = jobs[index]
-                let result: Result<SigningResult, SigningError>
-                do throws(SigningError) {
-                    result = .success(try signer.sign(input: job.input, output: job.output))
-                } catch {
-                    result = .failure(error)
-                }
-                shared.lock.lock()
-                shared.outcomes[index] = Outcome(job: job, result: result)
-                shared.done += 1
-                let done = shared.done
-                progress?(done, jobs.count)
-                shared.lock.unlock()
+        parallelMap(jobs.count, workers: concurrency, progress: { progress?($0, jobs.count) }) { index in
+            let job = jobs[index]
+            do throws(SigningError) {
+                return Outcome(job: job, result: .success(try signer.sign(input: job.input, output: job.output)))
+            } catch {
+                return Outcome(job: job, result: .failure(error))
             }
         }
-        return shared.outcomes.map { $0! }
     }
 }

@@ -5,6 +5,12 @@ import ESignTestSupport
 
 @Suite("PAdES signing in the library")
 struct PAdESSignerTests {
+    static var verifier: PDFSignatureVerifier {
+        var options = VerificationOptions()
+        options.trustAnchors = [Fixtures.root]
+        return PDFSignatureVerifier(options: options)
+    }
+
     @Test func signsInMemoryAndKeepsOriginalAsPrefix() throws {
         let original = MinimalPDF.make(lines: ["Thong bao"])
         var options = PAdESOptions()
@@ -14,9 +20,9 @@ struct PAdESSignerTests {
         let dir = Fixtures.temporaryDirectory()
         let path = dir.appendingPathComponent("signed.pdf").path
         try Data(signed).write(to: URL(fileURLWithPath: path))
-        let checks = try SignatureIntegrityCheck.check(path: path, trustAnchors: [Fixtures.root])
-        #expect(checks.count == 1)
-        #expect(checks[0].intact && checks[0].coversWholeFile && checks[0].trusted == true)
+        let report = Self.verifier.verify(path: path)
+        #expect(report.signatures.count == 1)
+        #expect(report.indication == .totalPassed && report.signatures[0].coverage == .entireFile, "\(report.summary)")
         let document = try PDFDocument(path: path)
         let sig = try document.dictionary(document.formFields().first?.dictionary["V"])
         #expect(sig?["SubFilter"] == .name("ETSI.CAdES.detached"))
@@ -37,8 +43,8 @@ struct PAdESSignerTests {
         bytes[200] ^= 0x01 // inside the first signed range
         let tampered = result.output + ".tampered.pdf"
         try Data(bytes).write(to: URL(fileURLWithPath: tampered))
-        let check = try SignatureIntegrityCheck.check(path: tampered, trustAnchors: [Fixtures.root])
-        #expect(check.count == 1 && !check[0].digestMatches && !check[0].intact)
+        let report = Self.verifier.verify(path: tampered)
+        #expect(report.signatures.count == 1 && report.signatures[0].subIndication == .hashFailure)
     }
 
     @Test func signsIntoAnExistingEmptyField() throws {
