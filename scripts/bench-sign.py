@@ -51,6 +51,14 @@ def make_pdf(path, payload_bytes):
         f.write(b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(offsets) + 1, xref))
 
 
+def build_release(log):
+    """Builds esign in release mode with a static Swift runtime (as shipped) and returns its path."""
+    log("building esign (release, static Swift runtime)…")
+    subprocess.run(["swift", "build", "-c", "release", "--static-swift-stdlib", "--scratch-path", ".build-release"],
+                   cwd=ROOT, check=True, stdout=subprocess.DEVNULL)
+    return os.path.join(ROOT, ".build-release", "release", "esign")
+
+
 def median_ms(commands, runs):
     """Median wall time of each command, run alternately so that both see the same machine load."""
     times = [[] for _ in commands]
@@ -136,10 +144,7 @@ def main():
     args = ap.parse_args()
 
     log = (lambda *a: print(*a, file=sys.stderr)) if args.json else print
-    log("building esign (release, static Swift runtime)…")
-    subprocess.run(["swift", "build", "-c", "release", "--static-swift-stdlib", "--scratch-path", ".build-release"],
-                   cwd=ROOT, check=True, stdout=subprocess.DEVNULL)
-    esign = os.path.join(ROOT, ".build-release", "release", "esign")
+    esign = build_release(log)
     work = args.workdir or tempfile.mkdtemp(prefix="esign-bench-", dir=os.environ.get("TMPDIR", "/var/tmp"))
     os.makedirs(work, exist_ok=True)
     cores = os.cpu_count()

@@ -10,7 +10,7 @@ import argparse, json, os, statistics, subprocess, sys, tempfile, time
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, os.path.join(ROOT, "scripts"))
 from importlib import import_module
-make_pdf = import_module("bench-sign").make_pdf  # the same generator as the signing benchmark
+bench_sign = import_module("bench-sign")  # the same PDF generator and build as the signing benchmark
 
 
 def pyhanko_rate(pdf, root, n):
@@ -46,10 +46,7 @@ def main():
     ap.add_argument("--json", action="store_true")
     args = ap.parse_args()
     log = (lambda *a: print(*a, file=sys.stderr)) if args.json else print
-    log("building esign (release, static Swift runtime)…")
-    subprocess.run(["swift", "build", "-c", "release", "--static-swift-stdlib", "--scratch-path", ".build-release"],
-                   cwd=ROOT, check=True, stdout=subprocess.DEVNULL)
-    esign = os.path.join(ROOT, ".build-release", "release", "esign")
+    esign = bench_sign.build_release(log)
     work = tempfile.mkdtemp(prefix="esign-bench-verify-", dir=os.environ.get("TMPDIR", "/var/tmp"))
     pki = os.path.join(work, "pki")
     subprocess.run([esign, "pki", "demo", "--dir", pki], check=True, stdout=subprocess.DEVNULL)
@@ -57,7 +54,7 @@ def main():
     results = {}
     for label, size in (("1 MB", 1 << 20), ("15 KB", 15 * 1024)):
         plain = os.path.join(work, "plain-%d.pdf" % size)
-        make_pdf(plain, size)
+        bench_sign.make_pdf(plain, size)
         signed = os.path.join(work, "signed-%d.pdf" % size)
         subprocess.run([esign, "sign", plain, "-o", signed, "--p12", os.path.join(pki, "province-official.p12"),
                         "--password-file", os.path.join(pki, "password.txt")], check=True, stdout=subprocess.DEVNULL)
