@@ -29,10 +29,12 @@ let package = Package(
         .target(name: "ESignCrypto", dependencies: ["ESignCore", "COpenSSL", "CESignShims"]),
         // PDF reading and incremental writing; knows nothing about signatures' cryptography.
         .target(name: "ESignPDF", dependencies: ["ESignCore", "CZlib", "CSystemShims"]),
-        // PAdES/CAdES signing, identities, the demo PKI.
-        .target(name: "ESignSignatures", dependencies: ["ESignCore", "ESignCrypto", "ESignPDF", "CSystemShims"]),
+        // RFC 3161: the client (and, next, the TSA).
+        .target(name: "ESignTimestamps", dependencies: ["ESignCrypto"]),
+        // PAdES/CAdES signing and verification, identities, the demo PKI.
+        .target(name: "ESignSignatures", dependencies: ["ESignCore", "ESignCrypto", "ESignPDF", "ESignTimestamps", "CSystemShims"]),
         // What other services import.
-        .target(name: "ESign", dependencies: ["ESignCore", "ESignCrypto", "ESignPDF", "ESignSignatures"]),
+        .target(name: "ESign", dependencies: ["ESignCore", "ESignCrypto", "ESignPDF", "ESignTimestamps", "ESignSignatures"]),
         .executableTarget(
             name: "ESignCLI",
             dependencies: ["ESign", .product(name: "ArgumentParser", package: "swift-argument-parser")]

@@ -5,3 +5,4 @@
 @_exported import ESignCrypto
 @_exported import ESignPDF
 @_exported import ESignSignatures
+@_exported import ESignTimestamps

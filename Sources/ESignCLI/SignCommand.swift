@@ -38,6 +38,9 @@ struct SignCommand: ParsableCommand {
     @Option(help: "Digest algorithm: sha256, sha384 or sha512.")
     var digest: DigestAlgorithm = .sha256
 
+    @Option(help: ArgumentHelp("Timestamp the signature at this RFC 3161 TSA (PAdES B-T, CAdES-T).", valueName: "url"))
+    var tsa: String?
+
     @Flag(help: "Write a detached CAdES signature (FILE.p7s) instead of signing inside a PDF.")
     var detached = false
 
@@ -86,6 +89,7 @@ struct SignCommand: ParsableCommand {
         options.allowExpired = allowExpired
         options.overwrite = force
         options.durable = durable
+        options.timestampClient = tsa.map(TimestampClient.init(url:))
         let signer = PAdESSigner(identity: loaded, options: options)
         let jobs = files.map { BatchSigner.Job(input: $0, output: outputPath(for: $0)) }
 
@@ -124,6 +128,7 @@ struct SignCommand: ParsableCommand {
         signer.digest = digest
         signer.allowExpired = allowExpired
         signer.overwrite = force
+        signer.timestampClient = tsa.map(TimestampClient.init(url:))
         var failures: [SigningError] = []
         for file in files {
             let out = outputPath(for: file)
@@ -147,7 +152,7 @@ struct SignCommand: ParsableCommand {
             encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
             if let data = try? encoder.encode(result) { print(String(decoding: data, as: UTF8.self)) }
         } else {
-            print("Signed \(result.input) → \(Terminal.bold(result.output)) (field \(result.fieldName), PAdES B-B, \(result.signatureLength) of \(result.reservedLength) reserved bytes)")
+            print("Signed \(result.input) → \(Terminal.bold(result.output)) (field \(result.fieldName), PAdES \(tsa == nil ? "B-B" : "B-T"), \(result.signatureLength) of \(result.reservedLength) reserved bytes)")
         }
     }
 

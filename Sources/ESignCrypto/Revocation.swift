@@ -152,14 +152,14 @@ public struct RevocationChecker: Sendable {
 
 /// A plain HTTP client over OpenSSL's (no TLS: OCSP and CRLs are signed, and served over http://).
 /// Responses are read whole as one DER structure (expect_asn1), never streamed.
-enum HTTPClient {
+public enum HTTPClient {
     static let maximumResponse = 16 << 20
 
-    static func get(url: String, timeout: Int) throws(OpenSSLError) -> [UInt8] {
+    public static func get(url: String, timeout: Int) throws(OpenSSLError) -> [UInt8] {
         try transfer(url: url, body: nil, contentType: nil, expectedType: nil, timeout: timeout)
     }
 
-    static func post(url: String, body: [UInt8], contentType: String, expectedType: String, timeout: Int) throws(OpenSSLError) -> [UInt8] {
+    public static func post(url: String, body: [UInt8], contentType: String, expectedType: String, timeout: Int) throws(OpenSSLError) -> [UInt8] {
         try transfer(url: url, body: body, contentType: contentType, expectedType: expectedType, timeout: timeout)
     }
 

@@ -1,5 +1,6 @@
 import ESignCrypto
 import ESignPDF
+import ESignTimestamps
 import Foundation
 
 /// Detached CAdES-BES signatures (ETSI EN 319 122-1 baseline B-B) for files that are not PDF
@@ -15,6 +16,8 @@ public struct CAdESSigner: Sendable {
     public var signingTime = Date()
     public var allowExpired = false
     public var overwrite = false
+    /// A TSA to timestamp the signature (CAdES-T).
+    public var timestampClient: TimestampClient?
 
     public init(identity: SigningIdentity) { self.identity = identity }
 
@@ -30,10 +33,18 @@ public struct CAdESSigner: Sendable {
         do {
             let hasher = try Digest(digest)
             try source.forEachChunk(in: 0..<source.count, chunkSize: 1 << 20) { hasher.update($0) }
-            der = try CMSSignedData.sign(messageDigest: try hasher.finalize(), signer: identity.cmsSigner(digest: digest),
-                                         signingTime: signingTime).encoded()
+            var signed = try CMSSignedData.sign(messageDigest: try hasher.finalize(), signer: identity.cmsSigner(digest: digest),
+                                                signingTime: signingTime)
+            if let tsa = timestampClient {
+                do { signed.addSignatureTimestamp(token: try tsa.timestamp(data: signed.signatureValue).token.der) } catch {
+                    throw SigningError.timestamp("\(error)")
+                }
+            }
+            der = signed.encoded()
         } catch let error as PDFError {
             throw SigningError.from(error, path: input)
+        } catch let error as SigningError {
+            throw error
         } catch {
             throw .crypto("signing \(input) failed: \(error)")
         }

@@ -1,5 +1,6 @@
 import ESignCrypto
 import ESignPDF
+import ESignTimestamps
 import Foundation
 
 /// How a PDF signature is made: the choices a clerk makes on the command line.
@@ -22,6 +23,8 @@ public struct PAdESOptions: Sendable {
     public var durable = false
     /// Extra bytes reserved in `/Contents` beyond the CMS size (room for unsigned attributes).
     public var extraReservedBytes = 0
+    /// A TSA to timestamp the signature (PAdES B-T).
+    public var timestampClient: TimestampClient?
 
     public init() {}
 }

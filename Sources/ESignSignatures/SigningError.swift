@@ -14,11 +14,13 @@ public enum SigningError: Error, Equatable, Sendable, CustomStringConvertible {
     case identity(String)
     /// OpenSSL failed where it should not have.
     case crypto(String)
+    /// The time-stamping authority could not be reached, refused, or answered badly.
+    case timestamp(String)
 
     public var description: String {
         switch self {
         case .badInput(let s), .missingInput(let s), .outputExists(let s), .cannotWrite(let s),
-             .identity(let s), .crypto(let s):
+             .identity(let s), .crypto(let s), .timestamp(let s):
             return s
         }
     }

@@ -11,6 +11,7 @@ enum ExitCodes {
     static let cannotCreateOutput: Int32 = 73
     static let ioError: Int32 = 74
     static let identity: Int32 = 77
+    static let serviceUnavailable: Int32 = 69
 
     static func code(for error: SigningError) -> Int32 {
         switch error {
@@ -19,6 +20,7 @@ enum ExitCodes {
         case .outputExists, .cannotWrite: return cannotCreateOutput
         case .identity: return identity
         case .crypto: return internalError
+        case .timestamp: return serviceUnavailable
         }
     }
 }
