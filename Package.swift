@@ -14,6 +14,8 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.0.0"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.5.0"),
     ],
     targets: [
         // System OpenSSL 3 (libssl-dev) and zlib.
@@ -33,11 +35,18 @@ let package = Package(
         .target(name: "ESignTimestamps", dependencies: ["ESignCrypto"]),
         // PAdES/CAdES signing and verification, identities, the demo PKI.
         .target(name: "ESignSignatures", dependencies: ["ESignCore", "ESignCrypto", "ESignPDF", "ESignTimestamps", "CSystemShims"]),
+        // HTTP services on Hummingbird: the time-stamping authority.
+        .target(name: "ESignServer", dependencies: [
+            "ESignCore", "ESignCrypto", "ESignTimestamps",
+            .product(name: "Hummingbird", package: "hummingbird"),
+            .product(name: "Logging", package: "swift-log"),
+        ]),
         // What other services import.
-        .target(name: "ESign", dependencies: ["ESignCore", "ESignCrypto", "ESignPDF", "ESignTimestamps", "ESignSignatures"]),
+        .target(name: "ESign", dependencies: ["ESignCore", "ESignCrypto", "ESignPDF", "ESignTimestamps", "ESignSignatures", "ESignServer"]),
         .executableTarget(
             name: "ESignCLI",
-            dependencies: ["ESign", .product(name: "ArgumentParser", package: "swift-argument-parser")]
+            dependencies: ["ESign", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                           .product(name: "Logging", package: "swift-log")]
         ),
         // libFuzzer target over the PDF reader, the verifier and the CMS reader (see its source).
         .executableTarget(name: "ESignFuzz", dependencies: ["ESign"]),

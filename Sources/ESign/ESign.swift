@@ -6,3 +6,4 @@
 @_exported import ESignPDF
 @_exported import ESignSignatures
 @_exported import ESignTimestamps
+@_exported import ESignServer

@@ -2,7 +2,7 @@ import ArgumentParser
 
 /// `esign`: sign, verify and timestamp Vietnamese administrative documents.
 @main
-struct ESignCommand: ParsableCommand {
+struct ESignCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "esign",
         abstract: "Sign, verify and timestamp administrative documents (PAdES, CAdES) over OpenSSL 3.",
@@ -14,6 +14,6 @@ struct ESignCommand: ParsableCommand {
         69 time-stamping authority unavailable; 73 output exists or cannot be created; 74 I/O error; \
         77 key, certificate or password unusable. `esign verify` also uses 2 for INDETERMINATE.
         """,
-        subcommands: [SignCommand.self, VerifyCommand.self, TimestampCommand.self, PKICommand.self, DemoCommand.self]
+        subcommands: [SignCommand.self, VerifyCommand.self, TimestampCommand.self, TSACommand.self, PKICommand.self, DemoCommand.self]
     )
 }
