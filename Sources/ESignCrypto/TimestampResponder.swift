@@ -7,20 +7,38 @@ import Foundation
 /// `rejection` replies with the right failInfo (badAlg, badRequest, badDataFormat, unacceptedPolicy)
 /// for requests it cannot answer. Serial numbers come from the caller.
 ///
-/// One responder may be used from many threads: each reply gets its own OpenSSL context.
+/// One responder may be used from many threads at once: each reply borrows a prepared OpenSSL
+/// context from a pool (preparing one costs more than signing a token) and returns it after.
 public struct TimestampResponder: Sendable {
     public let certificate: Certificate
     public let privateKey: PrivateKey
     public let chain: [Certificate]
     public let policyOID: String
-    public var acceptedPolicies: [String] = []
-    public var accuracySeconds: Int32 = 1
+    public let acceptedPolicies: [String]
+    public let accuracySeconds: Int32
+    private let pool: ContextPool
 
-    public init(certificate: Certificate, privateKey: PrivateKey, chain: [Certificate], policyOID: String = "1.3.6.1.4.1.57264.1.1") {
+    public init(certificate: Certificate, privateKey: PrivateKey, chain: [Certificate], policyOID: String = "1.3.6.1.4.1.57264.1.1",
+                acceptedPolicies: [String] = [], accuracySeconds: Int32 = 1) {
         self.certificate = certificate
         self.privateKey = privateKey
         self.chain = chain
         self.policyOID = policyOID
+        self.acceptedPolicies = acceptedPolicies
+        self.accuracySeconds = accuracySeconds
+        pool = ContextPool()
+    }
+
+    /// Prepared TS_RESP_CTX objects not in use. A context is reset by OpenSSL at each reply.
+    final class ContextPool: @unchecked Sendable {
+        private let lock = NSLock()
+        private var idle: [OpaquePointer] = []
+        func take() -> OpaquePointer? { lock.lock(); defer { lock.unlock() }; return idle.popLast() }
+        func give(_ ctx: OpaquePointer) {
+            lock.lock()
+            if idle.count < 64 { idle.append(ctx); lock.unlock() } else { lock.unlock(); TS_RESP_CTX_free(ctx) }
+        }
+        deinit { for ctx in idle { TS_RESP_CTX_free(ctx) } }
     }
 
     /// What was issued, for the audit log.
@@ -38,8 +56,20 @@ public struct TimestampResponder: Sendable {
     /// Answers one DER request. `serial` is asked for only when a token is issued.
     public func reply(to request: [UInt8], serial: @escaping () throws -> UInt64) throws(OpenSSLError) -> Issued {
         OpenSSLError.clearQueue()
+        let ctx: OpaquePointer
+        if let idle = pool.take() { ctx = idle } else { ctx = try makeContext() }
+        defer { pool.give(ctx) }
+        return try reply(to: request, context: ctx, serial: serial)
+    }
+
+    /// A context with the signer, chain, policies, digests, accuracy and flags set.
+    private func makeContext() throws(OpenSSLError) -> OpaquePointer {
         let ctx = try check(TS_RESP_CTX_new(), "TS_RESP_CTX_new")
-        defer { TS_RESP_CTX_free(ctx) }
+        do { try configure(ctx) } catch { TS_RESP_CTX_free(ctx); throw error }
+        return ctx
+    }
+
+    private func configure(_ ctx: OpaquePointer) throws(OpenSSLError) {
         try check(TS_RESP_CTX_set_signer_cert(ctx, certificate.pointer), "TS_RESP_CTX_set_signer_cert")
         try check(TS_RESP_CTX_set_signer_key(ctx, privateKey.pointer), "TS_RESP_CTX_set_signer_key")
         try check(TS_RESP_CTX_set_signer_digest(ctx, DigestAlgorithm.sha256.evp), "TS_RESP_CTX_set_signer_digest")
@@ -57,7 +87,9 @@ public struct TimestampResponder: Sendable {
         for algorithm in DigestAlgorithm.allCases { TS_RESP_CTX_add_md(ctx, algorithm.evp) }
         TS_RESP_CTX_set_accuracy(ctx, accuracySeconds, 0, 0)
         TS_RESP_CTX_add_flags(ctx, TS_ORDERING | TS_TSA_NAME)
+    }
 
+    private func reply(to request: [UInt8], context ctx: OpaquePointer, serial: @escaping () throws -> UInt64) throws(OpenSSLError) -> Issued {
         final class SerialSource { let next: () throws -> UInt64; var issued: UInt64?; init(_ n: @escaping () throws -> UInt64) { next = n } }
         let source = SerialSource(serial)
         let callback: TS_serial_cb = { ctx, data in
