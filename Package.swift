@@ -49,7 +49,7 @@ let package = Package(
                            .product(name: "Logging", package: "swift-log")]
         ),
         // libFuzzer target over the PDF reader, the verifier and the CMS reader (see its source).
-        .executableTarget(name: "ESignFuzz", dependencies: ["ESign"]),
+        .executableTarget(name: "ESignFuzz", dependencies: ["ESignCrypto", "ESignPDF", "ESignSignatures"]),
         // Fixtures shared by the test targets: a demo PKI, peer tools, the shared corpus.
         .target(name: "ESignTestSupport", dependencies: ["ESign"], path: "Tests/ESignTestSupport"),
         .testTarget(name: "ESignPDFTests", dependencies: ["ESignCore", "ESignPDF", "ESignTestSupport"]),

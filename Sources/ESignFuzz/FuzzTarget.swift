@@ -1,4 +1,6 @@
-import ESign
+import ESignCrypto
+import ESignPDF
+import ESignSignatures
 import Foundation
 
 /// libFuzzer entry point over the code that reads untrusted bytes: the PDF reader (cross-reference
