@@ -7,12 +7,28 @@ public struct CMSSigner: Sendable {
     /// Issuing CAs to embed after the signer's certificate (root optional).
     public let chain: [Certificate]
     public let digest: DigestAlgorithm
+    /// The parts of every SignedData this signer makes that do not depend on the document,
+    /// encoded once: the SignerIdentifier, the ESS signing-certificate-v2 attribute, the
+    /// certificate set, the algorithm identifiers.
+    let signerIdentifier: [UInt8]
+    let signingCertificateAttribute: [UInt8]
+    let certificateSet: [UInt8]
+    let digestAlgorithmIdentifier: [UInt8]
+    let signatureAlgorithmIdentifier: [UInt8]
 
     public init(privateKey: PrivateKey, certificate: Certificate, chain: [Certificate], digest: DigestAlgorithm = .sha256) {
         self.privateKey = privateKey
         self.certificate = certificate
         self.chain = chain
         self.digest = digest
+        signerIdentifier = DER.sequence(certificate.issuerNameDER, certificate.serialNumberDER)
+        signingCertificateAttribute = CMSSignedData.attribute(CMSSignedData.idSigningCertificateV2,
+                                                              CMSSignedData.signingCertificateV2(certificate))
+        var certificates: [[UInt8]] = [certificate.der]
+        for cert in chain where !certificates.contains(cert.der) { certificates.append(cert.der) }
+        certificateSet = DER.retag(DER.set(of: certificates), as: 0xA0)
+        digestAlgorithmIdentifier = DER.algorithm(digest.oid)
+        signatureAlgorithmIdentifier = privateKey.signatureAlgorithmIdentifier(digest: digest)
     }
 }
 
@@ -67,13 +83,16 @@ public struct CMSSignedData: Sendable {
 
     static func signedAttributeSet(messageDigest: [UInt8], signer: CMSSigner, signingTime: Date?) -> [UInt8] {
         var attributes: [[UInt8]] = [
-            attribute(idContentType, DER.oid(idData)),
+            contentTypeAttribute,
             attribute(idMessageDigest, DER.octetString(messageDigest)),
-            attribute(idSigningCertificateV2, signingCertificateV2(signer.certificate)),
+            signer.signingCertificateAttribute,
         ]
         if let signingTime { attributes.append(attribute(idSigningTime, DER.time(signingTime))) }
         return DER.set(of: attributes)
     }
+
+    /// content-type = id-data, the same in every signature.
+    static let contentTypeAttribute = attribute(idContentType, DER.oid(idData))
 
     static func attribute(_ oid: String, _ value: [UInt8]) -> [UInt8] {
         DER.sequence(DER.oid(oid), DER.set(of: [value]))
@@ -91,25 +110,24 @@ public struct CMSSignedData: Sendable {
 
     /// The ContentInfo wrapping the SignedData, DER-encoded.
     public func encoded() -> [UInt8] {
-        let digestAlgorithm = DER.algorithm(signer.digest.oid)
-        let sid = DER.sequence(signer.certificate.issuerNameDER, signer.certificate.serialNumberDER)
-        var signerInfo = DER.integer(1) + sid + digestAlgorithm
+        var signerInfo = DER.integer(1) + signer.signerIdentifier + signer.digestAlgorithmIdentifier
             + DER.retag(signedAttributes, as: 0xA0)
-            + signer.privateKey.signatureAlgorithmIdentifier(digest: signer.digest)
+            + signer.signatureAlgorithmIdentifier
             + DER.octetString(signatureValue)
         if !unsignedAttributes.isEmpty {
             signerInfo += DER.retag(DER.set(of: unsignedAttributes), as: 0xA1)
         }
-        var certificates: [[UInt8]] = [signer.certificate.der]
-        for cert in signer.chain where !certificates.contains(cert.der) { certificates.append(cert.der) }
         let signedData = DER.sequence(
             DER.integer(1),
-            DER.set(of: [digestAlgorithm]),
-            DER.sequence(DER.oid(Self.idData)),
-            DER.retag(DER.set(of: certificates), as: 0xA0),
+            DER.set(of: [signer.digestAlgorithmIdentifier]),
+            Self.encapsulatedData,
+            signer.certificateSet,
             DER.set(of: [DER.tlv(0x30, signerInfo)]))
-        return DER.sequence(DER.oid(Self.idSignedData), DER.context(0, signedData))
+        return DER.sequence(Self.signedDataType, DER.context(0, signedData))
     }
+
+    static let encapsulatedData = DER.sequence(DER.oid(idData))
+    static let signedDataType = DER.oid(idSignedData)
 
     /// Adds an RFC 3161 timestamp token over the signature value as an unsigned attribute (CAdES-T).
     public mutating func addSignatureTimestamp(token: [UInt8]) {

@@ -12,6 +12,8 @@ public struct SigningIdentity: Sendable {
     public let certificate: Certificate
     /// Issuing CAs (the root may be included); the signer's certificate is not repeated here.
     public let chain: [Certificate]
+    /// One CMS signer per digest, with its document-independent parts encoded once.
+    private let signers: [DigestAlgorithm: CMSSigner]
 
     public init(privateKey: PrivateKey, certificate: Certificate, chain: [Certificate]) throws(SigningError) {
         guard certificate.matches(privateKey) else {
@@ -19,7 +21,11 @@ public struct SigningIdentity: Sendable {
         }
         self.privateKey = privateKey
         self.certificate = certificate
-        self.chain = chain.filter { $0 != certificate }
+        let chain = chain.filter { $0 != certificate }
+        self.chain = chain
+        signers = Dictionary(uniqueKeysWithValues: DigestAlgorithm.allCases.map {
+            ($0, CMSSigner(privateKey: privateKey, certificate: certificate, chain: chain, digest: $0))
+        })
     }
 
     /// Loads a PKCS#12 file.
@@ -115,7 +121,5 @@ public struct SigningIdentity: Sendable {
     }
 
     /// The CMS signer for this identity.
-    public func cmsSigner(digest: DigestAlgorithm) -> CMSSigner {
-        CMSSigner(privateKey: privateKey, certificate: certificate, chain: chain, digest: digest)
-    }
+    public func cmsSigner(digest: DigestAlgorithm) -> CMSSigner { signers[digest]! }
 }
