@@ -1,3 +1,5 @@
+import ESignCore
+
 /// Writes PDF objects as bytes (ISO 32000-2 §7.3), for the objects an incremental update adds or rewrites.
 public enum PDFSerializer {
     public static func bytes(_ object: PDFObject) -> [UInt8] {
@@ -69,23 +71,18 @@ public enum PDFSerializer {
         for c in name.bytes {
             if c < 0x21 || c > 0x7E || c == 0x23 || PDFLexer.isDelimiter(c) {
                 out.append(0x23)
-                out += hexDigits(c)
+                out += Hex.encode([c])
             } else {
                 out.append(c)
             }
         }
     }
 
-    static func hexDigits(_ c: UInt8) -> [UInt8] {
-        let digits = Array("0123456789ABCDEF".utf8)
-        return [digits[Int(c >> 4)], digits[Int(c & 0xF)]]
-    }
-
     static func writeString(_ string: PDFString, into out: inout [UInt8]) {
         let printable = string.bytes.allSatisfy { $0 >= 0x20 && $0 < 0x7F }
         if string.isHex || !printable {
             out.append(0x3C)
-            for c in string.bytes { out += hexDigits(c) }
+            out += Hex.encode(string.bytes)
             out.append(0x3E)
             return
         }

@@ -30,9 +30,11 @@ extension PDFDocument {
     }
 
     /// The document as it was when the file ended at `end`: only the sections of revisions ending
-    /// there or earlier. Returns nil when no section qualifies.
-    public func view(endingAt end: Int) throws(PDFError) -> PDFDocument? {
-        let included = Set(try revisions().filter { $0.end <= end || $0.eofMarker + 5 <= end }.map(\.sectionIndex))
+    /// there or earlier. Returns nil when no section qualifies. Pass `revisions` when already known.
+    public func view(endingAt end: Int, revisions known: [Revision]? = nil) throws(PDFError) -> PDFDocument? {
+        let all: [Revision]
+        if let known { all = known } else { all = try revisions() }
+        let included = Set(all.filter { $0.end <= end || $0.eofMarker + 5 <= end }.map(\.sectionIndex))
         let kept = sections.enumerated().filter { included.contains($0.offset) }.map(\.element)
         guard !kept.isEmpty, kept[0].trailer["Root"]?.reference != nil else { return nil }
         return PDFDocument(source: source, headerVersion: headerVersion, sections: kept)

@@ -22,7 +22,7 @@ final class TimestampAuditLog: @unchecked Sendable {
         var fields: [String] = []
         if let serial = issued.serialNumber { fields.append("\"serial\":\(serial)") }
         if let time = issued.time { fields.append("\"time\":\"\(CivilTime.iso8601(secondsSince1970: Int(time.timeIntervalSince1970), offsetSeconds: 0))\"") }
-        if let imprint = issued.imprint { fields.append("\"imprint\":\"\(Self.hex(imprint))\"") }
+        if let imprint = issued.imprint { fields.append("\"imprint\":\"\(String(decoding: Hex.encode(imprint, uppercase: false), as: UTF8.self))\"") }
         if let algorithm = issued.imprintAlgorithm { fields.append("\"algorithm\":\"\(algorithm)\"") }
         if let policy = issued.policyOID { fields.append("\"policy\":\"\(policy)\"") }
         fields.append("\"status\":\"\(issued.granted ? "granted" : "rejection")\"")
@@ -30,16 +30,6 @@ final class TimestampAuditLog: @unchecked Sendable {
 
         let line = Array(("{" + fields.joined(separator: ",") + "}\n").utf8)
         _ = line.withUnsafeBytes { write(descriptor, $0.baseAddress, $0.count) }
-    }
-
-    static func hex(_ bytes: [UInt8]) -> String {
-        let digits = Array("0123456789abcdef".utf8)
-        var out = [UInt8](repeating: 0, count: bytes.count * 2)
-        for (i, b) in bytes.enumerated() {
-            out[2 * i] = digits[Int(b >> 4)]
-            out[2 * i + 1] = digits[Int(b & 0xF)]
-        }
-        return String(decoding: out, as: UTF8.self)
     }
 
     func sync() { if let descriptor { fsync(descriptor) } }

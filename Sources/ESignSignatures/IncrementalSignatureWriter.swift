@@ -1,3 +1,4 @@
+import ESignCore
 import ESignCrypto
 import ESignPDF
 import Foundation
@@ -76,7 +77,7 @@ struct IncrementalSignatureWriter {
         guard value.count <= reserved else {
             throw .crypto("the signature (\(value.count) bytes) is larger than the space reserved (\(reserved))")
         }
-        let hex = Self.hexDigits(value)
+        let hex = Hex.encode(value)
         prepared.update.replaceSubrange(prepared.contentsRange.lowerBound..<(prepared.contentsRange.lowerBound + hex.count), with: hex)
         do {
             try prepared.update.withUnsafeBytes { raw in try writeUpdate(raw) }
@@ -137,16 +138,6 @@ struct IncrementalSignatureWriter {
         body += [UInt8](repeating: 0x30, count: 2 * reserved)
         body += Array("> >>".utf8)
         return (body, byteRangeOffset, contentsOffset)
-    }
-
-    static func hexDigits(_ bytes: [UInt8]) -> [UInt8] {
-        let digits = Array("0123456789ABCDEF".utf8)
-        var out = [UInt8](repeating: 0, count: bytes.count * 2)
-        for (i, b) in bytes.enumerated() {
-            out[2 * i] = digits[Int(b >> 4)]
-            out[2 * i + 1] = digits[Int(b & 0xF)]
-        }
-        return out
     }
 
     /// A document certified with "no changes allowed" (DocMDP P=1) cannot take another signature.

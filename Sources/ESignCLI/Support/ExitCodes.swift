@@ -9,7 +9,6 @@ enum ExitCodes {
     static let missingInput: Int32 = 66
     static let internalError: Int32 = 70
     static let cannotCreateOutput: Int32 = 73
-    static let ioError: Int32 = 74
     static let identity: Int32 = 77
     static let serviceUnavailable: Int32 = 69
 

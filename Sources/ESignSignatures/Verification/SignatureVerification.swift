@@ -163,7 +163,7 @@ struct SignatureVerification {
         }
         if !later.isEmpty {
             do {
-                guard let old = try document.view(endingAt: signedRevision.end) else { throw PDFError.malformed("the signed revision cannot be read") }
+                guard let old = try document.view(endingAt: signedRevision.end, revisions: revisions) else { throw PDFError.malformed("the signed revision cannot be read") }
                 let newSections = Set(later.map(\.sectionIndex))
                 var changed: Set<Int> = []
                 for index in newSections { changed.formUnion(document.objectNumbers(inSection: index)) }
