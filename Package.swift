@@ -16,6 +16,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.0.0"),
         .package(url: "https://github.com/apple/swift-log", from: "1.5.0"),
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.0.0"),
+        .package(url: "https://github.com/vapor/postgres-nio", from: "1.21.0"),
     ],
     targets: [
         // System OpenSSL 3 (libssl-dev) and zlib.
@@ -35,6 +37,14 @@ let package = Package(
         .target(name: "ESignTimestamps", dependencies: ["ESignCrypto"]),
         // PAdES/CAdES signing and verification, identities, the demo PKI.
         .target(name: "ESignSignatures", dependencies: ["ESignCore", "ESignCrypto", "ESignPDF", "ESignTimestamps", "CSystemShims"]),
+        // The ledger of issued documents (SQLite via GRDB, PostgreSQL via PostgresNIO) and the
+        // signing-coverage statistics and reports computed from it.
+        .target(name: "ESignLedger", dependencies: [
+            "ESignCore", "ESignCrypto",
+            .product(name: "GRDB", package: "GRDB.swift"),
+            .product(name: "PostgresNIO", package: "postgres-nio"),
+            .product(name: "Logging", package: "swift-log"),
+        ]),
         // HTTP services on Hummingbird: the time-stamping authority.
         .target(name: "ESignServer", dependencies: [
             "ESignCore", "ESignCrypto", "ESignTimestamps",
@@ -42,7 +52,7 @@ let package = Package(
             .product(name: "Logging", package: "swift-log"),
         ]),
         // What other services import.
-        .target(name: "ESign", dependencies: ["ESignCore", "ESignCrypto", "ESignPDF", "ESignTimestamps", "ESignSignatures", "ESignServer"]),
+        .target(name: "ESign", dependencies: ["ESignCore", "ESignCrypto", "ESignPDF", "ESignTimestamps", "ESignSignatures", "ESignLedger", "ESignServer"]),
         .executableTarget(
             name: "ESignCLI",
             dependencies: ["ESign", .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -54,6 +64,7 @@ let package = Package(
         .target(name: "ESignTestSupport", dependencies: ["ESign"], path: "Tests/ESignTestSupport"),
         .testTarget(name: "ESignPDFTests", dependencies: ["ESignCore", "ESignPDF", "ESignTestSupport"]),
         .testTarget(name: "ESignSignaturesTests", dependencies: ["ESign", "ESignTestSupport"]),
+        .testTarget(name: "ESignLedgerTests", dependencies: ["ESignLedger", "ESignTestSupport"]),
         .testTarget(name: "ESignCLITests", dependencies: ["ESign", "ESignTestSupport"]),
     ]
 )

@@ -6,4 +6,5 @@
 @_exported import ESignPDF
 @_exported import ESignSignatures
 @_exported import ESignTimestamps
+@_exported import ESignLedger
 @_exported import ESignServer

@@ -12,8 +12,10 @@ struct ESignCommand: AsyncParsableCommand {
         Exit codes: 0 success; 1 some files of a batch failed; 64 usage error; 65 bad input \
         (not a PDF, broken, encrypted); 66 input file missing; 70 internal or OpenSSL error; \
         69 time-stamping authority unavailable; 73 output exists or cannot be created (or written); \
-        77 key, certificate or password unusable. `esign verify` also uses 2 for INDETERMINATE.
+        77 key, certificate or password unusable. Ledger commands: 65 bad rows or unknown units \
+        (nothing imported), 69 database unreachable, 1 `ledger check` found a broken chain. `esign verify` also uses 2 for INDETERMINATE.
         """,
-        subcommands: [SignCommand.self, VerifyCommand.self, TimestampCommand.self, TSACommand.self, PKICommand.self, DemoCommand.self]
+        subcommands: [SignCommand.self, VerifyCommand.self, TimestampCommand.self, TSACommand.self, UnitsCommand.self, LedgerCommand.self,
+                      StatsCommand.self, PKICommand.self, DemoCommand.self]
     )
 }

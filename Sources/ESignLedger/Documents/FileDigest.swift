@@ -1,0 +1,20 @@
+import ESignCore
+import ESignCrypto
+import Foundation
+
+/// The document id of an issued file: SHA-256 of its bytes, as `sha256sum` prints it.
+public enum FileDigest {
+    public static func sha256Hex(path: String) throws -> String {
+        guard let handle = FileHandle(forReadingAtPath: path) else {
+            throw LedgerError.invalidArgument("cannot open \(path): \(String(cString: strerror(errno)))")
+        }
+        defer { try? handle.close() }
+        let digest = try Digest(.sha256)
+        while true {
+            let chunk = handle.readData(ofLength: 1 << 20)
+            if chunk.isEmpty { break }
+            chunk.withUnsafeBytes { digest.update($0) }
+        }
+        return Hex.string(try digest.finalize())
+    }
+}

@@ -1,0 +1,179 @@
+import ESignCore
+import Foundation
+
+/// The ledger of issued documents: what each unit issued, whether signed, chained so that nothing
+/// can be changed afterwards without `check` noticing, and the statistics computed from it.
+///
+/// ```swift
+/// let ledger = try await Ledger.open(.resolve(nil))          // the embedded SQLite ledger
+/// try await ledger.importUnits(csv: "samples/units/binh-phuoc-binh-duong-binh-thuan.csv")
+/// try await ledger.importDocuments(path: "export-2024.csv")
+/// let report = try await ledger.statistics(CoverageQuery(from: CivilDate(iso8601: "2024-01-01"), to: CivilDate(iso8601: "2024-12-31")))
+/// ```
+public final class Ledger: @unchecked Sendable {
+    public let store: any LedgerStore
+
+    public init(store: any LedgerStore) { self.store = store }
+
+    /// Opens (creating and migrating as needed) the ledger at `location`.
+    public static func open(_ location: LedgerLocation) async throws -> Ledger {
+        let store = try await location.open()
+        try await store.migrate()
+        return Ledger(store: store)
+    }
+
+    public func close() async throws { try await store.close() }
+
+    public func directory() async throws -> UnitDirectory { UnitDirectory(try await store.units()) }
+
+    // MARK: Units
+
+    public struct UnitImportSummary: Codable, Sendable { public var read: Int; public var added: Int; public var unchanged: Int }
+
+    /// Imports unit versions from a CSV file (`code,name,level,parent_code,valid_from,valid_to`).
+    /// Idempotent; all or nothing; the combined list must stay consistent.
+    @discardableResult
+    public func importUnits(csv path: String) async throws -> UnitImportSummary {
+        try await importUnits(UnitCSV.read(CSVReader(path: path)))
+    }
+
+    @discardableResult
+    public func importUnits(_ units: [AdministrativeUnit]) async throws -> UnitImportSummary {
+        var directory = try await directory()
+        var conflicts: [String] = []
+        for u in units {
+            if let same = directory.versions[u.code]?.first(where: { $0.validFrom == u.validFrom }), same != u {
+                conflicts.append("unit \(u.code) from \(u.validFrom) is already known with other values (\(same.name), \(same.level.rawValue), parent \(same.parentCode ?? "none"), until \(same.validTo?.description ?? "open"))")
+            }
+        }
+        guard conflicts.isEmpty else { throw LedgerError.invalidUnits(conflicts) }
+        let added = directory.merge(units)
+        let problems = directory.problems()
+        guard problems.isEmpty else { throw LedgerError.invalidUnits(problems) }
+        try await store.insertUnits(added)
+        return UnitImportSummary(read: units.count, added: added.count, unchanged: units.count - added.count)
+    }
+
+    // MARK: Documents
+
+    /// Imports a document-management export (CSV or JSON). All or nothing unless `commitEvery` is
+    /// given, in which case every `commitEvery` rows are one transaction (a long feed that should
+    /// keep what it already recorded).
+    public func importDocuments(path: String, commitEvery: Int? = nil, progress: ((Int) -> Void)? = nil) async throws -> AppendSummary {
+        let directory = try await directory()
+        let source = try DocumentImportSource(path: path, directory: directory)
+        let context = AppendContext(recordedAt: Self.now(), source: "import:" + (path as NSString).lastPathComponent)
+        guard let commitEvery, commitEvery > 0 else {
+            let wrapper = ProgressSource(source, progress)
+            let summary = try await store.append(from: wrapper, context: context)
+            try throwIfProblems(wrapper, name: path)
+            return summary
+        }
+        var total = AppendSummary()
+        repeat {
+            source.nextPiece(limit: commitEvery)
+            let wrapper = ProgressSource(source, progress)
+            let piece = try await store.append(from: wrapper, context: context)
+            try throwIfProblems(wrapper, name: path)
+            total.read += piece.read; total.appended += piece.appended; total.unchanged += piece.unchanged; total.head = piece.head
+        } while source.hasMore
+        return total
+    }
+
+    private func throwIfProblems(_ source: DocumentBatchSource, name: String) throws {
+        if !source.problems.isEmpty {
+            throw LedgerError.invalidInput(file: name, problems: source.problems.sorted { $0.line < $1.line })
+        }
+    }
+
+    /// Records documents (from `esign sign --unit`, `esign ledger add`, the HTTP API). The unit's
+    /// level and province on the issue date are filled in from the unit list.
+    @discardableResult
+    public func record(_ records: [DocumentRecord], source name: String) async throws -> AppendSummary {
+        let directory = try await directory()
+        var resolved: [DocumentRecord] = []
+        for var r in records {
+            let placement = try directory.resolve(r.unitCode, on: r.issuedOn)
+            r.unitLevel = placement.unit.level
+            r.provinceCode = placement.provinceCode
+            resolved.append(r)
+        }
+        let source = DocumentListSource(resolved)
+        let summary = try await store.append(from: source, context: AppendContext(recordedAt: Self.now(), source: name))
+        if !source.problems.isEmpty { throw LedgerError.invalidInput(file: name, problems: source.problems) }
+        return summary
+    }
+
+    public func list(_ filter: EntryFilter = EntryFilter(), after: Int64 = 0, limit: Int = 100) async throws -> [LedgerEntry] {
+        try await store.entries(after: after, limit: limit, filter: filter)
+    }
+
+    // MARK: Check
+
+    public struct CheckReport: Codable, Sendable {
+        public var entries: Int64 = 0
+        public var head: String = ""
+        public var problems: [String] = []
+        public var valid: Bool { problems.isEmpty }
+    }
+
+    /// Recomputes the hash chain from the first entry and the coverage counts from the entries.
+    public func check(progress: ((Int64, Int64) -> Void)? = nil) async throws -> CheckReport {
+        let chain = LedgerChain()
+        let head = try await store.head()
+        var report = CheckReport()
+        var previous = ChainHead.empty
+        while report.problems.count < 20 {
+            let page = try await store.entries(after: previous.sequence, limit: 20_000, filter: EntryFilter())
+            if page.isEmpty { break }
+            for e in page {
+                if e.sequence != previous.sequence + 1 { report.problems.append("entry \(previous.sequence + 1) is missing (next is \(e.sequence))") }
+                let hash = chain.link(previous: previous.hash, sequence: e.sequence, record: e.record, recordedAt: e.recordedAt, source: e.source)
+                if Hex.string(hash) != e.chainHash.lowercased() {
+                    report.problems.append("entry \(e.sequence) (\(e.record.number), unit \(e.record.unitCode)) does not match its chain hash")
+                }
+                previous = ChainHead(sequence: e.sequence, hash: Hex.decode(e.chainHash) ?? hash)
+            }
+            report.entries = previous.sequence
+            progress?(previous.sequence, head.sequence)
+        }
+        if report.problems.isEmpty, previous != head {
+            report.problems.append("the head records entry \(head.sequence) (\(head.hex.prefix(16))…) but the chain ends at \(previous.sequence) (\(previous.hex.prefix(16))…)")
+        }
+        report.head = previous.hex
+        let stored = Dictionary(grouping: try await store.coverageCounts(from: nil, to: nil), by: \.key)
+        let recomputed = Dictionary(grouping: try await store.recomputedCoverageCounts(), by: \.key)
+        for key in Set(stored.keys).union(recomputed.keys) {
+            let a = stored[key]?.first, b = recomputed[key]?.first
+            if a?.issued != b?.issued || a?.signed != b?.signed || a?.classified != b?.classified {
+                report.problems.append("coverage counts for unit \(key.unitCode) on \(key.day) do not match the entries")
+                if report.problems.count >= 40 { break }
+            }
+        }
+        return report
+    }
+
+    // MARK: Statistics
+
+    public func statistics(_ query: CoverageQuery) async throws -> CoverageReport {
+        let counts = try await store.coverageCounts(from: query.from, to: query.to)
+        return CoverageStatistics.report(counts: counts, directory: try await directory(), query: query)
+    }
+
+    static func now() -> String { CivilTime.iso8601(secondsSince1970: Int(Date().timeIntervalSince1970), offsetSeconds: 7 * 3600) }
+}
+
+/// Passes batches through, reporting how many rows have been read.
+final class ProgressSource: DocumentBatchSource {
+    let inner: DocumentImportSource
+    let progress: ((Int) -> Void)?
+    private var forwarded = 0
+    init(_ inner: DocumentImportSource, _ progress: ((Int) -> Void)?) { self.inner = inner; self.progress = progress }
+    override func nextBatch() throws -> [Item]? {
+        let batch = try inner.nextBatch()
+        progress?(inner.rowsRead)
+        // Problems found while parsing roll the append back: the store checks this source.
+        while forwarded < inner.problems.count { report(inner.problems[forwarded]); forwarded += 1 }
+        return batch
+    }
+}

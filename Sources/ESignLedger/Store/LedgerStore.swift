@@ -1,0 +1,94 @@
+import ESignCore
+
+/// Where the ledger lives: an embedded SQLite file (the default) or a PostgreSQL server shared by
+/// several signing services. Both keep the same schema and behave the same; `Ledger` holds the
+/// logic, a store only moves rows.
+public protocol LedgerStore: AnyObject, Sendable {
+    /// "SQLite /var/lib/…/ledger.sqlite" or "PostgreSQL db@host:port", for messages (no password).
+    var location: String { get }
+
+    /// Creates or upgrades the schema.
+    func migrate() async throws
+
+    func units() async throws -> [AdministrativeUnit]
+    /// Adds unit versions in one transaction.
+    func insertUnits(_ units: [AdministrativeUnit]) async throws
+
+    /// Appends the records `source` yields, in one transaction that holds the chain's head: entries
+    /// already present (same identity, same values) are skipped, entries whose identity is present
+    /// with other values are reported to `source`. If the source reports any problem the
+    /// transaction is rolled back and nothing is appended.
+    func append(from source: DocumentBatchSource, context: AppendContext) async throws -> AppendSummary
+
+    /// Entries in chain order from `after` (exclusive), at most `limit`.
+    func entries(after: Int64, limit: Int, filter: EntryFilter) async throws -> [LedgerEntry]
+    func head() async throws -> ChainHead
+
+    /// Per-day counts for coverage statistics.
+    func coverageCounts(from: CivilDate?, to: CivilDate?) async throws -> [CoverageCount]
+    /// The same counts recomputed from the entries themselves (for `ledger check`).
+    func recomputedCoverageCounts() async throws -> [CoverageCount]
+
+    func close() async throws
+}
+
+/// What one append writes besides the records: when, and from where (import file, `sign`, `add`).
+public struct AppendContext: Sendable {
+    public var recordedAt: String
+    public var source: String
+    public init(recordedAt: String, source: String) { self.recordedAt = recordedAt; self.source = source }
+}
+
+public struct AppendSummary: Sendable, Codable, Equatable {
+    public var read = 0
+    public var appended = 0
+    /// Already in the ledger with the same values (re-imports).
+    public var unchanged = 0
+    public var head = ChainHead.empty
+    public init() {}
+}
+
+/// A filter for `ledger list`.
+public struct EntryFilter: Sendable {
+    public var unitCode: String?
+    public var from: CivilDate?
+    public var to: CivilDate?
+    public init(unitCode: String? = nil, from: CivilDate? = nil, to: CivilDate? = nil) {
+        self.unitCode = unitCode; self.from = from; self.to = to
+    }
+
+    func matches(_ r: DocumentRecord) -> Bool {
+        (unitCode.map { $0 == r.unitCode } ?? true) && (from.map { r.issuedOn >= $0 } ?? true) && (to.map { r.issuedOn <= $0 } ?? true)
+    }
+}
+
+/// Records to append, in batches, with their input line numbers; collects what is wrong with them.
+/// Parsers of import files and single-record callers (`esign sign --unit`) both feed a store this way.
+public class DocumentBatchSource {
+    public struct Item { public var line: Int; public var record: DocumentRecord }
+    public private(set) var problems: [InputProblem] = []
+
+    public init() {}
+
+    /// The next batch, or nil when done.
+    open func nextBatch() throws -> [Item]? { nil }
+
+    public func report(_ problem: InputProblem) { problems.append(problem) }
+
+    /// Called by a store when a record's identity is already in the ledger.
+    func existing(_ stored: DocumentRecord, for item: Item) -> Bool {
+        let diff = stored.differences(from: item.record)
+        if diff.isEmpty { return true }
+        report(InputProblem(line: item.line, "document \(item.record.number) of unit \(item.record.unitCode) issued \(item.record.issuedOn) is already in the ledger with a different \(diff.joined(separator: ", ")) (the ledger is append-only)"))
+        return false
+    }
+}
+
+/// A fixed list of records as a source.
+public final class DocumentListSource: DocumentBatchSource {
+    private var items: [Item]?
+    public init(_ records: [DocumentRecord]) {
+        items = records.enumerated().map { Item(line: $0.offset + 1, record: $0.element) }
+    }
+    public override func nextBatch() throws -> [Item]? { defer { items = nil }; return items }
+}

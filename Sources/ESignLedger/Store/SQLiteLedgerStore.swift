@@ -1,0 +1,195 @@
+import ESignCore
+import Foundation
+import GRDB
+
+/// The embedded ledger: one SQLite file in WAL mode, shared safely by several processes on one
+/// machine (writers take the write lock with BEGIN IMMEDIATE and wait for each other up to a
+/// minute; readers never block).
+public final class SQLiteLedgerStore: LedgerStore, @unchecked Sendable {
+    private let queue: DatabaseQueue
+    public let path: String
+    public var location: String { "SQLite \(path)" }
+
+    public init(path: String) throws {
+        self.path = path
+        let directory = (path as NSString).deletingLastPathComponent
+        if !directory.isEmpty { try? FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true) }
+        var config = Configuration()
+        config.busyMode = .timeout(60)
+        config.prepareDatabase { db in
+            try db.execute(sql: "PRAGMA journal_mode = WAL")
+            try db.execute(sql: "PRAGMA synchronous = FULL")
+            // A large page cache keeps the record-key index in memory during big imports.
+            try db.execute(sql: "PRAGMA cache_size = -524288")
+        }
+        do {
+            queue = try DatabaseQueue(path: path, configuration: config)
+        } catch {
+            throw LedgerError.database("cannot open \(path): \(Self.message(error))")
+        }
+    }
+
+    static func message(_ error: any Error) -> String {
+        if let e = error as? DatabaseError { return e.message ?? "\(e.resultCode)" }
+        return "\(error)"
+    }
+
+    private func run<T>(_ what: String, _ body: () throws -> T) throws -> T {
+        do { return try body() } catch let e as LedgerError { throw e } catch {
+            throw LedgerError.database("\(what) failed: \(Self.message(error))")
+        }
+    }
+
+    public func migrate() async throws {
+        var migrator = DatabaseMigrator()
+        for m in LedgerSchema.migrations {
+            migrator.registerMigration(m.name) { db in for sql in m.sqlite { try db.execute(sql: sql) } }
+        }
+        try run("migration") { try migrator.migrate(queue) }
+    }
+
+    public func units() async throws -> [AdministrativeUnit] {
+        try run("reading units") {
+            try queue.read { db in
+                try Row.fetchAll(db, sql: "SELECT code, name, level, parent_code, valid_from, valid_to FROM units").compactMap { row in
+                    guard let level = AdministrativeLevel(rawValue: row[2]), let from = CivilDate(iso8601: row[4] as String) else { return nil }
+                    return AdministrativeUnit(code: row[0], name: row[1], level: level, parentCode: row[3], validFrom: from,
+                                              validTo: (row[5] as String?).flatMap { CivilDate(iso8601: $0) })
+                }
+            }
+        }
+    }
+
+    public func insertUnits(_ units: [AdministrativeUnit]) async throws {
+        try run("importing units") {
+            try queue.writeWithoutTransaction { db in
+                try db.inTransaction(.immediate) {
+                    let insert = try db.makeStatement(sql: "INSERT OR IGNORE INTO units VALUES (?, ?, ?, ?, ?, ?)")
+                    for u in units {
+                        try insert.execute(arguments: [u.code, u.name, u.level.rawValue, u.parentCode, u.validFrom.description, u.validTo?.description])
+                    }
+                    return .commit
+                }
+            }
+        }
+    }
+
+    public func append(from source: DocumentBatchSource, context: AppendContext) async throws -> AppendSummary {
+        let chain = LedgerChain()
+        return try run("appending to the ledger") {
+            try queue.writeWithoutTransaction { db in
+                var summary = AppendSummary()
+                try db.inTransaction(.immediate) {
+                    var head = try Self.readHead(db)
+                    let insert = try db.makeStatement(sql: """
+                        INSERT INTO documents VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                        ON CONFLICT (record_key) DO NOTHING
+                        """)
+                    let lookup = try db.makeStatement(sql: "SELECT \(LedgerSchema.entryColumns) FROM documents WHERE record_key = ?")
+                    var counts = CoverageAccumulator()
+                    while let batch = try source.nextBatch() {
+                        for item in batch {
+                            summary.read += 1
+                            let r = item.record
+                            let key = chain.recordKey(r)
+                            let sequence = head.sequence + 1
+                            let hash = chain.link(previous: head.hash, sequence: sequence, record: r,
+                                                  recordedAt: context.recordedAt, source: context.source)
+                            insert.setUncheckedArguments([
+                                sequence, Data(key), r.documentID, r.unitCode, r.unitLevel.rawValue, r.provinceCode, r.number,
+                                r.type, r.title, r.issuedOn.description, r.classified, r.signed, r.signatureCount,
+                                r.timestamped, r.direction.rawValue, r.verdict, context.recordedAt, context.source, Hex.string(hash),
+                            ])
+                            try insert.execute()
+                            if db.changesCount == 1 {
+                                head = ChainHead(sequence: sequence, hash: hash)
+                                counts.add(r)
+                                summary.appended += 1
+                            } else if let row = try Row.fetchOne(lookup, arguments: [Data(key)]), let stored = Self.entry(row)?.record,
+                                      source.existing(stored, for: item) {
+                                summary.unchanged += 1
+                            }
+                        }
+                    }
+                    guard source.problems.isEmpty else { return .rollback }
+                    let upsert = try db.makeStatement(sql: """
+                        INSERT INTO coverage_daily VALUES (?, ?, ?, ?, ?, ?, ?)
+                        ON CONFLICT (day, unit_code, level, province_code) DO UPDATE SET issued = issued + excluded.issued,
+                          signed = signed + excluded.signed, classified = classified + excluded.classified
+                        """)
+                    for c in counts.rows {
+                        try upsert.execute(arguments: [c.day.description, c.unitCode, c.level.rawValue, c.provinceCode, c.issued, c.signed, c.classified])
+                    }
+                    try db.execute(sql: "UPDATE ledger_head SET seq = ?, hash = ? WHERE id = 1", arguments: [head.sequence, head.hex])
+                    summary.head = head
+                    return .commit
+                }
+                return summary
+            }
+        }
+    }
+
+    static func readHead(_ db: Database) throws -> ChainHead {
+        guard let row = try Row.fetchOne(db, sql: "SELECT seq, hash FROM ledger_head WHERE id = 1"),
+              let hash = Hex.decode(row[1] as String) else { throw LedgerError.database("the ledger has no head row") }
+        return ChainHead(sequence: row[0], hash: hash)
+    }
+
+    static func entry(_ row: Row) -> LedgerEntry? {
+        guard let level = AdministrativeLevel(rawValue: row[3]), let issued = CivilDate(iso8601: row[8] as String),
+              let direction = DocumentRecord.Direction(rawValue: row[13]) else { return nil }
+        let record = DocumentRecord(documentID: row[1], unitCode: row[2], unitLevel: level, provinceCode: row[4], number: row[5],
+                                    type: row[6], title: row[7], issuedOn: issued, classified: row[9], signed: row[10],
+                                    signatureCount: row[11], timestamped: row[12], direction: direction, verdict: row[14])
+        return LedgerEntry(sequence: row[0], record: record, recordedAt: row[15], source: row[16], chainHash: row[17])
+    }
+
+    public func head() async throws -> ChainHead {
+        try run("reading the chain head") { try queue.read { try Self.readHead($0) } }
+    }
+
+    public func entries(after: Int64, limit: Int, filter: EntryFilter) async throws -> [LedgerEntry] {
+        var sql = "SELECT \(LedgerSchema.entryColumns) FROM documents WHERE seq > ?"
+        var args: [(any DatabaseValueConvertible)?] = [after]
+        if let unit = filter.unitCode { sql += " AND unit_code = ?"; args.append(unit) }
+        if let from = filter.from { sql += " AND issued_on >= ?"; args.append(from.description) }
+        if let to = filter.to { sql += " AND issued_on <= ?"; args.append(to.description) }
+        sql += " ORDER BY seq LIMIT ?"
+        args.append(limit)
+        let arguments = StatementArguments(args)
+        return try run("reading entries") {
+            try queue.read { db in
+                try Row.fetchAll(db, sql: sql, arguments: arguments).map { row in
+                    guard let e = Self.entry(row) else { throw LedgerError.database("entry \(row[0] as Int64) has unreadable fields") }
+                    return e
+                }
+            }
+        }
+    }
+
+    public func coverageCounts(from: CivilDate?, to: CivilDate?) async throws -> [CoverageCount] {
+        try counts(sql: "SELECT day, unit_code, level, province_code, issued, signed, classified FROM coverage_daily WHERE day >= ? AND day <= ?",
+                   arguments: [from?.description ?? "0000-00-00", to?.description ?? "9999-99-99"])
+    }
+
+    public func recomputedCoverageCounts() async throws -> [CoverageCount] {
+        try counts(sql: """
+            SELECT issued_on, unit_code, unit_level, COALESCE(province_code, ''), COUNT(*),
+              SUM(CASE WHEN signed AND NOT classified THEN 1 ELSE 0 END), SUM(classified)
+            FROM documents WHERE direction = 'issued' GROUP BY 1, 2, 3, 4
+            """, arguments: [])
+    }
+
+    private func counts(sql: String, arguments: StatementArguments) throws -> [CoverageCount] {
+        try run("reading coverage counts") {
+            try queue.read { db in
+                try Row.fetchAll(db, sql: sql, arguments: arguments).compactMap { row in
+                    guard let day = CivilDate(iso8601: row[0] as String), let level = AdministrativeLevel(rawValue: row[2]) else { return nil }
+                    return CoverageCount(day: day, unitCode: row[1], level: level, provinceCode: row[3], issued: row[4], signed: row[5], classified: row[6])
+                }
+            }
+        }
+    }
+
+    public func close() async throws { try queue.close() }
+}
