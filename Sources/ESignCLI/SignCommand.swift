@@ -3,7 +3,7 @@ import ESign
 import Foundation
 
 /// `esign sign`: PAdES signatures in PDFs, detached CAdES for other files, one file or a batch.
-struct SignCommand: ParsableCommand {
+struct SignCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "sign",
         abstract: "Sign PDFs (PAdES B-B, embedded) or other files (detached CAdES .p7s).",
@@ -15,6 +15,10 @@ struct SignCommand: ParsableCommand {
           esign sign decision.pdf --p12 official.p12 --password-file pass.txt --reason "Phê duyệt"
           esign sign *.pdf --out-dir signed/ --p12 seal.p12
           esign sign report.docx --detached --key key.pem --cert cert.pem
+          esign sign qd-12.pdf --p12 official.p12 --unit 25441 --number 12/QĐ-UBND --type QĐ
+
+        With --unit, each signed output is recorded in the ledger (document id = SHA-256 of the \
+        signed file, issued today in Vietnam time) for the coverage statistics of `esign stats`.
         """
     )
 
@@ -56,9 +60,22 @@ struct SignCommand: ParsableCommand {
     @Flag(help: "Print one JSON object per file instead of text.")
     var json = false
 
+    @Option(help: ArgumentHelp("Record the signed documents in the ledger as issued by this unit.", valueName: "code"))
+    var unit: String?
+
+    @Option(help: ArgumentHelp("Number and symbol for the ledger (one input only), e.g. 12/QĐ-UBND; default: the output's file name.", valueName: "text"))
+    var number: String?
+
+    @Option(help: ArgumentHelp("Document type for the ledger (QĐ, CV, TB, …).", valueName: "abbr"))
+    var type: String?
+
+    @OptionGroup var ledgerOptions: LedgerOptions
+
     func validate() throws {
         if output != nil && files.count > 1 { throw ValidationError("-o/--output takes one input; use --out-dir for several") }
         if output != nil && outDir != nil { throw ValidationError("use either -o/--output or --out-dir") }
+        if number != nil && files.count > 1 { throw ValidationError("--number takes one input") }
+        if (number != nil || type != nil) && unit == nil { throw ValidationError("--number and --type go with --unit") }
     }
 
     func outputPath(for input: String) -> String {
@@ -70,7 +87,45 @@ struct SignCommand: ParsableCommand {
         return base + ".signed.pdf"
     }
 
-    func run() throws {
+    func run() async throws {
+        // Check the unit before signing anything: an unknown unit must not leave unrecorded outputs.
+        var ledger: Ledger?
+        if let unit {
+            let opened = try await ledgerOptions.open()
+            do { _ = try await opened.directory().resolve(unit, on: CivilDate.today()) } catch {
+                try? await opened.close()
+                throw ledgerFailure(error)
+            }
+            ledger = opened
+        }
+        defer { if let ledger { Task { try? await ledger.close() } } }
+        var signed: [String] = []
+        var failure: (any Error)?
+        do { try sign(into: &signed) } catch { failure = error }
+        if let ledger, !signed.isEmpty {
+            do { try await record(signed, in: ledger) } catch {
+                Terminal.error("signed, but not recorded in the ledger: \(error)")
+                throw ledgerFailure(error)
+            }
+        }
+        if let failure { throw failure }
+    }
+
+    /// Records signed outputs as issued documents of `--unit`.
+    func record(_ outputs: [String], in ledger: Ledger) async throws {
+        guard let unit else { return }
+        let today = CivilDate.today()
+        var records: [DocumentRecord] = []
+        for path in outputs {
+            records.append(DocumentRecord(documentID: try FileDigest.sha256Hex(path: path), unitCode: unit,
+                                          number: number ?? (path as NSString).lastPathComponent, type: type, issuedOn: today,
+                                          signed: true, signatureCount: 1, timestamped: tsa != nil))
+        }
+        let summary = try await ledger.record(records, source: "sign")
+        if !json { Terminal.note("recorded \(summary.appended) document\(summary.appended == 1 ? "" : "s") of unit \(unit) in the ledger (\(ledger.store.location))") }
+    }
+
+    func sign(into signedOutputs: inout [String]) throws {
         let loaded: SigningIdentity
         do { loaded = try identity.load() } catch { throw fail(error) }
         if let outDir {
@@ -78,7 +133,7 @@ struct SignCommand: ParsableCommand {
                 throw fail(.cannotWrite("cannot create \(outDir): \(error.localizedDescription)"))
             }
         }
-        if detached { return try runDetached(loaded) }
+        if detached { return try runDetached(loaded, signedOutputs: &signedOutputs) }
 
         var options = PAdESOptions()
         options.digest = digest
@@ -96,6 +151,7 @@ struct SignCommand: ParsableCommand {
         if jobs.count == 1 {
             do {
                 report(try signer.sign(input: jobs[0].input, output: jobs[0].output))
+                signedOutputs.append(jobs[0].output)
             } catch {
                 throw fail(error)
             }
@@ -108,7 +164,9 @@ struct SignCommand: ParsableCommand {
         var failed = 0
         for outcome in outcomes {
             switch outcome.result {
-            case .success(let result): if json { report(result) }
+            case .success(let result):
+                signedOutputs.append(result.output)
+                if json { report(result) }
             case .failure(let error):
                 failed += 1
                 if json {
@@ -123,7 +181,7 @@ struct SignCommand: ParsableCommand {
         if failed > 0 { throw ExitCode(ExitCodes.batchHadFailures) }
     }
 
-    func runDetached(_ identity: SigningIdentity) throws {
+    func runDetached(_ identity: SigningIdentity, signedOutputs: inout [String]) throws {
         var signer = CAdESSigner(identity: identity)
         signer.digest = digest
         signer.allowExpired = allowExpired
@@ -134,6 +192,7 @@ struct SignCommand: ParsableCommand {
             let out = outputPath(for: file)
             do {
                 let length = try signer.sign(input: file, output: out)
+                signedOutputs.append(file)  // the issued document is the file itself; the .p7s travels with it
                 if json { printJSON(["input": file, "output": out, "format": "CAdES-BES detached", "signature_length": "\(length)"]) }
                 else { print("Signed \(file) → \(out) (detached CAdES, \(length) bytes)") }
             } catch {

@@ -30,6 +30,13 @@ public struct DocumentRecord: Hashable, Codable, Sendable {
     /// For received documents: the verification verdict (TOTAL-PASSED, …).
     public var verdict: String?
 
+    /// JSON names match the import columns.
+    enum CodingKeys: String, CodingKey {
+        case documentID = "document_id", unitCode = "unit_code", unitLevel = "unit_level", provinceCode = "province_code"
+        case number, type, title, issuedOn = "issued_on", classified, signed, signatureCount = "signature_count"
+        case timestamped, direction, verdict
+    }
+
     public init(documentID: String? = nil, unitCode: String, unitLevel: AdministrativeLevel = .commune,
                 provinceCode: String? = nil, number: String, type: String? = nil, title: String? = nil,
                 issuedOn: CivilDate, classified: Bool = false, signed: Bool, signatureCount: Int? = nil,
@@ -87,4 +94,8 @@ public struct LedgerEntry: Codable, Sendable, Equatable {
     public var source: String
     /// Hex SHA-256 chaining this entry to the one before.
     public var chainHash: String
+
+    enum CodingKeys: String, CodingKey {
+        case sequence, record, recordedAt = "recorded_at", source, chainHash = "chain_hash"
+    }
 }

@@ -16,7 +16,7 @@ public enum CoverageHTML {
         .card{border:1px solid #d8dee6;border-radius:6px;padding:10px 14px;min-width:150px}
         .card b{display:block;font-size:22px} .below{color:#b3261e} .met{color:#1b7f3b}
         table{border-collapse:collapse;font-size:13px;margin-top:6px} th,td{padding:4px 8px;border-bottom:1px solid #e6eaef;text-align:right}
-        th{background:#f3f5f8;cursor:pointer;user-select:none} td:first-child,th:first-child,td.text{text-align:left}
+        th{background:#f3f5f8;cursor:pointer;user-select:none} td:first-child,th:first-child,td.text,th.text{text-align:left}
         svg text{font-family:"DejaVu Sans",Arial,sans-serif;font-size:12px;fill:#1d2733}
         .legend span{display:inline-block;margin-right:14px;font-size:12px} .legend i{display:inline-block;width:12px;height:12px;margin-right:4px;vertical-align:-1px}
         </style></head><body>
@@ -108,7 +108,7 @@ public enum CoverageHTML {
         let left = 44, top = 10, width = 640, height = 220
         let step = periods.count > 1 ? Double(width) / Double(periods.count - 1) : 0
         func y(_ rate: Double) -> Double { Double(top) + Double(height) * (1 - rate / 100) }
-        var svg = "<svg role=\"img\" aria-label=\"Xu hướng\" width=\"\(left + width + 20)\" height=\"\(top + height + 40)\">"
+        var svg = "<svg role=\"img\" aria-label=\"Xu hướng\" width=\"\(left + width + 50)\" height=\"\(top + height + 40)\">"
         for p in stride(from: 0, through: 100, by: 20) {
             svg += "<line x1=\"\(left)\" x2=\"\(left + width)\" y1=\"\(y(Double(p)))\" y2=\"\(y(Double(p)))\" stroke=\"#e6eaef\"/><text x=\"0\" y=\"\(y(Double(p)) + 4)\">\(p)%</text>"
         }
@@ -159,7 +159,7 @@ public enum CoverageHTML {
 
     static func table(_ t: CoverageTable) -> String {
         let numeric = Set(["issued", "classified", "eligible", "signed", "rate", "target", "gap", "units", "units_meeting_target", "rank", "rank_of"])
-        var s = "<table><thead><tr>" + t.header.map { "<th>\(escape($0))</th>" }.joined() + "</tr></thead><tbody>"
+        var s = "<table><thead><tr>" + t.header.map { numeric.contains($0) ? "<th>\(escape($0))</th>" : "<th class=\"text\">\(escape($0))</th>" }.joined() + "</tr></thead><tbody>"
         for row in t.rows {
             s += "<tr>" + zip(t.header, row).map { h, v in numeric.contains(h) ? "<td>\(escape(v))</td>" : "<td class=\"text\">\(escape(v))</td>" }.joined() + "</tr>"
         }
