@@ -1,4 +1,5 @@
-# Builds samples/units/*.csv from the 2024 GSO lists (pre-reform) and an illustrative post-reform sample.
+# Builds samples/units/binh-phuoc-binh-duong-binh-thuan.csv: the 2024 GSO lists of three provinces (before the
+# 2025 reform) and an illustrative sample of the units after it. Usage: make-unit-samples.py OUT.csv
 import csv, sys
 PRE_TO = "2025-06-30"; POST_FROM = "2025-07-01"; START = "2020-01-01"
 provinces = {
