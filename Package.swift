@@ -42,6 +42,7 @@ let package = Package(
         .target(name: "ESignLedger", dependencies: [
             "ESignCore", "ESignCrypto",
             .product(name: "GRDB", package: "GRDB.swift"),
+            .product(name: "GRDBSQLite", package: "GRDB.swift"),
             .product(name: "PostgresNIO", package: "postgres-nio"),
             .product(name: "Logging", package: "swift-log"),
         ]),

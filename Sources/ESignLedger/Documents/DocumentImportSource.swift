@@ -11,15 +11,19 @@ import Foundation
 public final class DocumentImportSource: DocumentBatchSource {
     public static let requiredColumns = ["number", "unit_code", "issued_on", "signed", "classified"]
     public static let optionalColumns = ["document_id", "type", "title", "signature_count", "timestamped", "direction", "verdict"]
+    /// Every known column, in the order `parse` reads a row's values.
+    static let allColumns = requiredColumns + optionalColumns
 
     private enum Rows {
-        case csv(CSVReader, columns: [String: Int], width: Int)
+        /// `positions[i]`: where column `allColumns[i]` is in the file's rows.
+        case csv(CSVReader, positions: [Int?], width: Int)
         case json([(line: Int, fields: [String: String])], position: Int)
     }
 
     private var rows: Rows?
     private let directory: UnitDirectory
     private let batchSize: Int
+    private let chain = LedgerChain()
     public let name: String
     /// Rows read so far (for progress).
     public private(set) var rowsRead = 0
@@ -66,7 +70,7 @@ public final class DocumentImportSource: DocumentBatchSource {
         let missing = requiredColumns.filter { columns[$0] == nil }
         if !missing.isEmpty { problems.append(InputProblem(line: header.line, "missing column\(missing.count > 1 ? "s" : "") \(missing.joined(separator: ", "))")) }
         guard problems.isEmpty else { throw LedgerError.invalidInput(file: reader.path, problems: problems) }
-        return .csv(reader, columns: columns, width: header.fields.count)
+        return .csv(reader, positions: allColumns.map { columns[$0] }, width: header.fields.count)
     }
 
     private static func jsonRows(_ data: Data, name: String) throws -> [(line: Int, fields: [String: String])] {
@@ -110,7 +114,7 @@ public final class DocumentImportSource: DocumentBatchSource {
         var batch: [Item] = []
         batch.reserveCapacity(batchSize)
         switch rows {
-        case .csv(let reader, let columns, let width):
+        case .csv(let reader, let positions, let width):
             while batch.count < batchSize, limit.map({ rowsRead < $0 }) ?? true {
                 let next: (line: Int, fields: [String])?
                 do { next = try reader.next() } catch let CSVReader.Failure.unterminatedQuote(line) {
@@ -123,8 +127,8 @@ public final class DocumentImportSource: DocumentBatchSource {
                 guard next.fields.count == width else {
                     report(InputProblem(line: next.line, "\(next.fields.count) field\(next.fields.count == 1 ? "" : "s"), the header has \(width)")); continue
                 }
-                if let record = parse(line: next.line, { name in columns[name].map { next.fields[$0] } }) {
-                    batch.append(Item(line: next.line, record: record))
+                if let record = parse(line: next.line, positions.map { $0.map { next.fields[$0] } }) {
+                    batch.append(Item(line: next.line, record: record, chain: chain))
                 }
             }
         case .json(let list, let position):
@@ -133,7 +137,7 @@ public final class DocumentImportSource: DocumentBatchSource {
                 let row = list[p]; p += 1; rowsRead += 1
                 let unknown = row.fields.keys.filter { !Self.requiredColumns.contains($0) && !Self.optionalColumns.contains($0) }
                 if !unknown.isEmpty { report(InputProblem(line: row.line, "unknown field\(unknown.count > 1 ? "s" : "") \(unknown.sorted().joined(separator: ", "))")); continue }
-                if let record = parse(line: row.line, { row.fields[$0] }) { batch.append(Item(line: row.line, record: record)) }
+                if let record = parse(line: row.line, Self.allColumns.map { row.fields[$0] }) { batch.append(Item(line: row.line, record: record, chain: chain)) }
             }
             self.rows = p < list.count ? .json(list, position: p) : nil
         }
@@ -142,47 +146,57 @@ public final class DocumentImportSource: DocumentBatchSource {
         return batch
     }
 
+    /// Positions in `allColumns`.
+    private enum Column: Int {
+        case number, unitCode, issuedOn, signed, classified, documentID, type, title, signatureCount, timestamped, direction, verdict
+        var name: String { DocumentImportSource.allColumns[rawValue] }
+    }
+
     /// Whether rows remain after a `limit` was reached.
     public var hasMore: Bool { rows != nil }
 
     /// Resets the per-piece limit and problems for the next `--commit-every` piece.
     public func nextPiece(limit: Int) { self.limit = rowsRead + limit }
 
-    private func parse(line: Int, _ field: (String) -> String?) -> DocumentRecord? {
+    /// One row: `values[i]` is column `allColumns[i]` (nil when the file has no such column).
+    private func parse(line: Int, _ values: [String?]) -> DocumentRecord? {
         var problems: [String] = []
-        func text(_ name: String) -> String? {
-            guard let v = field(name)?.trimmingCharacters(in: .whitespaces), !v.isEmpty else { return nil }
+        func text(_ column: Column) -> String? {
+            guard let v = values[column.rawValue]?.trimmedFieldValue, !v.isEmpty else { return nil }
             return v
         }
-        func flag(_ name: String, default value: Bool? = nil) -> Bool? {
-            guard let v = text(name) else {
+        func flag(_ column: Column, default value: Bool? = nil) -> Bool? {
+            let name = column.name
+            guard let v = text(column) else {
                 if value == nil { problems.append("\(name) is empty (expected true or false)") }
                 return value
             }
+            if v == "true" || v == "1" { return true }
+            if v == "false" || v == "0" { return false }
             switch v.lowercased() {
             case "1", "true", "yes", "y", "x", "có", "co": return true
             case "0", "false", "no", "n", "không", "khong": return false
             default: problems.append("\(name) is \"\(v)\" (expected true or false)"); return value ?? false
             }
         }
-        let number = text("number")
+        let number = text(.number)
         if number == nil { problems.append("number is empty") }
-        let unitCode = text("unit_code")
+        let unitCode = text(.unitCode)
         if unitCode == nil { problems.append("unit_code is empty") }
         var issued: CivilDate?
-        if let d = text("issued_on") {
+        if let d = text(.issuedOn) {
             issued = CivilDate(iso8601: d)
             if issued == nil { problems.append("issued_on \"\(d)\" is not a date (YYYY-MM-DD)") }
         } else { problems.append("issued_on is empty") }
-        let signed = flag("signed")
-        let classified = flag("classified")
-        let timestamped = flag("timestamped", default: false)
-        var documentID = text("document_id")?.lowercased()
+        let signed = flag(.signed)
+        let classified = flag(.classified)
+        let timestamped = flag(.timestamped, default: false)
+        var documentID = text(.documentID)?.lowercased()
         if let id = documentID, id.count != 64 || Hex.decode(id) == nil {
             problems.append("document_id \"\(id)\" is not a SHA-256 in hex (64 digits)"); documentID = nil
         }
         var count: Int?
-        if let c = text("signature_count") {
+        if let c = text(.signatureCount) {
             count = Int(c)
             if count == nil || count! < 0 || count! > 20 { problems.append("signature_count \"\(c)\" is not a number of signatures"); count = nil }
         }
@@ -191,7 +205,7 @@ public final class DocumentImportSource: DocumentBatchSource {
             if !signed && count > 0 { problems.append("signature_count is \(count) but signed is false") }
         }
         var direction = DocumentRecord.Direction.issued
-        if let d = text("direction") {
+        if let d = text(.direction) {
             if let parsed = DocumentRecord.Direction(rawValue: d.lowercased()) { direction = parsed } else { problems.append("direction \"\(d)\" is not issued or received") }
         }
         var placement: UnitDirectory.Placement?
@@ -203,8 +217,8 @@ public final class DocumentImportSource: DocumentBatchSource {
             return nil
         }
         return DocumentRecord(documentID: documentID, unitCode: unitCode, unitLevel: placement.unit.level, provinceCode: placement.provinceCode,
-                              number: number, type: text("type"), title: text("title"), issuedOn: issued, classified: classified,
+                              number: number, type: text(.type), title: text(.title), issuedOn: issued, classified: classified,
                               signed: signed, signatureCount: count, timestamped: timestamped ?? false, direction: direction,
-                              verdict: text("verdict"))
+                              verdict: text(.verdict))
     }
 }

@@ -57,12 +57,16 @@ public struct DocumentRecord: Hashable, Codable, Sendable {
 
     /// The fields the hash chain covers, in a fixed order with unambiguous separators.
     public var canonicalBytes: [UInt8] {
-        let fields: [String] = [
-            documentID ?? "", unitCode, unitLevel.rawValue, provinceCode ?? "", number, type ?? "", title ?? "",
-            issuedOn.description, classified ? "1" : "0", signed ? "1" : "0", String(signatureCount),
-            timestamped ? "1" : "0", direction.rawValue, verdict ?? "",
-        ]
-        return Array(fields.joined(separator: "\u{1F}").utf8)
+        var out: [UInt8] = []
+        out.reserveCapacity(128)
+        func add(_ s: String?, last: Bool = false) {
+            if let s { out.append(contentsOf: s.utf8) }
+            if !last { out.append(0x1F) }
+        }
+        add(documentID); add(unitCode); add(unitLevel.rawValue); add(provinceCode); add(number); add(type); add(title)
+        add(issuedOn.description); add(classified ? "1" : "0"); add(signed ? "1" : "0"); add(String(signatureCount))
+        add(timestamped ? "1" : "0"); add(direction.rawValue); add(verdict, last: true)
+        return out
     }
 
     /// Field names whose values differ between this stored record and `other`, a record of the same

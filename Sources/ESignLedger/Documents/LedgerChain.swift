@@ -14,16 +14,30 @@ public struct LedgerChain {
         hasher = try! MessageHasher(.sha256)
     }
 
-    /// The key that identifies a record across imports (16 bytes of SHA-256 over its identity).
-    public func recordKey(_ record: DocumentRecord) -> [UInt8] {
-        Array(hasher.hash(Array(record.identity.utf8)).prefix(16))
+    /// The key that identifies a record across imports: the first 64 bits of SHA-256 over its
+    /// identity, as a signed integer (an integer index costs SQLite a third less per insert than a
+    /// 16-byte blob). Two identities sharing a key (odds about 3 in a million for 10 million
+    /// documents) are not merged: the second is refused as a conflicting record, naming its line.
+    public func recordKey(_ record: DocumentRecord) -> Int64 {
+        let digest = hasher.hash(Array(record.identity.utf8))
+        var v: UInt64 = 0
+        for i in 0..<8 { v = v << 8 | UInt64(digest[i]) }
+        return Int64(bitPattern: v)
     }
 
     public func link(previous: [UInt8], sequence: Int64, record: DocumentRecord, recordedAt: String, source: String) -> [UInt8] {
+        link(previous: previous, sequence: sequence, canonical: record.canonicalBytes,
+             suffix: Self.suffix(recordedAt: recordedAt, source: source))
+    }
+
+    /// The same, from a record's canonical bytes and the append's suffix computed beforehand.
+    public func link(previous: [UInt8], sequence: Int64, canonical: [UInt8], suffix: [UInt8]) -> [UInt8] {
         var seq = [UInt8](repeating: 0, count: 8)
         for i in 0..<8 { seq[i] = UInt8(truncatingIfNeeded: sequence >> (56 - 8 * i)) }
-        return hasher.hash(previous, seq, record.canonicalBytes, Array("\u{1F}\(recordedAt)\u{1F}\(source)".utf8))
+        return hasher.hash(previous, seq, canonical, suffix)
     }
+
+    static func suffix(recordedAt: String, source: String) -> [UInt8] { Array("\u{1F}\(recordedAt)\u{1F}\(source)".utf8) }
 }
 
 /// The state of the chain's end: how many entries and the last hash.

@@ -122,3 +122,18 @@ public enum CSVWriter {
         }.joined(separator: ",") + "\n"
     }
 }
+
+extension String {
+    /// The string without leading and trailing spaces and tabs. Foundation's
+    /// `trimmingCharacters(in:)` bridges through NSString and took a quarter of an import's time.
+    var trimmedFieldValue: String {
+        let u = utf8
+        guard let first = u.first, let last = u.last else { return self }
+        let blank: (UInt8) -> Bool = { $0 == 0x20 || $0 == 0x09 }
+        guard blank(first) || blank(last) else { return self }
+        let start = u.firstIndex { !blank($0) } ?? u.endIndex
+        guard start != u.endIndex else { return "" }
+        let end = u.lastIndex { !blank($0) }!
+        return String(self[start...end])
+    }
+}

@@ -6,6 +6,8 @@
 ///   that makes imports idempotent, `chain_hash` the hash chain. Triggers refuse UPDATE and DELETE.
 /// - `coverage_daily`: documents per unit per day (issued, signed, classified), maintained in the
 ///   same transaction as the entries; statistics read it, `ledger check` recomputes it.
+/// - `appends`: one row per append (an import, a `sign`, an `add`): when and from where. Entries
+///   refer to it rather than repeating it, which keeps the rows of a 10-million-row import narrow.
 /// - `ledger_head`: one row, the chain's end; writers lock it, which serialises appends.
 enum LedgerSchema {
     struct Migration { let name: String; let sqlite: [String]; let postgres: [String] }
@@ -21,12 +23,13 @@ enum LedgerSchema {
                   valid_from TEXT NOT NULL, valid_to TEXT, PRIMARY KEY (code, valid_from))
                 """,
                 """
-                CREATE TABLE documents (seq INTEGER PRIMARY KEY, record_key BLOB NOT NULL UNIQUE, document_id TEXT,
+                CREATE TABLE documents (seq INTEGER PRIMARY KEY, record_key INTEGER NOT NULL UNIQUE, document_id TEXT,
                   unit_code TEXT NOT NULL, unit_level TEXT NOT NULL, province_code TEXT, number TEXT NOT NULL, type TEXT,
                   title TEXT, issued_on TEXT NOT NULL, classified INTEGER NOT NULL, signed INTEGER NOT NULL,
                   signature_count INTEGER NOT NULL, timestamped INTEGER NOT NULL, direction TEXT NOT NULL, verdict TEXT,
-                  recorded_at TEXT NOT NULL, source TEXT NOT NULL, chain_hash TEXT NOT NULL)
+                  append_id INTEGER NOT NULL, chain_hash BLOB NOT NULL)
                 """,
+                "CREATE TABLE appends (id INTEGER PRIMARY KEY, recorded_at TEXT NOT NULL, source TEXT NOT NULL)",
                 """
                 CREATE TABLE coverage_daily (day TEXT NOT NULL, unit_code TEXT NOT NULL, level TEXT NOT NULL,
                   province_code TEXT NOT NULL, issued INTEGER NOT NULL, signed INTEGER NOT NULL, classified INTEGER NOT NULL,
@@ -43,12 +46,13 @@ enum LedgerSchema {
                   valid_from TEXT NOT NULL, valid_to TEXT, PRIMARY KEY (code, valid_from))
                 """,
                 """
-                CREATE TABLE documents (seq BIGINT PRIMARY KEY, record_key BYTEA NOT NULL UNIQUE, document_id TEXT,
+                CREATE TABLE documents (seq BIGINT PRIMARY KEY, record_key BIGINT NOT NULL UNIQUE, document_id TEXT,
                   unit_code TEXT NOT NULL, unit_level TEXT NOT NULL, province_code TEXT, number TEXT NOT NULL, type TEXT,
                   title TEXT, issued_on TEXT NOT NULL, classified BOOLEAN NOT NULL, signed BOOLEAN NOT NULL,
                   signature_count INTEGER NOT NULL, timestamped BOOLEAN NOT NULL, direction TEXT NOT NULL, verdict TEXT,
-                  recorded_at TEXT NOT NULL, source TEXT NOT NULL, chain_hash TEXT NOT NULL)
+                  append_id BIGINT NOT NULL, chain_hash BYTEA NOT NULL)
                 """,
+                "CREATE TABLE appends (id BIGSERIAL PRIMARY KEY, recorded_at TEXT NOT NULL, source TEXT NOT NULL)",
                 """
                 CREATE TABLE coverage_daily (day TEXT NOT NULL, unit_code TEXT NOT NULL, level TEXT NOT NULL,
                   province_code TEXT NOT NULL, issued BIGINT NOT NULL, signed BIGINT NOT NULL, classified BIGINT NOT NULL,
@@ -65,9 +69,12 @@ enum LedgerSchema {
         ),
     ]
 
-    /// Columns of `documents` in the order stores read them.
+    /// Entries with their append's time and source.
+    static let entryTables = "documents JOIN appends ON appends.id = documents.append_id"
+
+    /// Columns of an entry in the order stores read them (from `entryTables`).
     static let entryColumns = """
         seq, document_id, unit_code, unit_level, province_code, number, type, title, issued_on, classified, signed,
-        signature_count, timestamped, direction, verdict, recorded_at, source, chain_hash
+        signature_count, timestamped, direction, verdict, appends.recorded_at, appends.source
         """
 }

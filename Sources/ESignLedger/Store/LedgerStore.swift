@@ -37,6 +37,8 @@ public struct AppendContext: Sendable {
     public var recordedAt: String
     public var source: String
     public init(recordedAt: String, source: String) { self.recordedAt = recordedAt; self.source = source }
+    /// What the chain hashes after each record's fields.
+    var chainSuffix: [UInt8] { LedgerChain.suffix(recordedAt: recordedAt, source: source) }
 }
 
 public struct AppendSummary: Sendable, Codable, Equatable {
@@ -65,7 +67,24 @@ public struct EntryFilter: Sendable {
 /// Records to append, in batches, with their input line numbers; collects what is wrong with them.
 /// Parsers of import files and single-record callers (`esign sign --unit`) both feed a store this way.
 public class DocumentBatchSource {
-    public struct Item { public var line: Int; public var record: DocumentRecord }
+    /// A record with what the store needs to chain it, computed where the record was parsed (on
+    /// the import's parsing thread, in parallel with the database work).
+    public struct Item {
+        public var line: Int
+        public var record: DocumentRecord
+        /// `LedgerChain.recordKey(record)`.
+        public var key: Int64
+        /// `record.canonicalBytes`.
+        public var canonical: [UInt8]
+        /// The chain position and hash the item gets if every item before it is appended (computed
+        /// ahead by a parsing thread; 0 when not computed). A store uses them while that holds.
+        public var expectedSequence: Int64 = 0
+        public var expectedHash: [UInt8] = []
+        public init(line: Int, record r: DocumentRecord, chain: LedgerChain) {
+            self.line = line; record = r
+            key = chain.recordKey(r); canonical = r.canonicalBytes
+        }
+    }
     public private(set) var problems: [InputProblem] = []
 
     public init() {}
@@ -74,6 +93,10 @@ public class DocumentBatchSource {
     open func nextBatch() throws -> [Item]? { nil }
 
     public func report(_ problem: InputProblem) { problems.append(problem) }
+
+    /// Called by a store once it holds the chain's head, before reading batches: a source may then
+    /// chain its items ahead of the store (`Item.expectedSequence`, `expectedHash`).
+    open func chainStarts(at head: ChainHead, suffix: [UInt8]) {}
 
     /// Called by a store when a record's identity is already in the ledger.
     func existing(_ stored: DocumentRecord, for item: Item) -> Bool {
@@ -88,7 +111,8 @@ public class DocumentBatchSource {
 public final class DocumentListSource: DocumentBatchSource {
     private var items: [Item]?
     public init(_ records: [DocumentRecord]) {
-        items = records.enumerated().map { Item(line: $0.offset + 1, record: $0.element) }
+        let chain = LedgerChain()
+        items = records.enumerated().map { Item(line: $0.offset + 1, record: $0.element, chain: chain) }
     }
     public override func nextBatch() throws -> [Item]? { defer { items = nil }; return items }
 }

@@ -105,29 +105,32 @@ public final class PostgresLedgerStore: LedgerStore, @unchecked Sendable {
             return try await connection.withTransaction(logger: logger) { c in
                 var summary = AppendSummary()
                 var head = try await Self.readHead(c, logger: logger, lock: true)
+                var appendID: Int64 = 0
+                for try await id in try await c.query("INSERT INTO appends (recorded_at, source) VALUES (\(context.recordedAt), \(context.source)) RETURNING id", logger: logger).decode(Int64.self) { appendID = id }
                 var counts = CoverageAccumulator()
+                let suffix = context.chainSuffix
+                source.chainStarts(at: head, suffix: suffix)
                 while let batch = try source.nextBatch() {
                     summary.read += batch.count
-                    let keys = batch.map { Hex.string(chain.recordKey($0.record)) }
+                    let keys = batch.map(\.key)
                     // Identities already stored (earlier imports, or earlier batches of this one).
-                    var stored: [String: DocumentRecord] = [:]
+                    var stored: [Int64: DocumentRecord] = [:]
                     let rows = try await c.query("""
-                        SELECT encode(record_key, 'hex'), \(unescaped: LedgerSchema.entryColumns) FROM documents
-                        WHERE record_key = ANY (SELECT decode(k, 'hex') FROM unnest(\(keys)) AS k)
+                        SELECT record_key, \(unescaped: Self.entrySelect) FROM \(unescaped: LedgerSchema.entryTables) WHERE record_key = ANY (\(keys))
                         """, logger: logger)
                     for try await row in rows {
                         let (key, entry) = try Self.keyedEntry(row)
                         stored[key] = entry.record
                     }
-                    var new = [(key: String, seq: Int64, record: DocumentRecord, hash: String)]()
+                    var new = [(key: Int64, seq: Int64, record: DocumentRecord, hash: String)]()
                     for (item, key) in zip(batch, keys) {
                         if let existing = stored[key] {
                             if source.existing(existing, for: item) { summary.unchanged += 1 }
                             continue
                         }
                         let sequence = head.sequence + 1
-                        let hash = chain.link(previous: head.hash, sequence: sequence, record: item.record,
-                                              recordedAt: context.recordedAt, source: context.source)
+                        let hash = item.expectedSequence == sequence ? item.expectedHash
+                            : chain.link(previous: head.hash, sequence: sequence, canonical: item.canonical, suffix: suffix)
                         head = ChainHead(sequence: sequence, hash: hash)
                         stored[key] = item.record
                         counts.add(item.record)
@@ -137,8 +140,8 @@ public final class PostgresLedgerStore: LedgerStore, @unchecked Sendable {
                     let r = new.map(\.record)
                     try await c.query("""
                         INSERT INTO documents
-                        SELECT seq, decode(k, 'hex'), NULLIF(did, ''), unit, lvl, NULLIF(prov, ''), nr, NULLIF(ty, ''), NULLIF(ti, ''), day,
-                          cl, sg, sc, ts, dir, NULLIF(vd, ''), \(context.recordedAt), \(context.source), h
+                        SELECT seq, k, NULLIF(did, ''), unit, lvl, NULLIF(prov, ''), nr, NULLIF(ty, ''), NULLIF(ti, ''), day,
+                          cl, sg, sc, ts, dir, NULLIF(vd, ''), \(appendID), decode(h, 'hex')
                         FROM unnest(\(new.map(\.seq)), \(new.map(\.key)), \(r.map { $0.documentID ?? "" }), \(r.map(\.unitCode)),
                           \(r.map(\.unitLevel.rawValue)), \(r.map { $0.provinceCode ?? "" }), \(r.map(\.number)), \(r.map { $0.type ?? "" }),
                           \(r.map { $0.title ?? "" }), \(r.map(\.issuedOn.description)), \(r.map(\.classified)), \(r.map(\.signed)),
@@ -149,6 +152,7 @@ public final class PostgresLedgerStore: LedgerStore, @unchecked Sendable {
                     summary.appended += new.count
                 }
                 guard source.problems.isEmpty else { throw LedgerRollback() }
+                if summary.appended == 0 { try await c.query("DELETE FROM appends WHERE id = \(appendID)", logger: logger) }
                 let rows = counts.rows
                 if !rows.isEmpty {
                     try await c.query("""
@@ -173,6 +177,9 @@ public final class PostgresLedgerStore: LedgerStore, @unchecked Sendable {
     /// Thrown inside the transaction to roll it back when the source reported problems.
     struct LedgerRollback: Error {}
 
+
+    /// The entry columns, with the chain hash as hex.
+    static let entrySelect = LedgerSchema.entryColumns + ", encode(chain_hash, 'hex')"
 
     static func readHead(_ c: PostgresConnection, logger: Logger, lock: Bool) async throws -> ChainHead {
         let rows = try await c.query(PostgresQuery(unsafeSQL: "SELECT seq, hash FROM ledger_head WHERE id = 1" + (lock ? " FOR UPDATE" : "")), logger: logger)
@@ -199,8 +206,8 @@ public final class PostgresLedgerStore: LedgerStore, @unchecked Sendable {
                            source: try v(16, String.self), chainHash: try v(17, String.self))
     }
 
-    static func keyedEntry(_ row: PostgresRow) throws -> (String, LedgerEntry) {
-        (try Array(row)[0].decode(String.self), try entry(row, offset: 1))
+    static func keyedEntry(_ row: PostgresRow) throws -> (Int64, LedgerEntry) {
+        (try Array(row)[0].decode(Int64.self), try entry(row, offset: 1))
     }
 
     public func head() async throws -> ChainHead {
@@ -210,7 +217,7 @@ public final class PostgresLedgerStore: LedgerStore, @unchecked Sendable {
     public func entries(after: Int64, limit: Int, filter: EntryFilter) async throws -> [LedgerEntry] {
         try await run("reading entries") {
             let rows = try await connection.query("""
-                SELECT \(unescaped: LedgerSchema.entryColumns) FROM documents
+                SELECT \(unescaped: Self.entrySelect) FROM \(unescaped: LedgerSchema.entryTables)
                 WHERE seq > \(after) AND (\(filter.unitCode ?? "") = '' OR unit_code = \(filter.unitCode ?? ""))
                   AND issued_on >= \(filter.from?.description ?? "0000-00-00") AND issued_on <= \(filter.to?.description ?? "9999-99-99")
                 ORDER BY seq LIMIT \(Int64(limit))
