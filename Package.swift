@@ -33,10 +33,12 @@ let package = Package(
         .target(name: "ESignCrypto", dependencies: ["ESignCore", "COpenSSL", "CESignShims"]),
         // PDF reading and incremental writing; knows nothing about signatures' cryptography.
         .target(name: "ESignPDF", dependencies: ["ESignCore", "CZlib", "CSystemShims"]),
+        // Visible signature appearances: PNG images, TrueType subsets, the form XObjects that draw them.
+        .target(name: "ESignAppearance", dependencies: ["ESignCore", "ESignPDF"]),
         // RFC 3161: the client (and, next, the TSA).
         .target(name: "ESignTimestamps", dependencies: ["ESignCrypto"]),
         // PAdES/CAdES signing and verification, identities, the demo PKI.
-        .target(name: "ESignSignatures", dependencies: ["ESignCore", "ESignCrypto", "ESignPDF", "ESignTimestamps", "CSystemShims"]),
+        .target(name: "ESignSignatures", dependencies: ["ESignCore", "ESignCrypto", "ESignPDF", "ESignAppearance", "ESignTimestamps", "CSystemShims"]),
         // The ledger of issued documents (SQLite via GRDB, PostgreSQL via PostgresNIO) and the
         // signing-coverage statistics and reports computed from it.
         .target(name: "ESignLedger", dependencies: [
@@ -46,6 +48,10 @@ let package = Package(
             .product(name: "PostgresNIO", package: "postgres-nio"),
             .product(name: "Logging", package: "swift-log"),
         ]),
+        // Issuing documents as Vietnamese agencies do (Decree 30/2020): official and seal signatures
+        // with their images, numbering from the ledger, attachments and copies.
+        .target(name: "ESignIssuance", dependencies: ["ESignCore", "ESignCrypto", "ESignPDF", "ESignAppearance", "ESignSignatures",
+                                                      "ESignTimestamps", "ESignLedger"]),
         // HTTP services on Hummingbird: the time-stamping authority.
         .target(name: "ESignServer", dependencies: [
             "ESignCore", "ESignCrypto", "ESignTimestamps",
@@ -53,7 +59,7 @@ let package = Package(
             .product(name: "Logging", package: "swift-log"),
         ]),
         // What other services import.
-        .target(name: "ESign", dependencies: ["ESignCore", "ESignCrypto", "ESignPDF", "ESignTimestamps", "ESignSignatures", "ESignLedger", "ESignServer"]),
+        .target(name: "ESign", dependencies: ["ESignCore", "ESignCrypto", "ESignPDF", "ESignTimestamps", "ESignSignatures", "ESignAppearance", "ESignLedger", "ESignIssuance", "ESignServer"]),
         .executableTarget(
             name: "ESignCLI",
             dependencies: ["ESign", .product(name: "ArgumentParser", package: "swift-argument-parser"),

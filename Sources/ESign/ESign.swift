@@ -7,4 +7,6 @@
 @_exported import ESignSignatures
 @_exported import ESignTimestamps
 @_exported import ESignLedger
+@_exported import ESignAppearance
+@_exported import ESignIssuance
 @_exported import ESignServer

@@ -15,7 +15,7 @@ struct ESignCommand: AsyncParsableCommand {
         77 key, certificate or password unusable. Ledger commands: 65 bad rows or unknown units \
         (nothing imported), 69 database unreachable, 1 `ledger check` found a broken chain. `esign verify` also uses 2 for INDETERMINATE.
         """,
-        subcommands: [SignCommand.self, VerifyCommand.self, TimestampCommand.self, TSACommand.self, UnitsCommand.self, LedgerCommand.self,
+        subcommands: [SignCommand.self, IssueCommand.self, AttachCommand.self, CopyCommand.self, VerifyCommand.self, TimestampCommand.self, TSACommand.self, UnitsCommand.self, LedgerCommand.self,
                       StatsCommand.self, PKICommand.self, DemoCommand.self]
     )
 }

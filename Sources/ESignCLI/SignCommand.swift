@@ -71,11 +71,36 @@ struct SignCommand: AsyncParsableCommand {
 
     @OptionGroup var ledgerOptions: LedgerOptions
 
+    @Flag(help: "Draw the signature on the page (see --page, --at, --image, --text).")
+    var visible = false
+
+    @Option(help: ArgumentHelp("Page for --visible (1-based; default the last page).", valueName: "n"))
+    var page: Int?
+
+    @Option(help: ArgumentHelp("Bottom-left corner for --visible in points from the page's bottom left (default: bottom right, 2 cm in).", valueName: "x,y"))
+    var at: String?
+
+    @Option(help: ArgumentHelp("Image for --visible (PNG, transparency kept).", valueName: "png"))
+    var image: String?
+
+    @Option(help: ArgumentHelp("A line of text for --visible (repeat for several; default: signer and time).", valueName: "text"))
+    var text: [String] = []
+
+    @Option(help: "Text size in points for --visible.")
+    var fontSize: Double = 9
+
+    @OptionGroup var appearanceOptions: AppearanceOptions
+
     func validate() throws {
         if output != nil && files.count > 1 { throw ValidationError("-o/--output takes one input; use --out-dir for several") }
         if output != nil && outDir != nil { throw ValidationError("use either -o/--output or --out-dir") }
         if number != nil && files.count > 1 { throw ValidationError("--number takes one input") }
         if (number != nil || type != nil) && unit == nil { throw ValidationError("--number and --type go with --unit") }
+        if !visible && (page != nil || at != nil || image != nil || !text.isEmpty) { throw ValidationError("--page, --at, --image and --text go with --visible") }
+        if visible && detached { throw ValidationError("--visible draws on a PDF page; it cannot go with --detached") }
+        if let page, page < 1 { throw ValidationError("--page starts at 1") }
+        if let at, parsePoint(at) == nil { throw ValidationError("--at is x,y in points, e.g. 350,80") }
+        if !(4...72).contains(fontSize) { throw ValidationError("--font-size is between 4 and 72 points") }
     }
 
     func outputPath(for input: String) -> String {
@@ -145,6 +170,7 @@ struct SignCommand: AsyncParsableCommand {
         options.overwrite = force
         options.durable = durable
         options.timestampClient = tsa.map(TimestampClient.init(url:))
+        if visible { options.visible = try visibleSignature(loaded, time: options.signingTime) }
         let signer = PAdESSigner(identity: loaded, options: options)
         let jobs = files.map { BatchSigner.Job(input: $0, output: outputPath(for: $0)) }
 
@@ -202,6 +228,38 @@ struct SignCommand: AsyncParsableCommand {
         }
         if failures.count == 1 && files.count == 1 { throw ExitCode(ExitCodes.code(for: failures[0])) }
         if !failures.isEmpty { throw ExitCode(ExitCodes.batchHadFailures) }
+    }
+
+    func parsePoint(_ text: String) -> (x: Double, y: Double)? {
+        let parts = text.split(separator: ",").map { Double($0.trimmingCharacters(in: .whitespaces)) }
+        guard parts.count == 2, let x = parts[0], let y = parts[1] else { return nil }
+        return (x, y)
+    }
+
+    /// The --visible appearance: the image on the left (50 pt high), the text lines beside it.
+    func visibleSignature(_ identity: SigningIdentity, time: Date) throws -> VisibleSignature {
+        let font = try appearanceOptions.loadFont()
+        let lines = text.isEmpty
+            ? ["Ký bởi: \(identity.certificate.subject.commonName ?? "")", "Thời gian ký: \(Decree30Layout.time(time))"] : text
+        var appearance = SignatureAppearance(width: 1, height: 1, font: font)
+        var imageWidth = 0.0, imageHeight = 0.0
+        if let image {
+            let png = try loadPNG(image, what: "image")
+            imageHeight = 50
+            imageWidth = min(120, imageHeight * Double(png.width) / Double(png.height))
+            appearance.images.append(.init(image: png, frame: .init(x: 0, y: 0, width: imageWidth, height: imageHeight)))
+        }
+        let lineHeight = fontSize * 1.3
+        let textWidth = lines.map { appearance.textWidth($0, size: fontSize) }.max() ?? 0
+        appearance.width = imageWidth + (imageWidth > 0 ? 4 : 0) + textWidth + 2
+        appearance.height = max(imageHeight, Double(lines.count) * lineHeight + 2)
+        for (i, line) in lines.enumerated() {
+            appearance.lines.append(.init(text: line, x: imageWidth + (imageWidth > 0 ? 4 : 0),
+                                          y: appearance.height - Double(i + 1) * lineHeight + fontSize * 0.3, size: fontSize))
+        }
+        if let index = appearance.images.indices.first { appearance.images[index].frame.y = (appearance.height - imageHeight) / 2 }
+        do { try appearance.checkGlyphs() } catch { throw appearanceFailure(error) }
+        return VisibleSignature(page: page.map { $0 - 1 } ?? -1, origin: at.flatMap(parsePoint), appearance: appearance)
     }
 
     func report(_ result: SigningResult) {

@@ -106,6 +106,22 @@ public final class Ledger: @unchecked Sendable {
         return summary
     }
 
+    /// Issues a document under the next number of its unit for the year of `issuedOn` (or under
+    /// `explicit`): `make` receives the number and produces the record (typically by signing the
+    /// file that shows it) while the ledger is locked, so concurrent issuers get consecutive numbers.
+    /// If `make` throws, the number is not used.
+    public func issueNumbered(unitCode: String, issuedOn: CivilDate, explicit: Int? = nil, source name: String,
+                              make: (Int) throws -> DocumentRecord) async throws -> (number: Int, summary: AppendSummary) {
+        let placement = try (try await directory()).resolve(unitCode, on: issuedOn)
+        return try await store.appendNumbered(unitCode: unitCode, year: issuedOn.year, explicit: explicit,
+                                              context: AppendContext(recordedAt: Self.now(), source: name)) { number in
+            var record = try make(number)
+            record.unitLevel = placement.unit.level
+            record.provinceCode = placement.provinceCode
+            return record
+        }
+    }
+
     public func list(_ filter: EntryFilter = EntryFilter(), after: Int64 = 0, limit: Int = 100) async throws -> [LedgerEntry] {
         try await store.entries(after: after, limit: limit, filter: filter)
     }

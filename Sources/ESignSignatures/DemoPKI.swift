@@ -1,3 +1,4 @@
+import ESignAppearance
 import ESignCrypto
 import Foundation
 
@@ -123,6 +124,12 @@ public struct DemoPKI: Sendable {
                               extensions: [("basicConstraints", "critical,CA:FALSE"), ("keyUsage", "critical,digitalSignature"),
                                            ("extendedKeyUsage", "critical,OCSPSigning"), ("noCheck", "ignored")],
                               issuer: issuing, chain: chain, notBefore: options.notBefore, notAfter: options.notAfter)
+        // Stand-in images for visible signatures (Decree 30/2020): a seal per agency, a handwritten
+        // signature per official. Generated, never a real seal.
+        for (i, unit) in units.enumerated() {
+            _ = try write(DemoArtwork.seal(seed: i).pngData(), "\(unit.level)-seal.png")
+            _ = try write(DemoArtwork.signature(seed: i).pngData(), "\(unit.level)-official-signature.png")
+        }
         // Written last: its presence marks a complete PKI.
         _ = try write(Array((passwordText + "\n").utf8), "password.txt", mode: 0o600)
         return DemoPKI(directory: directory, root: root, issuingCA: issuing, signers: signers, tsa: tsa, ocsp: ocsp,

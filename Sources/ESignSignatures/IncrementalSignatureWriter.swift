@@ -14,6 +14,8 @@ struct IncrementalSignatureWriter {
     let digest: DigestAlgorithm
     /// Bytes reserved for the value in /Contents.
     let reserved: Int
+    /// A visible appearance, or nil for an invisible signature.
+    var visible: VisibleSignature? = nil
 
     struct Prepared {
         var update: [UInt8]
@@ -31,8 +33,16 @@ struct IncrementalSignatureWriter {
             let signature = update.allocate()
             let (body, byteRangeOffset, contentsOffset) = signatureDictionary()
             update.set(signature, raw: body)
-            let placement = try SignatureFieldPlacement.place(signature: signature, fieldName: fieldName,
+            let placement: SignatureFieldPlacement
+            if let visible {
+                let placed = try visible.place(in: document, update: &update)
+                placement = try SignatureFieldPlacement.place(signature: signature, fieldName: fieldName, pageIndex: placed.pageIndex,
+                                                              widgetRect: placed.rect, appearance: placed.appearance,
                                                               document: document, update: &update)
+            } else {
+                placement = try SignatureFieldPlacement.place(signature: signature, fieldName: fieldName,
+                                                              document: document, update: &update)
+            }
             var serialized = update.serialize(documentID: Random.bytes(16))
             let bodyStart = serialized.bodyOffsets[signature]!
             let contentsStart = bodyStart + contentsOffset // index of '<'

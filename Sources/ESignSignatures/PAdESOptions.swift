@@ -25,6 +25,8 @@ public struct PAdESOptions: Sendable {
     public var extraReservedBytes = 0
     /// A TSA to timestamp the signature (PAdES B-T).
     public var timestampClient: TimestampClient?
+    /// Draw the signature on a page (Decree 30/2020 appearances); invisible when nil.
+    public var visible: VisibleSignature?
 
     public init() {}
 }

@@ -55,7 +55,9 @@ public struct PAdESSigner: Sendable {
         if let reason = options.reason { entries["Reason"] = .string(PDFString(text: reason)) }
         if let location = options.location { entries["Location"] = .string(PDFString(text: location)) }
         if let contact = options.contactInfo { entries["ContactInfo"] = .string(PDFString(text: contact)) }
-        return IncrementalSignatureWriter(entries: entries, fieldName: options.fieldName, digest: options.digest, reserved: reserved)
+        var writer = IncrementalSignatureWriter(entries: entries, fieldName: options.fieldName, digest: options.digest, reserved: reserved)
+        writer.visible = options.visible
+        return writer
     }
 
     /// The CMS over the document digest; with a TSA, timestamped over its signature value (B-T).

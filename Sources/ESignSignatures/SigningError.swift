@@ -26,7 +26,7 @@ public enum SigningError: Error, Equatable, Sendable, CustomStringConvertible {
     }
 
     /// Maps a PDF reading error onto the user-facing group, naming the file.
-    static func from(_ error: PDFError, path: String) -> SigningError {
+    public static func from(_ error: PDFError, path: String) -> SigningError {
         switch error {
         case .io(let why): return .missingInput(why)
         default: return .badInput("\(path): \(error)")

@@ -8,6 +8,7 @@
 ///   same transaction as the entries; statistics read it, `ledger check` recomputes it.
 /// - `appends`: one row per append (an import, a `sign`, an `add`): when and from where. Entries
 ///   refer to it rather than repeating it, which keeps the rows of a 10-million-row import narrow.
+/// - `document_numbers`: the last number each unit issued each year (Decree 30/2020 numbering).
 /// - `ledger_head`: one row, the chain's end; writers lock it, which serialises appends.
 enum LedgerSchema {
     struct Migration { let name: String; let sqlite: [String]; let postgres: [String] }
@@ -66,6 +67,11 @@ enum LedgerSchema {
                 """,
                 "CREATE TRIGGER documents_append_only BEFORE UPDATE OR DELETE ON documents FOR EACH ROW EXECUTE FUNCTION esign_append_only()",
             ]
+        ),
+        Migration(
+            name: "v2-document-numbers",
+            sqlite: ["CREATE TABLE document_numbers (unit_code TEXT NOT NULL, year INTEGER NOT NULL, last INTEGER NOT NULL, PRIMARY KEY (unit_code, year))"],
+            postgres: ["CREATE TABLE document_numbers (unit_code TEXT NOT NULL, year INTEGER NOT NULL, last INTEGER NOT NULL, PRIMARY KEY (unit_code, year))"]
         ),
     ]
 

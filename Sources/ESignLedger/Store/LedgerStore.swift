@@ -20,6 +20,12 @@ public protocol LedgerStore: AnyObject, Sendable {
     /// transaction is rolled back and nothing is appended.
     func append(from source: DocumentBatchSource, context: AppendContext) async throws -> AppendSummary
 
+    /// Issues the next number of `unitCode` in `year` (or `explicit`), calls `make` with it while
+    /// holding the ledger's write lock, and appends the record `make` returns in the same
+    /// transaction. If `make` throws, nothing is recorded and the number is not used.
+    func appendNumbered(unitCode: String, year: Int, explicit: Int?, context: AppendContext,
+                        make: (Int) throws -> DocumentRecord) async throws -> (number: Int, summary: AppendSummary)
+
     /// Entries in chain order from `after` (exclusive), at most `limit`.
     func entries(after: Int64, limit: Int, filter: EntryFilter) async throws -> [LedgerEntry]
     func head() async throws -> ChainHead
@@ -66,7 +72,7 @@ public struct EntryFilter: Sendable {
 
 /// Records to append, in batches, with their input line numbers; collects what is wrong with them.
 /// Parsers of import files and single-record callers (`esign sign --unit`) both feed a store this way.
-public class DocumentBatchSource {
+public class DocumentBatchSource: @unchecked Sendable {
     /// A record with what the store needs to chain it, computed where the record was parsed (on
     /// the import's parsing thread, in parallel with the database work).
     public struct Item {

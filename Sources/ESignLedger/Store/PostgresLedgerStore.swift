@@ -99,72 +99,11 @@ public final class PostgresLedgerStore: LedgerStore, @unchecked Sendable {
     }
 
     public func append(from source: DocumentBatchSource, context: AppendContext) async throws -> AppendSummary {
-        let chain = LedgerChain()
-        return try await run("appending to the ledger") {
+        try await run("appending to the ledger") {
           do {
             return try await connection.withTransaction(logger: logger) { c in
-                var summary = AppendSummary()
-                var head = try await Self.readHead(c, logger: logger, lock: true)
-                var appendID: Int64 = 0
-                for try await id in try await c.query("INSERT INTO appends (recorded_at, source) VALUES (\(context.recordedAt), \(context.source)) RETURNING id", logger: logger).decode(Int64.self) { appendID = id }
-                var counts = CoverageAccumulator()
-                let suffix = context.chainSuffix
-                source.chainStarts(at: head, suffix: suffix)
-                while let batch = try source.nextBatch() {
-                    summary.read += batch.count
-                    let keys = batch.map(\.key)
-                    // Identities already stored (earlier imports, or earlier batches of this one).
-                    var stored: [Int64: DocumentRecord] = [:]
-                    let rows = try await c.query("""
-                        SELECT record_key, \(unescaped: Self.entrySelect) FROM \(unescaped: LedgerSchema.entryTables) WHERE record_key = ANY (\(keys))
-                        """, logger: logger)
-                    for try await row in rows {
-                        let (key, entry) = try Self.keyedEntry(row)
-                        stored[key] = entry.record
-                    }
-                    var new = [(key: Int64, seq: Int64, record: DocumentRecord, hash: String)]()
-                    for (item, key) in zip(batch, keys) {
-                        if let existing = stored[key] {
-                            if source.existing(existing, for: item) { summary.unchanged += 1 }
-                            continue
-                        }
-                        let sequence = head.sequence + 1
-                        let hash = item.expectedSequence == sequence ? item.expectedHash
-                            : chain.link(previous: head.hash, sequence: sequence, canonical: item.canonical, suffix: suffix)
-                        head = ChainHead(sequence: sequence, hash: hash)
-                        stored[key] = item.record
-                        counts.add(item.record)
-                        new.append((key, sequence, item.record, Hex.string(hash)))
-                    }
-                    guard !new.isEmpty else { continue }
-                    let r = new.map(\.record)
-                    try await c.query("""
-                        INSERT INTO documents
-                        SELECT seq, k, NULLIF(did, ''), unit, lvl, NULLIF(prov, ''), nr, NULLIF(ty, ''), NULLIF(ti, ''), day,
-                          cl, sg, sc, ts, dir, NULLIF(vd, ''), \(appendID), decode(h, 'hex')
-                        FROM unnest(\(new.map(\.seq)), \(new.map(\.key)), \(r.map { $0.documentID ?? "" }), \(r.map(\.unitCode)),
-                          \(r.map(\.unitLevel.rawValue)), \(r.map { $0.provinceCode ?? "" }), \(r.map(\.number)), \(r.map { $0.type ?? "" }),
-                          \(r.map { $0.title ?? "" }), \(r.map(\.issuedOn.description)), \(r.map(\.classified)), \(r.map(\.signed)),
-                          \(r.map { Int64($0.signatureCount) }), \(r.map(\.timestamped)), \(r.map(\.direction.rawValue)), \(r.map { $0.verdict ?? "" }),
-                          \(new.map(\.hash)))
-                          AS n(seq, k, did, unit, lvl, prov, nr, ty, ti, day, cl, sg, sc, ts, dir, vd, h)
-                        """, logger: logger)
-                    summary.appended += new.count
-                }
+                let summary = try await Self.appendRows(c, source: source, context: context, logger: logger)
                 guard source.problems.isEmpty else { throw LedgerRollback() }
-                if summary.appended == 0 { try await c.query("DELETE FROM appends WHERE id = \(appendID)", logger: logger) }
-                let rows = counts.rows
-                if !rows.isEmpty {
-                    try await c.query("""
-                        INSERT INTO coverage_daily
-                        SELECT * FROM unnest(\(rows.map(\.day.description)), \(rows.map(\.unitCode)), \(rows.map(\.level.rawValue)),
-                          \(rows.map(\.provinceCode)), \(rows.map { Int64($0.issued) }), \(rows.map { Int64($0.signed) }), \(rows.map { Int64($0.classified) }))
-                        ON CONFLICT (day, unit_code, level, province_code) DO UPDATE SET issued = coverage_daily.issued + excluded.issued,
-                          signed = coverage_daily.signed + excluded.signed, classified = coverage_daily.classified + excluded.classified
-                        """, logger: logger)
-                }
-                try await c.query("UPDATE ledger_head SET seq = \(head.sequence), hash = \(head.hex) WHERE id = 1", logger: logger)
-                summary.head = head
                 return summary
             }
           } catch let error as PostgresTransactionError where error.closureError is LedgerRollback && error.rollbackError == nil {
@@ -172,6 +111,92 @@ public final class PostgresLedgerStore: LedgerStore, @unchecked Sendable {
             return AppendSummary()
           }
         }
+    }
+
+    public func appendNumbered(unitCode: String, year: Int, explicit: Int?, context: AppendContext,
+                               make: (Int) throws -> DocumentRecord) async throws -> (number: Int, summary: AppendSummary) {
+        try await run("issuing a number") {
+            try await connection.withTransaction(logger: logger) { c in
+                // The counter row is locked from choosing the number to recording the document.
+                try await c.query("INSERT INTO document_numbers VALUES (\(unitCode), \(year), 0) ON CONFLICT DO NOTHING", logger: logger)
+                var last = 0
+                for try await value in try await c.query("SELECT last FROM document_numbers WHERE unit_code = \(unitCode) AND year = \(year) FOR UPDATE", logger: logger).decode(Int.self) { last = value }
+                let number = explicit ?? last + 1
+                let source = DocumentListSource([try make(number)])
+                let summary = try await Self.appendRows(c, source: source, context: context, logger: logger)
+                guard source.problems.isEmpty else { throw LedgerError.invalidInput(file: "issue", problems: source.problems) }
+                try await c.query("UPDATE document_numbers SET last = GREATEST(last, \(number)) WHERE unit_code = \(unitCode) AND year = \(year)", logger: logger)
+                return (number, summary)
+            }
+        }
+    }
+
+    /// Appends inside the caller's transaction; the caller commits unless `source` has problems.
+    static func appendRows(_ c: PostgresConnection, source: DocumentBatchSource, context: AppendContext, logger: Logger) async throws -> AppendSummary {
+        let chain = LedgerChain()
+        var summary = AppendSummary()
+        var head = try await Self.readHead(c, logger: logger, lock: true)
+        var appendID: Int64 = 0
+        for try await id in try await c.query("INSERT INTO appends (recorded_at, source) VALUES (\(context.recordedAt), \(context.source)) RETURNING id", logger: logger).decode(Int64.self) { appendID = id }
+        var counts = CoverageAccumulator()
+        let suffix = context.chainSuffix
+        source.chainStarts(at: head, suffix: suffix)
+        while let batch = try source.nextBatch() {
+            summary.read += batch.count
+            let keys = batch.map(\.key)
+            // Identities already stored (earlier imports, or earlier batches of this one).
+            var stored: [Int64: DocumentRecord] = [:]
+            let rows = try await c.query("""
+                SELECT record_key, \(unescaped: Self.entrySelect) FROM \(unescaped: LedgerSchema.entryTables) WHERE record_key = ANY (\(keys))
+                """, logger: logger)
+            for try await row in rows {
+                let (key, entry) = try Self.keyedEntry(row)
+                stored[key] = entry.record
+            }
+            var new = [(key: Int64, seq: Int64, record: DocumentRecord, hash: String)]()
+            for (item, key) in zip(batch, keys) {
+                if let existing = stored[key] {
+                    if source.existing(existing, for: item) { summary.unchanged += 1 }
+                    continue
+                }
+                let sequence = head.sequence + 1
+                let hash = item.expectedSequence == sequence ? item.expectedHash
+                    : chain.link(previous: head.hash, sequence: sequence, canonical: item.canonical, suffix: suffix)
+                head = ChainHead(sequence: sequence, hash: hash)
+                stored[key] = item.record
+                counts.add(item.record)
+                new.append((key, sequence, item.record, Hex.string(hash)))
+            }
+            guard !new.isEmpty else { continue }
+            let r = new.map(\.record)
+            try await c.query("""
+                INSERT INTO documents
+                SELECT seq, k, NULLIF(did, ''), unit, lvl, NULLIF(prov, ''), nr, NULLIF(ty, ''), NULLIF(ti, ''), day,
+                  cl, sg, sc, ts, dir, NULLIF(vd, ''), \(appendID), decode(h, 'hex')
+                FROM unnest(\(new.map(\.seq)), \(new.map(\.key)), \(r.map { $0.documentID ?? "" }), \(r.map(\.unitCode)),
+                  \(r.map(\.unitLevel.rawValue)), \(r.map { $0.provinceCode ?? "" }), \(r.map(\.number)), \(r.map { $0.type ?? "" }),
+                  \(r.map { $0.title ?? "" }), \(r.map(\.issuedOn.description)), \(r.map(\.classified)), \(r.map(\.signed)),
+                  \(r.map { Int64($0.signatureCount) }), \(r.map(\.timestamped)), \(r.map(\.direction.rawValue)), \(r.map { $0.verdict ?? "" }),
+                  \(new.map(\.hash)))
+                  AS n(seq, k, did, unit, lvl, prov, nr, ty, ti, day, cl, sg, sc, ts, dir, vd, h)
+                """, logger: logger)
+            summary.appended += new.count
+        }
+        guard source.problems.isEmpty else { return summary }
+        if summary.appended == 0 { try await c.query("DELETE FROM appends WHERE id = \(appendID)", logger: logger) }
+        let rows = counts.rows
+        if !rows.isEmpty {
+            try await c.query("""
+                INSERT INTO coverage_daily
+                SELECT * FROM unnest(\(rows.map(\.day.description)), \(rows.map(\.unitCode)), \(rows.map(\.level.rawValue)),
+                  \(rows.map(\.provinceCode)), \(rows.map { Int64($0.issued) }), \(rows.map { Int64($0.signed) }), \(rows.map { Int64($0.classified) }))
+                ON CONFLICT (day, unit_code, level, province_code) DO UPDATE SET issued = coverage_daily.issued + excluded.issued,
+                  signed = coverage_daily.signed + excluded.signed, classified = coverage_daily.classified + excluded.classified
+                """, logger: logger)
+        }
+        try await c.query("UPDATE ledger_head SET seq = \(head.sequence), hash = \(head.hex) WHERE id = 1", logger: logger)
+        summary.head = head
+        return summary
     }
 
     /// Thrown inside the transaction to roll it back when the source reported problems.

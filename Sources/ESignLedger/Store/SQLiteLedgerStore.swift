@@ -78,60 +78,95 @@ public final class SQLiteLedgerStore: LedgerStore, @unchecked Sendable {
     }
 
     public func append(from source: DocumentBatchSource, context: AppendContext) async throws -> AppendSummary {
-        let chain = LedgerChain()
-        return try run("appending to the ledger") {
+        try run("appending to the ledger") {
             try queue.writeWithoutTransaction { db in
                 var summary = AppendSummary()
                 try db.inTransaction(.immediate) {
-                    var head = try Self.readHead(db)
-                    let insert = try db.makeStatement(sql: """
-                        INSERT INTO documents VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                        ON CONFLICT (record_key) DO NOTHING
-                        """)
-                    let lookup = try db.makeStatement(sql: "SELECT \(Self.entrySelect) FROM \(LedgerSchema.entryTables) WHERE record_key = ?")
-                    var counts = CoverageAccumulator()
-                    let suffix = context.chainSuffix
-                    source.chainStarts(at: head, suffix: suffix)
-                    let bulk = SQLiteEntryInserter(insert, db)
-                    try db.execute(sql: "INSERT INTO appends (recorded_at, source) VALUES (?, ?)", arguments: [context.recordedAt, context.source])
-                    let appendID = db.lastInsertedRowID
-                    while let batch = try source.nextBatch() {
-                        for item in batch {
-                            summary.read += 1
-                            let r = item.record
-                            let key = item.key
-                            let sequence = head.sequence + 1
-                            // The parsing thread's hash holds while nothing before this item was skipped.
-                            let hash = item.expectedSequence == sequence ? item.expectedHash
-                                : chain.link(previous: head.hash, sequence: sequence, canonical: item.canonical, suffix: suffix)
-                            let inserted = try bulk.insert(sequence: sequence, key: key, record: r, appendID: appendID, chainHash: hash)
-                            if inserted {
-                                head = ChainHead(sequence: sequence, hash: hash)
-                                counts.add(r)
-                                summary.appended += 1
-                            } else if let row = try Row.fetchOne(lookup, arguments: [key]), let stored = Self.entry(row)?.record,
-                                      source.existing(stored, for: item) {
-                                summary.unchanged += 1
-                            }
-                        }
-                    }
-                    guard source.problems.isEmpty else { return .rollback }
-                    if summary.appended == 0 { try db.execute(sql: "DELETE FROM appends WHERE id = ?", arguments: [appendID]) }
-                    let upsert = try db.makeStatement(sql: """
-                        INSERT INTO coverage_daily VALUES (?, ?, ?, ?, ?, ?, ?)
-                        ON CONFLICT (day, unit_code, level, province_code) DO UPDATE SET issued = issued + excluded.issued,
-                          signed = signed + excluded.signed, classified = classified + excluded.classified
-                        """)
-                    for c in counts.rows {
-                        try upsert.execute(arguments: [c.day.description, c.unitCode, c.level.rawValue, c.provinceCode, c.issued, c.signed, c.classified])
-                    }
-                    try db.execute(sql: "UPDATE ledger_head SET seq = ?, hash = ? WHERE id = 1", arguments: [head.sequence, head.hex])
-                    summary.head = head
-                    return .commit
+                    summary = try Self.appendRows(db, source: source, context: context)
+                    return source.problems.isEmpty ? .commit : .rollback
                 }
                 return summary
             }
         }
+    }
+
+    public func appendNumbered(unitCode: String, year: Int, explicit: Int?, context: AppendContext,
+                               make: (Int) throws -> DocumentRecord) async throws -> (number: Int, summary: AppendSummary) {
+        try run("issuing a number") {
+            try queue.writeWithoutTransaction { db in
+                var result = (0, AppendSummary())
+                // The write lock is held from choosing the number to recording the document: concurrent
+                // issuers queue here, so numbers have no gap and no duplicate.
+                try db.inTransaction(.immediate) {
+                    let last = try Int.fetchOne(db, sql: "SELECT last FROM document_numbers WHERE unit_code = ? AND year = ?",
+                                                arguments: [unitCode, year]) ?? 0
+                    let number = explicit ?? last + 1
+                    let source = DocumentListSource([try make(number)])
+                    let summary = try Self.appendRows(db, source: source, context: context)
+                    guard source.problems.isEmpty else {
+                        throw LedgerError.invalidInput(file: "issue", problems: source.problems)
+                    }
+                    try db.execute(sql: """
+                        INSERT INTO document_numbers VALUES (?, ?, ?)
+                        ON CONFLICT (unit_code, year) DO UPDATE SET last = max(last, excluded.last)
+                        """, arguments: [unitCode, year, number])
+                    result = (number, summary)
+                    return .commit
+                }
+                return result
+            }
+        }
+    }
+
+    /// Appends inside the caller's write transaction; the caller commits unless `source` has problems.
+    static func appendRows(_ db: Database, source: DocumentBatchSource, context: AppendContext) throws -> AppendSummary {
+        let chain = LedgerChain()
+        var summary = AppendSummary()
+        var head = try Self.readHead(db)
+        let insert = try db.makeStatement(sql: """
+            INSERT INTO documents VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            ON CONFLICT (record_key) DO NOTHING
+            """)
+        let lookup = try db.makeStatement(sql: "SELECT \(Self.entrySelect) FROM \(LedgerSchema.entryTables) WHERE record_key = ?")
+        var counts = CoverageAccumulator()
+        let suffix = context.chainSuffix
+        source.chainStarts(at: head, suffix: suffix)
+        let bulk = SQLiteEntryInserter(insert, db)
+        try db.execute(sql: "INSERT INTO appends (recorded_at, source) VALUES (?, ?)", arguments: [context.recordedAt, context.source])
+        let appendID = db.lastInsertedRowID
+        while let batch = try source.nextBatch() {
+            for item in batch {
+                summary.read += 1
+                let r = item.record
+                let key = item.key
+                let sequence = head.sequence + 1
+                // The parsing thread's hash holds while nothing before this item was skipped.
+                let hash = item.expectedSequence == sequence ? item.expectedHash
+                    : chain.link(previous: head.hash, sequence: sequence, canonical: item.canonical, suffix: suffix)
+                let inserted = try bulk.insert(sequence: sequence, key: key, record: r, appendID: appendID, chainHash: hash)
+                if inserted {
+                    head = ChainHead(sequence: sequence, hash: hash)
+                    counts.add(r)
+                    summary.appended += 1
+                } else if let row = try Row.fetchOne(lookup, arguments: [key]), let stored = Self.entry(row)?.record,
+                          source.existing(stored, for: item) {
+                    summary.unchanged += 1
+                }
+            }
+        }
+        guard source.problems.isEmpty else { return summary }
+        if summary.appended == 0 { try db.execute(sql: "DELETE FROM appends WHERE id = ?", arguments: [appendID]) }
+        let upsert = try db.makeStatement(sql: """
+            INSERT INTO coverage_daily VALUES (?, ?, ?, ?, ?, ?, ?)
+            ON CONFLICT (day, unit_code, level, province_code) DO UPDATE SET issued = issued + excluded.issued,
+              signed = signed + excluded.signed, classified = classified + excluded.classified
+            """)
+        for c in counts.rows {
+            try upsert.execute(arguments: [c.day.description, c.unitCode, c.level.rawValue, c.provinceCode, c.issued, c.signed, c.classified])
+        }
+        try db.execute(sql: "UPDATE ledger_head SET seq = ?, hash = ? WHERE id = 1", arguments: [head.sequence, head.hex])
+        summary.head = head
+        return summary
     }
 
     /// The entry columns, with the chain hash as hex.

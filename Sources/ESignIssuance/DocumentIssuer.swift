@@ -1,0 +1,108 @@
+import ESignAppearance
+import ESignCore
+import ESignCrypto
+import ESignLedger
+import ESignPDF
+import ESignSignatures
+import ESignTimestamps
+import Foundation
+
+/// Issues a document the way an agency does (Decree 30/2020): the competent official signs at the
+/// signer block, the agency's seal is applied over it, the document gets the unit's next number
+/// for the year, and the issued file is recorded in the ledger, all in one step.
+///
+/// The number is taken while the ledger is locked and the document signed under that lock, so that
+/// concurrent issuers of one unit get consecutive numbers with no gap: if signing fails, the number
+/// is not used.
+public struct DocumentIssuer: Sendable {
+    public var official: SigningIdentity
+    public var seal: SigningIdentity
+    public var signatureImage: PNGImage
+    public var sealImage: PNGImage
+    public var layout: Decree30Layout
+    public var timestampClient: TimestampClient?
+    /// Titles to look for at the signer block; default: the official's certificate title, then the
+    /// usual ones (CHỦ TỊCH, GIÁM ĐỐC, …).
+    public var titles: [String] = []
+
+    public init(official: SigningIdentity, seal: SigningIdentity, signatureImage: PNGImage, sealImage: PNGImage, layout: Decree30Layout) {
+        self.official = official; self.seal = seal; self.signatureImage = signatureImage; self.sealImage = sealImage; self.layout = layout
+    }
+
+    public static let usualTitles = ["CHỦ TỊCH", "GIÁM ĐỐC", "BỘ TRƯỞNG", "CHÁNH VĂN PHÒNG", "TRƯỞNG PHÒNG", "THỦ TRƯỞNG", "TRƯỞNG BAN"]
+
+    public struct Result: Sendable, Codable {
+        public var output: String
+        public var number: Int
+        /// Number and symbol, e.g. 01/QĐ-UBND.
+        public var reference: String
+        public var documentID: String
+        public var ledgerSequence: Int64
+        public var signedAt: String
+    }
+
+    /// `01/QĐ-UBND`: numbers below 10 are written with a leading zero, as the decree numbers from 01.
+    public static func reference(number: Int, symbol: String) -> String {
+        (number < 10 ? "0\(number)" : String(number)) + "/" + symbol
+    }
+
+    /// Signs `input` as official then seal into `output`, for number `reference`. Returns the SHA-256 of the result.
+    public func sign(input: String, output: String, reference: String, at time: Date, overwrite: Bool) throws -> String {
+        let document: PDFDocument
+        do { document = try PDFDocument(path: input) } catch { throw SigningError.from(error, path: input) }
+        let name = official.certificate.subject.commonName
+        let titleCandidates = (official.certificate.subject["title"].map { [$0.uppercased()] } ?? []) + (titles.isEmpty ? Self.usualTitles : titles)
+        let block = try Decree30Layout.findSignerBlock(in: document, titles: titleCandidates, name: name)
+            ?? defaultBlock(document)
+        let officialVisible = layout.official(image: signatureImage, block: block)
+        let agency = seal.certificate.subject["O"] ?? seal.certificate.subject.commonName ?? "Cơ quan"
+        let sealVisible = layout.seal(image: sealImage, agency: agency, time: Decree30Layout.time(time), over: officialVisible)
+
+        let directory = (output as NSString).deletingLastPathComponent
+        let temporary = (directory.isEmpty ? "." : directory) + "/.\((output as NSString).lastPathComponent).official-\(getpid()).tmp"
+        defer { unlink(temporary) }
+        var first = PAdESOptions()
+        first.visible = officialVisible
+        first.signingTime = time
+        first.reason = "Ký ban hành văn bản số \(reference)"
+        first.fieldName = "ChuKyNguoiCoThamQuyen"
+        first.overwrite = true
+        _ = try PAdESSigner(identity: official, options: first).sign(input: input, output: temporary)
+        var second = PAdESOptions()
+        second.visible = sealVisible
+        second.signingTime = time
+        second.reason = "Đóng dấu ban hành văn bản số \(reference)"
+        second.fieldName = "ChuKyCoQuan"
+        second.overwrite = overwrite
+        second.timestampClient = timestampClient
+        _ = try PAdESSigner(identity: seal, options: second).sign(input: temporary, output: output)
+        return try FileDigest.sha256Hex(path: output)
+    }
+
+    /// Without a recognisable signer block: the right half of the last page, above the bottom margin.
+    func defaultBlock(_ document: PDFDocument) throws -> Decree30Layout.SignerBlock {
+        let pages = try document.pageReferences()
+        let box = try VisibleSignature.pageBox(document, page: pages[pages.count - 1])
+        return .init(page: pages.count - 1, centreX: box[0] + (box[2] - box[0]) * 0.72, top: box[1] + 200, bottom: box[1] + 138)
+    }
+
+    /// Issues `input` as unit `unitCode`'s next document (or number `explicit`) dated `issuedOn`,
+    /// writing `output` and recording it in `ledger`.
+    public func issue(input: String, output: String, unitCode: String, symbol: String, type: String?, issuedOn: CivilDate,
+                      explicit: Int? = nil, overwrite: Bool = false, ledger: Ledger) async throws -> Result {
+        if !overwrite && FileManager.default.fileExists(atPath: output) {
+            throw SigningError.outputExists("\(output) exists (use --force to overwrite)")
+        }
+        let time = Date()
+        var documentID = ""
+        let (number, summary) = try await ledger.issueNumbered(unitCode: unitCode, issuedOn: issuedOn, explicit: explicit, source: "issue") { number in
+            let reference = Self.reference(number: number, symbol: symbol)
+            documentID = try sign(input: input, output: output, reference: reference, at: time, overwrite: overwrite)
+            return DocumentRecord(documentID: documentID, unitCode: unitCode, number: reference,
+                                  type: type ?? symbol.split(separator: "-").first.map(String.init), issuedOn: issuedOn,
+                                  signed: true, signatureCount: 2, timestamped: timestampClient != nil)
+        }
+        return Result(output: output, number: number, reference: Self.reference(number: number, symbol: symbol), documentID: documentID,
+                      ledgerSequence: summary.head.sequence, signedAt: Decree30Layout.time(time))
+    }
+}
