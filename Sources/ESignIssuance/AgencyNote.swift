@@ -35,7 +35,8 @@ public struct AgencyNote: Sendable {
         switch kind {
         case .attachment(let reference): return ["Kèm theo văn bản số \(reference)", when]
         case .copy(let form):
-            return [form.rawValue, agency.certificate.subject["O"] ?? agency.certificate.subject.commonName ?? "", when]
+            // Two lines, to stay in the top margin above the national motto.
+            return ["\(form.rawValue) - \(agency.certificate.subject["O"] ?? agency.certificate.subject.commonName ?? "")", when]
         }
     }
 

@@ -88,13 +88,14 @@ public struct Decree30Layout: Sendable {
     public func note(lines: [String], pageBox: [Double]) -> VisibleSignature {
         var appearance = SignatureAppearance(width: 1, height: 1, font: font)
         let width = (lines.map { appearance.textWidth($0, size: noteTextSize) }.max() ?? 0) + 6
-        let lineHeight = noteTextSize * 1.25
+        let lineHeight = noteTextSize * 1.2
         appearance.width = width
         appearance.height = Double(lines.count) * lineHeight + 4
         for (i, line) in lines.enumerated() {
             appearance.lines.append(.init(text: line, x: 3, y: appearance.height - 2 - Double(i + 1) * lineHeight + noteTextSize * 0.25, size: noteTextSize))
         }
-        let margin = 56.7, topMargin = 28.35
+        // In the top margin, above the national motto and the agency's name that open the page.
+        let margin = 56.7, topMargin = 6.0
         return VisibleSignature(page: 0, origin: (pageBox[2] - margin - width, pageBox[3] - topMargin - appearance.height), appearance: appearance)
     }
 

@@ -52,9 +52,10 @@ public struct DocumentIssuer: Sendable {
         do { document = try PDFDocument(path: input) } catch { throw SigningError.from(error, path: input) }
         let name = official.certificate.subject.commonName
         let titleCandidates = (official.certificate.subject["title"].map { [$0.uppercased()] } ?? []) + (titles.isEmpty ? Self.usualTitles : titles)
-        let block = try Decree30Layout.findSignerBlock(in: document, titles: titleCandidates, name: name)
-            ?? defaultBlock(document)
-        let officialVisible = layout.official(image: signatureImage, block: block)
+        // A page whose text cannot be read just means the default position.
+        let block = (try? Decree30Layout.findSignerBlock(in: document, titles: titleCandidates, name: name)) ?? nil
+        let signerBlock = try block ?? defaultBlock(document)
+        let officialVisible = layout.official(image: signatureImage, block: signerBlock)
         let agency = seal.certificate.subject["O"] ?? seal.certificate.subject.commonName ?? "Cơ quan"
         let sealVisible = layout.seal(image: sealImage, agency: agency, time: Decree30Layout.time(time), over: officialVisible)
 

@@ -26,11 +26,59 @@ enum StreamDecoder {
             case "FlateDecode", "Fl":
                 data = try inflate(data)
                 if let params { data = try unpredict(data, params) }
+            case "ASCII85Decode", "A85": data = try ascii85(data)
+            case "ASCIIHexDecode", "AHx": data = asciiHex(data)
             default:
-                throw .unsupported("stream filter /\(filter.string) in a cross-reference or object stream")
+                throw .unsupported("stream filter /\(filter.string)")
             }
         }
         return data
+    }
+
+    /// ASCII base-85 (as reportlab writes page contents), up to the `~>` end marker.
+    static func ascii85(_ input: [UInt8]) throws(PDFError) -> [UInt8] {
+        var out: [UInt8] = []
+        var group: [UInt32] = []
+        var i = 0
+        func flush(_ count: Int) {
+            var value: UInt32 = 0
+            for k in 0..<5 { value = value &* 85 &+ (k < group.count ? group[k] : 84) }
+            let bytes = [UInt8(value >> 24), UInt8(value >> 16 & 0xFF), UInt8(value >> 8 & 0xFF), UInt8(value & 0xFF)]
+            out += bytes.prefix(count)
+        }
+        if input.starts(with: Array("<~".utf8)) { i = 2 }
+        while i < input.count {
+            let c = input[i]
+            i += 1
+            if c == UInt8(ascii: "~") { break }
+            if PDFLexer.isWhitespace(c) { continue }
+            if c == UInt8(ascii: "z") && group.isEmpty { out += [0, 0, 0, 0]; continue }
+            guard c >= 33 && c <= 117 else { throw .malformed("invalid ASCII85 data") }
+            group.append(UInt32(c - 33))
+            if group.count == 5 { flush(4); group.removeAll() }
+        }
+        if !group.isEmpty { let n = group.count - 1; flush(n) }
+        return out
+    }
+
+    /// Hexadecimal data up to `>`.
+    static func asciiHex(_ input: [UInt8]) -> [UInt8] {
+        var digits: [UInt8] = []
+        for c in input {
+            if c == UInt8(ascii: ">") { break }
+            if let v = Self.hexValue(c) { digits.append(v) }
+        }
+        if digits.count % 2 == 1 { digits.append(0) }
+        return stride(from: 0, to: digits.count, by: 2).map { digits[$0] << 4 | digits[$0 + 1] }
+    }
+
+    static func hexValue(_ c: UInt8) -> UInt8? {
+        switch c {
+        case 0x30...0x39: return c - 0x30
+        case 0x41...0x46: return c - 0x41 + 10
+        case 0x61...0x66: return c - 0x61 + 10
+        default: return nil
+        }
     }
 
     /// zlib inflate; tolerates a missing checksum at the end, as readers do.

@@ -52,7 +52,9 @@ public final class PostgresLedgerStore: LedgerStore, @unchecked Sendable {
 
     private func run<T>(_ what: String, _ body: () async throws -> T) async throws -> T {
         do { return try await body() } catch let e as LedgerError { throw e } catch {
-            if let t = error as? PostgresTransactionError, let inner = t.closureError as? LedgerError { throw inner }
+            // Errors of the caller's own work inside a transaction (signing a document) pass through.
+            if let t = error as? PostgresTransactionError, let inner = t.closureError, !(inner is PSQLError) { throw inner }
+            guard error is PSQLError || error is PostgresTransactionError else { throw error }
             throw LedgerError.database("\(what) failed: \(Self.message(error))")
         }
     }

@@ -38,8 +38,8 @@ public final class SQLiteLedgerStore: LedgerStore, @unchecked Sendable {
     }
 
     private func run<T>(_ what: String, _ body: () throws -> T) throws -> T {
-        do { return try body() } catch let e as LedgerError { throw e } catch {
-            throw LedgerError.database("\(what) failed: \(Self.message(error))")
+        do { return try body() } catch let e as DatabaseError {
+            throw LedgerError.database("\(what) failed: \(Self.message(e))")
         }
     }
 
