@@ -80,6 +80,9 @@ struct SignCommand: AsyncParsableCommand {
     @Option(help: ArgumentHelp("Bottom-left corner for --visible in points from the page's bottom left (default: bottom right, 2 cm in).", valueName: "x,y"))
     var at: String?
 
+    @Option(help: ArgumentHelp("Place --visible under the last line holding this text (e.g. the signer's title, CHỦ TỊCH), centred on it.", valueName: "text"))
+    var anchor: String?
+
     @Option(help: ArgumentHelp("Image for --visible (PNG, transparency kept).", valueName: "png"))
     var image: String?
 
@@ -96,7 +99,8 @@ struct SignCommand: AsyncParsableCommand {
         if output != nil && outDir != nil { throw ValidationError("use either -o/--output or --out-dir") }
         if number != nil && files.count > 1 { throw ValidationError("--number takes one input") }
         if (number != nil || type != nil) && unit == nil { throw ValidationError("--number and --type go with --unit") }
-        if !visible && (page != nil || at != nil || image != nil || !text.isEmpty) { throw ValidationError("--page, --at, --image and --text go with --visible") }
+        if !visible && (page != nil || at != nil || anchor != nil || image != nil || !text.isEmpty) { throw ValidationError("--page, --at, --anchor, --image and --text go with --visible") }
+        if at != nil && anchor != nil { throw ValidationError("use either --at or --anchor") }
         if visible && detached { throw ValidationError("--visible draws on a PDF page; it cannot go with --detached") }
         if let page, page < 1 { throw ValidationError("--page starts at 1") }
         if let at, parsePoint(at) == nil { throw ValidationError("--at is x,y in points, e.g. 350,80") }
@@ -170,7 +174,10 @@ struct SignCommand: AsyncParsableCommand {
         options.overwrite = force
         options.durable = durable
         options.timestampClient = tsa.map(TimestampClient.init(url:))
-        if visible { options.visible = try visibleSignature(loaded, time: options.signingTime) }
+        if visible {
+            options.visible = try visibleSignature(loaded, time: options.signingTime)
+            if let anchor { try placeUnder(anchor, &options.visible!) }
+        }
         let signer = PAdESSigner(identity: loaded, options: options)
         let jobs = files.map { BatchSigner.Job(input: $0, output: outputPath(for: $0)) }
 
@@ -228,6 +235,21 @@ struct SignCommand: AsyncParsableCommand {
         }
         if failures.count == 1 && files.count == 1 { throw ExitCode(ExitCodes.code(for: failures[0])) }
         if !failures.isEmpty { throw ExitCode(ExitCodes.batchHadFailures) }
+    }
+
+    /// Moves the appearance under the last line of the document that holds `anchor`.
+    func placeUnder(_ anchor: String, _ visible: inout VisibleSignature) throws {
+        guard files.count == 1 else { throw fail(.badInput("--anchor takes one input")) }
+        let document: PDFDocument
+        do { document = try PDFDocument(path: files[0]) } catch { throw fail(SigningError.from(error, path: files[0])) }
+        var block: Decree30Layout.SignerBlock?
+        do { block = try Decree30Layout.findSignerBlock(in: document, titles: [anchor], name: nil) } catch {
+            throw fail(.badInput("\(files[0]): cannot read the page text to find \"\(anchor)\": \(error)"))
+        }
+        if let page, let found = block, found.page != page - 1 { block = nil }
+        guard let block else { throw fail(.badInput("\(files[0]): no line holds \"\(anchor)\"\(page.map { " on page \($0)" } ?? "")")) }
+        visible.page = block.page
+        visible.origin = (block.centreX - visible.appearance.width / 2, block.top - visible.appearance.height)
     }
 
     func parsePoint(_ text: String) -> (x: Double, y: Double)? {

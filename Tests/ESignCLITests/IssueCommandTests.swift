@@ -194,6 +194,23 @@ struct IssueCommandTests {
         let page = try render(output, dpi: 40)
         let blue = try #require(box(page, isBlue))
         #expect(abs(Double(blue.0) - 300 * 40 / 72) < 8, "image at x = 300 pt")
+
+        // Placed by text: under CHỦ TỊCH, centred on it, above the signer's name.
+        let anchored = dir.appendingPathComponent("anchored.pdf").path
+        let byText = try Peers.esign(["sign", input, "-o", anchored, "--p12", p12("commune-official"), "--password-file", pki.passwordPath,
+                                      "--visible", "--anchor", "Chủ tịch", "--image", png("commune-official-signature"), "--text", "Lê Văn Cường"])
+        try #require(byText.status == 0, "\(byText.combined)")
+        let titleLine = try #require(try PDFDocument(path: input).pageText(at: 0).lines(containing: "CHỦ TỊCH").last)
+        let extent = try #require(titleLine.extent(of: "CHỦ TỊCH"))
+        let signature = try #require(box(try render(anchored, dpi: 40), isBlue))
+        let scale = 40.0 / 72
+        #expect(Double(signature.1) > (842 - titleLine.y) * scale - 2, "the image starts below the title's baseline")
+        #expect(Double(signature.1) < (842 - titleLine.y) * scale + 30, "… right below it")
+        let centre = Double(signature.0 + signature.2) / 2
+        #expect(abs(centre / scale - (extent.minX + extent.maxX) / 2) < 40, "centred on the title")
+        let missingAnchor = try Peers.esign(["sign", input, "-o", dir.appendingPathComponent("x.pdf").path, "--p12", p12("commune-official"),
+                                             "--password-file", pki.passwordPath, "--visible", "--anchor", "GIÁM ĐỐC SỞ"])
+        #expect(missingAnchor.status == 65 && missingAnchor.stderr.contains("no line holds \"GIÁM ĐỐC SỞ\""))
     }
 
     @Test("esign attach and esign copy: the agency's signature top right of the first page, 10 pt, exact text")
