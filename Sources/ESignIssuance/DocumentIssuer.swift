@@ -62,18 +62,18 @@ public struct DocumentIssuer: Sendable {
         let directory = (output as NSString).deletingLastPathComponent
         let temporary = (directory.isEmpty ? "." : directory) + "/.\((output as NSString).lastPathComponent).official-\(getpid()).tmp"
         defer { unlink(temporary) }
-        var first = PAdESOptions()
-        first.visible = officialVisible
-        first.signingTime = time
-        first.reason = "Ký ban hành văn bản số \(reference)"
-        first.fieldName = "ChuKyNguoiCoThamQuyen"
+        func options(_ visible: VisibleSignature, field: String, reason: String) -> PAdESOptions {
+            var o = PAdESOptions()
+            o.visible = visible
+            o.signingTime = time
+            o.fieldName = field
+            o.reason = reason
+            return o
+        }
+        var first = options(officialVisible, field: "ChuKyNguoiCoThamQuyen", reason: "Ký ban hành văn bản số \(reference)")
         first.overwrite = true
         _ = try PAdESSigner(identity: official, options: first).sign(input: input, output: temporary)
-        var second = PAdESOptions()
-        second.visible = sealVisible
-        second.signingTime = time
-        second.reason = "Đóng dấu ban hành văn bản số \(reference)"
-        second.fieldName = "ChuKyCoQuan"
+        var second = options(sealVisible, field: "ChuKyCoQuan", reason: "Đóng dấu ban hành văn bản số \(reference)")
         second.overwrite = overwrite
         second.timestampClient = timestampClient
         _ = try PAdESSigner(identity: seal, options: second).sign(input: temporary, output: output)

@@ -11,16 +11,11 @@ struct AttachCommand: AsyncParsableCommand {
     )
     @Argument(help: "The attachment (PDF).") var input: String
     @Option(name: .shortAndLong, help: ArgumentHelp("Output (default IN.signed.pdf).", valueName: "file")) var output: String?
-    @Option(help: ArgumentHelp("The agency seal's PKCS#12.", valueName: "file")) var seal: String
     @Option(help: ArgumentHelp("Number and symbol of the main document, e.g. 01/QĐ-UBND.", valueName: "text")) var mainNumber: String
-    @Option(help: ArgumentHelp("Timestamp at this TSA.", valueName: "url")) var tsa: String?
-    @Option(help: ArgumentHelp("Password file for --seal.", valueName: "file")) var passwordFile: String?
-    @OptionGroup var appearance: AppearanceOptions
-    @Flag(help: "Overwrite the output.") var force = false
+    @OptionGroup var agency: AgencySealOptions
 
     func run() async throws {
-        try AgencyNoteRunner.run(kind: .attachment(mainReference: mainNumber), input: input, output: output, seal: seal, tsa: tsa,
-                                 passwordFile: passwordFile, appearance: appearance, force: force)
+        try agency.sign(.attachment(mainReference: mainNumber), input: input, output: output)
     }
 }
 
@@ -34,11 +29,7 @@ struct CopyCommand: AsyncParsableCommand {
     @Argument(help: "The document to copy (PDF).") var input: String
     @Option(name: .shortAndLong, help: ArgumentHelp("Output (default IN.copy.pdf).", valueName: "file")) var output: String?
     @Option(help: ArgumentHelp("SAO Y, SAO LỤC or TRÍCH SAO.", valueName: "form")) var form: String
-    @Option(help: ArgumentHelp("The copying agency's seal PKCS#12.", valueName: "file")) var seal: String
-    @Option(help: ArgumentHelp("Timestamp at this TSA.", valueName: "url")) var tsa: String?
-    @Option(help: ArgumentHelp("Password file for --seal.", valueName: "file")) var passwordFile: String?
-    @OptionGroup var appearance: AppearanceOptions
-    @Flag(help: "Overwrite the output.") var force = false
+    @OptionGroup var agency: AgencySealOptions
 
     func validate() throws {
         if AgencyNote.CopyForm(parsing: form) == nil { throw ValidationError("--form is SAO Y, SAO LỤC or TRÍCH SAO") }
@@ -46,14 +37,19 @@ struct CopyCommand: AsyncParsableCommand {
 
     func run() async throws {
         let out = output ?? ((input.lowercased().hasSuffix(".pdf") ? String(input.dropLast(4)) : input) + ".copy.pdf")
-        try AgencyNoteRunner.run(kind: .copy(form: AgencyNote.CopyForm(parsing: form)!), input: input, output: out, seal: seal, tsa: tsa,
-                                 passwordFile: passwordFile, appearance: appearance, force: force)
+        try agency.sign(.copy(form: AgencyNote.CopyForm(parsing: form)!), input: input, output: out)
     }
 }
 
-enum AgencyNoteRunner {
-    static func run(kind: AgencyNote.Kind, input: String, output: String?, seal: String, tsa: String?, passwordFile: String?,
-                    appearance: AppearanceOptions, force: Bool) throws {
+/// The agency's seal and how it signs, shared by `attach` and `copy`.
+struct AgencySealOptions: ParsableArguments {
+    @Option(help: ArgumentHelp("The agency seal's PKCS#12.", valueName: "file")) var seal: String
+    @Option(help: ArgumentHelp("Timestamp at this TSA.", valueName: "url")) var tsa: String?
+    @Option(help: ArgumentHelp("Password file for --seal (else ESIGN_SEAL_PASSWORD or ESIGN_PASSWORD).", valueName: "file")) var passwordFile: String?
+    @OptionGroup var appearance: AppearanceOptions
+    @Flag(help: "Overwrite the output.") var force = false
+
+    func sign(_ kind: AgencyNote.Kind, input: String, output: String?) throws {
         guard FileManager.default.fileExists(atPath: input) else { Terminal.error("\(input): no such file"); throw ExitCode(ExitCodes.missingInput) }
         let out = output ?? ((input.lowercased().hasSuffix(".pdf") ? String(input.dropLast(4)) : input) + ".signed.pdf")
         let font = try appearance.loadFont()
