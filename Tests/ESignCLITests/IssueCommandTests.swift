@@ -109,6 +109,20 @@ struct IssueCommandTests {
         #expect(entry.record.documentID == Hex.string(try Fixtures.sha256(ofFile: output)))
     }
 
+    @Test("esign issue --tsa: the seal signature carries a timestamp pyHanko accepts; the ledger says timestamped")
+    func issueTimestamped() throws {
+        let tsa = try OpenSSLTimestampAuthority(pki: pki)
+        defer { tsa.server.stop() }
+        let database = try ledger()
+        let output = Fixtures.temporaryDirectory("issue-tsa").appendingPathComponent("qd.pdf").path
+        let run = try issue(output, database: database, extra: ["--tsa", tsa.url])
+        try #require(run.status == 0, "\(run.combined)")
+        let peers = try PeerReport.of(output, trust: pki.rootPath)
+        #expect(peers.pyhanko["ChuKyCoQuan"]?.contains("TIMESTAMP_TOKEN<INTACT:TRUSTED>") == true, "\(peers.pyhanko)")
+        let listed = try Peers.esign(["ledger", "list", "--json", "--database", database])
+        #expect(try JSONDecoder().decode(LedgerEntry.self, from: Data(listed.stdout.utf8)).record.timestamped)
+    }
+
     @Test("Four concurrent issuers of one unit get consecutive numbers; numbering restarts on 1 January")
     func numbering() throws {
         let database = try ledger()
