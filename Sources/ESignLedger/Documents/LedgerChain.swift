@@ -14,15 +14,22 @@ public struct LedgerChain {
         hasher = try! MessageHasher(.sha256)
     }
 
-    /// The key that identifies a record across imports: the first 64 bits of SHA-256 over its
-    /// identity, as a signed integer (an integer index costs SQLite a third less per insert than a
-    /// 16-byte blob). Two identities sharing a key (odds about 3 in a million for 10 million
-    /// documents) are not merged: the second is refused as a conflicting record, naming its line.
-    public func recordKey(_ record: DocumentRecord) -> Int64 {
+    /// The key that identifies a record across imports: SHA-256 over its identity, in two 64-bit
+    /// integers. For documents identified by unit, number and date, the first integer starts with the
+    /// unit and the day (then 27 bits of the hash), so that an export sorted by date inserts its keys
+    /// next to each other in the unique index rather than all over it; documents identified by their
+    /// file's hash get a first integer from the hash alone. Either way 91 bits or more of hash
+    /// separate two identities.
+    public func recordKey(_ record: DocumentRecord) -> RecordKey {
         let digest = hasher.hash(Array(record.identity.utf8))
-        var v: UInt64 = 0
-        for i in 0..<8 { v = v << 8 | UInt64(digest[i]) }
-        return Int64(bitPattern: v)
+        func int(_ range: Range<Int>) -> UInt64 { range.reduce(0) { $0 << 8 | UInt64(digest[$1]) } }
+        let low = Int64(bitPattern: int(8..<16))
+        guard record.documentID == nil else { return RecordKey(high: Int64(bitPattern: int(0..<8)), low: low) }
+        var unit: UInt64 = 0xcbf29ce484222325  // FNV-1a over the unit code
+        for byte in record.unitCode.utf8 { unit = (unit ^ UInt64(byte)) &* 0x100000001b3 }
+        let day = UInt64(truncatingIfNeeded: record.issuedOn.dayNumber) & 0xFFFF
+        let high = (unit & 0xFFFFF) << 43 | day << 27 | (int(0..<4) & 0x7FF_FFFF)
+        return RecordKey(high: Int64(bitPattern: high), low: low)
     }
 
     public func link(previous: [UInt8], sequence: Int64, record: DocumentRecord, recordedAt: String, source: String) -> [UInt8] {
@@ -38,6 +45,12 @@ public struct LedgerChain {
     }
 
     static func suffix(recordedAt: String, source: String) -> [UInt8] { Array("\u{1F}\(recordedAt)\u{1F}\(source)".utf8) }
+}
+
+/// A record's identity key (see `LedgerChain.recordKey`).
+public struct RecordKey: Hashable, Sendable {
+    public var high: Int64
+    public var low: Int64
 }
 
 /// The state of the chain's end: how many entries and the last hash.

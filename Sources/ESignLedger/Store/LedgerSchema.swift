@@ -2,7 +2,7 @@
 /// on both sides; only the SQL dialect differs.
 ///
 /// - `units`: versions of administrative units (code, valid_from) with their period.
-/// - `documents`: the append-only entries, `seq` is the chain position, `record_key` the identity
+/// - `documents`: the append-only entries, `seq` is the chain position, `key_high`/`key_low` the identity
 ///   that makes imports idempotent, `chain_hash` the hash chain. Triggers refuse UPDATE and DELETE.
 /// - `coverage_daily`: documents per unit per day (issued, signed, classified), maintained in the
 ///   same transaction as the entries; statistics read it, `ledger check` recomputes it.
@@ -24,11 +24,11 @@ enum LedgerSchema {
                   valid_from TEXT NOT NULL, valid_to TEXT, PRIMARY KEY (code, valid_from))
                 """,
                 """
-                CREATE TABLE documents (seq INTEGER PRIMARY KEY, record_key INTEGER NOT NULL UNIQUE, document_id TEXT,
+                CREATE TABLE documents (seq INTEGER PRIMARY KEY, key_high INTEGER NOT NULL, key_low INTEGER NOT NULL, document_id TEXT,
                   unit_code TEXT NOT NULL, unit_level TEXT NOT NULL, province_code TEXT, number TEXT NOT NULL, type TEXT,
                   title TEXT, issued_on TEXT NOT NULL, classified INTEGER NOT NULL, signed INTEGER NOT NULL,
                   signature_count INTEGER NOT NULL, timestamped INTEGER NOT NULL, direction TEXT NOT NULL, verdict TEXT,
-                  append_id INTEGER NOT NULL, chain_hash BLOB NOT NULL)
+                  append_id INTEGER NOT NULL, chain_hash BLOB NOT NULL, UNIQUE (key_high, key_low))
                 """,
                 "CREATE TABLE appends (id INTEGER PRIMARY KEY, recorded_at TEXT NOT NULL, source TEXT NOT NULL)",
                 """
@@ -47,11 +47,11 @@ enum LedgerSchema {
                   valid_from TEXT NOT NULL, valid_to TEXT, PRIMARY KEY (code, valid_from))
                 """,
                 """
-                CREATE TABLE documents (seq BIGINT PRIMARY KEY, record_key BIGINT NOT NULL UNIQUE, document_id TEXT,
+                CREATE TABLE documents (seq BIGINT PRIMARY KEY, key_high BIGINT NOT NULL, key_low BIGINT NOT NULL, document_id TEXT,
                   unit_code TEXT NOT NULL, unit_level TEXT NOT NULL, province_code TEXT, number TEXT NOT NULL, type TEXT,
                   title TEXT, issued_on TEXT NOT NULL, classified BOOLEAN NOT NULL, signed BOOLEAN NOT NULL,
                   signature_count INTEGER NOT NULL, timestamped BOOLEAN NOT NULL, direction TEXT NOT NULL, verdict TEXT,
-                  append_id BIGINT NOT NULL, chain_hash BYTEA NOT NULL)
+                  append_id BIGINT NOT NULL, chain_hash BYTEA NOT NULL, UNIQUE (key_high, key_low))
                 """,
                 "CREATE TABLE appends (id BIGSERIAL PRIMARY KEY, recorded_at TEXT NOT NULL, source TEXT NOT NULL)",
                 """

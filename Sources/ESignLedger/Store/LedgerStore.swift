@@ -79,7 +79,7 @@ public class DocumentBatchSource: @unchecked Sendable {
         public var line: Int
         public var record: DocumentRecord
         /// `LedgerChain.recordKey(record)`.
-        public var key: Int64
+        public var key: RecordKey
         /// `record.canonicalBytes`.
         public var canonical: [UInt8]
         /// The chain position and hash the item gets if every item before it is appended (computed

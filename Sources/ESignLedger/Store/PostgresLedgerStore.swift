@@ -147,15 +147,16 @@ public final class PostgresLedgerStore: LedgerStore, @unchecked Sendable {
             summary.read += batch.count
             let keys = batch.map(\.key)
             // Identities already stored (earlier imports, or earlier batches of this one).
-            var stored: [Int64: DocumentRecord] = [:]
+            var stored: [RecordKey: DocumentRecord] = [:]
             let rows = try await c.query("""
-                SELECT record_key, \(unescaped: Self.entrySelect) FROM \(unescaped: LedgerSchema.entryTables) WHERE record_key = ANY (\(keys))
+                SELECT key_high, key_low, \(unescaped: Self.entrySelect) FROM \(unescaped: LedgerSchema.entryTables)
+                WHERE (key_high, key_low) IN (SELECT * FROM unnest(\(keys.map(\.high)), \(keys.map(\.low))))
                 """, logger: logger)
             for try await row in rows {
                 let (key, entry) = try Self.keyedEntry(row)
                 stored[key] = entry.record
             }
-            var new = [(key: Int64, seq: Int64, record: DocumentRecord, hash: String)]()
+            var new = [(key: RecordKey, seq: Int64, record: DocumentRecord, hash: String)]()
             for (item, key) in zip(batch, keys) {
                 if let existing = stored[key] {
                     if source.existing(existing, for: item) { summary.unchanged += 1 }
@@ -173,14 +174,14 @@ public final class PostgresLedgerStore: LedgerStore, @unchecked Sendable {
             let r = new.map(\.record)
             try await c.query("""
                 INSERT INTO documents
-                SELECT seq, k, NULLIF(did, ''), unit, lvl, NULLIF(prov, ''), nr, NULLIF(ty, ''), NULLIF(ti, ''), day,
+                SELECT seq, kh, kl, NULLIF(did, ''), unit, lvl, NULLIF(prov, ''), nr, NULLIF(ty, ''), NULLIF(ti, ''), day,
                   cl, sg, sc, ts, dir, NULLIF(vd, ''), \(appendID), decode(h, 'hex')
-                FROM unnest(\(new.map(\.seq)), \(new.map(\.key)), \(r.map { $0.documentID ?? "" }), \(r.map(\.unitCode)),
+                FROM unnest(\(new.map(\.seq)), \(new.map(\.key.high)), \(new.map(\.key.low)), \(r.map { $0.documentID ?? "" }), \(r.map(\.unitCode)),
                   \(r.map(\.unitLevel.rawValue)), \(r.map { $0.provinceCode ?? "" }), \(r.map(\.number)), \(r.map { $0.type ?? "" }),
                   \(r.map { $0.title ?? "" }), \(r.map(\.issuedOn.description)), \(r.map(\.classified)), \(r.map(\.signed)),
                   \(r.map { Int64($0.signatureCount) }), \(r.map(\.timestamped)), \(r.map(\.direction.rawValue)), \(r.map { $0.verdict ?? "" }),
                   \(new.map(\.hash)))
-                  AS n(seq, k, did, unit, lvl, prov, nr, ty, ti, day, cl, sg, sc, ts, dir, vd, h)
+                  AS n(seq, kh, kl, did, unit, lvl, prov, nr, ty, ti, day, cl, sg, sc, ts, dir, vd, h)
                 """, logger: logger)
             summary.appended += new.count
         }
@@ -233,8 +234,9 @@ public final class PostgresLedgerStore: LedgerStore, @unchecked Sendable {
                            source: try v(16, String.self), chainHash: try v(17, String.self))
     }
 
-    static func keyedEntry(_ row: PostgresRow) throws -> (Int64, LedgerEntry) {
-        (try Array(row)[0].decode(Int64.self), try entry(row, offset: 1))
+    static func keyedEntry(_ row: PostgresRow) throws -> (RecordKey, LedgerEntry) {
+        let cells = Array(row)
+        return (RecordKey(high: try cells[0].decode(Int64.self), low: try cells[1].decode(Int64.self)), try entry(row, offset: 2))
     }
 
     public func head() async throws -> ChainHead {

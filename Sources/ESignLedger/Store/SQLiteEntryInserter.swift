@@ -25,18 +25,19 @@ struct SQLiteEntryInserter {
     }
 
     /// Inserts one entry; false when its record key is already present (nothing inserted).
-    func insert(sequence: Int64, key: Int64, record r: DocumentRecord, appendID: Int64, chainHash: [UInt8]) throws -> Bool {
+    func insert(sequence: Int64, key: RecordKey, record r: DocumentRecord, appendID: Int64, chainHash: [UInt8]) throws -> Bool {
         sqlite3_reset(statement)
         sqlite3_bind_int64(statement, 1, sequence)
-        sqlite3_bind_int64(statement, 2, key)
-        text(3, r.documentID); text(4, r.unitCode); text(5, r.unitLevel.rawValue); text(6, r.provinceCode)
-        text(7, r.number); text(8, r.type); text(9, r.title); text(10, r.issuedOn.description)
-        sqlite3_bind_int64(statement, 11, r.classified ? 1 : 0)
-        sqlite3_bind_int64(statement, 12, r.signed ? 1 : 0)
-        sqlite3_bind_int64(statement, 13, Int64(r.signatureCount))
-        sqlite3_bind_int64(statement, 14, r.timestamped ? 1 : 0)
-        text(15, r.direction.rawValue); text(16, r.verdict); sqlite3_bind_int64(statement, 17, appendID)
-        sqlite3_bind_blob(statement, 18, chainHash, Int32(chainHash.count), transient)
+        sqlite3_bind_int64(statement, 2, key.high)
+        sqlite3_bind_int64(statement, 3, key.low)
+        text(4, r.documentID); text(5, r.unitCode); text(6, r.unitLevel.rawValue); text(7, r.provinceCode)
+        text(8, r.number); text(9, r.type); text(10, r.title); text(11, r.issuedOn.description)
+        sqlite3_bind_int64(statement, 12, r.classified ? 1 : 0)
+        sqlite3_bind_int64(statement, 13, r.signed ? 1 : 0)
+        sqlite3_bind_int64(statement, 14, Int64(r.signatureCount))
+        sqlite3_bind_int64(statement, 15, r.timestamped ? 1 : 0)
+        text(16, r.direction.rawValue); text(17, r.verdict); sqlite3_bind_int64(statement, 18, appendID)
+        sqlite3_bind_blob(statement, 19, chainHash, Int32(chainHash.count), transient)
         let rc = sqlite3_step(statement)
         defer { sqlite3_reset(statement) }
         guard rc == SQLITE_DONE else {

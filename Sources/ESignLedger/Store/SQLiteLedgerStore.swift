@@ -124,10 +124,10 @@ public final class SQLiteLedgerStore: LedgerStore, @unchecked Sendable {
         var summary = AppendSummary()
         var head = try Self.readHead(db)
         let insert = try db.makeStatement(sql: """
-            INSERT INTO documents VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-            ON CONFLICT (record_key) DO NOTHING
+            INSERT INTO documents VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            ON CONFLICT (key_high, key_low) DO NOTHING
             """)
-        let lookup = try db.makeStatement(sql: "SELECT \(Self.entrySelect) FROM \(LedgerSchema.entryTables) WHERE record_key = ?")
+        let lookup = try db.makeStatement(sql: "SELECT \(Self.entrySelect) FROM \(LedgerSchema.entryTables) WHERE key_high = ? AND key_low = ?")
         var counts = CoverageAccumulator()
         let suffix = context.chainSuffix
         source.chainStarts(at: head, suffix: suffix)
@@ -148,7 +148,7 @@ public final class SQLiteLedgerStore: LedgerStore, @unchecked Sendable {
                     head = ChainHead(sequence: sequence, hash: hash)
                     counts.add(r)
                     summary.appended += 1
-                } else if let row = try Row.fetchOne(lookup, arguments: [key]), let stored = Self.entry(row)?.record,
+                } else if let row = try Row.fetchOne(lookup, arguments: [key.high, key.low]), let stored = Self.entry(row)?.record,
                           source.existing(stored, for: item) {
                     summary.unchanged += 1
                 }
