@@ -3,17 +3,18 @@ import ESign
 import Foundation
 
 /// `esign demo`: the whole job on embedded defaults, for a first run.
-struct DemoCommand: ParsableCommand {
+struct DemoCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "demo",
-        abstract: "Make a demo PKI, sign a sample decision as an official and with the agency seal, and check the result."
+        abstract: "The whole job on embedded defaults: demo PKI, a decision issued with the official's signature and the agency seal (Decree 30/2020), verified, recorded in a ledger, and a coverage report.",
+        discussion: "Everything goes into --dir (default esign-demo): pki/, the issued PDF, ledger.sqlite, coverage-2024.html. No server is needed."
     )
 
     @Option(help: ArgumentHelp("Folder for the demo's files.", valueName: "dir")) var dir = "esign-demo"
     @Option(help: ArgumentHelp("PDF to sign (default: samples/decision.pdf, else a generated page).", valueName: "file"))
     var input: String?
 
-    func run() throws {
+    func run() async throws {
         do {
             let fm = FileManager.default
             try fm.createDirectory(atPath: dir, withIntermediateDirectories: true)
@@ -38,17 +39,26 @@ struct DemoCommand: ParsableCommand {
             let official = try SigningIdentity.load(pkcs12: pki.signers["province-official"]!.pkcs12Path, password: password)
             let seal = try SigningIdentity.load(pkcs12: pki.signers["province-seal"]!.pkcs12Path, password: password)
 
-            var options = PAdESOptions()
-            options.overwrite = true
-            options.reason = "Ký ban hành văn bản"
-            options.location = "Bình Phước"
-            let signedPath = dir + "/decision.signed.pdf"
-            let first = try PAdESSigner(identity: official, options: options).sign(input: source, output: signedPath)
-            print("2. \(official.certificate.subject.commonName ?? "official") signed \(source) → \(signedPath) (\(first.fieldName))")
-            options.reason = "Đóng dấu số của cơ quan"
+            // A fresh ledger beside the PKI, with the sample unit list when it is at hand.
+            let ledgerPath = dir + "/ledger.sqlite"
+            for suffix in ["", "-wal", "-shm"] { try? fm.removeItem(atPath: ledgerPath + suffix) }
+            let ledger = try await Ledger.open(.sqlite(path: ledgerPath))
+            defer { Task { try? await ledger.close() } }
+            let unitsPath = "samples/units/binh-phuoc-binh-duong-binh-thuan.csv"
+            if fm.fileExists(atPath: unitsPath) { try await ledger.importUnits(csv: unitsPath) }
+            else { try await ledger.importUnits([AdministrativeUnit(code: "70", name: "Tỉnh Bình Phước", level: .province, parentCode: nil, validFrom: CivilDate(iso8601: "2020-01-01")!, validTo: nil)]) }
+
+            let font = try TrueTypeFont(path: TrueTypeFont.defaultPath)
+            var issuer = DocumentIssuer(official: official, seal: seal,
+                                        signatureImage: try PNGImage(path: pki.directory + "/province-official-signature.png"),
+                                        sealImage: try PNGImage(path: pki.directory + "/province-seal.png"), layout: Decree30Layout(font: font))
+            issuer.titles = DocumentIssuer.usualTitles
             let sealedPath = dir + "/decision.sealed.pdf"
-            let second = try PAdESSigner(identity: seal, options: options).sign(input: signedPath, output: sealedPath)
-            print("3. \(seal.certificate.subject.commonName ?? "agency") sealed it → \(sealedPath) (\(second.fieldName))")
+            let issued = try await issuer.issue(input: source, output: sealedPath, unitCode: "70", symbol: "QĐ-UBND", type: "QĐ",
+                                                issuedOn: CivilDate(iso8601: "2024-05-15")!, overwrite: true, ledger: ledger)
+            print("2. \(official.certificate.subject.commonName ?? "official") signed \(source) at the signer block (blue signature image)")
+            print("3. \(seal.certificate.subject.commonName ?? "agency") applied the seal over it (red, 36 mm, agency and time) → \(sealedPath)")
+            print("   numbered \(issued.reference), recorded in \(ledgerPath) as entry \(issued.ledgerSequence)")
 
             var verification = VerificationOptions()
             verification.trustAnchors = try Certificate.load(Array(try Data(contentsOf: URL(fileURLWithPath: pki.rootPath))))
@@ -59,6 +69,18 @@ struct DemoCommand: ParsableCommand {
                 print("   \(signature.fieldName): \(signature.signer?.subject ?? "?") — \(ReportRenderer.verdict(signature.indication, signature.subIndication))\(changes)")
             }
             let allGood = report.indication == .totalPassed
+
+            // A year of the province's documents (synthetic, with planted rates) and the leaders' report.
+            let year = dir + "/documents-2024.csv"
+            _ = try SyntheticProvince(seed: 2024, province: "70", year: 2024, documents: 20_000).write(csv: year, directory: try await ledger.directory())
+            let imported = try await ledger.importDocuments(path: year)
+            let stats = try await ledger.statistics(CoverageQuery(from: CivilDate(iso8601: "2024-01-01"), to: CivilDate(iso8601: "2024-12-31"), province: "70"))
+            let html = dir + "/coverage-2024.html"
+            try Data(CoverageHTML.render(stats, generatedAt: Decree30Layout.time(Date())).utf8).write(to: URL(fileURLWithPath: html))
+            print("5. Imported \(imported.appended) documents of 2024 (synthetic) into the ledger; coverage report → \(html)")
+            for level in stats.levels {
+                print("   \(level.level.vietnameseName): \(level.figures.rate.map { CoverageTable.percent($0) + "%" } ?? "—") (target \(level.target.map { CoverageTable.percent($0) + "%" } ?? "—"))")
+            }
             print("""
 
             Try next:
@@ -67,10 +89,15 @@ struct DemoCommand: ParsableCommand {
               pyhanko sign validate --trust \(pki.rootPath) \(sealedPath)
               esign sign YOUR.pdf --p12 \(pki.signers["district-official"]!.pkcs12Path) --password-file \(pki.passwordPath)
               esign sign YOUR.docx --detached --p12 \(pki.signers["commune-seal"]!.pkcs12Path) --password-file \(pki.passwordPath)
+              esign stats --database \(ledgerPath) --by unit --from 2024-01-01 --to 2024-12-31
             """)
             if !allGood { throw ExitCode.failure }
         } catch let error as SigningError {
             throw fail(error)
+        } catch let error as AppearanceError {
+            throw appearanceFailure(error)
+        } catch let error as LedgerError {
+            throw ledgerFailure(error)
         }
     }
 }

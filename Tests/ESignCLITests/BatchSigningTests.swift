@@ -43,8 +43,14 @@ struct BatchSigningTests {
         let dir = Fixtures.temporaryDirectory("esign-demo")
         let run = try Peers.esign(["demo", "--dir", dir.path, "--input", Fixtures.samples.appendingPathComponent("decision.pdf").path])
         #expect(run.status == 0, "\(run.combined)")
-        #expect(run.stdout.contains("Signature2") && run.stdout.contains("Verified") && !run.stdout.contains("FAILED"))
+        #expect(run.stdout.contains("ChuKyCoQuan") && run.stdout.contains("Verified") && !run.stdout.contains("FAILED"))
+        #expect(run.stdout.contains("numbered 01/QĐ-UBND") && run.stdout.contains("Cấp xã:"))
         let report = try PeerReport.of(dir.appendingPathComponent("decision.sealed.pdf").path, trust: dir.appendingPathComponent("pki/root.pem").path)
         #expect(report.pyhanko.count == 2 && report.pyhanko.values.allSatisfy { $0.hasPrefix("INTACT:TRUSTED") })
+        let html = try String(contentsOfFile: dir.appendingPathComponent("coverage-2024.html").path, encoding: .utf8)
+        #expect(html.contains("<svg") && html.contains("Cấp huyện"))
+        // Run again in the same folder: a fresh ledger, the same number.
+        let again = try Peers.esign(["demo", "--dir", dir.path, "--input", Fixtures.samples.appendingPathComponent("decision.pdf").path])
+        #expect(again.status == 0 && again.stdout.contains("numbered 01/QĐ-UBND"), "\(again.combined)")
     }
 }
