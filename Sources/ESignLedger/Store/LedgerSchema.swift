@@ -13,54 +13,54 @@
 enum LedgerSchema {
     struct Migration { let name: String; let sqlite: [String]; let postgres: [String] }
 
+    /// The few words the two databases spell differently.
+    enum Dialect {
+        case sqlite, postgres
+        /// 64-bit integers; on SQLite `INTEGER PRIMARY KEY` is also the row id.
+        var int64: String { self == .sqlite ? "INTEGER" : "BIGINT" }
+        var bytes: String { self == .sqlite ? "BLOB" : "BYTEA" }
+        var boolean: String { self == .sqlite ? "INTEGER" : "BOOLEAN" }
+        var serial: String { self == .sqlite ? "INTEGER" : "BIGSERIAL" }
+        var clustered: String { self == .sqlite ? " WITHOUT ROWID" : "" }
+    }
+
     static let genesisHex = String(repeating: "0", count: 64)
+
+    /// Version 1's tables, in either dialect.
+    static func ledgerTables(_ d: Dialect) -> [String] {
+        [
+            """
+            CREATE TABLE units (code TEXT NOT NULL, name TEXT NOT NULL, level TEXT NOT NULL, parent_code TEXT,
+              valid_from TEXT NOT NULL, valid_to TEXT, PRIMARY KEY (code, valid_from))
+            """,
+            """
+            CREATE TABLE documents (seq \(d.int64) PRIMARY KEY, key_high \(d.int64) NOT NULL, key_low \(d.int64) NOT NULL, document_id TEXT,
+              unit_code TEXT NOT NULL, unit_level TEXT NOT NULL, province_code TEXT, number TEXT NOT NULL, type TEXT,
+              title TEXT, issued_on TEXT NOT NULL, classified \(d.boolean) NOT NULL, signed \(d.boolean) NOT NULL,
+              signature_count INTEGER NOT NULL, timestamped \(d.boolean) NOT NULL, direction TEXT NOT NULL, verdict TEXT,
+              append_id \(d.int64) NOT NULL, chain_hash \(d.bytes) NOT NULL, UNIQUE (key_high, key_low))
+            """,
+            "CREATE TABLE appends (id \(d.serial) PRIMARY KEY, recorded_at TEXT NOT NULL, source TEXT NOT NULL)",
+            """
+            CREATE TABLE coverage_daily (day TEXT NOT NULL, unit_code TEXT NOT NULL, level TEXT NOT NULL,
+              province_code TEXT NOT NULL, issued \(d.int64) NOT NULL, signed \(d.int64) NOT NULL, classified \(d.int64) NOT NULL,
+              PRIMARY KEY (day, unit_code, level, province_code))\(d.clustered)
+            """,
+            "CREATE TABLE ledger_head (id INTEGER PRIMARY KEY CHECK (id = 1), seq \(d.int64) NOT NULL, hash TEXT NOT NULL)",
+            "INSERT INTO ledger_head VALUES (1, 0, '\(genesisHex)')",
+        ]
+    }
+
+    static let documentNumbers = "CREATE TABLE document_numbers (unit_code TEXT NOT NULL, year INTEGER NOT NULL, last INTEGER NOT NULL, PRIMARY KEY (unit_code, year))"
 
     static let migrations: [Migration] = [
         Migration(
             name: "v1-ledger",
-            sqlite: [
-                """
-                CREATE TABLE units (code TEXT NOT NULL, name TEXT NOT NULL, level TEXT NOT NULL, parent_code TEXT,
-                  valid_from TEXT NOT NULL, valid_to TEXT, PRIMARY KEY (code, valid_from))
-                """,
-                """
-                CREATE TABLE documents (seq INTEGER PRIMARY KEY, key_high INTEGER NOT NULL, key_low INTEGER NOT NULL, document_id TEXT,
-                  unit_code TEXT NOT NULL, unit_level TEXT NOT NULL, province_code TEXT, number TEXT NOT NULL, type TEXT,
-                  title TEXT, issued_on TEXT NOT NULL, classified INTEGER NOT NULL, signed INTEGER NOT NULL,
-                  signature_count INTEGER NOT NULL, timestamped INTEGER NOT NULL, direction TEXT NOT NULL, verdict TEXT,
-                  append_id INTEGER NOT NULL, chain_hash BLOB NOT NULL, UNIQUE (key_high, key_low))
-                """,
-                "CREATE TABLE appends (id INTEGER PRIMARY KEY, recorded_at TEXT NOT NULL, source TEXT NOT NULL)",
-                """
-                CREATE TABLE coverage_daily (day TEXT NOT NULL, unit_code TEXT NOT NULL, level TEXT NOT NULL,
-                  province_code TEXT NOT NULL, issued INTEGER NOT NULL, signed INTEGER NOT NULL, classified INTEGER NOT NULL,
-                  PRIMARY KEY (day, unit_code, level, province_code)) WITHOUT ROWID
-                """,
-                "CREATE TABLE ledger_head (id INTEGER PRIMARY KEY CHECK (id = 1), seq INTEGER NOT NULL, hash TEXT NOT NULL)",
-                "INSERT INTO ledger_head VALUES (1, 0, '\(genesisHex)')",
+            sqlite: ledgerTables(.sqlite) + [
                 "CREATE TRIGGER documents_append_only_update BEFORE UPDATE ON documents BEGIN SELECT RAISE(ABORT, 'the ledger is append-only'); END",
                 "CREATE TRIGGER documents_append_only_delete BEFORE DELETE ON documents BEGIN SELECT RAISE(ABORT, 'the ledger is append-only'); END",
             ],
-            postgres: [
-                """
-                CREATE TABLE units (code TEXT NOT NULL, name TEXT NOT NULL, level TEXT NOT NULL, parent_code TEXT,
-                  valid_from TEXT NOT NULL, valid_to TEXT, PRIMARY KEY (code, valid_from))
-                """,
-                """
-                CREATE TABLE documents (seq BIGINT PRIMARY KEY, key_high BIGINT NOT NULL, key_low BIGINT NOT NULL, document_id TEXT,
-                  unit_code TEXT NOT NULL, unit_level TEXT NOT NULL, province_code TEXT, number TEXT NOT NULL, type TEXT,
-                  title TEXT, issued_on TEXT NOT NULL, classified BOOLEAN NOT NULL, signed BOOLEAN NOT NULL,
-                  signature_count INTEGER NOT NULL, timestamped BOOLEAN NOT NULL, direction TEXT NOT NULL, verdict TEXT,
-                  append_id BIGINT NOT NULL, chain_hash BYTEA NOT NULL, UNIQUE (key_high, key_low))
-                """,
-                "CREATE TABLE appends (id BIGSERIAL PRIMARY KEY, recorded_at TEXT NOT NULL, source TEXT NOT NULL)",
-                """
-                CREATE TABLE coverage_daily (day TEXT NOT NULL, unit_code TEXT NOT NULL, level TEXT NOT NULL,
-                  province_code TEXT NOT NULL, issued BIGINT NOT NULL, signed BIGINT NOT NULL, classified BIGINT NOT NULL,
-                  PRIMARY KEY (day, unit_code, level, province_code))
-                """,
-                "CREATE TABLE ledger_head (id INTEGER PRIMARY KEY CHECK (id = 1), seq BIGINT NOT NULL, hash TEXT NOT NULL)",
-                "INSERT INTO ledger_head VALUES (1, 0, '\(genesisHex)')",
+            postgres: ledgerTables(.postgres) + [
                 """
                 CREATE FUNCTION esign_append_only() RETURNS trigger LANGUAGE plpgsql AS
                 $$ BEGIN RAISE EXCEPTION 'the ledger is append-only'; END $$
@@ -68,11 +68,7 @@ enum LedgerSchema {
                 "CREATE TRIGGER documents_append_only BEFORE UPDATE OR DELETE ON documents FOR EACH ROW EXECUTE FUNCTION esign_append_only()",
             ]
         ),
-        Migration(
-            name: "v2-document-numbers",
-            sqlite: ["CREATE TABLE document_numbers (unit_code TEXT NOT NULL, year INTEGER NOT NULL, last INTEGER NOT NULL, PRIMARY KEY (unit_code, year))"],
-            postgres: ["CREATE TABLE document_numbers (unit_code TEXT NOT NULL, year INTEGER NOT NULL, last INTEGER NOT NULL, PRIMARY KEY (unit_code, year))"]
-        ),
+        Migration(name: "v2-document-numbers", sqlite: [documentNumbers], postgres: [documentNumbers]),
     ]
 
     /// Entries with their append's time and source.
