@@ -14,6 +14,16 @@ public enum Hex {
         return out
     }
 
+    /// The value of one ASCII hex digit (either case), nil for anything else.
+    @inline(__always) public static func digitValue(_ c: UInt8) -> UInt8? {
+        switch c {
+        case 0x30...0x39: return c - 0x30
+        case 0x41...0x46: return c - 0x41 + 10
+        case 0x61...0x66: return c - 0x61 + 10
+        default: return nil
+        }
+    }
+
     /// Lowercase hex text (hashes and keys in the ledger, as `sha256sum` prints them).
     public static func string(_ bytes: [UInt8]) -> String {
         String(decoding: encode(bytes, uppercase: false), as: UTF8.self)
@@ -23,14 +33,7 @@ public enum Hex {
     public static func decode(_ text: some StringProtocol) -> [UInt8]? {
         let u = Array(text.utf8)
         guard u.count % 2 == 0 else { return nil }
-        func nibble(_ c: UInt8) -> UInt8? {
-            switch c {
-            case 48...57: return c - 48
-            case 65...70: return c - 55
-            case 97...102: return c - 87
-            default: return nil
-            }
-        }
+        let nibble = digitValue
         var out = [UInt8](); out.reserveCapacity(u.count / 2)
         var i = 0
         while i < u.count {

@@ -1,3 +1,5 @@
+import ESignCore
+
 /// Splits PDF bytes into tokens (ISO 32000-2 §7.2).
 ///
 /// It works on a window of the file; `base` is the window's absolute offset. Reaching the end of a
@@ -149,14 +151,7 @@ struct PDFLexer {
         return PDFName(bytes: out)
     }
 
-    @inline(__always) static func hexValue(_ c: UInt8) -> UInt8? {
-        switch c {
-        case 0x30...0x39: return c - 0x30
-        case 0x41...0x46: return c - 0x41 + 10
-        case 0x61...0x66: return c - 0x61 + 10
-        default: return nil
-        }
-    }
+    @inline(__always) static func hexValue(_ c: UInt8) -> UInt8? { Hex.digitValue(c) }
 
     private mutating func hexString() throws(LexerError) -> PDFString {
         position += 1 // '<'

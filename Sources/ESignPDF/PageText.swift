@@ -1,3 +1,5 @@
+import ESignCore
+
 /// The text shown on a page, line by line, with where each line starts and how wide it is:
 /// enough to find a signer's block ("CHỦ TỊCH") and place a signature under it. Text is decoded
 /// through each font's ToUnicode map (as producers write for Vietnamese text); positions follow
@@ -116,14 +118,9 @@ struct FontDecoder {
     /// bfchar and bfrange entries (hex codes to UTF-16BE).
     mutating func parseCMap(_ text: String) {
         func hex(_ s: Substring) -> [UInt8] {
-            var out: [UInt8] = []
-            var digits = Array(s.utf8.filter { $0 != 0x3C && $0 != 0x3E })
-            if digits.count % 2 == 1 { digits.append(0x30) }
-            var i = 0
-            while i + 1 < digits.count {
-                out.append(UInt8(String(decoding: digits[i...i + 1], as: UTF8.self), radix: 16) ?? 0); i += 2
-            }
-            return out
+            var digits = String(decoding: s.utf8.filter { $0 != 0x3C && $0 != 0x3E }, as: UTF8.self)
+            if digits.utf8.count % 2 == 1 { digits += "0" }
+            return Hex.decode(digits) ?? []
         }
         func number(_ b: [UInt8]) -> Int { b.reduce(0) { $0 << 8 | Int($1) } }
         func utf16(_ b: [UInt8]) -> String {

@@ -1,3 +1,4 @@
+import ESignCore
 import CZlib
 
 /// Decodes stream data for the streams esign must read itself: cross-reference streams and object
@@ -66,19 +67,10 @@ enum StreamDecoder {
         var digits: [UInt8] = []
         for c in input {
             if c == UInt8(ascii: ">") { break }
-            if let v = Self.hexValue(c) { digits.append(v) }
+            if let v = Hex.digitValue(c) { digits.append(v) }
         }
         if digits.count % 2 == 1 { digits.append(0) }
         return stride(from: 0, to: digits.count, by: 2).map { digits[$0] << 4 | digits[$0 + 1] }
-    }
-
-    static func hexValue(_ c: UInt8) -> UInt8? {
-        switch c {
-        case 0x30...0x39: return c - 0x30
-        case 0x41...0x46: return c - 0x41 + 10
-        case 0x61...0x66: return c - 0x61 + 10
-        default: return nil
-        }
     }
 
     /// zlib inflate; tolerates a missing checksum at the end, as readers do.
