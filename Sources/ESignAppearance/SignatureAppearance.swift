@@ -50,12 +50,6 @@ public struct SignatureAppearance: Sendable {
         self.width = width; self.height = height; self.font = font
     }
 
-    /// Width of `text` at `size` points in this font.
-    public func textWidth(_ text: String, size: Double) -> Double {
-        let units = text.precomposedStringWithCanonicalMapping.unicodeScalars.reduce(0) { $0 + (font.glyph(for: $1).map(font.advance) ?? 0) }
-        return Double(units) * size / Double(font.unitsPerEm)
-    }
-
     /// Refuses text the font cannot draw, naming the characters.
     public func checkGlyphs() throws(AppearanceError) {
         let missing = font.missingCharacters(in: lines.map(\.text).joined())

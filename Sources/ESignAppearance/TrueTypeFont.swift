@@ -135,6 +135,12 @@ public struct TrueTypeFont: Sendable {
         return missing
     }
 
+    /// Width of `text` set at `size` points (NFC, as appearances draw it; no kerning).
+    public func width(of text: String, size: Double) -> Double {
+        let units = text.precomposedStringWithCanonicalMapping.unicodeScalars.reduce(0) { $0 + (glyph(for: $1).map(advance) ?? 0) }
+        return Double(units) * size / Double(unitsPerEm)
+    }
+
     /// Advance width of a glyph in font units.
     public func advance(_ glyph: Int) -> Int {
         let hmtx = tables["hmtx"]!.lowerBound

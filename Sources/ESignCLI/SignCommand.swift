@@ -263,23 +263,19 @@ struct SignCommand: AsyncParsableCommand {
         let font = try appearanceOptions.loadFont()
         let lines = text.isEmpty
             ? ["Ký bởi: \(identity.certificate.subject.commonName ?? "")", "Thời gian ký: \(Decree30Layout.time(time))"] : text
-        var appearance = SignatureAppearance(width: 1, height: 1, font: font)
-        var imageWidth = 0.0, imageHeight = 0.0
-        if let image {
-            let png = try loadPNG(image, what: "image")
-            imageHeight = 50
-            imageWidth = min(120, imageHeight * Double(png.width) / Double(png.height))
-            appearance.images.append(.init(image: png, frame: .init(x: 0, y: 0, width: imageWidth, height: imageHeight)))
-        }
+        let png = try image.map { try loadPNG($0, what: "image") }
+        let imageHeight = png == nil ? 0.0 : 50
+        let imageWidth = png.map { min(120, imageHeight * Double($0.width) / Double($0.height)) } ?? 0
+        let textX = imageWidth + (imageWidth > 0 ? 4 : 0)
         let lineHeight = fontSize * 1.3
-        let textWidth = lines.map { appearance.textWidth($0, size: fontSize) }.max() ?? 0
-        appearance.width = imageWidth + (imageWidth > 0 ? 4 : 0) + textWidth + 2
-        appearance.height = max(imageHeight, Double(lines.count) * lineHeight + 2)
-        for (i, line) in lines.enumerated() {
-            appearance.lines.append(.init(text: line, x: imageWidth + (imageWidth > 0 ? 4 : 0),
-                                          y: appearance.height - Double(i + 1) * lineHeight + fontSize * 0.3, size: fontSize))
+        let textWidth = lines.map { font.width(of: $0, size: fontSize) }.max() ?? 0
+        var appearance = SignatureAppearance(width: textX + textWidth + 2, height: max(imageHeight, Double(lines.count) * lineHeight + 2), font: font)
+        if let png {
+            appearance.images.append(.init(image: png, frame: .init(x: 0, y: (appearance.height - imageHeight) / 2, width: imageWidth, height: imageHeight)))
         }
-        if let index = appearance.images.indices.first { appearance.images[index].frame.y = (appearance.height - imageHeight) / 2 }
+        for (i, line) in lines.enumerated() {
+            appearance.lines.append(.init(text: line, x: textX, y: appearance.height - Double(i + 1) * lineHeight + fontSize * 0.3, size: fontSize))
+        }
         do { try appearance.checkGlyphs() } catch { throw appearanceFailure(error) }
         return VisibleSignature(page: page.map { $0 - 1 } ?? -1, origin: at.flatMap(parsePoint), appearance: appearance)
     }

@@ -65,13 +65,13 @@ public struct Decree30Layout: Sendable {
     /// beneath it.
     public func seal(image: PNGImage, agency: String, time: String, over official: VisibleSignature) -> VisibleSignature {
         let lines = [agency, time]
-        let textWidth = lines.map { SignatureAppearance(width: 1, height: 1, font: font).textWidth($0, size: sealTextSize) }.max() ?? 0
+        let textWidth = lines.map { font.width(of: $0, size: sealTextSize) }.max() ?? 0
         let width = max(sealDiameter, textWidth + 4)
         let textBlock = Double(lines.count) * (sealTextSize + 1.5) + 2
         var appearance = SignatureAppearance(width: width, height: sealDiameter + textBlock, font: font)
         appearance.images.append(.init(image: image, frame: .init(x: (width - sealDiameter) / 2, y: textBlock, width: sealDiameter, height: sealDiameter)))
         for (i, line) in lines.enumerated() {
-            let w = appearance.textWidth(line, size: sealTextSize)
+            let w = font.width(of: line, size: sealTextSize)
             appearance.lines.append(.init(text: line, x: (width - w) / 2, y: textBlock - Double(i + 1) * (sealTextSize + 1.5), size: sealTextSize, colour: .red))
         }
         // The official's drawn image (fitted inside its box).
@@ -86,11 +86,9 @@ public struct Decree30Layout: Sendable {
     /// An agency signature without image at the top right of the first page, 10 pt black text
     /// (attachments: the main document's number and the time; copies: the form, the agency, the time).
     public func note(lines: [String], pageBox: [Double]) -> VisibleSignature {
-        var appearance = SignatureAppearance(width: 1, height: 1, font: font)
-        let width = (lines.map { appearance.textWidth($0, size: noteTextSize) }.max() ?? 0) + 6
+        let width = (lines.map { font.width(of: $0, size: noteTextSize) }.max() ?? 0) + 6
         let lineHeight = noteTextSize * 1.2
-        appearance.width = width
-        appearance.height = Double(lines.count) * lineHeight + 4
+        var appearance = SignatureAppearance(width: width, height: Double(lines.count) * lineHeight + 4, font: font)
         for (i, line) in lines.enumerated() {
             appearance.lines.append(.init(text: line, x: 3, y: appearance.height - 2 - Double(i + 1) * lineHeight + noteTextSize * 0.25, size: noteTextSize))
         }
