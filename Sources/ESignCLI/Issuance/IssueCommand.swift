@@ -65,10 +65,6 @@ struct IssueCommand: AsyncParsableCommand {
                                     layout: Decree30Layout(font: font))
         issuer.timestampClient = tsa.map(TimestampClient.init(url:))
         if let title { issuer.titles = [title] }
-        // The agency's name and the time must be drawable in the chosen font: check before taking a number.
-        let probe = Decree30Layout(font: font).seal(image: sealArt, agency: sealIdentity.certificate.subject["O"] ?? "", time: "0123456789-:+T",
-                                                     over: VisibleSignature(page: 0, origin: (0, 0), appearance: SignatureAppearance(width: 1, height: 1, font: font)))
-        do { try probe.appearance.checkGlyphs() } catch { throw appearanceFailure(error) }
 
         let ledger = try await ledgerOptions.open()
         defer { Task { try? await ledger.close() } }
