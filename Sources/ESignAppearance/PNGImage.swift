@@ -90,10 +90,11 @@ public struct PNGImage: Sendable, Equatable {
                 pixels[dst + x] = UInt8(truncatingIfNeeded: out)
             }
         }
-        // Expand to RGB + alpha.
+        // Expand to RGB + alpha. Samples are read at full depth (transparency keys compare there),
+        // then brought to 8 bits.
         func sample(_ row: Int, _ index: Int) -> Int {
             switch depth {
-            case 16: return Int(pixels[row * rowBytes + index * 2])
+            case 16: return Int(pixels[row * rowBytes + index * 2]) << 8 | Int(pixels[row * rowBytes + index * 2 + 1])
             case 8: return Int(pixels[row * rowBytes + index])
             default:
                 let perByte = 8 / depth
@@ -103,6 +104,7 @@ public struct PNGImage: Sendable, Equatable {
             }
         }
         let scale = depth < 8 && colour == 0 ? 255 / ((1 << depth) - 1) : 1
+        func eight(_ v: Int) -> UInt8 { depth == 16 ? UInt8(v >> 8) : UInt8(min(255, v * scale)) }
         var rgb = [UInt8](repeating: 0, count: width * height * 3)
         var alpha = [UInt8](repeating: 255, count: width * height)
         let transparentKey: [Int]? = {
@@ -116,25 +118,25 @@ public struct PNGImage: Sendable, Equatable {
                 switch colour {
                 case 0:
                     let g = sample(y, x)
-                    let v = UInt8(min(255, g * scale))
+                    let v = eight(g)
                     rgb[3 * p] = v; rgb[3 * p + 1] = v; rgb[3 * p + 2] = v
-                    if let key = transparentKey, (depth == 16 ? g << 8 : g) == key[0] || g == key[0] { alpha[p] = 0 }
+                    if let key = transparentKey, g == key[0] { alpha[p] = 0 }
                 case 2:
                     let r = sample(y, 3 * x), g = sample(y, 3 * x + 1), b = sample(y, 3 * x + 2)
-                    rgb[3 * p] = UInt8(r); rgb[3 * p + 1] = UInt8(g); rgb[3 * p + 2] = UInt8(b)
-                    if let key = transparentKey, depth == 8, [r, g, b] == key { alpha[p] = 0 }
+                    rgb[3 * p] = eight(r); rgb[3 * p + 1] = eight(g); rgb[3 * p + 2] = eight(b)
+                    if let key = transparentKey, [r, g, b] == key { alpha[p] = 0 }
                 case 3:
                     let i = sample(y, x)
                     guard 3 * i + 2 < palette.count else { throw .unsupportedPNG("\(name): palette index out of range") }
                     rgb[3 * p] = palette[3 * i]; rgb[3 * p + 1] = palette[3 * i + 1]; rgb[3 * p + 2] = palette[3 * i + 2]
                     if i < transparency.count { alpha[p] = transparency[i] }
                 case 4:
-                    let g = UInt8(sample(y, 2 * x))
+                    let g = eight(sample(y, 2 * x))
                     rgb[3 * p] = g; rgb[3 * p + 1] = g; rgb[3 * p + 2] = g
-                    alpha[p] = UInt8(sample(y, 2 * x + 1))
+                    alpha[p] = eight(sample(y, 2 * x + 1))
                 default:
-                    rgb[3 * p] = UInt8(sample(y, 4 * x)); rgb[3 * p + 1] = UInt8(sample(y, 4 * x + 1)); rgb[3 * p + 2] = UInt8(sample(y, 4 * x + 2))
-                    alpha[p] = UInt8(sample(y, 4 * x + 3))
+                    rgb[3 * p] = eight(sample(y, 4 * x)); rgb[3 * p + 1] = eight(sample(y, 4 * x + 1)); rgb[3 * p + 2] = eight(sample(y, 4 * x + 2))
+                    alpha[p] = eight(sample(y, 4 * x + 3))
                 }
             }
         }
