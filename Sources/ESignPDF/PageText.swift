@@ -161,8 +161,11 @@ struct FontDecoder {
         }
     }
 
-    func decode(_ bytes: [UInt8]) -> (text: String, width: Double) {
+    /// The text, its width in text-space units per point of size, and the number of single-byte
+    /// spaces (which word spacing widens).
+    func decode(_ bytes: [UInt8]) -> (text: String, width: Double, spaces: Int) {
         var text = "", width = 0.0
+        let spaces = twoByte ? 0 : bytes.filter { $0 == 0x20 }.count
         var i = 0
         while i < bytes.count {
             let code = twoByte && i + 1 < bytes.count ? Int(bytes[i]) << 8 | Int(bytes[i + 1]) : Int(bytes[i])
@@ -170,7 +173,7 @@ struct FontDecoder {
             text += unicode[code] ?? (twoByte ? "" : String(UnicodeScalar(UInt8(code))))
             width += widths[code] ?? defaultWidth
         }
-        return (text, width / 1000)
+        return (text, width / 1000, spaces)
     }
 }
 
@@ -197,10 +200,10 @@ struct TextInterpreter {
 
         func show(_ bytes: [UInt8]) {
             guard let font else { return }
-            let (text, w) = font.decode(bytes)
+            let (text, w, spaces) = font.decode(bytes)
             let m = Self.multiply(tm, ctm)
             let scale = (m.a * m.a + m.b * m.b).squareRoot()
-            let advance = (w * size + charSpacing * Double(text.count)) * hScale
+            let advance = (w * size + charSpacing * Double(text.count) + wordSpacing * Double(spaces)) * hScale
             if !text.isEmpty {
                 runs.append(PageText.Run(text: text, x: m.e, y: m.f, width: advance * scale, fontSize: size * abs(m.d)))
             }
@@ -260,7 +263,6 @@ struct TextInterpreter {
                 }
             default: break
             }
-            _ = wordSpacing
             operands.removeAll(keepingCapacity: true)
         }
         return runs
