@@ -1,12 +1,11 @@
-/// Why a visible signature cannot be drawn: a missing or unusable image or font, or a position
-/// that does not fit the page. Every case names the file or the value.
+/// Why a visible signature cannot be drawn: a missing or unusable image or font. Every case names
+/// the file or the value.
 public enum AppearanceError: Error, Equatable, CustomStringConvertible, Sendable {
     case missingFile(String)
     case notPNG(String)
     case unsupportedPNG(String)
     case notTrueType(String)
     case missingGlyphs(font: String, characters: String)
-    case offPage(String)
 
     public var description: String {
         switch self {
@@ -16,7 +15,6 @@ public enum AppearanceError: Error, Equatable, CustomStringConvertible, Sendable
         case .notTrueType(let what): return what
         case .missingGlyphs(let font, let characters):
             return "font \(font) has no glyph for \(characters): choose a font with Vietnamese characters (DejaVu Sans, Times New Roman)"
-        case .offPage(let what): return what
         }
     }
 }

@@ -8,9 +8,7 @@ public enum LedgerError: Error, Equatable, CustomStringConvertible, Sendable {
     case unknownUnit(String)
     case unitNotInForce(code: String, date: CivilDate, periods: [(CivilDate, CivilDate?)])
     case invalidUnits([String])
-    case unsupportedFormat(String)
     case database(String)
-    case chainBroken(String)
     case invalidArgument(String)
 
     public var description: String {
@@ -24,9 +22,7 @@ public enum LedgerError: Error, Equatable, CustomStringConvertible, Sendable {
             let list = periods.map { "\($0.0)…\($0.1.map(\.description) ?? "")" }.joined(separator: ", ")
             return "unit \(code) was not in force on \(date) (in force: \(list))"
         case .invalidUnits(let problems): return "the unit list is inconsistent:\n" + problems.prefix(50).map { "  \($0)" }.joined(separator: "\n")
-        case .unsupportedFormat(let what): return what
         case .database(let what): return "ledger database: \(what)"
-        case .chainBroken(let what): return "ledger hash chain broken: \(what)"
         case .invalidArgument(let what): return what
         }
     }

@@ -28,12 +28,11 @@ func ledgerFailure(_ error: any Error) -> ExitCode {
     }
     Terminal.error(e.description)
     switch e {
-    case .invalidInput, .unknownUnit, .unitNotInForce, .invalidUnits, .unsupportedFormat: return ExitCode(ExitCodes.badInput)
+    case .invalidInput, .unknownUnit, .unitNotInForce, .invalidUnits: return ExitCode(ExitCodes.badInput)
     case .invalidArgument(let m) where m.hasPrefix("cannot open") || m.hasPrefix("cannot read"): return ExitCode(ExitCodes.missingInput)
     case .invalidArgument: return ExitCode(ExitCodes.usage)
     case .database(let m) where m.contains("cannot connect"): return ExitCode(ExitCodes.serviceUnavailable)
     case .database: return ExitCode(ExitCodes.internalError)
-    case .chainBroken: return ExitCode(ExitCodes.batchHadFailures)
     }
 }
 
