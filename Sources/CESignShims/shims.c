@@ -11,6 +11,7 @@ int esign_sk_X509_push(struct stack_st_X509 *sk, X509 *cert) { return sk_X509_pu
 int esign_sk_X509_num(const struct stack_st_X509 *sk) { return sk_X509_num(sk); }
 X509 *esign_sk_X509_value(const struct stack_st_X509 *sk, int i) { return sk_X509_value(sk, i); }
 void esign_sk_X509_pop_free(struct stack_st_X509 *sk) { sk_X509_pop_free(sk, X509_free); }
+void esign_sk_X509_free(struct stack_st_X509 *sk) { sk_X509_free(sk); }
 
 int esign_X509_add_ext_conf(X509 *cert, X509 *issuer, int nid, const char *value) {
     X509V3_CTX ctx;

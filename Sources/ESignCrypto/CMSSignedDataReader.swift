@@ -19,6 +19,8 @@ public final class CMSSignedDataReader: @unchecked Sendable {
     let handle: Handle
     var pointer: OpaquePointer { handle.pointer }
     public let certificates: [Certificate]
+    /// The DER OpenSSL parsed: the input, or the input without its certificates.
+    let parsedDER: [UInt8]
     public private(set) var signers: [SignerInfo] = []
 
     /// One SignerInfo; it borrows from its reader, which it keeps alive.
@@ -110,27 +112,53 @@ public final class CMSSignedDataReader: @unchecked Sendable {
         }
     }
 
+    /// Reads a ContentInfo(SignedData). Its certificates come from ``CertificateCache`` (parsed once
+    /// per process); OpenSSL parses the rest. Input of another shape (BER, attribute certificates)
+    /// is handed to OpenSSL whole.
     public init(der: [UInt8]) throws(OpenSSLError) {
         OpenSSLError.clearQueue()
-        let parsed = der.withUnsafeBufferPointer { buffer -> OpaquePointer? in
+        var input = der
+        var shared: [Certificate]?
+        if let split = DERReader.separatingCertificates(ofContentInfo: der) {
+            var certs: [Certificate] = []
+            for item in split.certificates {
+                guard let cert = try? CertificateCache.shared.certificate(der: item) else { break }
+                certs.append(cert)
+            }
+            if certs.count == split.certificates.count {
+                input = split.rest
+                shared = certs
+            }
+        }
+        let parsed = input.withUnsafeBufferPointer { buffer -> OpaquePointer? in
             var cursor: UnsafePointer<UInt8>? = buffer.baseAddress
             return d2i_CMS_ContentInfo(nil, &cursor, buffer.count)
         }
         let cms = try check(parsed, "d2i_CMS_ContentInfo")
         handle = Handle(cms)
+        parsedDER = input
         guard OBJ_obj2nid(CMS_get0_type(cms)) == NID_pkcs7_signed else {
             throw OpenSSLError(operation: "reading CMS: not a SignedData")
         }
-        var certs: [Certificate] = []
-        if let stack = CMS_get1_certs(cms) {
-            for i in 0..<esign_sk_X509_num(stack) {
-                if let c = esign_sk_X509_value(stack, i), let cert = try? Certificate(borrowing: c) { certs.append(cert) }
+        if let shared {
+            certificates = shared
+            // Matches each SignerInfo to its certificate among the embedded ones.
+            if let stack = esign_sk_X509_new_null() {
+                for cert in shared { esign_sk_X509_push(stack, cert.pointer) }
+                CMS_set1_signers_certs(cms, stack, 0)
+                esign_sk_X509_free(stack) // the stack only borrowed the certificates
             }
-            esign_sk_X509_pop_free(stack)
+        } else {
+            var certs: [Certificate] = []
+            if let stack = CMS_get1_certs(cms) {
+                for i in 0..<esign_sk_X509_num(stack) {
+                    if let c = esign_sk_X509_value(stack, i), let cert = try? Certificate(borrowing: c) { certs.append(cert) }
+                }
+                esign_sk_X509_pop_free(stack)
+            }
+            certificates = certs
+            CMS_set1_signers_certs(cms, nil, 0)
         }
-        certificates = certs
-        // Matches each SignerInfo to its certificate among the embedded ones.
-        CMS_set1_signers_certs(cms, nil, 0)
         ERR_clear_error()
         var found: [SignerInfo] = []
         let attributeSets = DERReader.signedAttributes(ofContentInfo: der)
@@ -140,7 +168,11 @@ public final class CMSSignedDataReader: @unchecked Sendable {
                 var key: OpaquePointer?, signer: OpaquePointer?
                 var digestAlg: UnsafeMutablePointer<X509_ALGOR>?, signatureAlg: UnsafeMutablePointer<X509_ALGOR>?
                 CMS_SignerInfo_get0_algs(si, &key, &signer, &digestAlg, &signatureAlg)
-                let certificate = signer.flatMap { try? Certificate(borrowing: $0) }
+                // The shared wrapper when there is one: the same object for the same certificate
+                // in every document lets ``ChainValidator`` recognise paths it has proven.
+                let certificate = signer.flatMap { pointer in
+                    certificates.first { $0.pointer == pointer } ?? (try? Certificate(borrowing: pointer))
+                }
                 let digest = CMS_signed_get0_data_by_OBJ(si, OBJ_nid2obj(NID_pkcs9_messageDigest), -3, V_ASN1_OCTET_STRING)
                 var messageDigest: [UInt8]?
                 if let digest {

@@ -57,4 +57,29 @@ public struct DERReader {
             return bytes
         }
     }
+
+    /// A CMS ContentInfo(SignedData) without its `certificates` field, and the DER of each
+    /// certificate that field held, so that certificates can be parsed once and shared (see
+    /// ``CertificateCache``). nil when the input is not plain DER of that shape, or the field
+    /// holds anything but X.509 certificates: the caller then parses the input as it is.
+    public static func separatingCertificates(ofContentInfo der: [UInt8]) -> (rest: [UInt8], certificates: [ArraySlice<UInt8>])? {
+        let reader = DERReader(der)
+        guard let contentInfo = reader.element(at: 0), contentInfo.tag == 0x30, contentInfo.range.upperBound == der.count else { return nil }
+        let outer = reader.children(of: contentInfo)
+        guard outer.count == 2, outer[0].tag == 0x06, outer[1].tag == 0xA0,
+              let signedData = reader.children(of: outer[1]).first, signedData.tag == 0x30,
+              signedData.range == outer[1].content else { return nil }
+        let fields = reader.children(of: signedData)
+        guard fields.last?.range.upperBound == signedData.content.upperBound,
+              let index = fields.firstIndex(where: { $0.tag == 0xA0 }) else { return nil }
+        let certificatesField = fields[index]
+        let certificates = reader.children(of: certificatesField)
+        guard certificates.allSatisfy({ $0.tag == 0x30 }),
+              certificates.last?.range.upperBound ?? certificatesField.content.lowerBound == certificatesField.content.upperBound else { return nil }
+        var body: [UInt8] = []
+        body.reserveCapacity(signedData.content.count - certificatesField.range.count)
+        for (i, field) in fields.enumerated() where i != index { body += der[field.range] }
+        let rest = DER.tlv(0x30, Array(der[outer[0].range]) + DER.tlv(0xA0, DER.tlv(0x30, body)))
+        return (rest, certificates.map { der[$0.range] })
+    }
 }

@@ -22,7 +22,8 @@ public struct TimestampToken: Sendable {
     public init(der: [UInt8]) throws(OpenSSLError) {
         self.der = der
         cms = try CMSSignedDataReader(der: der)
-        let parsed = der.withUnsafeBufferPointer { buffer -> UnsafeMutablePointer<PKCS7>? in
+        // The TSTInfo from the DER the CMS reader parsed: without certificates when they were shared.
+        let parsed = cms.parsedDER.withUnsafeBufferPointer { buffer -> UnsafeMutablePointer<PKCS7>? in
             var cursor: UnsafePointer<UInt8>? = buffer.baseAddress
             return d2i_PKCS7(nil, &cursor, buffer.count)
         }

@@ -18,6 +18,8 @@ int esign_sk_X509_push(struct stack_st_X509 *sk, X509 *cert);
 int esign_sk_X509_num(const struct stack_st_X509 *sk);
 X509 *esign_sk_X509_value(const struct stack_st_X509 *sk, int i);
 void esign_sk_X509_pop_free(struct stack_st_X509 *sk);
+/// sk_X509_free: frees the stack but not the certificates it holds.
+void esign_sk_X509_free(struct stack_st_X509 *sk);
 /// Adds an X.509v3 extension given in openssl.cnf syntax ("critical,CA:TRUE"),
 /// with the issuer set so that authorityKeyIdentifier can be derived. Returns 1 on success.
 int esign_X509_add_ext_conf(X509 *cert, X509 *issuer, int nid, const char *value);
