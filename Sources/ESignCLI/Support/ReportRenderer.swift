@@ -4,6 +4,7 @@ import Foundation
 /// Verification reports for people (aligned text, colours on a terminal) and for scripts (JSON).
 enum ReportRenderer {
     static func json(_ report: DocumentReport, pretty: Bool = false) -> String {
+        if !pretty { return report.jsonLine }
         let encoder = JSONEncoder()
         encoder.keyEncodingStrategy = .convertToSnakeCase
         encoder.outputFormatting = pretty ? [.sortedKeys, .prettyPrinted, .withoutEscapingSlashes] : [.sortedKeys, .withoutEscapingSlashes]

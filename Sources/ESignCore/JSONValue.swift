@@ -1,0 +1,77 @@
+/// A JSON value written by hand, for reports produced thousands of times a second: Foundation's
+/// `JSONEncoder` goes through `Encodable` containers and converts every key at run time, which
+/// costs more than checking a small signature. The text is what `JSONEncoder` writes with
+/// `.sortedKeys` and `.withoutEscapingSlashes` (compact), so either may produce a document's JSON.
+///
+/// ```swift
+/// JSONValue.object([("b", .int(1)), ("a", .string("x"))]).compactText  // {"a":"x","b":1}
+/// ```
+public indirect enum JSONValue: Sendable, Equatable {
+    case string(String)
+    case int(Int)
+    case bool(Bool)
+    case null
+    case array([JSONValue])
+    /// Members in any order: written sorted by key. Members whose value is nil are left out.
+    case object([(String, JSONValue?)])
+
+    public static func == (a: JSONValue, b: JSONValue) -> Bool { a.compactText == b.compactText }
+
+    /// Compact text, keys sorted.
+    public var compactText: String {
+        var out: [UInt8] = []
+        out.reserveCapacity(1024)
+        write(into: &out)
+        return String(decoding: out, as: UTF8.self)
+    }
+
+    public func write(into out: inout [UInt8]) {
+        switch self {
+        case .string(let text): Self.writeString(text, into: &out)
+        case .int(let value): out += Array(String(value).utf8)
+        case .bool(let value): out += value ? Array("true".utf8) : Array("false".utf8)
+        case .null: out += Array("null".utf8)
+        case .array(let items):
+            out.append(UInt8(ascii: "["))
+            for (i, item) in items.enumerated() {
+                if i > 0 { out.append(UInt8(ascii: ",")) }
+                item.write(into: &out)
+            }
+            out.append(UInt8(ascii: "]"))
+        case .object(let members):
+            out.append(UInt8(ascii: "{"))
+            var first = true
+            for (key, value) in members.sorted(by: { $0.0.utf8.lexicographicallyPrecedes($1.0.utf8) }) {
+                guard let value else { continue }
+                if !first { out.append(UInt8(ascii: ",")) }
+                first = false
+                Self.writeString(key, into: &out)
+                out.append(UInt8(ascii: ":"))
+                value.write(into: &out)
+            }
+            out.append(UInt8(ascii: "}"))
+        }
+    }
+
+    /// Quotes and escapes as JSONEncoder does: `"` and `\`, the named controls \b \f \n \r \t,
+    /// other controls as \u00xx (lower-case hex); everything else, '/' included, as UTF-8.
+    static func writeString(_ text: String, into out: inout [UInt8]) {
+        out.append(UInt8(ascii: "\""))
+        for byte in text.utf8 {
+            switch byte {
+            case UInt8(ascii: "\""): out += [0x5C, 0x22]
+            case UInt8(ascii: "\\"): out += [0x5C, 0x5C]
+            case 0x08: out += [0x5C, UInt8(ascii: "b")]
+            case 0x0C: out += [0x5C, UInt8(ascii: "f")]
+            case 0x0A: out += [0x5C, UInt8(ascii: "n")]
+            case 0x0D: out += [0x5C, UInt8(ascii: "r")]
+            case 0x09: out += [0x5C, UInt8(ascii: "t")]
+            case 0..<0x20:
+                let hex = Array("0123456789abcdef".utf8)
+                out += [0x5C, UInt8(ascii: "u"), UInt8(ascii: "0"), UInt8(ascii: "0"), hex[Int(byte >> 4)], hex[Int(byte & 0xF)]]
+            default: out.append(byte)
+            }
+        }
+        out.append(UInt8(ascii: "\""))
+    }
+}
