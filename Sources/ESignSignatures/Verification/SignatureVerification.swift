@@ -121,7 +121,7 @@ struct SignatureVerification {
             return (ranges, false)
         }
         let head = (try? source.read(at: offset, length: max(0, r[1] - offset))) ?? []
-        guard offset < r[1], head.firstRange(of: Array("endobj".utf8)) == nil else {
+        guard offset < r[1], !Self.contains(head, Array("endobj".utf8)) else {
             fail("format", .totalFailed, .formatFailure, "/ByteRange frames a /Contents outside this signature's dictionary")
             return (ranges, false)
         }
@@ -382,6 +382,18 @@ struct SignatureVerification {
     static func summary(_ c: Certificate) -> CertificateSummary {
         CertificateSummary(subject: c.subject.description, issuer: c.issuer.description, serialNumber: c.serialNumberHex,
                            notBefore: c.notBefore, notAfter: c.notAfter, publicKey: c.publicKeyDescription)
+    }
+
+    /// Whether `needle` occurs in `haystack` (a plain scan: Foundation's generic search costs more
+    /// than the rest of checking a small signature's format).
+    static func contains(_ haystack: [UInt8], _ needle: [UInt8]) -> Bool {
+        guard let first = needle.first, haystack.count >= needle.count else { return false }
+        var i = 0
+        while i <= haystack.count - needle.count {
+            if haystack[i] == first && haystack[i..<(i + needle.count)].elementsEqual(needle) { return true }
+            i += 1
+        }
+        return false
     }
 
     /// An attribute value read as ASN1_TYPE DER is the token itself (a SEQUENCE).
