@@ -60,6 +60,9 @@ struct SignCommand: AsyncParsableCommand {
     @Flag(help: "Print one JSON object per file instead of text.")
     var json = false
 
+    @Option(help: ArgumentHelp("Files signed at once in a batch (default: three per core, so that a core hashes one file while another is written to disk).", valueName: "n"))
+    var jobs: Int?
+
     @Option(help: ArgumentHelp("Record the signed documents in the ledger as issued by this unit.", valueName: "code"))
     var unit: String?
 
@@ -105,6 +108,7 @@ struct SignCommand: AsyncParsableCommand {
         if let page, page < 1 { throw ValidationError("--page starts at 1") }
         if let at, parsePoint(at) == nil { throw ValidationError("--at is x,y in points, e.g. 350,80") }
         if !(4...72).contains(fontSize) { throw ValidationError("--font-size is between 4 and 72 points") }
+        if let jobs, !(1...256).contains(jobs) { throw ValidationError("--jobs is between 1 and 256") }
     }
 
     func outputPath(for input: String) -> String {
@@ -192,7 +196,9 @@ struct SignCommand: AsyncParsableCommand {
         }
         let bar = Terminal.ProgressBar(total: jobs.count, label: "Signing")
         let start = Date()
-        let outcomes = BatchSigner(signer: signer).sign(jobs) { done, _ in bar.update(done) }
+        var batch = BatchSigner(signer: signer)
+        if let workers = self.jobs { batch.concurrency = workers }
+        let outcomes = batch.sign(jobs) { done, _ in bar.update(done) }
         let elapsed = Date().timeIntervalSince(start)
         var failed = 0
         for outcome in outcomes {

@@ -9,7 +9,11 @@ import Foundation
 /// ```
 public struct BatchSigner: Sendable {
     public let signer: PAdESSigner
-    public var concurrency = ProcessInfo.processInfo.activeProcessorCount
+    /// Files in flight at once: three per core, because each file spends part of its time waiting
+    /// for its direct writes to reach the disk, and meanwhile its core should hash another (on the
+    /// 2-core benchmark machine 2 workers signed 840–1,000 docs/s, 4 workers 1,040–1,350, 6 workers
+    /// 1,040–1,500, 8 no more than 6).
+    public var concurrency = 3 * ProcessInfo.processInfo.activeProcessorCount
 
     public init(signer: PAdESSigner) { self.signer = signer }
 
