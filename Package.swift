@@ -67,7 +67,7 @@ let package = Package(
             // Link with lld and packed relative relocations (DT_RELR, glibc 2.36+): the binary holds
             // NIO, GRDB, PostgresNIO and Hummingbird, and resolving 135,000 relocations one by one
             // at every start cost more than the whole of a one-document `esign sign`.
-            linkerSettings: [.unsafeFlags(["-use-ld=lld", "-Xlinker", "-z", "-Xlinker", "pack-relative-relocs"], .when(platforms: [.linux]))]
+            linkerSettings: [.unsafeFlags(["-use-ld=lld", "-Xlinker", "--no-export-dynamic", "-Xclang-linker", "-no-pie", "-Xlinker", "-z", "-Xlinker", "pack-relative-relocs"], .when(platforms: [.linux]))]
         ),
         // libFuzzer target over the PDF reader, the verifier and the CMS reader (see its source).
         .executableTarget(name: "ESignFuzz", dependencies: ["ESignCrypto", "ESignPDF", "ESignSignatures"]),
