@@ -132,13 +132,14 @@ public final class FileByteSource: ByteSource, @unchecked Sendable {
     /// Copies the whole file to the start of the empty file open as `destination`, showing every
     /// byte to `observe` once on the way (so a hash needs no second pass over the input).
     ///
-    /// Whole 4 KiB blocks are written with O_DIRECT straight from the mapped input, bypassing the page
-    /// cache (on virtual disks buffered writes of freshly created files cost several times more);
-    /// the tail, and file systems that refuse O_DIRECT, go through `copy_file_range` in the kernel.
-    public func copyAll(to destination: Int32, observe: (UnsafeRawBufferPointer) -> Void) throws {
+    /// With `direct`, whole 4 KiB blocks are written with O_DIRECT straight from the mapped input,
+    /// bypassing the page cache (for batches: on virtual disks buffered writes of a thousand freshly
+    /// created files cost several times more, as the kernel throttles the writer); without it, and
+    /// for the tail and file systems that refuse O_DIRECT, `copy_file_range` copies in the kernel.
+    public func copyAll(to destination: Int32, direct: Bool = false, observe: (UnsafeRawBufferPointer) -> Void) throws {
         let block = 4096
         let directEnd = count - count % block
-        if directEnd >= 1 << 20, esign_set_direct_io(destination, 1) == 0 {
+        if direct, directEnd >= 1 << 20, esign_set_direct_io(destination, 1) == 0 {
             var written = 0
             var direct = true
             try forEachMappedChunk(in: 0..<count, chunkSize: 8 << 20) { chunk in
@@ -162,7 +163,7 @@ public final class FileByteSource: ByteSource, @unchecked Sendable {
             try copyInKernel(written..<count, to: destination)
             return
         }
-        try forEachMappedChunk(in: 0..<count, chunkSize: 8 << 20) { observe($0) }
+        try forEachChunk(in: 0..<count, chunkSize: 256 << 10) { observe($0) }
         try copyInKernel(0..<count, to: destination)
     }
 

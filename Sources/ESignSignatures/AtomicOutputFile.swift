@@ -74,9 +74,10 @@ public final class AtomicOutputFile {
         } catch let error as SigningError { throw error } catch { throw .cannotWrite("\(error)") }
     }
 
-    /// Writes all of `source` into this (still empty) file, showing each chunk to `observe` on the way.
-    public func appendAll(of source: FileByteSource, observe: (UnsafeRawBufferPointer) -> Void) throws(SigningError) {
-        do { try source.copyAll(to: descriptor, observe: observe) } catch {
+    /// Writes all of `source` into this (still empty) file, showing each chunk to `observe` on the
+    /// way; `direct` writes whole blocks past the page cache (see ``FileByteSource/copyAll(to:direct:observe:)``).
+    public func appendAll(of source: FileByteSource, direct: Bool = false, observe: (UnsafeRawBufferPointer) -> Void) throws(SigningError) {
+        do { try source.copyAll(to: descriptor, direct: direct, observe: observe) } catch {
             throw .cannotWrite("cannot write \(destination): \(error)")
         }
     }

@@ -96,7 +96,7 @@ struct IncrementalSignatureWriter {
     }
 
     /// Signs the file at `input` into `output` (atomically, never over the input).
-    func write(input: String, output: String, overwrite: Bool, durable: Bool,
+    func write(input: String, output: String, overwrite: Bool, durable: Bool, direct: Bool = false,
                produce: ([UInt8]) throws(SigningError) -> [UInt8]) throws(SigningError) -> SigningResult {
         if FileManager.default.fileExists(atPath: output) && isSameFile(input, output) {
             throw .outputExists("the output \(output) is the input file; esign never modifies its input")
@@ -107,7 +107,7 @@ struct IncrementalSignatureWriter {
         let file = try AtomicOutputFile(destination: output, overwrite: overwrite)
         let written = try finish(prepared,
                                  copyOriginal: { (hash: (UnsafeRawBufferPointer) -> Void) throws(SigningError) in
-                                     try file.appendAll(of: source, observe: hash)
+                                     try file.appendAll(of: source, direct: direct, observe: hash)
                                  },
                                  produce: produce,
                                  writeUpdate: { (bytes: UnsafeRawBufferPointer) throws(SigningError) in try file.write(bytes) })

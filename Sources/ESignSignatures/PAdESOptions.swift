@@ -21,6 +21,11 @@ public struct PAdESOptions: Sendable {
     public var overwrite = false
     /// fsync the output before publishing it.
     public var durable = false
+    /// Write the copied original with direct I/O (O_DIRECT), past the page cache. A batch gains
+    /// (buffered writes of a thousand new files make the kernel throttle the writer), one file
+    /// loses: it would wait for the disk instead of returning once the data is in memory.
+    /// ``BatchSigner`` turns it on.
+    public var directWrites = false
     /// Extra bytes reserved in `/Contents` beyond the CMS size (room for unsigned attributes).
     public var extraReservedBytes = 0
     /// A TSA to timestamp the signature (PAdES B-T).

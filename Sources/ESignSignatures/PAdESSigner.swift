@@ -29,7 +29,7 @@ public struct PAdESSigner: Sendable {
     public func sign(input: String, output: String) throws(SigningError) -> SigningResult {
         try identity.checkUsable(at: options.signingTime, allowExpired: options.allowExpired)
         let writer = try makeWriter()
-        return try writer.write(input: input, output: output, overwrite: options.overwrite, durable: options.durable,
+        return try writer.write(input: input, output: output, overwrite: options.overwrite, durable: options.durable, direct: options.directWrites,
                                 produce: { (digest: [UInt8]) throws(SigningError) in try signature(over: digest) })
     }
 
