@@ -1,4 +1,5 @@
 import ArgumentParser
+import ESign
 
 /// `esign`: sign, verify and timestamp Vietnamese administrative documents.
 @main
@@ -18,4 +19,19 @@ struct ESignCommand: AsyncParsableCommand {
         subcommands: [SignCommand.self, IssueCommand.self, AttachCommand.self, CopyCommand.self, VerifyCommand.self, TimestampCommand.self, TSACommand.self, UnitsCommand.self, LedgerCommand.self,
                       StatsCommand.self, PKICommand.self, DemoCommand.self]
     )
+
+    /// ArgumentParser's own entry point, after OpenSSL is set up for a command-line process.
+    static func main() async {
+        OpenSSLLibrary.initialiseForShortLivedProcess()
+        do {
+            var command = try parseAsRoot()
+            if var asyncCommand = command as? AsyncParsableCommand {
+                try await asyncCommand.run()
+            } else {
+                try command.run()
+            }
+        } catch {
+            exit(withError: error)
+        }
+    }
 }
