@@ -40,6 +40,16 @@ int esign_publish_unnamed(int fd, const char *path) {
 #endif
 }
 
+int esign_preallocate(int fd, long long length) {
+#if defined(__linux__) && defined(FALLOC_FL_KEEP_SIZE)
+    return fallocate(fd, FALLOC_FL_KEEP_SIZE, 0, (off_t)length);
+#else
+    (void)fd; (void)length;
+    errno = ENOSYS;
+    return -1;
+#endif
+}
+
 int esign_set_direct_io(int fd, int on) {
 #if defined(__linux__) && defined(O_DIRECT)
     int flags = fcntl(fd, F_GETFL);

@@ -82,6 +82,13 @@ public final class AtomicOutputFile {
         }
     }
 
+    /// Allocates the file's blocks ahead of writing `length` bytes. The data is then not "delayed
+    /// allocation" on ext4, which otherwise flushes it to disk synchronously when a rename replaces
+    /// an existing file (`--force`): 1.5 ms of a 15 ms signing. A hint: failures are ignored.
+    public func preallocate(_ length: Int) {
+        _ = esign_preallocate(descriptor, Int64(length))
+    }
+
     /// Publishes the file under its destination name. `durable` also flushes it to disk first.
     public func commit(durable: Bool = false) throws(SigningError) {
         if durable && fsync(descriptor) != 0 {

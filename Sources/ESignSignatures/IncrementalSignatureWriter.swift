@@ -105,6 +105,7 @@ struct IncrementalSignatureWriter {
         do { source = try FileByteSource(path: input) } catch { throw SigningError.from(error, path: input) }
         let prepared = try prepare(source: source, path: input)
         let file = try AtomicOutputFile(destination: output, overwrite: overwrite)
+        if overwrite && !direct { file.preallocate(source.count + prepared.update.count) }
         let written = try finish(prepared,
                                  copyOriginal: { (hash: (UnsafeRawBufferPointer) -> Void) throws(SigningError) in
                                      try file.appendAll(of: source, direct: direct, observe: hash)

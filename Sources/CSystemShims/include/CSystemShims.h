@@ -17,4 +17,8 @@ int esign_publish_unnamed(int fd, const char *path);
 /// Turns O_DIRECT on or off for an open file (writes then bypass the page cache; buffers, offsets
 /// and lengths must be block-aligned). Returns 0, or -1 where the file system refuses it.
 int esign_set_direct_io(int fd, int on);
+
+/// Allocates disk blocks for the first `length` bytes of `fd` without changing its size
+/// (fallocate with FALLOC_FL_KEEP_SIZE). Returns 0, or -1 where unsupported.
+int esign_preallocate(int fd, long long length);
 #endif
