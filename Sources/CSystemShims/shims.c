@@ -40,11 +40,11 @@ int esign_publish_unnamed(int fd, const char *path) {
 #endif
 }
 
-int esign_preallocate(int fd, long long length) {
-#if defined(__linux__) && defined(FALLOC_FL_KEEP_SIZE)
-    return fallocate(fd, FALLOC_FL_KEEP_SIZE, 0, (off_t)length);
+int esign_exchange_names(const char *from, const char *to) {
+#if defined(__linux__) && defined(RENAME_EXCHANGE)
+    return renameat2(AT_FDCWD, from, AT_FDCWD, to, RENAME_EXCHANGE);
 #else
-    (void)fd; (void)length;
+    (void)from; (void)to;
     errno = ENOSYS;
     return -1;
 #endif

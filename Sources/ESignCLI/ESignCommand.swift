@@ -23,6 +23,7 @@ struct ESignCommand: AsyncParsableCommand {
     /// ArgumentParser's own entry point, after OpenSSL is set up for a command-line process.
     static func main() async {
         OpenSSLLibrary.initialiseForShortLivedProcess()
+        OpenSSLLibrary.prepareInBackground()
         do {
             var command = try parseAsRoot()
             if var asyncCommand = command as? AsyncParsableCommand {

@@ -158,16 +158,8 @@ struct SignCommand: AsyncParsableCommand {
         if !json { Terminal.note("recorded \(summary.appended) document\(summary.appended == 1 ? "" : "s") of unit \(unit) in the ledger (\(ledger.store.location))") }
     }
 
-    func sign(into signedOutputs: inout [String]) throws {
-        let loaded: SigningIdentity
-        do { loaded = try identity.load() } catch { throw fail(error) }
-        if let outDir {
-            do { try FileManager.default.createDirectory(atPath: outDir, withIntermediateDirectories: true) } catch {
-                throw fail(.cannotWrite("cannot create \(outDir): \(error.localizedDescription)"))
-            }
-        }
-        if detached { return try runDetached(loaded, signedOutputs: &signedOutputs) }
-
+    /// The PAdES options the flags ask for (appearance aside).
+    func pdfOptions() -> PAdESOptions {
         var options = PAdESOptions()
         options.digest = digest
         options.fieldName = field
@@ -178,6 +170,33 @@ struct SignCommand: AsyncParsableCommand {
         options.overwrite = force
         options.durable = durable
         options.timestampClient = tsa.map(TimestampClient.init(url:))
+        return options
+    }
+
+    func sign(into signedOutputs: inout [String]) throws {
+        if files.count == 1 && !detached && !visible && outDir == nil {
+            // One invisible signature: the document is read and hashed while the key is decrypted.
+            let input = files[0], output = outputPath(for: files[0])
+            let identityOptions = identity
+            do {
+                report(try PAdESSigner.sign(input: input, output: output, options: pdfOptions(),
+                                            loadingIdentity: { () throws(SigningError) in try identityOptions.load() }))
+            } catch {
+                throw fail(error)
+            }
+            signedOutputs.append(output)
+            return
+        }
+        let loaded: SigningIdentity
+        do { loaded = try identity.load() } catch { throw fail(error) }
+        if let outDir {
+            do { try FileManager.default.createDirectory(atPath: outDir, withIntermediateDirectories: true) } catch {
+                throw fail(.cannotWrite("cannot create \(outDir): \(error.localizedDescription)"))
+            }
+        }
+        if detached { return try runDetached(loaded, signedOutputs: &signedOutputs) }
+
+        var options = pdfOptions()
         if visible {
             options.visible = try visibleSignature(loaded, time: options.signingTime)
             if let anchor { try placeUnder(anchor, &options.visible!) }

@@ -82,13 +82,6 @@ public final class AtomicOutputFile {
         }
     }
 
-    /// Allocates the file's blocks ahead of writing `length` bytes. The data is then not "delayed
-    /// allocation" on ext4, which otherwise flushes it to disk synchronously when a rename replaces
-    /// an existing file (`--force`): 1.5 ms of a 15 ms signing. A hint: failures are ignored.
-    public func preallocate(_ length: Int) {
-        _ = esign_preallocate(descriptor, Int64(length))
-    }
-
     /// Publishes the file under its destination name. `durable` also flushes it to disk first.
     public func commit(durable: Bool = false) throws(SigningError) {
         if durable && fsync(descriptor) != 0 {
@@ -108,6 +101,14 @@ public final class AtomicOutputFile {
         }
         close(descriptor)
         if overwrite {
+            // Swap the names, then remove the old file under the temporary name: readers see the
+            // old file or the new one, as with a rename, but ext4 does not first write the new
+            // data to disk, which it does when a rename replaces a file (auto_da_alloc; 1.5 ms of
+            // a 15 ms signing). When the destination does not exist, a plain rename.
+            if esign_exchange_names(temporaryPath, destination) == 0 {
+                unlink(temporaryPath)
+                return
+            }
             guard rename(temporaryPath, destination) == 0 else {
                 let message = Self.describe(errno)
                 unlink(temporaryPath)

@@ -24,11 +24,31 @@ struct IncrementalSignatureWriter {
         let fieldName: String
     }
 
-    func prepare(source: ByteSource, path: String) throws(SigningError) -> Prepared {
+    /// Reads the document and refuses what cannot take a signature (encrypted, certified with
+    /// "no changes"). Needs no key.
+    static func parse(source: ByteSource, path: String) throws(SigningError) -> PDFDocument {
         do {
             let document = try PDFDocument(source: source)
             if document.isEncrypted { throw SigningError.badInput("\(path): \(PDFError.encrypted)") }
-            try Self.checkCertification(document, path: path)
+            try checkCertification(document, path: path)
+            return document
+        } catch let error as SigningError {
+            throw error
+        } catch let error as PDFError {
+            throw SigningError.from(error, path: path)
+        } catch {
+            throw .badInput("\(path): \(error)")
+        }
+    }
+
+    func prepare(source: ByteSource, path: String) throws(SigningError) -> Prepared {
+        try buildUpdate(document: try Self.parse(source: source, path: path), sourceCount: source.count, path: path)
+    }
+
+    /// The incremental update: the signature dictionary with its blank /ByteRange and zeroed
+    /// /Contents, the field and widget, and the cross-reference section.
+    func buildUpdate(document: PDFDocument, sourceCount: Int, path: String) throws(SigningError) -> Prepared {
+        do {
             var update = try IncrementalUpdate(document: document)
             let signature = update.allocate()
             let (body, byteRangeOffset, contentsOffset) = signatureDictionary()
@@ -47,8 +67,8 @@ struct IncrementalSignatureWriter {
             let bodyStart = serialized.bodyOffsets[signature]!
             let contentsStart = bodyStart + contentsOffset // index of '<'
             let hexLength = 2 * reserved
-            let total = source.count + serialized.bytes.count
-            let a = source.count + contentsStart
+            let total = sourceCount + serialized.bytes.count
+            let a = sourceCount + contentsStart
             let b = a + hexLength + 2
             let byteRange = [0, a, b, total - b]
             let rangeText = Array(byteRange.map(String.init).joined(separator: " ").utf8)
@@ -66,16 +86,15 @@ struct IncrementalSignatureWriter {
         }
     }
 
-    /// Writes the original bytes (`copyOriginal` shows each byte to the hash on the way), hashes
-    /// the update around `/Contents`, asks `produce` for the value over that digest, and writes
-    /// the completed update. Returns the value's length.
-    func finish(_ prepared: Prepared, copyOriginal: ((UnsafeRawBufferPointer) -> Void) throws(SigningError) -> Void,
-                produce: ([UInt8]) throws(SigningError) -> [UInt8],
+    static func hasher(_ digest: DigestAlgorithm) throws(SigningError) -> Digest {
+        do { return try Digest(digest) } catch { throw .crypto("\(error)") }
+    }
+
+    /// Hashes the update around `/Contents` (`hasher` has seen every original byte), asks `produce`
+    /// for the value over that digest, and writes the completed update. Returns the value's length.
+    func finish(_ prepared: Prepared, hasher: Digest, produce: ([UInt8]) throws(SigningError) -> [UInt8],
                 writeUpdate: (UnsafeRawBufferPointer) throws(SigningError) -> Void) throws(SigningError) -> Int {
         var prepared = prepared
-        let hasher: Digest
-        do { hasher = try Digest(digest) } catch { throw .crypto("\(error)") }
-        try copyOriginal { hasher.update($0) }
         prepared.update.withUnsafeBytes { raw in
             hasher.update(UnsafeRawBufferPointer(rebasing: raw[0..<(prepared.contentsRange.lowerBound - 1)]))
             hasher.update(UnsafeRawBufferPointer(rebasing: raw[(prepared.contentsRange.upperBound + 1)...]))
@@ -95,26 +114,49 @@ struct IncrementalSignatureWriter {
         return value.count
     }
 
-    /// Signs the file at `input` into `output` (atomically, never over the input).
-    func write(input: String, output: String, overwrite: Bool, durable: Bool, direct: Bool = false,
-               produce: ([UInt8]) throws(SigningError) -> [UInt8]) throws(SigningError) -> SigningResult {
+    /// The part of signing a file that needs no key: the document read, and its original bytes
+    /// copied to the (not yet published) output and hashed on the way. ``PAdESSigner`` does it
+    /// while the identity is still being loaded on another core.
+    struct OpenedInput {
+        let path: String
+        let source: FileByteSource
+        let document: PDFDocument
+        let file: AtomicOutputFile
+        let hasher: Digest
+    }
+
+    /// Opens `input`, reads it as a PDF, creates the output (refusing an existing one unless
+    /// `overwrite`) and copies the original into it.
+    static func open(input: String, output: String, overwrite: Bool, direct: Bool, digest: DigestAlgorithm) throws(SigningError) -> OpenedInput {
         if FileManager.default.fileExists(atPath: output) && isSameFile(input, output) {
             throw .outputExists("the output \(output) is the input file; esign never modifies its input")
         }
         let source: FileByteSource
         do { source = try FileByteSource(path: input) } catch { throw SigningError.from(error, path: input) }
-        let prepared = try prepare(source: source, path: input)
+        let document = try parse(source: source, path: input)
         let file = try AtomicOutputFile(destination: output, overwrite: overwrite)
-        if overwrite && !direct { file.preallocate(source.count + prepared.update.count) }
-        let written = try finish(prepared,
-                                 copyOriginal: { (hash: (UnsafeRawBufferPointer) -> Void) throws(SigningError) in
-                                     try file.appendAll(of: source, direct: direct, observe: hash)
-                                 },
-                                 produce: produce,
+        let hasher = try hasher(digest)
+        try file.appendAll(of: source, direct: direct, observe: { hasher.update($0) })
+        return OpenedInput(path: input, source: source, document: document, file: file, hasher: hasher)
+    }
+
+    /// Completes a signature on an opened input: the update, its hash, the value, the publication.
+    func complete(_ opened: OpenedInput, output: String, durable: Bool,
+                  produce: ([UInt8]) throws(SigningError) -> [UInt8]) throws(SigningError) -> SigningResult {
+        let prepared = try buildUpdate(document: opened.document, sourceCount: opened.source.count, path: opened.path)
+        let file = opened.file
+        let written = try finish(prepared, hasher: opened.hasher, produce: produce,
                                  writeUpdate: { (bytes: UnsafeRawBufferPointer) throws(SigningError) in try file.write(bytes) })
         try file.commit(durable: durable)
-        return SigningResult(input: input, output: output, fieldName: prepared.fieldName, byteRange: prepared.byteRange,
-                             signatureLength: written, reservedLength: reserved, outputLength: source.count + prepared.update.count)
+        return SigningResult(input: opened.path, output: output, fieldName: prepared.fieldName, byteRange: prepared.byteRange,
+                             signatureLength: written, reservedLength: reserved, outputLength: opened.source.count + prepared.update.count)
+    }
+
+    /// Signs the file at `input` into `output` (atomically, never over the input).
+    func write(input: String, output: String, overwrite: Bool, durable: Bool, direct: Bool = false,
+               produce: ([UInt8]) throws(SigningError) -> [UInt8]) throws(SigningError) -> SigningResult {
+        let opened = try Self.open(input: input, output: output, overwrite: overwrite, direct: direct, digest: digest)
+        return try complete(opened, output: output, durable: durable, produce: produce)
     }
 
     /// Signs a PDF held in memory and returns the signed bytes.
@@ -123,10 +165,10 @@ struct IncrementalSignatureWriter {
         let prepared = try prepare(source: source, path: "document")
         var out: [UInt8] = []
         out.reserveCapacity(bytes.count + prepared.update.count)
-        _ = try finish(prepared, copyOriginal: { (hash: (UnsafeRawBufferPointer) -> Void) throws(SigningError) in
-            bytes.withUnsafeBytes { hash($0) }
-            out.append(contentsOf: bytes)
-        }, produce: produce, writeUpdate: { (chunk: UnsafeRawBufferPointer) throws(SigningError) in
+        out.append(contentsOf: bytes)
+        let hasher = try Self.hasher(digest)
+        hasher.update(bytes)
+        _ = try finish(prepared, hasher: hasher, produce: produce, writeUpdate: { (chunk: UnsafeRawBufferPointer) throws(SigningError) in
             out.append(contentsOf: chunk)
         })
         return out

@@ -33,6 +33,48 @@ public struct PAdESSigner: Sendable {
                                 produce: { (digest: [UInt8]) throws(SigningError) in try signature(over: digest) })
     }
 
+    /// Signs the file at `input` like ``sign(input:output:)``, loading the identity meanwhile on
+    /// another core: the document is read and its original bytes are copied and hashed (nothing
+    /// there needs the key) while `loadIdentity` decrypts the key, which on its own takes longer
+    /// (PBKDF2, and OpenSSL's first use of its algorithms). An identity error is reported rather
+    /// than a document error, as if the identity had been loaded first. For invisible signatures
+    /// (a visible one draws the signer's name, so it needs the identity first).
+    public static func sign(input: String, output: String, options: PAdESOptions,
+                            loadingIdentity loadIdentity: @escaping @Sendable () throws(SigningError) -> SigningIdentity) throws(SigningError) -> SigningResult {
+        precondition(options.visible == nil, "a visible signature needs the identity before the document")
+        let loading = IdentityLoad(loadIdentity)
+        let opened: Result<IncrementalSignatureWriter.OpenedInput, SigningError>
+        do throws(SigningError) {
+            opened = .success(try IncrementalSignatureWriter.open(input: input, output: output, overwrite: options.overwrite,
+                                                                    direct: options.directWrites, digest: options.digest))
+        } catch {
+            opened = .failure(error)
+        }
+        let signer = PAdESSigner(identity: try loading.wait(), options: options)
+        try signer.identity.checkUsable(at: options.signingTime, allowExpired: options.allowExpired)
+        return try signer.makeWriter().complete(try opened.get(), output: output, durable: options.durable,
+                                                produce: { (digest: [UInt8]) throws(SigningError) in try signer.signature(over: digest) })
+    }
+
+    /// A signing identity being loaded on a thread of its own (not a Dispatch queue, whose threads
+    /// may all be taken, one of them by the caller waiting here).
+    final class IdentityLoad: @unchecked Sendable {
+        private let done = DispatchSemaphore(value: 0)
+        private var result: Result<SigningIdentity, SigningError>?
+
+        init(_ load: @escaping @Sendable () throws(SigningError) -> SigningIdentity) {
+            Thread {
+                do throws(SigningError) { self.result = .success(try load()) } catch { self.result = .failure(error) }
+                self.done.signal()
+            }.start()
+        }
+
+        func wait() throws(SigningError) -> SigningIdentity {
+            done.wait()
+            return try result!.get()
+        }
+    }
+
     /// Signs a PDF held in memory and returns the signed bytes (for services that receive documents over HTTP).
     public func sign(pdf bytes: [UInt8]) throws(SigningError) -> [UInt8] {
         try identity.checkUsable(at: options.signingTime, allowExpired: options.allowExpired)

@@ -18,7 +18,7 @@ int esign_publish_unnamed(int fd, const char *path);
 /// and lengths must be block-aligned). Returns 0, or -1 where the file system refuses it.
 int esign_set_direct_io(int fd, int on);
 
-/// Allocates disk blocks for the first `length` bytes of `fd` without changing its size
-/// (fallocate with FALLOC_FL_KEEP_SIZE). Returns 0, or -1 where unsupported.
-int esign_preallocate(int fd, long long length);
+/// Swaps the names `from` and `to` atomically (renameat2 with RENAME_EXCHANGE); both must exist.
+/// Returns 0, or -1 (errno ENOSYS/EINVAL where the system or file system cannot).
+int esign_exchange_names(const char *from, const char *to);
 #endif
