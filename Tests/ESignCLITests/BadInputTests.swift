@@ -97,6 +97,33 @@ struct BadInputTests {
         #expect(leftovers.isEmpty, "temporary files left: \(leftovers)")
     }
 
+    /// --force replaces an existing output with the signed document (names exchanged, the old
+    /// file removed): the result verifies, and nothing else is left in the folder. A wrong
+    /// password with --force leaves the existing output as it was.
+    @Test func forceReplacesTheOutputWholly() throws {
+        let pki = Fixtures.pki
+        let dir = Fixtures.temporaryDirectory("esign-force")
+        let input = Fixtures.samples.appendingPathComponent("decision.pdf").path
+        let output = dir.appendingPathComponent("signed.pdf").path
+        let identity = ["--p12", pki.signers["province-official"]!.pkcs12Path, "--password-file", pki.passwordPath]
+        try "an older file".write(toFile: output, atomically: true, encoding: .utf8)
+        let refused = try Peers.esign(["sign", input, "-o", output] + identity)
+        #expect(refused.status == 73)
+        let wrong = dir.appendingPathComponent("wrong.txt").path
+        try "not the password\n".write(toFile: wrong, atomically: true, encoding: .utf8)
+        let badPassword = try Peers.esign(["sign", input, "-o", output, "--force", "--p12", pki.signers["province-official"]!.pkcs12Path, "--password-file", wrong])
+        #expect(badPassword.status == 77)
+        #expect(try String(contentsOfFile: output, encoding: .utf8) == "an older file")
+        let run = try Peers.esign(["sign", input, "-o", output, "--force"] + identity)
+        #expect(run.status == 0, "\(run.combined)")
+        let signed = [UInt8](try Data(contentsOf: URL(fileURLWithPath: output)))
+        let original = [UInt8](try Data(contentsOf: URL(fileURLWithPath: input)))
+        #expect(signed.starts(with: original) && signed.count > original.count)
+        let verified = try Peers.esign(["verify", output, "--trust", pki.rootPath, "--offline"])
+        #expect(verified.status == 0, "\(verified.combined)")
+        #expect(try FileManager.default.contentsOfDirectory(atPath: dir.path).sorted() == ["signed.pdf", "wrong.txt"])
+    }
+
     @Test func passwordNeverAppearsInOutput() throws {
         let pki = Fixtures.pki
         let dir = Fixtures.temporaryDirectory("esign-secret")
