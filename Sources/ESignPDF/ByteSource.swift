@@ -43,6 +43,11 @@ public final class FileByteSource: ByteSource, @unchecked Sendable {
     public let path: String
     public let count: Int
     let descriptor: Int32
+    /// The last bytes of the file (up to 64 KiB), read at open: where a PDF keeps its latest
+    /// cross-reference section, trailer and the objects an update added (a signature among them),
+    /// so that reading them costs no system call each.
+    let tail: [UInt8]
+    let tailStart: Int
 
     public init(path: String) throws(PDFError) {
         self.path = path
@@ -58,13 +63,27 @@ public final class FileByteSource: ByteSource, @unchecked Sendable {
         guard (info.st_mode & S_IFMT) == S_IFREG else { close(fd); throw .io("not a regular file: \(path)") }
         descriptor = fd
         count = Int(info.st_size)
+        let start = max(0, Int(info.st_size) - Self.tailSize)
+        tailStart = start
+        var tail = [UInt8](repeating: 0, count: Int(info.st_size) - start)
+        var done = 0
+        while done < tail.count {
+            let n = tail.withUnsafeMutableBytes { pread(fd, $0.baseAddress! + done, $0.count - done, off_t(start + done)) }
+            if n < 0 && errno == EINTR { continue }
+            guard n > 0 else { close(fd); throw .io("cannot read \(path)") }
+            done += n
+        }
+        self.tail = tail
     }
+
+    static let tailSize = 64 << 10
 
     deinit { close(descriptor) }
 
     public func read(at offset: Int, length: Int) throws(PDFError) -> [UInt8] {
         guard offset >= 0, offset < count, length > 0 else { return [] }
         let wanted = min(length, count - offset)
+        if offset >= tailStart { return Array(tail[(offset - tailStart)..<(offset - tailStart + wanted)]) }
         var buffer = [UInt8](repeating: 0, count: wanted)
         var done = 0
         while done < wanted {
