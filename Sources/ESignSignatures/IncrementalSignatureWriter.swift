@@ -32,12 +32,8 @@ struct IncrementalSignatureWriter {
             if document.isEncrypted { throw SigningError.badInput("\(path): \(PDFError.encrypted)") }
             try checkCertification(document, path: path)
             return document
-        } catch let error as SigningError {
-            throw error
-        } catch let error as PDFError {
-            throw SigningError.from(error, path: path)
         } catch {
-            throw .badInput("\(path): \(error)")
+            throw SigningError.reading(error, path: path)
         }
     }
 
@@ -77,12 +73,8 @@ struct IncrementalSignatureWriter {
             serialized.bytes.replaceSubrange(rangeStart..<(rangeStart + rangeText.count), with: rangeText)
             return Prepared(update: serialized.bytes, contentsRange: (contentsStart + 1)..<(contentsStart + 1 + hexLength),
                             byteRange: byteRange, fieldName: placement.fieldName)
-        } catch let error as SigningError {
-            throw error
-        } catch let error as PDFError {
-            throw SigningError.from(error, path: path)
         } catch {
-            throw .badInput("\(path): \(error)")
+            throw SigningError.reading(error, path: path)
         }
     }
 

@@ -32,4 +32,11 @@ public enum SigningError: Error, Equatable, Sendable, CustomStringConvertible {
         default: return .badInput("\(path): \(error)")
         }
     }
+
+    /// Any error met while reading the PDF at `path`, as a signing error.
+    static func reading(_ error: any Error, path: String) -> SigningError {
+        if let error = error as? SigningError { return error }
+        if let error = error as? PDFError { return from(error, path: path) }
+        return .badInput("\(path): \(error)")
+    }
 }
