@@ -65,15 +65,18 @@ public final class FileByteSource: ByteSource, @unchecked Sendable {
         count = Int(info.st_size)
         let start = max(0, Int(info.st_size) - Self.tailSize)
         tailStart = start
-        var tail = [UInt8](repeating: 0, count: Int(info.st_size) - start)
-        var done = 0
-        while done < tail.count {
-            let n = tail.withUnsafeMutableBytes { pread(fd, $0.baseAddress! + done, $0.count - done, off_t(start + done)) }
-            if n < 0 && errno == EINTR { continue }
-            guard n > 0 else { close(fd); throw .io("cannot read \(path)") }
-            done += n
+        var complete = true
+        tail = [UInt8](unsafeUninitializedCapacity: Int(info.st_size) - start) { buffer, initialized in
+            var done = 0
+            while done < buffer.count {
+                let n = pread(fd, buffer.baseAddress! + done, buffer.count - done, off_t(start + done))
+                if n < 0 && errno == EINTR { continue }
+                if n <= 0 { complete = false; break }
+                done += n
+            }
+            initialized = done
         }
-        self.tail = tail
+        guard complete else { close(fd); throw .io("cannot read \(path)") }
     }
 
     static let tailSize = 64 << 10
@@ -107,7 +110,12 @@ public final class FileByteSource: ByteSource, @unchecked Sendable {
     /// interrupt the other cores to flush their address translations.
     public func forEachChunk(in range: Range<Int>, chunkSize: Int, _ body: (UnsafeRawBufferPointer) throws -> Void) throws {
         guard range.lowerBound >= 0, range.upperBound <= count else { throw PDFError.io("read beyond the end of \(path)") }
-        try forEachChunkByReading(in: range, chunkSize: min(chunkSize, 256 << 10), body)
+        // What lies in the tail read at open is already in memory.
+        let split = max(range.lowerBound, min(range.upperBound, tailStart))
+        if split > range.lowerBound { try forEachChunkByReading(in: range.lowerBound..<split, chunkSize: min(chunkSize, 256 << 10), body) }
+        if split < range.upperBound {
+            try tail.withUnsafeBytes { try body(UnsafeRawBufferPointer(rebasing: $0[(split - tailStart)..<(range.upperBound - tailStart)])) }
+        }
     }
 
     /// Calls `body` with consecutive chunks of `range`, mapped from the file a window at a time:

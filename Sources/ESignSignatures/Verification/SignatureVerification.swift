@@ -111,7 +111,9 @@ struct SignatureVerification {
         // The gap must be exactly the hex string of this dictionary's /Contents.
         let gap = (try? source.read(at: r[1], length: r[2] - r[1])) ?? []
         let inner = gap.dropFirst().dropLast()
-        let isHex = inner.allSatisfy { ($0 >= 0x30 && $0 <= 0x39) || ($0 >= 0x41 && $0 <= 0x46) || ($0 >= 0x61 && $0 <= 0x66) }
+        let isHex = inner.withContiguousStorageIfAvailable { digits in
+            digits.allSatisfy { Hex.digitValue($0) != nil }
+        } ?? inner.allSatisfy { Hex.digitValue($0) != nil }
         guard gap.first == 0x3C, gap.last == 0x3E, isHex, inner.count == 2 * contents.count else {
             fail("format", .totalFailed, .formatFailure, "the bytes left out by /ByteRange are not exactly the /Contents string")
             return (ranges, false)
