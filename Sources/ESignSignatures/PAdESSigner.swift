@@ -37,11 +37,13 @@ public struct PAdESSigner: Sendable {
     /// another core: the document is read and its original bytes are copied and hashed (nothing
     /// there needs the key) while `loadIdentity` decrypts the key, which on its own takes longer
     /// (PBKDF2, and OpenSSL's first use of its algorithms). An identity error is reported rather
-    /// than a document error, as if the identity had been loaded first. For invisible signatures
-    /// (a visible one draws the signer's name, so it needs the identity first).
+    /// than a document error, as if the identity had been loaded first. A visible signature draws
+    /// the signer's name, so with `options.visible` set the identity is loaded first.
     public static func sign(input: String, output: String, options: PAdESOptions,
                             loadingIdentity loadIdentity: @escaping @Sendable () throws(SigningError) -> SigningIdentity) throws(SigningError) -> SigningResult {
-        precondition(options.visible == nil, "a visible signature needs the identity before the document")
+        if options.visible != nil {
+            return try PAdESSigner(identity: try loadIdentity(), options: options).sign(input: input, output: output)
+        }
         let loading = IdentityLoad(loadIdentity)
         let opened: Result<IncrementalSignatureWriter.OpenedInput, SigningError>
         do throws(SigningError) {

@@ -30,6 +30,27 @@ struct PAdESSignerTests {
         #expect(try document.resolve(sig?["M"]).string?.text.hasSuffix("+07'00'") == true)
     }
 
+    /// Loading the identity while the document is read gives the same valid signature; an identity
+    /// that fails to load is the error reported, and nothing is written.
+    @Test func identityLoadedWhileTheDocumentIsRead() throws {
+        let dir = Fixtures.temporaryDirectory()
+        let input = Fixtures.samples.appendingPathComponent("decision.pdf").path
+        let output = dir.appendingPathComponent("signed.pdf").path
+        let identity = try Fixtures.identity()
+        let result = try PAdESSigner.sign(input: input, output: output, options: PAdESOptions(),
+                                          loadingIdentity: { () throws(SigningError) in identity })
+        #expect(result.output == output)
+        let report = Self.verifier.verify(path: output)
+        #expect(report.indication == .totalPassed, "\(report.summary)")
+        let failedOutput = dir.appendingPathComponent("failed.pdf").path
+        #expect(throws: SigningError.self) {
+            try PAdESSigner.sign(input: input, output: failedOutput, options: PAdESOptions(),
+                                 loadingIdentity: { () throws(SigningError) in throw SigningError.identity("wrong password for test.p12") })
+        }
+        #expect(!FileManager.default.fileExists(atPath: failedOutput))
+        #expect(try FileManager.default.contentsOfDirectory(atPath: dir.path) == ["signed.pdf"])
+    }
+
     @Test func contentsIsSizedFromTheSignature() throws {
         let result = try signSample("decision.pdf")
         // No large fixed placeholder: the reservation is within a few bytes of the real CMS.
