@@ -38,7 +38,8 @@ public struct MemoryByteSource: ByteSource {
 }
 
 /// A file opened read-only and read with `pread`, so many threads may read it at once.
-/// The size is fixed at open: bytes appended later by someone else are never seen.
+/// The size is fixed at open, and so is the tail read then: bytes appended or rewritten later by
+/// someone else are never seen.
 public final class FileByteSource: ByteSource, @unchecked Sendable {
     public let path: String
     public let count: Int
@@ -139,7 +140,7 @@ public final class FileByteSource: ByteSource, @unchecked Sendable {
         }
     }
 
-    /// The same, with `pread` into one reused buffer (for files that cannot be mapped).
+    /// Calls `body` with consecutive chunks of `range` read with `pread` into one reused buffer.
     func forEachChunkByReading(in range: Range<Int>, chunkSize: Int, _ body: (UnsafeRawBufferPointer) throws -> Void) throws {
         var buffer = [UInt8](repeating: 0, count: min(chunkSize, max(range.count, 1)))
         var offset = range.lowerBound

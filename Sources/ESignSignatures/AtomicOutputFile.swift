@@ -11,7 +11,9 @@ import Darwin
 ///
 /// On Linux the file is created unnamed (`O_TMPFILE`) and named at commit with `linkat`, which
 /// fails if the name exists: nothing is ever overwritten unless `overwrite` is set, in which case a
-/// temporary name beside the destination is renamed over it. Elsewhere a temporary name is used.
+/// file under a temporary name beside the destination takes the destination's name (names
+/// exchanged, then the old file removed; a rename where exchanging is not possible). Elsewhere a
+/// temporary name is used.
 public final class AtomicOutputFile {
     public let destination: String
     let descriptor: Int32
