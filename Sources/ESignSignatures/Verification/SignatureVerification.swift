@@ -111,9 +111,7 @@ struct SignatureVerification {
         // The gap must be exactly the hex string of this dictionary's /Contents.
         let gap = (try? source.read(at: r[1], length: r[2] - r[1])) ?? []
         let inner = gap.dropFirst().dropLast()
-        let isHex = inner.withContiguousStorageIfAvailable { digits in
-            digits.allSatisfy { Hex.digitValue($0) != nil }
-        } ?? inner.allSatisfy { Hex.digitValue($0) != nil }
+        let isHex = inner.allSatisfy { Hex.digitValue($0) != nil }
         guard gap.first == 0x3C, gap.last == 0x3E, isHex, inner.count == 2 * contents.count else {
             fail("format", .totalFailed, .formatFailure, "the bytes left out by /ByteRange are not exactly the /Contents string")
             return (ranges, false)
@@ -123,7 +121,7 @@ struct SignatureVerification {
             return (ranges, false)
         }
         let head = (try? source.read(at: offset, length: max(0, r[1] - offset))) ?? []
-        guard offset < r[1], !Self.contains(head, Array("endobj".utf8)) else {
+        guard offset < r[1], head.firstRange(of: Array("endobj".utf8)) == nil else {
             fail("format", .totalFailed, .formatFailure, "/ByteRange frames a /Contents outside this signature's dictionary")
             return (ranges, false)
         }
@@ -384,18 +382,6 @@ struct SignatureVerification {
     static func summary(_ c: Certificate) -> CertificateSummary {
         CertificateSummary(subject: c.subject.description, issuer: c.issuer.description, serialNumber: c.serialNumberHex,
                            notBefore: c.notBefore, notAfter: c.notAfter, publicKey: c.publicKeyDescription)
-    }
-
-    /// Whether `needle` occurs in `haystack` (a plain scan: Foundation's generic search costs more
-    /// than the rest of checking a small signature's format).
-    static func contains(_ haystack: [UInt8], _ needle: [UInt8]) -> Bool {
-        guard let first = needle.first, haystack.count >= needle.count else { return false }
-        var i = 0
-        while i <= haystack.count - needle.count {
-            if haystack[i] == first && haystack[i..<(i + needle.count)].elementsEqual(needle) { return true }
-            i += 1
-        }
-        return false
     }
 
     /// An attribute value read as ASN1_TYPE DER is the token itself (a SEQUENCE).
