@@ -3,17 +3,8 @@ import Foundation
 
 /// Verification reports for people (aligned text, colours on a terminal) and for scripts (JSON).
 enum ReportRenderer {
-    static func json(_ report: DocumentReport, pretty: Bool = false) -> String {
-        if !pretty { return report.jsonLine }
-        let encoder = JSONEncoder()
-        encoder.keyEncodingStrategy = .convertToSnakeCase
-        encoder.outputFormatting = pretty ? [.sortedKeys, .prettyPrinted, .withoutEscapingSlashes] : [.sortedKeys, .withoutEscapingSlashes]
-        encoder.dateEncodingStrategy = .custom { date, encoder in
-            var container = encoder.singleValueContainer()
-            try container.encode(time(date))
-        }
-        return (try? encoder.encode(report)).map { String(decoding: $0, as: UTF8.self) } ?? "{}"
-    }
+    /// One line of `esign.verify/1` JSON (docs/verify-report.md).
+    static func json(_ report: DocumentReport) -> String { report.jsonLine }
 
     static func time(_ date: Date) -> String {
         CivilTime.iso8601(secondsSince1970: Int(date.timeIntervalSince1970.rounded(.down)))
