@@ -138,7 +138,7 @@ struct PDFLexer {
         var out: [UInt8] = []
         while position < bytes.count && Self.isRegular(bytes[position]) {
             let c = bytes[position]
-            if c == 0x23, position + 2 < bytes.count, let h = Self.hexValue(bytes[position + 1]), let l = Self.hexValue(bytes[position + 2]) {
+            if c == 0x23, position + 2 < bytes.count, let h = Hex.digitValue(bytes[position + 1]), let l = Hex.digitValue(bytes[position + 2]) {
                 out.append(h << 4 | l)
                 position += 3
             } else {
@@ -150,8 +150,6 @@ struct PDFLexer {
         if position == bytes.count && !isFinal { throw .needMoreData }
         return PDFName(bytes: out)
     }
-
-    @inline(__always) static func hexValue(_ c: UInt8) -> UInt8? { Hex.digitValue(c) }
 
     /// Each byte's hex digit value, 0xFF for bytes that are not hex digits.
     static let hexTable: [UInt8] = (0...255).map { Hex.digitValue(UInt8($0)) ?? 0xFF }
@@ -185,7 +183,7 @@ struct PDFLexer {
                 return PDFString(bytes: out, isHex: true)
             }
             if Self.isWhitespace(c) { continue }
-            guard let v = Self.hexValue(c) else { throw .malformed("bad character in hex string at offset \(absolutePosition - 1)") }
+            guard let v = Hex.digitValue(c) else { throw .malformed("bad character in hex string at offset \(absolutePosition - 1)") }
             if let h = high { out.append(h << 4 | v); high = nil } else { high = v }
         }
         throw endOfWindow()
