@@ -27,10 +27,12 @@ let package = Package(
         .target(name: "CESignShims", dependencies: ["COpenSSL"]),
         // Linux system calls Swift's Glibc module does not import (copy_file_range).
         .target(name: "CSystemShims"),
+        // SHA-256 of up to four messages at once with the x86 SHA extensions (multi-buffer hashing).
+        .target(name: "CSHA256MultiBuffer"),
         // Small value types every layer shares (calendar arithmetic without ICU).
         .target(name: "ESignCore"),
         // The only place with unsafe pointer code: OpenSSL bindings and DER encoding.
-        .target(name: "ESignCrypto", dependencies: ["ESignCore", "COpenSSL", "CESignShims"]),
+        .target(name: "ESignCrypto", dependencies: ["ESignCore", "COpenSSL", "CESignShims", "CSHA256MultiBuffer"]),
         // PDF reading and incremental writing; knows nothing about signatures' cryptography.
         .target(name: "ESignPDF", dependencies: ["ESignCore", "CZlib", "CSystemShims"]),
         // Visible signature appearances: PNG images, TrueType subsets, the form XObjects that draw them.

@@ -86,10 +86,9 @@ struct VerifyCommand: ParsableCommand {
         } else {
             let bar = Terminal.ProgressBar(total: files.count, label: "Verifying")
             let json = self.json
-            // Each worker verifies and renders its document; output keeps the input order.
-            let done = parallelMap(files.count, progress: { bar.update($0) }) { i -> (DocumentReport, String) in
-                let report = verifier.verify(path: files[i])
-                return (report, json ? ReportRenderer.json(report) : ReportRenderer.text(report))
+            // Each worker verifies and renders its documents; output keeps the input order.
+            let done = verifier.verify(paths: files, progress: { bar.update($0) }) { report in
+                (report, json ? ReportRenderer.json(report) : ReportRenderer.text(report))
             }
             reports = done.map(\.0)
             rendered = done.map(\.1)

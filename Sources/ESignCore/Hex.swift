@@ -15,7 +15,7 @@ public enum Hex {
     }
 
     /// The value of one ASCII hex digit (either case), nil for anything else.
-    @inline(__always) public static func digitValue(_ c: UInt8) -> UInt8? {
+    @inlinable @inline(__always) public static func digitValue(_ c: UInt8) -> UInt8? {
         switch c {
         case 0x30...0x39: return c - 0x30
         case 0x41...0x46: return c - 0x41 + 10

@@ -58,6 +58,21 @@ public struct DERReader {
         }
     }
 
+    /// The digest algorithms a CMS ContentInfo(SignedData) declares (its `digestAlgorithms` set),
+    /// each as the DER of its OID, read without parsing the rest: a hint for hashing the content
+    /// ahead of the check; what counts is each SignerInfo's own algorithm.
+    public static func digestAlgorithms(ofContentInfo der: [UInt8]) -> [[UInt8]] {
+        let reader = DERReader(der)
+        guard let contentInfo = reader.element(at: 0), contentInfo.tag == 0x30,
+              let explicit = reader.children(of: contentInfo).dropFirst().first, explicit.tag == 0xA0,
+              let signedData = reader.children(of: explicit).first, signedData.tag == 0x30,
+              let algorithms = reader.children(of: signedData).dropFirst().first, algorithms.tag == 0x31 else { return [] }
+        return reader.children(of: algorithms).compactMap { algorithm in
+            guard let oid = reader.children(of: algorithm).first, oid.tag == 0x06 else { return nil }
+            return reader[oid.range]
+        }
+    }
+
     /// A CMS ContentInfo(SignedData) without its `certificates` field, and the DER of each
     /// certificate that field held, so that certificates can be parsed once and shared (see
     /// ``CertificateCache``). nil when the input is not plain DER of that shape, or the field

@@ -12,6 +12,9 @@ public protocol ByteSource: Sendable {
     func read(at offset: Int, length: Int) throws(PDFError) -> [UInt8]
     /// Calls `body` with consecutive chunks of `range`, holding at most one chunk in memory.
     func forEachChunk(in range: Range<Int>, chunkSize: Int, _ body: (UnsafeRawBufferPointer) throws -> Void) throws
+    /// Reads the bytes from `offset` into `buffer`, as many as fit; returns how many (fewer only
+    /// at the end of the source).
+    func read(into buffer: UnsafeMutableRawBufferPointer, at offset: Int) throws(PDFError) -> Int
 }
 
 extension ByteSource {
@@ -23,6 +26,12 @@ extension ByteSource {
             try chunk.withUnsafeBytes { try body($0) }
             offset += chunk.count
         }
+    }
+
+    public func read(into buffer: UnsafeMutableRawBufferPointer, at offset: Int) throws(PDFError) -> Int {
+        let bytes = try read(at: offset, length: buffer.count)
+        bytes.withUnsafeBytes { buffer.baseAddress!.copyMemory(from: $0.baseAddress!, byteCount: $0.count) }
+        return bytes.count
     }
 }
 
@@ -103,6 +112,27 @@ public final class FileByteSource: ByteSource, @unchecked Sendable {
         }
         if done < wanted { buffer.removeLast(wanted - done) }
         return buffer
+    }
+
+    public func read(into buffer: UnsafeMutableRawBufferPointer, at offset: Int) throws(PDFError) -> Int {
+        guard offset >= 0, offset < count, buffer.count > 0 else { return 0 }
+        let wanted = min(buffer.count, count - offset)
+        // From the file up to the tail, then from the tail read at open (as every read does).
+        let fromFile = max(0, min(wanted, tailStart - offset))
+        var done = 0
+        while done < fromFile {
+            let n = pread(descriptor, buffer.baseAddress! + done, fromFile - done, off_t(offset + done))
+            if n < 0 {
+                if errno == EINTR { continue }
+                throw .io("read error in \(path)")
+            }
+            if n == 0 { throw .io("\(path) shrank while being read") }
+            done += n
+        }
+        if wanted > fromFile {
+            tail.withUnsafeBytes { buffer.baseAddress!.advanced(by: fromFile).copyMemory(from: $0.baseAddress! + (offset + fromFile - tailStart), byteCount: wanted - fromFile) }
+        }
+        return wanted
     }
 
     /// Calls `body` with consecutive chunks of `range`, read with `pread` into one buffer of at

@@ -20,6 +20,19 @@ public struct EmbeddedSignature: Sendable {
         return r[2] + r[3]
     }
 
+    /// `/ByteRange` as ranges of a file of `fileSize` bytes; nil unless it is pairs of
+    /// non-negative integers naming bytes inside the file. (Whether they are the right ranges is
+    /// for the verifier to judge.)
+    public func signedRanges(fileSize: Int) -> [Range<Int>]? {
+        guard let r = byteRange, r.count >= 2, r.count % 2 == 0 else { return nil }
+        var ranges: [Range<Int>] = []
+        for i in stride(from: 0, to: r.count, by: 2) {
+            guard r[i] >= 0, r[i + 1] >= 0, r[i] <= fileSize - r[i + 1] else { return nil }
+            ranges.append(r[i]..<(r[i] + r[i + 1]))
+        }
+        return ranges
+    }
+
     /// Every signed signature field of the document, in the order they were signed.
     static func all(in document: PDFDocument) throws -> [EmbeddedSignature] {
         var result: [EmbeddedSignature] = []

@@ -17,6 +17,8 @@ struct SignatureVerification {
     let documentCertification: (signature: PDFDictionary, permission: Int)?
     /// Revocation evidence the document embeds (its DSS).
     var embeddedRevocation = RevocationData()
+    /// SHA-256 digests of byte ranges hashed ahead (``SignedBytesDigests``), by the ranges.
+    var precomputedSHA256: [[Range<Int>]: [UInt8]] = [:]
 
     private var checks: [Check] = []
     private var failure: (Indication, SubIndication, String)?
@@ -96,13 +98,9 @@ struct SignatureVerification {
             fail("format", .totalFailed, .formatFailure, "/ByteRange is missing or is not pairs of integers")
             return nil
         }
-        var ranges: [Range<Int>] = []
-        for i in stride(from: 0, to: r.count, by: 2) {
-            guard r[i] >= 0, r[i + 1] >= 0, r[i] + r[i + 1] <= source.count else {
-                fail("format", .totalFailed, .formatFailure, "/ByteRange \(r) points outside the file")
-                return nil
-            }
-            ranges.append(r[i]..<(r[i] + r[i + 1]))
+        guard let ranges = signature.signedRanges(fileSize: source.count) else {
+            fail("format", .totalFailed, .formatFailure, "/ByteRange \(r) points outside the file")
+            return nil
         }
         guard r.count == 4, r[0] == 0, r[1] > 0, r[2] > r[1] else {
             fail("format", .totalFailed, .formatFailure, "/ByteRange \(r) is not two ranges from byte 0 around /Contents")
@@ -189,6 +187,7 @@ struct SignatureVerification {
     // MARK: Cryptography
 
     private func digest(_ ranges: [Range<Int>], oid: String) throws -> [UInt8] {
+        if oid == DigestAlgorithm.sha256.oid, let known = precomputedSHA256[ranges] { return known }
         let digest = try Digest(oid: oid)
         for range in ranges {
             try source.forEachChunk(in: range, chunkSize: 1 << 20) { digest.update($0) }

@@ -1,0 +1,143 @@
+import CSHA256MultiBuffer
+import Foundation
+
+/// SHA-256 of several messages at once: up to four are hashed together on one core with the x86
+/// SHA extensions, which gives 1.85 times the bytes per second of hashing them one after another
+/// (the C kernel says why). esign uses it to verify many documents, or the several signatures of
+/// one document, where every signature's bytes must be hashed. The digests are those of
+/// `Digest(.sha256)`, byte for byte; tests hold the two together.
+///
+/// Each message is produced by a `Fill` closure that writes the message's next bytes into the
+/// buffer it is given and returns how many it wrote (0 at the end). A message whose closure
+/// throws gets that error as its result; the others are unaffected.
+///
+/// ```swift
+/// if MultiBufferSHA256.isAvailable {
+///     let digests = MultiBufferSHA256.digests(of: readers.map { reader in { try reader.fill($0) } })
+/// }
+/// ```
+public enum MultiBufferSHA256 {
+    public typealias Fill = (UnsafeMutableRawBufferPointer) throws -> Int
+
+    /// Whether this CPU has the SHA extensions. `ESIGN_SHA256_MULTIBUFFER=0` in the environment
+    /// turns the kernel off (esign then hashes with OpenSSL, one message at a time), to compare
+    /// the two or to rule the kernel out.
+    public static let isAvailable: Bool = {
+        if ProcessInfo.processInfo.environment["ESIGN_SHA256_MULTIBUFFER"] == "0" { return false }
+        return esign_sha256_mb_available() != 0
+    }()
+
+    /// The most messages hashed together (four measured fastest: five spill registers).
+    public static let lanes = Int(ESIGN_SHA256_MB_MAX_LANES)
+
+    /// The SHA-256 digest of each message, in order. At most ``lanes`` are in flight; when one
+    /// ends, the next takes its lane. Each lane reads through a buffer of `bufferSize` bytes.
+    public static func digests(of messages: [Fill], bufferSize: Int = 64 << 10) -> [Result<[UInt8], any Error>] {
+        precondition(isAvailable, "MultiBufferSHA256 needs the x86 SHA extensions")
+        var results = [Result<[UInt8], any Error>?](repeating: nil, count: messages.count)
+        let size = max(bufferSize - bufferSize % 64, 128)
+        let storage = UnsafeMutableRawBufferPointer.allocate(byteCount: size * lanes, alignment: 64)
+        let stateWords = UnsafeMutablePointer<UInt32>.allocate(capacity: 8 * lanes)
+        defer { storage.deallocate(); stateWords.deallocate() }
+        var slots: [Lane?] = Array(repeating: nil, count: lanes)
+        var next = 0
+
+        while true {
+            for s in 0..<lanes where slots[s] == nil && next < messages.count {
+                slots[s] = Lane(message: next, buffer: UnsafeMutableRawBufferPointer(rebasing: storage[(s * size)..<((s + 1) * size)]),
+                                state: stateWords + 8 * s)
+                next += 1
+            }
+            // Each lane needs a whole block; a lane whose message has ended finishes with what is left.
+            var finishedOne = false
+            for s in 0..<lanes {
+                guard var lane = slots[s] else { continue }
+                do {
+                    if lane.pending < 64 && !lane.ended { try lane.refill(messages[lane.message]) }
+                    if lane.ended && lane.pending < 64 {
+                        results[lane.message] = .success(lane.finish())
+                        slots[s] = nil
+                        finishedOne = true
+                        continue
+                    }
+                    slots[s] = lane
+                } catch {
+                    results[lane.message] = .failure(error)
+                    slots[s] = nil
+                    finishedOne = true
+                }
+            }
+            if finishedOne && next < messages.count { continue } // fill the freed lanes first
+            let active = slots.compactMap { $0 }
+            if active.isEmpty { break }
+            let blocks = active.map { $0.pending / 64 }.min()!
+            var states = active.map { Optional($0.state) }
+            var data = active.map { Optional(UnsafePointer($0.buffer.baseAddress!.assumingMemoryBound(to: UInt8.self) + $0.start)) }
+            esign_sha256_mb_compress(&states, &data, Int32(active.count), blocks)
+            for s in 0..<lanes where slots[s] != nil { slots[s]!.start += 64 * blocks }
+        }
+        return results.map { $0! }
+    }
+
+    /// One message in one lane: its buffer, the unhashed bytes in it, and its running state.
+    private struct Lane {
+        let message: Int
+        let buffer: UnsafeMutableRawBufferPointer
+        let state: UnsafeMutablePointer<UInt32>
+        /// The unhashed bytes are `buffer[start..<end]`.
+        var start = 0, end = 0
+        /// Bytes the message has produced so far.
+        var length: UInt64 = 0
+        var ended = false
+
+        init(message: Int, buffer: UnsafeMutableRawBufferPointer, state: UnsafeMutablePointer<UInt32>) {
+            self.message = message
+            self.buffer = buffer
+            self.state = state
+            for (i, word) in MultiBufferSHA256.initialState.enumerated() { state[i] = word }
+        }
+
+        var pending: Int { end - start }
+
+        /// Moves the unhashed bytes to the front of the buffer and tops it up from the message.
+        mutating func refill(_ fill: Fill) throws {
+            if start > 0 {
+                buffer.baseAddress!.copyMemory(from: buffer.baseAddress! + start, byteCount: pending)
+                end -= start
+                start = 0
+            }
+            while end < buffer.count {
+                let n = try fill(UnsafeMutableRawBufferPointer(rebasing: buffer[end...]))
+                precondition(n >= 0 && n <= buffer.count - end, "a Fill wrote outside its buffer")
+                if n == 0 { ended = true; return }
+                end += n
+                length += UInt64(n)
+            }
+        }
+
+        /// Pads the last bytes (FIPS 180-4 §5.1.1: 0x80, zeros, the length in bits) and returns the digest.
+        func finish() -> [UInt8] {
+            var last = [UInt8](repeating: 0, count: 128)
+            let rest = pending
+            for i in 0..<rest { last[i] = buffer[start + i] }
+            last[rest] = 0x80
+            let blocks = rest + 9 <= 64 ? 1 : 2
+            let bits = length &* 8
+            for i in 0..<8 { last[blocks * 64 - 1 - i] = UInt8(truncatingIfNeeded: bits >> (8 * UInt64(i))) }
+            last.withUnsafeBytes { raw in
+                var states: [UnsafeMutablePointer<UInt32>?] = [state]
+                var data: [UnsafePointer<UInt8>?] = [raw.baseAddress!.assumingMemoryBound(to: UInt8.self)]
+                esign_sha256_mb_compress(&states, &data, 1, blocks)
+            }
+            var digest = [UInt8](repeating: 0, count: 32)
+            for i in 0..<8 {
+                let word = state[i]
+                for j in 0..<4 { digest[4 * i + j] = UInt8(truncatingIfNeeded: word >> (24 - 8 * UInt32(j))) }
+            }
+            return digest
+        }
+    }
+
+    /// FIPS 180-4 §5.3.3.
+    static let initialState: [UInt32] = [0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a, 0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19]
+}

@@ -1,0 +1,85 @@
+import ESignCore
+import ESignCrypto
+import XCTest
+
+/// The multi-buffer kernel is esign's own SHA-256, so it is held to OpenSSL's on every length
+/// that exercises the padding, on messages that end in different lanes at different times, and
+/// on fills that hand over bytes in odd pieces.
+final class MultiBufferSHA256Tests: XCTestCase {
+    override func setUpWithError() throws {
+        try XCTSkipUnless(MultiBufferSHA256.isAvailable, "this CPU has no SHA extensions: esign hashes with OpenSSL alone")
+    }
+
+    /// A message served `piece` bytes at a time at most (0: as much as the buffer takes).
+    final class Message {
+        let bytes: [UInt8]
+        let piece: Int
+        var offset = 0
+        init(_ bytes: [UInt8], piece: Int = 0) { self.bytes = bytes; self.piece = piece }
+        func fill(_ buffer: UnsafeMutableRawBufferPointer) -> Int {
+            let n = min(buffer.count, bytes.count - offset, piece > 0 ? piece : Int.max)
+            bytes.withUnsafeBytes { buffer.baseAddress!.copyMemory(from: $0.baseAddress! + offset, byteCount: n) }
+            offset += n
+            return n
+        }
+    }
+
+    func digests(_ messages: [Message], bufferSize: Int = 64 << 10) throws -> [[UInt8]] {
+        try MultiBufferSHA256.digests(of: messages.map { m in { m.fill($0) } }, bufferSize: bufferSize).map { try $0.get() }
+    }
+
+    func testFIPSExamples() throws {
+        let abc = Array("abc".utf8)
+        let twoBlocks = Array("abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq".utf8)
+        let million = [UInt8](repeating: 0x61, count: 1_000_000)
+        let got = try digests([Message(abc), Message([]), Message(twoBlocks), Message(million)])
+        XCTAssertEqual(Hex.string(got[0]), "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad")
+        XCTAssertEqual(Hex.string(got[1]), "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855")
+        XCTAssertEqual(Hex.string(got[2]), "248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1")
+        XCTAssertEqual(Hex.string(got[3]), "cdc76e5c9914fb9281a1c7e284d73e67f1809a48a497200e046d39ccc7112cd0")
+    }
+
+    /// Every length from 0 to 300 bytes (each padding case, one and two final blocks), ten at a
+    /// time, so that lanes end at different blocks and new messages take the freed lanes.
+    func testEveryShortLengthMatchesOpenSSL() throws {
+        let messages = (0...300).map { n in Message(Random.bytes(n)) }
+        let got = try digests(messages)
+        for (message, digest) in zip(messages, got) {
+            XCTAssertEqual(digest, try Digest.hash(message.bytes, .sha256), "length \(message.bytes.count)")
+        }
+    }
+
+    /// Large messages of unequal sizes, fed in uneven pieces through small buffers: lanes refill
+    /// at different moments and run together for different numbers of blocks.
+    func testLongMessagesInUnevenPiecesMatchOpenSSL() throws {
+        // (size, most bytes per fill; 0 = as many as the buffer takes)
+        let shapes = [(1 << 20, 0), (1 << 20, 4096), (5000, 1), (700_001, 777), (65_536, 0), (65_537, 64),
+                      (3 * 65_536 + 63, 65_535), (1_000_000, 3), (5, 0), (200_000, 10_000)]
+        for bufferSize in [128, 4096 + 64, 64 << 10] {
+            let messages = shapes.map { size, piece in
+                Message(Random.bytes(size), piece: piece)
+            }
+            let got = try digests(messages, bufferSize: bufferSize)
+            for (message, digest) in zip(messages, got) {
+                XCTAssertEqual(digest, try Digest.hash(message.bytes, .sha256), "size \(message.bytes.count), buffer \(bufferSize)")
+            }
+        }
+    }
+
+    /// A message whose reading fails gets its error; the messages beside it still get digests.
+    func testAFailingMessageLeavesTheOthersIntact() throws {
+        struct ReadFailure: Error {}
+        let good = Message([UInt8](repeating: 7, count: 200_000))
+        var calls = 0
+        let failing: MultiBufferSHA256.Fill = { buffer in
+            calls += 1
+            if calls > 2 { throw ReadFailure() }
+            buffer.initializeMemory(as: UInt8.self, repeating: 1)
+            return buffer.count
+        }
+        let results = MultiBufferSHA256.digests(of: [{ good.fill($0) }, failing, { _ in 0 }], bufferSize: 4096)
+        XCTAssertEqual(try results[0].get(), try Digest.hash(good.bytes, .sha256))
+        XCTAssertThrowsError(try results[1].get()) { XCTAssertTrue($0 is ReadFailure) }
+        XCTAssertEqual(Hex.string(try results[2].get()), "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855")
+    }
+}
