@@ -6,6 +6,7 @@ import Foundation
 /// libFuzzer entry point over the code that reads untrusted bytes: the PDF reader (cross-reference
 /// data, objects, object streams, form fields), the verifier (signature dictionaries, byte ranges,
 /// revisions, difference analysis) and the CMS reader. Any crash, hang or sanitizer report is a bug.
+/// It also holds esign's own multi-buffer SHA-256 to OpenSSL's on messages cut from the input.
 ///
 /// Build and run (Linux):
 ///   swift build -c release --product esign-fuzz -Xswiftc -sanitize=fuzzer,address -Xswiftc -DFUZZING --scratch-path .build-fuzz
@@ -31,5 +32,30 @@ enum FuzzHarness {
             _ = try? document.revisions()
         }
         _ = PDFSignatureVerifier().verify(source: source, name: "fuzz")
+        checkMultiBufferSHA256(bytes)
+    }
+
+    /// Cuts the input into up to five messages (more than the lanes, so one waits for a lane) at
+    /// places its first bytes choose; a digest that differs from OpenSSL's is a crash.
+    static func checkMultiBufferSHA256(_ bytes: [UInt8]) {
+        guard MultiBufferSHA256.isAvailable, bytes.count >= 5 else { return }
+        var cuts = bytes.prefix(4).map { Int($0) * bytes.count / 256 } + [0, bytes.count]
+        cuts.sort()
+        let messages = zip(cuts, cuts.dropFirst()).map { Array(bytes[$0..<$1]) }
+        var offsets = Array(repeating: 0, count: messages.count)
+        let fills: [MultiBufferSHA256.Fill] = messages.indices.map { i in
+            { buffer in
+                // Pieces of at most 100 bytes, so that lanes refill at different moments.
+                let n = min(buffer.count, messages[i].count - offsets[i], 100)
+                messages[i].withUnsafeBytes { buffer.baseAddress!.copyMemory(from: $0.baseAddress! + offsets[i], byteCount: n) }
+                offsets[i] += n
+                return n
+            }
+        }
+        for (message, result) in zip(messages, MultiBufferSHA256.digests(of: fills, bufferSize: 256)) {
+            guard case .success(let digest) = result, digest == (try? Digest.hash(message, .sha256)) else {
+                fatalError("multi-buffer SHA-256 differs from OpenSSL on a \(message.count)-byte message")
+            }
+        }
     }
 }
