@@ -24,8 +24,10 @@ public enum MultiBufferSHA256 {
     /// the two or to rule the kernel out.
     public static let isAvailable: Bool = {
         if ProcessInfo.processInfo.environment["ESIGN_SHA256_MULTIBUFFER"] == "0" { return false }
-        return esign_sha256_mb_available() != 0
+        return cpuHasSHAExtensions
     }()
+
+    static let cpuHasSHAExtensions = esign_sha256_mb_available() != 0
 
     /// The most messages hashed together (four measured fastest: five spill registers).
     public static let lanes = Int(ESIGN_SHA256_MB_MAX_LANES)
@@ -34,7 +36,7 @@ public enum MultiBufferSHA256 {
     /// ends, the next takes its lane. Each lane reads through a buffer of `bufferSize` bytes (four
     /// of 128 KiB stay in a core's L2 cache, and measured a little faster than 32, 64 or 256 KiB).
     public static func digests(of messages: [Fill], bufferSize: Int = 128 << 10) -> [Result<[UInt8], any Error>] {
-        precondition(isAvailable, "MultiBufferSHA256 needs the x86 SHA extensions")
+        precondition(cpuHasSHAExtensions, "MultiBufferSHA256 needs the x86 SHA extensions")
         var results = [Result<[UInt8], any Error>?](repeating: nil, count: messages.count)
         let size = max(bufferSize - bufferSize % 64, 128)
         let storage = UnsafeMutableRawBufferPointer.allocate(byteCount: size * lanes, alignment: 64)

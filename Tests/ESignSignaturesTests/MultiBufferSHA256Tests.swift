@@ -7,7 +7,7 @@ import XCTest
 /// on fills that hand over bytes in odd pieces.
 final class MultiBufferSHA256Tests: XCTestCase {
     override func setUpWithError() throws {
-        try XCTSkipUnless(MultiBufferSHA256.isAvailable, "this CPU has no SHA extensions: esign hashes with OpenSSL alone")
+        try XCTSkipUnless(MultiBufferSHA256.isAvailable, "multi-buffer SHA-256 is off (no SHA extensions, or ESIGN_SHA256_MULTIBUFFER=0)")
     }
 
     /// A message served `piece` bytes at a time at most (0: as much as the buffer takes).
