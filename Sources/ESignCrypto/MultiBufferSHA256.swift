@@ -19,9 +19,9 @@ import Foundation
 public enum MultiBufferSHA256 {
     public typealias Fill = (UnsafeMutableRawBufferPointer) throws -> Int
 
-    /// Whether this CPU has the SHA extensions. `ESIGN_SHA256_MULTIBUFFER=0` in the environment
-    /// turns the kernel off (esign then hashes with OpenSSL, one message at a time), to compare
-    /// the two or to rule the kernel out.
+    /// Whether hashing messages together pays: this CPU has the SHA extensions, and
+    /// `ESIGN_SHA256_MULTIBUFFER=0` is not set (with it, the verifier hashes each signature with
+    /// OpenSSL on its own, to compare the two or to rule the kernel out).
     public static let isAvailable: Bool = {
         if ProcessInfo.processInfo.environment["ESIGN_SHA256_MULTIBUFFER"] == "0" { return false }
         return cpuHasSHAExtensions
@@ -35,8 +35,9 @@ public enum MultiBufferSHA256 {
     /// The SHA-256 digest of each message, in order. At most ``lanes`` are in flight; when one
     /// ends, the next takes its lane. Each lane reads through a buffer of `bufferSize` bytes (four
     /// of 128 KiB stay in a core's L2 cache, and measured a little faster than 32, 64 or 256 KiB).
+    /// Without the SHA extensions the messages are hashed with OpenSSL, one after another.
     public static func digests(of messages: [Fill], bufferSize: Int = 128 << 10) -> [Result<[UInt8], any Error>] {
-        precondition(cpuHasSHAExtensions, "MultiBufferSHA256 needs the x86 SHA extensions")
+        guard cpuHasSHAExtensions else { return messages.map { fill in Result { try digestOneByOne(fill, bufferSize: bufferSize) } } }
         var results = [Result<[UInt8], any Error>?](repeating: nil, count: messages.count)
         let size = max(bufferSize - bufferSize % 64, 128)
         let storage = UnsafeMutableRawBufferPointer.allocate(byteCount: size * lanes, alignment: 64)
@@ -80,6 +81,19 @@ public enum MultiBufferSHA256 {
             for s in 0..<lanes where slots[s] != nil { slots[s]!.start += 64 * blocks }
         }
         return results.map { $0! }
+    }
+
+    /// One message through OpenSSL's SHA-256.
+    static func digestOneByOne(_ fill: Fill, bufferSize: Int) throws -> [UInt8] {
+        let digest = try Digest(.sha256)
+        let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: max(bufferSize, 64), alignment: 64)
+        defer { buffer.deallocate() }
+        while true {
+            let n = try fill(buffer)
+            precondition(n >= 0 && n <= buffer.count, "a Fill wrote outside its buffer")
+            if n == 0 { return try digest.finalize() }
+            digest.update(UnsafeRawBufferPointer(rebasing: buffer[..<n]))
+        }
     }
 
     /// One message in one lane: its buffer, the unhashed bytes in it, and its running state.

@@ -57,8 +57,7 @@ struct BatchVerificationTests {
         return files
     }
 
-    @Test(.enabled(if: MultiBufferSHA256.isAvailable, "multi-buffer SHA-256 is off (no SHA extensions, or ESIGN_SHA256_MULTIBUFFER=0)"))
-    func batchReportsEqualSingleReports() throws {
+    @Test func batchReportsEqualSingleReports() throws {
         let files = try Self.mixedFolder()
         let alone = Self.verifier(hashesAhead: false)
         let single = Dictionary(uniqueKeysWithValues: files.map { ($0, alone.verify(path: $0)) })
