@@ -95,29 +95,23 @@ public final class FileByteSource: ByteSource, @unchecked Sendable {
 
     public func read(at offset: Int, length: Int) throws(PDFError) -> [UInt8] {
         guard offset >= 0, offset < count, length > 0 else { return [] }
-        let wanted = min(length, count - offset)
-        if offset >= tailStart { return Array(tail[(offset - tailStart)..<(offset - tailStart + wanted)]) }
-        var buffer = [UInt8](repeating: 0, count: wanted)
-        var done = 0
-        while done < wanted {
-            let n = buffer.withUnsafeMutableBytes { raw in
-                pread(descriptor, raw.baseAddress! + done, wanted - done, off_t(offset + done))
+        var failure: PDFError?
+        let bytes = [UInt8](unsafeUninitializedCapacity: min(length, count - offset)) { buffer, initialized in
+            do throws(PDFError) { initialized = try read(into: UnsafeMutableRawBufferPointer(buffer), at: offset) } catch {
+                failure = error
+                initialized = 0
             }
-            if n < 0 {
-                if errno == EINTR { continue }
-                throw .io("read error in \(path)")
-            }
-            if n == 0 { break }
-            done += n
         }
-        if done < wanted { buffer.removeLast(wanted - done) }
-        return buffer
+        if let failure { throw failure }
+        return bytes
     }
 
+    /// The one place a file is read after open. Fewer bytes than fit only when the file shrank
+    /// since it was opened.
     public func read(into buffer: UnsafeMutableRawBufferPointer, at offset: Int) throws(PDFError) -> Int {
         guard offset >= 0, offset < count, buffer.count > 0 else { return 0 }
         let wanted = min(buffer.count, count - offset)
-        // From the file up to the tail, then from the tail read at open (as every read does).
+        // From the file up to the tail, then from the tail read at open.
         let fromFile = max(0, min(wanted, tailStart - offset))
         var done = 0
         while done < fromFile {
@@ -126,7 +120,7 @@ public final class FileByteSource: ByteSource, @unchecked Sendable {
                 if errno == EINTR { continue }
                 throw .io("read error in \(path)")
             }
-            if n == 0 { throw .io("\(path) shrank while being read") }
+            if n == 0 { return done }
             done += n
         }
         if wanted > fromFile {
@@ -170,19 +164,16 @@ public final class FileByteSource: ByteSource, @unchecked Sendable {
         }
     }
 
-    /// Calls `body` with consecutive chunks of `range` read with `pread` into one reused buffer.
+    /// Calls `body` with consecutive chunks of `range` read into one reused buffer.
     func forEachChunkByReading(in range: Range<Int>, chunkSize: Int, _ body: (UnsafeRawBufferPointer) throws -> Void) throws {
-        var buffer = [UInt8](repeating: 0, count: min(chunkSize, max(range.count, 1)))
+        let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: min(chunkSize, max(range.count, 1)), alignment: 64)
+        defer { buffer.deallocate() }
         var offset = range.lowerBound
         while offset < range.upperBound {
             let wanted = min(buffer.count, range.upperBound - offset)
-            let n = buffer.withUnsafeMutableBytes { raw in pread(descriptor, raw.baseAddress!, wanted, off_t(offset)) }
-            if n < 0 {
-                if errno == EINTR { continue }
-                throw PDFError.io("read error in \(path)")
-            }
+            let n = try read(into: UnsafeMutableRawBufferPointer(rebasing: buffer[0..<wanted]), at: offset)
             if n == 0 { throw PDFError.io("\(path) shrank while being read") }
-            try buffer.withUnsafeBytes { try body(UnsafeRawBufferPointer(rebasing: $0[0..<n])) }
+            try body(UnsafeRawBufferPointer(rebasing: buffer[0..<n]))
             offset += n
         }
     }
