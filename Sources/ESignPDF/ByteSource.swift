@@ -243,3 +243,20 @@ func strerrorBytes(_ code: Int32) -> [UInt8] {
     guard let s = strerror(code) else { return [] }
     return Array(UnsafeBufferPointer(start: UnsafeRawPointer(s).assumingMemoryBound(to: UInt8.self), count: strlen(s)))
 }
+
+/// The first `count` bytes of another source: a historical revision read as it was when the file
+/// ended there, so that nothing read through it can come from a later update.
+public struct BoundedByteSource: ByteSource {
+    public let base: ByteSource
+    public let count: Int
+
+    public init(_ base: ByteSource, count: Int) {
+        self.base = base
+        self.count = max(0, min(count, base.count))
+    }
+
+    public func read(at offset: Int, length: Int) throws(PDFError) -> [UInt8] {
+        guard offset >= 0, offset < count, length > 0 else { return [] }
+        return try base.read(at: offset, length: min(length, count - offset))
+    }
+}

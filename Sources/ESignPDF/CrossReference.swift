@@ -24,4 +24,21 @@ public struct CrossReferenceSection: Sendable {
     public let entries: [Int: CrossReferenceEntry]
     /// Where the section and its trailer end (the byte after `%%EOF` is not included).
     public let end: Int
+    /// The offset that named the section (`startxref` or `/Prev`); differs from `offset` when the
+    /// reader had to look a few bytes away, a repair a viewer may or may not make.
+    public var statedOffset: Int
+    /// What one viewer may read one way and another reader another: an object listed twice in the
+    /// section, or listed differently by the table and the stream of a hybrid section.
+    public var ambiguities: [String] = []
+
+    init(offset: Int, kind: Kind, trailer: PDFDictionary, entries: [Int: CrossReferenceEntry], end: Int,
+         ambiguities: [String] = []) {
+        self.offset = offset
+        self.kind = kind
+        self.trailer = trailer
+        self.entries = entries
+        self.end = end
+        self.statedOffset = offset
+        self.ambiguities = ambiguities
+    }
 }

@@ -21,17 +21,30 @@ struct CrossReferenceReader {
         return offset
     }
 
-    /// All sections, newest first, following `/Prev` (and `/XRefStm` for hybrid files).
-    func readChain(from start: Int) throws(PDFError) -> [CrossReferenceSection] {
+    /// All sections, newest first, following `/Prev` (and `/XRefStm` for hybrid files), and
+    /// whether `/Prev` led back to a section already read (a loop, which readers cut where it closes).
+    func readChain(from start: Int) throws(PDFError) -> (sections: [CrossReferenceSection], loop: String?) {
         var sections: [CrossReferenceSection] = []
         var visited: Set<Int> = []
         var next: Int? = start
+        var loop: String?
         while let offset = next {
-            guard sections.count < Self.maximumSections else { throw .brokenCrossReference("more than \(Self.maximumSections) revisions") }
-            guard visited.insert(offset).inserted else { break } // a /Prev loop: stop, as readers do
-            let section: CrossReferenceSection
+            guard sections.count < Self.maximumSections else {
+                throw .brokenCrossReference("more than \(Self.maximumSections) revisions")
+            }
+            guard visited.insert(offset).inserted else {
+                loop = "the /Prev chain loops: the section at offset \(sections.last?.offset ?? offset) names offset "
+                    + "\(offset), which the chain already read"
+                break
+            }
+            var section: CrossReferenceSection
             do {
                 section = try readSection(near: offset)
+                section.statedOffset = offset
+                if sections.contains(where: { $0.offset == section.offset }) {
+                    loop = "the /Prev chain loops back to the section at offset \(section.offset)"
+                    break
+                }
             } catch {
                 if sections.isEmpty { throw error }
                 throw .brokenCrossReference("the revision at offset \(offset) (named by /Prev) cannot be read: \(error)")
@@ -45,7 +58,7 @@ struct CrossReferenceReader {
                 next = nil
             }
         }
-        return sections
+        return (sections, loop)
     }
 
     /// Reads the section at `offset`, or a few bytes away when the offset is slightly wrong.
@@ -99,9 +112,11 @@ struct CrossReferenceReader {
     }
 
     func readTable(at offset: Int) throws(PDFError) -> CrossReferenceSection {
-        let (entries, trailer, end) = try withWindow(at: offset) { (parser: inout PDFParser) throws(PDFLexer.LexerError) in
-            _ = try parser.nextToken() // "xref"
+        let (entries, duplicates, trailer, end) = try withWindow(at: offset) {
+            (parser: inout PDFParser) throws(PDFLexer.LexerError) in
+            _ = try parser.nextToken()  // "xref"
             var entries: [Int: CrossReferenceEntry] = [:]
+            var duplicates: [Int] = []
             while true {
                 let token = try parser.nextToken()
                 if case .keyword(let k) = token, k == Array("trailer".utf8) { break }
@@ -117,31 +132,45 @@ struct CrossReferenceReader {
                           case .keyword(let type) = try parser.nextToken() else {
                         throw .malformed("bad cross-reference entry for object \(number)")
                     }
-                    if entries[number] == nil {
-                        if type == [0x6E] { // n
-                            entries[number] = field1 > 0 ? .inFile(offset: field1, generation: field2) : .free
-                        } else {
-                            entries[number] = .free
-                        }
+                    let entry: CrossReferenceEntry =
+                        type == [0x6E] && field1 > 0 ? .inFile(offset: field1, generation: field2) : .free  // n
+                    if let first = entries[number] {
+                        if first != entry { duplicates.append(number) }
+                    } else {
+                        entries[number] = entry
                     }
                     number += 1
                 }
             }
-            guard case .dictionary(let trailer) = try parser.parseObject() else { throw .malformed("trailer is not a dictionary") }
-            return (entries, trailer, parser.lexer.absolutePosition)
+            guard case .dictionary(let trailer) = try parser.parseObject() else {
+                throw .malformed("trailer is not a dictionary")
+            }
+            return (entries, duplicates, trailer, parser.lexer.absolutePosition)
+        }
+        var ambiguities = duplicates.sorted().map {
+            "the cross-reference table at offset \(offset) lists object \($0) twice, at different places"
         }
         var merged = entries
         var kind = CrossReferenceSection.Kind.table
         if let streamOffset = trailer["XRefStm"]?.integer, streamOffset > 0, streamOffset < source.count {
             // Hybrid file: the stream adds entries (objects in object streams) the table does not list.
             if let stream = try? readStream(at: streamOffset) {
-                for (number, entry) in stream.entries where merged[number] == nil || merged[number] == .free {
-                    merged[number] = entry
+                for (number, entry) in stream.entries.sorted(by: { $0.key < $1.key }) {
+                    switch merged[number] {
+                    case nil, .free?: merged[number] = entry
+                    case let listed? where listed != entry && entry != .free:
+                        ambiguities.append(
+                            "the hybrid section at offset \(offset) lists object \(number) in its table and "
+                                + "elsewhere in its /XRefStm stream")
+                    default: break
+                    }
                 }
                 kind = .hybrid
+                ambiguities += stream.ambiguities
             }
         }
-        return CrossReferenceSection(offset: offset, kind: kind, trailer: trailer, entries: merged, end: end)
+        return CrossReferenceSection(
+            offset: offset, kind: kind, trailer: trailer, entries: merged, end: end, ambiguities: ambiguities)
     }
 
     func readStream(at offset: Int) throws(PDFError) -> CrossReferenceSection {
@@ -166,6 +195,7 @@ struct CrossReferenceReader {
         let rowLength = widths.reduce(0, +)
         guard rowLength > 0 else { throw .brokenCrossReference("cross-reference stream with empty rows") }
         var entries: [Int: CrossReferenceEntry] = [:]
+        var duplicates: [Int] = []
         var row = 0
         func field(_ start: Int, _ width: Int) -> Int {
             var v = 0
@@ -182,16 +212,25 @@ struct CrossReferenceReader {
                 let f2 = field(start + widths[0], widths[1])
                 let f3 = field(start + widths[0] + widths[1], widths[2])
                 let number = first + n
-                if entries[number] == nil {
-                    switch type {
-                    case 1: entries[number] = f2 > 0 ? .inFile(offset: f2, generation: f3) : .free
-                    case 2: entries[number] = .compressed(streamNumber: f2, index: f3)
-                    default: entries[number] = .free
-                    }
+                let entry: CrossReferenceEntry
+                switch type {
+                case 1: entry = f2 > 0 ? .inFile(offset: f2, generation: f3) : .free
+                case 2: entry = .compressed(streamNumber: f2, index: f3)
+                default: entry = .free
+                }
+                if let listed = entries[number] {
+                    if listed != entry { duplicates.append(number) }
+                } else {
+                    entries[number] = entry
                 }
                 row += 1
             }
         }
-        return CrossReferenceSection(offset: offset, kind: .stream, trailer: dict, entries: entries, end: dataOffset + length)
+        let ambiguities = duplicates.sorted().map {
+            "the cross-reference stream at offset \(offset) lists object \($0) twice, at different places"
+        }
+        return CrossReferenceSection(
+            offset: offset, kind: .stream, trailer: dict, entries: entries, end: dataOffset + length,
+            ambiguities: ambiguities)
     }
 }

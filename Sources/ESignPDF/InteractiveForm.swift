@@ -8,6 +8,10 @@ public struct FormField: Sendable {
     /// Whether the field has a value (`/V`); a signature field with a value is already signed.
     public let hasValue: Bool
     public let dictionary: PDFDictionary
+    /// The widget annotations that show the field: its kids without `/T` (listed directly or
+    /// through an indirect `/Kids` array, with or without a `/Parent` back-link), or the field
+    /// itself when field and widget are merged.
+    public let widgets: [ObjectReference]
 }
 
 extension PDFDocument {
@@ -31,11 +35,17 @@ extension PDFDocument {
             // Kids that carry /T are fields; kids without /T are widgets of this field.
             let kids = try resolve(dict["Kids"]).array?.compactMap(\.reference) ?? []
             var fieldKids: [ObjectReference] = []
+            var widgetKids: [ObjectReference] = []
             for kid in kids {
-                if let kidDict = try object(kid).dictionary, kidDict["T"] != nil { fieldKids.append(kid) }
+                guard let kidDict = try object(kid).dictionary else { continue }
+                if kidDict["T"] != nil { fieldKids.append(kid) } else { widgetKids.append(kid) }
             }
             if fieldKids.isEmpty {
-                result.append(FormField(reference: reference, name: name, type: type, hasValue: dict["V"] != nil, dictionary: dict))
+                let widgets = kids.isEmpty ? [reference] : widgetKids
+                result.append(
+                    FormField(
+                        reference: reference, name: name, type: type, hasValue: dict["V"] != nil, dictionary: dict,
+                        widgets: widgets))
             } else {
                 for kid in fieldKids { try walk(kid, prefix: name, inheritedType: type, depth: depth + 1) }
             }

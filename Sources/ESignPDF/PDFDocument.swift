@@ -19,11 +19,21 @@ public final class PDFDocument {
     /// The newest trailer.
     public var trailer: PDFDictionary { sections[0].trailer }
 
+    /// Set when `/Prev` led back to a section already read; the chain was cut there.
+    public let chainLoop: String?
+    /// The end of the bytes this document reads: the file's size, or the end of a historical
+    /// revision. Repairs never look past it.
+    public let byteLimit: Int
+
     private var entries: [Int: CrossReferenceEntry] = [:]
+    /// The index in `sections` of the section whose entry is in effect for each object.
+    private var entrySection: [Int: Int] = [:]
     private var cache: [ObjectReference: PDFObject] = [:]
-    private var objectStreams: [Int: (headers: [(number: Int, offset: Int)], data: [UInt8], first: Int)] = [:]
+    private var objectStreams: [Int: ObjectStreamIndex] = [:]
     private var resolving: Set<ObjectReference> = []
-    private var scannedOffsets: [Int: Int]?
+    /// Every "N G obj" header in the file, by object number, in file order: the repair index.
+    private var scannedOffsets: [Int: [Int]]?
+    private var sectionEnds: [Int]?
     /// Set when an object had to be located by scanning because its cross-reference entry was wrong.
     public private(set) var neededRepair = false
 
@@ -44,20 +54,28 @@ public final class PDFDocument {
         headerVersion = version
         let reader = CrossReferenceReader(source: source)
         let start = try reader.findStartXref()
-        sections = try reader.readChain(from: start)
-        for section in sections.reversed() {
-            for (number, entry) in section.entries { entries[number] = entry }
-        }
+        (sections, chainLoop) = try reader.readChain(from: start)
+        byteLimit = source.count
+        indexEntries()
         guard trailer["Root"]?.reference != nil else { throw .brokenCrossReference("the trailer has no /Root") }
     }
 
-    /// A document made of some of another's sections (a historical revision).
-    init(source: ByteSource, headerVersion: String, sections: [CrossReferenceSection]) {
+    /// A document made of some of another's sections (a historical revision ending at `byteLimit`).
+    init(source: ByteSource, headerVersion: String, sections: [CrossReferenceSection], byteLimit: Int) {
         self.source = source
         self.headerVersion = headerVersion
         self.sections = sections
-        for section in sections.reversed() {
-            for (number, entry) in section.entries { entries[number] = entry }
+        self.chainLoop = nil
+        self.byteLimit = byteLimit
+        indexEntries()
+    }
+
+    private func indexEntries() {
+        for (index, section) in sections.enumerated().reversed() {
+            for (number, entry) in section.entries {
+                entries[number] = entry
+                entrySection[number] = index
+            }
         }
     }
 
@@ -82,6 +100,9 @@ public final class PDFDocument {
     /// The cross-reference entry in effect for an object.
     public func entry(for number: Int) -> CrossReferenceEntry? { entries[number] }
 
+    /// The index in `sections` of the section whose entry for `number` is in effect.
+    public func sectionIndex(definingObject number: Int) -> Int? { entrySection[number] }
+
     /// Resolves a reference; an undefined or free object is `null`, as the PDF standard says.
     public func object(_ reference: ObjectReference) throws(PDFError) -> PDFObject {
         if let cached = cache[reference] { return cached }
@@ -91,7 +112,7 @@ public final class PDFDocument {
         switch entries[reference.number] {
         case .inFile(let offset, let generation)?:
             guard generation == reference.generation else { return .null }
-            object = try readObject(reference, near: offset)
+            object = try readObject(reference, near: offset, limit: repairLimit(forObject: reference.number))
         case .compressed(let streamNumber, let index)?:
             object = try readCompressed(reference, streamNumber: streamNumber, index: index)
         case .free?, nil:
@@ -124,23 +145,121 @@ public final class PDFDocument {
 
     // MARK: Reading objects
 
-    private func readObject(_ reference: ObjectReference, near offset: Int) throws(PDFError) -> PDFObject {
+    /// Reads the object at `offset`, repairing a slightly wrong offset or, failing that, taking the
+    /// last header for the object found before `limit` (the end of the revision whose entry is
+    /// being read, so that a repair never picks up bytes a later update wrote).
+    private func readObject(_ reference: ObjectReference, near offset: Int, limit: Int) throws(PDFError) -> PDFObject {
         if let (found, object) = try? parseIndirect(at: offset), found == reference { return object }
-        // Slightly wrong offset: look a few bytes either side, then scan the file for the header.
         for delta in 1...CrossReferenceReader.tolerance {
-            for candidate in [offset - delta, offset + delta] where candidate >= 0 {
+            for candidate in [offset - delta, offset + delta] where candidate >= 0 && candidate < limit {
                 if let (found, object) = try? parseIndirect(at: candidate), found == reference {
                     neededRepair = true
                     return object
                 }
             }
         }
-        if let scanned = try scanForObjects()[reference.number],
-           let (found, object) = try? parseIndirect(at: scanned), found == reference {
+        if let scanned = try scanForObjects()[reference.number]?.last(where: { $0 < limit }),
+            let (found, object) = try? parseIndirect(at: scanned), found == reference
+        {
             neededRepair = true
             return object
         }
-        throw .brokenCrossReference("object \(reference.number) \(reference.generation) is not where the cross-reference table says (offset \(offset))")
+        throw .brokenCrossReference(
+            "object \(reference.number) \(reference.generation) is not where the cross-reference table says "
+                + "(offset \(offset))")
+    }
+
+    /// Where repairs of the object's entry must stop: the end of the revision its entry belongs to.
+    private func repairLimit(forObject number: Int) -> Int {
+        guard let index = entrySection[number] else { return byteLimit }
+        if sectionEnds == nil {
+            let ends = (try? revisions()).map { revisions in
+                Dictionary(revisions.map { ($0.sectionIndex, $0.end) }, uniquingKeysWith: max)
+            }
+            sectionEnds = sections.indices.map { ends?[$0] ?? byteLimit }
+        }
+        return min(byteLimit, sectionEnds![index])
+    }
+
+    /// What a viewer that follows the entry without any repair reads: the object whose header
+    /// stands exactly at the entry's offset (or exactly at the entry's index of its object
+    /// stream), or why there is none. `.free` reads as `null`.
+    public func objectExactly(_ number: Int, entry: CrossReferenceEntry) -> ExactRead {
+        switch entry {
+        case .free:
+            return .object(.null)
+        case .inFile(let offset, let generation):
+            guard offset >= 0, offset < source.count else {
+                return .mismatch("points at offset \(offset), outside the file")
+            }
+            guard let (found, object) = try? parseIndirect(at: offset) else {
+                return .mismatch("points at offset \(offset), where no object begins")
+            }
+            guard found.number == number, found.generation == generation else {
+                return .mismatch(
+                    "points at offset \(offset), which holds object \(found.number) \(found.generation) "
+                        + "instead of \(number) \(generation)",
+                    holding: found)
+            }
+            if case .stream(let stream) = object, !streamLengthIsExact(stream) {
+                return .mismatch("points at a stream whose /Length does not end at endstream (offset \(offset))")
+            }
+            return .object(object)
+        case .compressed(let streamNumber, let index):
+            guard let objectStream = try? objectStreamIndex(streamNumber) else {
+                return .mismatch("points into object \(streamNumber), which is not a readable object stream")
+            }
+            guard index >= 0, index < objectStream.headers.count else {
+                return .mismatch("points at index \(index) of object stream \(streamNumber), which has no such index")
+            }
+            guard objectStream.headers[index].number == number else {
+                return .mismatch(
+                    "points at index \(index) of object stream \(streamNumber), which holds object "
+                        + "\(objectStream.headers[index].number)")
+            }
+            guard let object = try? objectStream.object(at: index, streamNumber: streamNumber) else {
+                return .mismatch("points at index \(index) of object stream \(streamNumber), which cannot be read")
+            }
+            return .object(object)
+        }
+    }
+
+    /// What `objectExactly` found.
+    public enum ExactRead: Equatable {
+        case object(PDFObject)
+        /// Why the entry does not lead to the object; `holding` is the object found there instead.
+        case mismatch(String, holding: ObjectReference? = nil)
+    }
+
+    /// The object numbers an object stream declares, in order (nil when it is not one).
+    public func objectStreamMembers(_ streamNumber: Int) -> [Int]? {
+        (try? objectStreamIndex(streamNumber))?.headers.map(\.number)
+    }
+
+    /// Where the object whose header stands at `offset` ends (after `endobj`, or after the stream's
+    /// data for a stream), or nil when no object begins there.
+    public func extentOfObject(at offset: Int) -> Int? {
+        guard offset >= 0, offset < source.count else { return nil }
+        return try? CrossReferenceReader(source: source).withWindow(at: offset, initial: 4096) {
+            (parser: inout PDFParser) throws(PDFLexer.LexerError) -> Int in
+            let (_, object) = try parser.parseIndirectObject()
+            if case .stream(let stream) = object, case .inFile(let dataStart) = stream.data {
+                let length = (try? self.resolve(stream.dictionary["Length"]).integer) ?? 0
+                return dataStart + max(0, length)
+            }
+            return parser.lexer.absolutePosition
+        }
+    }
+
+    /// Whether a stream's `/Length` ends exactly where `endstream` follows.
+    func streamLengthIsExact(_ stream: PDFStream) -> Bool {
+        guard case .inFile(let offset) = stream.data else { return true }
+        guard let length = try? resolve(stream.dictionary["Length"]).integer, length >= 0,
+            offset + length <= source.count, let tail = try? source.read(at: offset + length, length: 32)
+        else { return false }
+        var lexer = PDFLexer(bytes: tail, isFinal: true)
+        lexer.skipWhitespace()
+        return tail[lexer.position...].starts(with: Array("endstream".utf8))
     }
 
     private func parseIndirect(at offset: Int) throws(PDFError) -> (ObjectReference, PDFObject) {
@@ -150,42 +269,44 @@ public final class PDFDocument {
         }
     }
 
-    private func readCompressed(_ reference: ObjectReference, streamNumber: Int, index: Int) throws(PDFError) -> PDFObject {
+    private func readCompressed(_ reference: ObjectReference, streamNumber: Int, index: Int) throws(PDFError)
+        -> PDFObject
+    {
         guard reference.generation == 0 else { return .null }
-        if objectStreams[streamNumber] == nil {
-            guard case .stream(let stream) = try object(ObjectReference(streamNumber, 0)),
-                  stream.dictionary["Type"]?.isName("ObjStm") == true else {
-                throw .malformed("object \(reference.number) is said to be in object stream \(streamNumber), which is not an object stream")
-            }
-            let data = try streamData(stream)
-            guard let n = stream.dictionary["N"]?.integer, let first = stream.dictionary["First"]?.integer,
-                  n >= 0, first >= 0, first <= data.count else {
-                throw .malformed("object stream \(streamNumber) lacks /N or /First")
-            }
-            var lexer = PDFLexer(bytes: Array(data[0..<first]))
-            var headers: [(Int, Int)] = []
-            for _ in 0..<n {
-                guard case .integer(let number)? = try? lexer.next(), case .integer(let offset)? = try? lexer.next() else { break }
-                headers.append((number, offset))
-            }
-            objectStreams[streamNumber] = (headers, data, first)
-        }
-        let objectStream = objectStreams[streamNumber]!
+        let objectStream = try objectStreamIndex(streamNumber)
         // Prefer the stated index; fall back to searching by number (some writers misnumber indices).
-        var slot = index < objectStream.headers.count && objectStream.headers[index].number == reference.number ? index : nil
+        var slot =
+            index < objectStream.headers.count && objectStream.headers[index].number == reference.number ? index : nil
         if slot == nil { slot = objectStream.headers.firstIndex { $0.number == reference.number } }
         guard let slot else {
             throw .malformed("object stream \(streamNumber) does not contain object \(reference.number)")
         }
-        let start = objectStream.first + objectStream.headers[slot].offset
-        guard start >= 0, start < objectStream.data.count else { throw .malformed("object \(reference.number) lies outside its object stream") }
-        var parser = PDFParser(lexer: PDFLexer(bytes: Array(objectStream.data[start...])))
-        do {
-            return try parser.parseObject()
-        } catch let error {
-            if case .malformed(let why) = error { throw .malformed("object \(reference.number) in object stream \(streamNumber): \(why)") }
-            throw .truncated("object stream \(streamNumber)")
+        return try objectStream.object(at: slot, streamNumber: streamNumber)
+    }
+
+    private func objectStreamIndex(_ streamNumber: Int) throws(PDFError) -> ObjectStreamIndex {
+        if let known = objectStreams[streamNumber] { return known }
+        guard case .stream(let stream) = try object(ObjectReference(streamNumber, 0)),
+            stream.dictionary["Type"]?.isName("ObjStm") == true
+        else {
+            throw .malformed("object \(streamNumber) is named as an object stream, but it is not one")
         }
+        let data = try streamData(stream)
+        guard let n = stream.dictionary["N"]?.integer, let first = stream.dictionary["First"]?.integer,
+            n >= 0, first >= 0, first <= data.count
+        else {
+            throw .malformed("object stream \(streamNumber) lacks /N or /First")
+        }
+        var lexer = PDFLexer(bytes: Array(data[0..<first]))
+        var headers: [(number: Int, offset: Int)] = []
+        for _ in 0..<n {
+            guard case .integer(let number)? = try? lexer.next(), case .integer(let offset)? = try? lexer.next()
+            else { break }
+            headers.append((number, offset))
+        }
+        let index = ObjectStreamIndex(headers: headers, data: data, first: first)
+        objectStreams[streamNumber] = index
+        return index
     }
 
     /// The raw (still encoded) bytes of a stream, using `/Length` and checking for `endstream`.
@@ -228,10 +349,11 @@ public final class PDFDocument {
         return try StreamDecoder.decode(try rawStreamData(stream), dictionary: dict)
     }
 
-    /// Last offset of each "N G obj" in the file: the repair index, built once and only when needed.
-    private func scanForObjects() throws(PDFError) -> [Int: Int] {
+    /// The offsets of each "N G obj" in the file, in file order: the repair index, built once and
+    /// only when needed.
+    private func scanForObjects() throws(PDFError) -> [Int: [Int]] {
         if let scannedOffsets { return scannedOffsets }
-        var found: [Int: Int] = [:]
+        var found: [Int: [Int]] = [:]
         let chunk = 1 << 20
         var offset = 0
         while offset < source.count {
@@ -251,7 +373,7 @@ public final class PDFDocument {
                     while j >= 0 && bytes[j] >= 0x30 && bytes[j] <= 0x39 { j -= 1 }
                     if genDigits > 0, gap > 0, numEnd > j, numEnd - j <= 10, j < 0 || !PDFLexer.isRegular(bytes[j]) {
                         let number = Int(String(decoding: bytes[(j + 1)...numEnd], as: UTF8.self)) ?? -1
-                        if number >= 0 { found[number] = offset + j + 1 }
+                        if number >= 0 { found[number, default: []].append(offset + j + 1) }
                     }
                 }
                 i += 1
@@ -260,6 +382,15 @@ public final class PDFDocument {
         }
         scannedOffsets = found
         return found
+    }
+
+    /// The offsets of every "N G obj" header in `range` of the file, with their object numbers.
+    public func objectHeaders(in range: Range<Int>) throws(PDFError) -> [(number: Int, offset: Int)] {
+        var result: [(number: Int, offset: Int)] = []
+        for (number, offsets) in try scanForObjects() {
+            for offset in offsets where range.contains(offset) { result.append((number, offset)) }
+        }
+        return result.sorted { $0.offset < $1.offset }
     }
 
     // MARK: Pages

@@ -30,14 +30,18 @@ extension PDFDocument {
     }
 
     /// The document as it was when the file ended at `end`: only the sections of revisions ending
-    /// there or earlier. Returns nil when no section qualifies. Pass `revisions` when already known.
+    /// there or earlier, reading only the bytes before `end`. Returns nil when no section
+    /// qualifies. Pass `revisions` when already known.
     public func view(endingAt end: Int, revisions known: [Revision]? = nil) throws(PDFError) -> PDFDocument? {
         let all: [Revision]
         if let known { all = known } else { all = try revisions() }
         let included = Set(all.filter { $0.end <= end || $0.eofMarker + 5 <= end }.map(\.sectionIndex))
         let kept = sections.enumerated().filter { included.contains($0.offset) }.map(\.element)
         guard !kept.isEmpty, kept[0].trailer["Root"]?.reference != nil else { return nil }
-        return PDFDocument(source: source, headerVersion: headerVersion, sections: kept)
+        let limit = min(end, all.filter { included.contains($0.sectionIndex) }.map(\.end).max() ?? end)
+        return PDFDocument(
+            source: BoundedByteSource(source, count: limit), headerVersion: headerVersion, sections: kept,
+            byteLimit: limit)
     }
 
     /// Object numbers a section defines (in use or freed).

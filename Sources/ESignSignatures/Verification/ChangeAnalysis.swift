@@ -20,6 +20,10 @@ struct ChangeAnalysis {
     private(set) var level: ModificationLevel = .none
     private(set) var findings: [String] = []
     private var oldGraph: ReferenceGraph?
+    /// The newer revision's terminal fields, by their own reference and by each of their widgets:
+    /// how a widget is tied to its field however the form is built (`/Parent`, `/Kids` direct or
+    /// indirect, merged).
+    private var newFields: [ObjectReference: FormField]?
 
     init(old: PDFDocument, new: PDFDocument) {
         self.old = old
@@ -35,23 +39,34 @@ struct ChangeAnalysis {
         if let finding, to >= .annotations { findings.append(finding) }
     }
 
-    /// Runs the analysis over the objects the newer sections define.
-    mutating func run(changedNumbers: Set<Int>) throws {
+    /// Runs the analysis over the objects the newer sections define. `revisions` are the file's,
+    /// `signedEnd` the end of the signed revision: every later section is audited first
+    /// (``CrossReferenceAudit``), and the objects it defines are read exactly where their entries
+    /// point, never repaired.
+    mutating func run(changedNumbers: Set<Int>, revisions: [Revision], signedEnd: Int) throws {
+        let audit = CrossReferenceAudit(document: new, old: old, revisions: revisions, signedEnd: signedEnd)
+        for finding in audit.findings() { raise(.other, finding) }
         if new.trailer["Root"] != old.trailer["Root"] { raise(.other, "the document catalog was replaced (/Root changed)") }
         if new.trailer["Encrypt"] != old.trailer["Encrypt"] { raise(.other, "encryption settings changed") }
+        try checkInfo()
         var changedExisting: [(ObjectReference, PDFObject, PDFObject)] = []
+        let laterSections = Set(revisions.filter { $0.end > signedEnd }.map(\.sectionIndex))
         for number in changedNumbers.sorted() {
-            let newEntry = new.entry(for: number)
-            let oldEntry = old.entry(for: number)
-            let oldRef = Self.reference(number, oldEntry)
-            let newRef = Self.reference(number, newEntry)
-            guard let oldRef else { continue } // a new object: judged where existing objects point to it
-            let oldObject = try old.object(oldRef)
-            guard let newRef else {
-                if oldObject != .null { changedExisting.append((oldRef, oldObject, .null)) }
-                continue
+            guard let oldRef = Self.reference(number, old.entry(for: number)) else {
+                continue  // a new object: judged where existing objects point to it
             }
-            let newObject = try new.object(newRef)
+            let oldObject = try old.object(oldRef)
+            let newObject: PDFObject
+            guard let newEntry = new.entry(for: number) else { continue }
+            if let section = new.sectionIndex(definingObject: number), laterSections.contains(section) {
+                guard case .object(let exact) = new.objectExactly(number, entry: newEntry) else {
+                    raise(.other)  // the audit names the entry
+                    continue
+                }
+                newObject = Self.reference(number, newEntry) == oldRef ? exact : .null
+            } else {
+                newObject = try new.object(oldRef)
+            }
             if try same(oldObject, newObject) { continue }
             changedExisting.append((oldRef, oldObject, newObject))
         }
@@ -59,6 +74,18 @@ struct ChangeAnalysis {
         oldGraph = try ReferenceGraph(document: old)
         for (reference, oldObject, newObject) in changedExisting {
             try judge(reference, oldObject, newObject)
+        }
+    }
+
+    /// The trailer's /Info may name a new information dictionary, not an object the signed
+    /// revision uses for something else.
+    mutating func checkInfo() throws {
+        let oldInfo = old.trailer["Info"]?.reference
+        guard let newInfo = new.trailer["Info"]?.reference, newInfo != oldInfo else { return }
+        switch old.entry(for: newInfo.number) {
+        case .inFile?, .compressed?:
+            raise(.other, "the trailer's /Info now names object \(newInfo.number), which the signed revision uses otherwise")
+        default: break
         }
     }
 
@@ -93,10 +120,10 @@ struct ChangeAnalysis {
         // Pages and form fields are judged by what changed in them, wherever they are used.
         if let dict = oldObject.dictionary {
             if dict["Type"]?.isName("Page") == true {
-                if let level = try pageChange(oldObject, newObject) { raise(level) }
+                if let level = try pageChange(reference, oldObject, newObject) { raise(level) }
                 return
             }
-            if dict["FT"] != nil || dict["Subtype"]?.isName("Widget") == true || (dict["Parent"] != nil && dict["T"] != nil) {
+            if Self.isFieldOrWidget(dict) {
                 if let level = try fieldChange(reference, oldObject, newObject) { raise(level) }
                 return
             }
@@ -127,7 +154,13 @@ struct ChangeAnalysis {
         let parent = containerObject.dictionary
         if container == old.catalogReference {
             switch path.first {
-            case "AcroForm": return path.count == 1 ? try acroFormChange(oldObject, newObject) : nil
+            case "AcroForm":
+                if path.count == 1 { return try acroFormChange(oldObject, newObject) }
+                // A field listed in the /Fields of an /AcroForm written into the catalog.
+                if path.count == 3, path[1] == "Fields", let item = oldObject.dictionary, Self.isFieldOrWidget(item) {
+                    return try fieldChange(reference, oldObject, newObject)
+                }
+                return nil
             case "DSS": return .ltaUpdates
             case "Extensions", "Metadata", "MarkInfo": return .formFilling
             default: return nil
@@ -137,7 +170,7 @@ struct ChangeAnalysis {
         if isAcroForm(container), path == ["Fields"] { return try fieldsArrayChange(oldObject, newObject) }
         // A field or widget listed in /Fields, a parent's /Kids or a page's /Annots.
         if let item = oldObject.dictionary, isListing(containerObject, parent: parent, path: path) {
-            if item["Type"]?.isName("Page") == true { return try pageChange(oldObject, newObject) }
+            if item["Type"]?.isName("Page") == true { return try pageChange(reference, oldObject, newObject) }
             return try fieldChange(reference, oldObject, newObject)
         }
         // A page's /Annots array, when it is an object of its own.
@@ -148,6 +181,12 @@ struct ChangeAnalysis {
         }
         if ["N", "D", "R"].contains(path.first ?? ""), isAppearanceDictionary(container) { return .formFilling }
         return nil
+    }
+
+    /// A form field (terminal or not) or a widget annotation.
+    static func isFieldOrWidget(_ dict: PDFDictionary) -> Bool {
+        dict["FT"] != nil || dict["Subtype"]?.isName("Widget") == true
+            || (dict["T"] != nil && (dict["Parent"] != nil || dict["Kids"] != nil))
     }
 
     func isListing(_ container: PDFObject, parent: PDFDictionary?, path: [String]) -> Bool {
@@ -246,10 +285,28 @@ struct ChangeAnalysis {
         return result
     }
 
-    /// A field added after signing: signatures and document timestamps only.
+    /// The field `reference` is, or whose widget it is, in the newer revision.
+    mutating func newField(_ reference: ObjectReference) -> FormField? {
+        if newFields == nil {
+            var map: [ObjectReference: FormField] = [:]
+            for field in (try? new.formFields()) ?? [] {
+                map[field.reference] = field
+                for widget in field.widgets where map[widget] == nil { map[widget] = field }
+            }
+            newFields = map
+        }
+        return newFields?[reference]
+    }
+
+    /// A field added after signing: signatures and document timestamps only. A new branch of the
+    /// form must be typed /Sig at its root (its kids inherit it), as pyHanko requires too.
     mutating func newSignatureField(_ reference: ObjectReference) throws -> ModificationLevel? {
-        guard let field = try new.object(reference).dictionary else { return nil }
-        let type = try new.resolve(field["FT"]).name?.string
+        guard var field = try new.object(reference).dictionary else { return nil }
+        var type = try new.resolve(field["FT"]).name?.string
+        if type == nil, let known = newField(reference) {
+            type = known.type
+            field = known.dictionary
+        }
         guard type == "Sig" else {
             raise(.other, "a form field that is not a signature field was added (object \(reference.number))")
             return nil
@@ -297,17 +354,22 @@ struct ChangeAnalysis {
         return nil
     }
 
-    mutating func pageChange(_ oldObject: PDFObject, _ newObject: PDFObject) throws -> ModificationLevel? {
-        guard let a = oldObject.dictionary, let b = newObject.dictionary else { return nil }
+    mutating func pageChange(_ reference: ObjectReference, _ oldObject: PDFObject, _ newObject: PDFObject) throws
+        -> ModificationLevel?
+    {
+        guard let a = oldObject.dictionary, let b = newObject.dictionary else {
+            raise(.other, "page object \(reference.number) is no longer a dictionary")
+            return nil
+        }
         for key in Set(a.keys.map(\.string)).union(b.keys.map(\.string)) where a[key] != b[key] && key != "Annots" {
-            raise(.other, "a page's /\(key) changed (what the page shows)")
+            raise(.other, "page object \(reference.number): its /\(key) changed (what the page shows)")
             return nil
         }
         if a["Annots"] != b["Annots"] {
             // A reference may move to a new array object; pointing it at another existing object would clobber that one.
             if a["Annots"]?.reference != nil, let newRef = b["Annots"]?.reference, newRef != a["Annots"]?.reference,
                old.entry(for: newRef.number).map({ if case .free = $0 { return false } else { return true } }) == true {
-                raise(.other, "a page's /Annots now points to another existing object")
+                raise(.other, "page object \(reference.number): its /Annots now points to another existing object")
                 return nil
             }
             return try annotsChange(a["Annots"] ?? .array([]), b["Annots"] ?? .array([]))
@@ -329,10 +391,15 @@ struct ChangeAnalysis {
             if let ref = item.reference, kept.contains(ref) { continue }
             let annotation = try new.resolve(item).dictionary ?? PDFDictionary()
             let isWidget = annotation["Subtype"]?.isName("Widget") == true
+            let field = item.reference.flatMap { newField($0) }
             var type = try new.resolve(annotation["FT"]).name?.string
-            if type == nil, let parent = try new.resolve(annotation["Parent"]).dictionary { type = try new.resolve(parent["FT"]).name?.string }
+            if type == nil, let parent = try new.resolve(annotation["Parent"]).dictionary {
+                type = try new.resolve(parent["FT"]).name?.string
+            }
+            if type == nil { type = field?.type }
             if isWidget && type == "Sig" {
-                let value = try new.resolve(annotation["V"]).dictionary
+                var value = try new.resolve(annotation["V"]).dictionary
+                if value == nil, let field { value = try new.resolve(field.dictionary["V"]).dictionary }
                 if value?["Type"]?.isName("DocTimeStamp") == true { result = max(result, .ltaUpdates); continue }
                 if value == nil, try Self.isVisible(annotation, in: new) {
                     // An unsigned signature field that shows an appearance: the Sneaky Signature pattern.

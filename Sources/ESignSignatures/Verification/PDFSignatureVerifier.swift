@@ -68,6 +68,8 @@ public struct PDFSignatureVerifier: Sendable {
         do {
             let document = try PDFDocument(source: source)
             if document.isEncrypted { return .failed(Self.failed(name, PDFError.encrypted.description, .formatFailure)) }
+            // Readers cut a looping /Prev chain at different places: no one reading of it is the document.
+            if let loop = document.chainLoop { return .failed(Self.failed(name, loop, .formatFailure)) }
             return .read(name: name, source: source, document: document, signatures: try EmbeddedSignature.all(in: document))
         } catch {
             return .failed(Self.failed(name, "\(error)", .formatFailure))

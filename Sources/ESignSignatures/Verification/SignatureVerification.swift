@@ -143,6 +143,7 @@ struct SignatureVerification {
         guard let signedRevision else {
             report.modificationLevel = .other
             report.modifications = ["the signed bytes end at \(end), which is not the end of a revision"]
+            if let loop = document.chainLoop { report.modifications.append(loop) }
             fail("coverage", .totalFailed, .sigConstraintsFailure, "the signature does not cover a complete revision of the file")
             return
         }
@@ -166,7 +167,7 @@ struct SignatureVerification {
                 var changed: Set<Int> = []
                 for index in newSections { changed.formUnion(document.objectNumbers(inSection: index)) }
                 var analysis = ChangeAnalysis(old: old, new: document)
-                try analysis.run(changedNumbers: changed)
+                try analysis.run(changedNumbers: changed, revisions: revisions, signedEnd: signedRevision.end)
                 report.modificationLevel = max(report.modificationLevel, analysis.level)
                 report.modifications += analysis.findings
             } catch {
