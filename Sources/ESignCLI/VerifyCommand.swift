@@ -20,6 +20,7 @@ struct VerifyCommand: ParsableCommand {
           esign verify incoming.pdf --trust roots/
           esign verify inbox/ --trust root.pem --json > verdicts.jsonl
           esign verify report.docx --signature report.docx.p7s --trust root.pem
+          esign verify signed-twice.pdf --trust root.pem --visual --visual-out renderings/
         """
     )
 
@@ -36,11 +37,22 @@ struct VerifyCommand: ParsableCommand {
     var at: String?
 
     @Flag(help: "Do not fetch revocation data over the network.") var offline = false
+    @Flag(
+        help: ArgumentHelp(
+            "Also render each signed revision and the whole document (poppler's pdftoppm) and fail any page "
+                + "that looks different outside the annotations the change analysis allowed."))
+    var visual = false
+    @Option(
+        name: .customLong("visual-out"),
+        help: ArgumentHelp("With --visual: write side-by-side PNGs (signed | now) of every compared page here.",
+                           valueName: "dir"))
+    var visualOut: String?
     @Flag(help: "One JSON object per document (schema esign.verify/1).") var json = false
 
     func validate() throws {
         if signature != nil && paths.count != 1 { throw ValidationError("--signature verifies one file") }
         if let at, Self.parseTime(at) == nil { throw ValidationError("--at takes an ISO 8601 time, e.g. 2025-06-30T17:00:00+07:00") }
+        if visualOut != nil && !visual { throw ValidationError("--visual-out goes with --visual") }
     }
 
     static func parseTime(_ text: String) -> Date? {
@@ -55,6 +67,8 @@ struct VerifyCommand: ParsableCommand {
         do { options.trustAnchors = try VerificationOptions.loadTrustAnchors(trust) } catch { throw fail(error) }
         options.offline = offline
         options.validationTime = at.flatMap(Self.parseTime)
+        options.visual = visual
+        options.visualOutputDirectory = visualOut
 
         if let signature {
             guard FileManager.default.fileExists(atPath: paths[0]) else { throw fail(.missingInput("no such file: \(paths[0])")) }

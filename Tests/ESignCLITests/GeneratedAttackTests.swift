@@ -196,3 +196,76 @@ struct GeneratedAttackTests {
         }
     }
 }
+
+/// `--visual`: renderings of the signed revision and of the whole document, compared.
+@Suite("What the eye would see")
+struct VisualComparisonTests {
+    static func verify(_ bytes: [UInt8], analysis: Bool, output: String? = nil) -> DocumentReport {
+        var options = GeneratedAttackTests.options
+        options.visual = true
+        options.analysesChanges = analysis
+        options.visualOutputDirectory = output
+        return PDFSignatureVerifier(options: options).verify(source: MemoryByteSource(bytes), name: "visual.pdf")
+    }
+
+    /// With the structural analysis switched off, the renderings alone catch what the forger shows.
+    /// (Entries pointed at another object's header are left out: poppler rebuilds the table when
+    /// a header does not match, and shows the original; viewers that do not are what the
+    /// structural audit is for.)
+    @Test func visibleManipulationsAreCaughtWithoutTheChangeAnalysis() throws {
+        let context = try GeneratedAttackTests.esignContext("decision.pdf")
+        let variants = try AttackGenerator.manipulations(context)
+        let visible = [
+            "incremental-saving/content-rewritten", "incremental-saving/content-added",
+            "incremental-saving/freetext-annotation", "xref/generation-bump",
+            "object-stream/page-moved-in", "shadow/redirect-into-stream-data",
+        ]
+        for name in visible {
+            let variant = try #require(variants.first { $0.name == name }, "no variant \(name)")
+            let report = Self.verify(variant.bytes, analysis: false)
+            let signature = try #require(report.signatures.first)
+            #expect(signature.indication == .totalFailed, "\(name): \(signature.summary)")
+            #expect(signature.checks.contains { $0.name == "visual" && $0.outcome == .failed }, "\(name)")
+            #expect(signature.modifications.contains { $0.contains("page 1") }, "\(name): \(signature.modifications)")
+        }
+        // The same document untouched, analysis off: nothing to see.
+        let clean = Self.verify(try context.sign(context.signed), analysis: false)
+        #expect(clean.indication == .totalPassed, "\(clean.summary)")
+    }
+
+    @Test func allowedVariantsLookTheSame() throws {
+        let context = try GeneratedAttackTests.esignContext("decision.pdf")
+        for variant in try AttackGenerator.allowedChanges(context) {
+            let report = Self.verify(variant.bytes, analysis: true)
+            #expect(report.signatures.first?.indication == .totalPassed, "\(variant.name): \(report.summary)")
+            #expect(
+                report.signatures.first?.checks.contains { $0.name == "visual" && $0.outcome == .passed } == true,
+                "\(variant.name)")
+        }
+    }
+
+    @Test func visibleSecondSignatureIsAllowedAndPicturesAreWritten() throws {
+        let context = try GeneratedAttackTests.esignContext("decision.pdf")
+        let directory = Fixtures.temporaryDirectory("esign-visual-out")
+        let bytes = context.signed
+        let file = directory.appendingPathComponent("signed.pdf")
+        try Data(bytes).write(to: file)
+        let twice = directory.appendingPathComponent("twice.pdf")
+        let run = try Peers.esign([
+            "sign", file.path, "--output", twice.path, "--p12", Fixtures.pki.signers["province-seal"]!.pkcs12Path,
+            "--password-file", Fixtures.pki.passwordPath, "--visible", "--page", "1",
+        ])
+        try #require(run.status == 0, "\(run.combined)")
+        let out = directory.appendingPathComponent("pictures")
+        let verify = try Peers.esign([
+            "verify", twice.path, "--trust", Fixtures.pki.rootPath, "--visual", "--visual-out", out.path, "--json",
+        ])
+        #expect(verify.status == 0, "\(verify.combined)")
+        let pictures = try FileManager.default.contentsOfDirectory(atPath: out.path).filter { $0.hasSuffix(".png") }
+        #expect(!pictures.isEmpty)
+        for picture in pictures {
+            let image = try PNGImage(path: out.appendingPathComponent(picture).path)
+            #expect(image.width > image.height, "side by side: \(image.width)×\(image.height)")
+        }
+    }
+}

@@ -43,7 +43,8 @@ public enum AttackGenerator {
     public typealias Generator = @Sendable (Context) throws -> [Variant]
 
     /// Content a forger wants shown.
-    static let forgedText = "BT /Helvetica 28 Tf 72 640 Td (DA THANH TOAN - PAID IN FULL) Tj ET"
+    /// A red band with text: visible whatever fonts the page's resources hold.
+    static let forgedText = "q 0.8 0 0 rg 72 630 420 44 re f Q BT /Helvetica 28 Tf 80 640 Td (DA THANH TOAN - PAID IN FULL) Tj ET"
     static var forgedContent: PDFObject {
         .stream(PDFStream(dictionary: PDFDictionary(), data: .bytes(Array(forgedText.utf8))))
     }

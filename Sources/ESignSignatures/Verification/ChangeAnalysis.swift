@@ -24,6 +24,9 @@ struct ChangeAnalysis {
     /// how a widget is tied to its field however the form is built (`/Parent`, `/Kids` direct or
     /// indirect, merged).
     private var newFields: [ObjectReference: FormField]?
+    /// Annotations added or changed in ways the rules explained: where a visual comparison
+    /// expects pixels to change.
+    private(set) var touchedAnnotations: Set<ObjectReference> = []
 
     init(old: PDFDocument, new: PDFDocument) {
         self.old = old
@@ -177,9 +180,13 @@ struct ChangeAnalysis {
         if parent?["Type"]?.isName("Page") == true, path == ["Annots"] { return try annotsChange(oldObject, newObject) }
         // Appearance dictionaries and streams of widgets.
         if path.first == "AP", parent?["Subtype"]?.isName("Widget") == true || parent?["FT"] != nil || parent?["Parent"] != nil {
+            touch(container)
             return .formFilling
         }
-        if ["N", "D", "R"].contains(path.first ?? ""), isAppearanceDictionary(container) { return .formFilling }
+        if ["N", "D", "R"].contains(path.first ?? ""), isAppearanceDictionary(container) {
+            for usage in oldGraph?.usages[container] ?? [] { if let widget = usage.container { touch(widget) } }
+            return .formFilling
+        }
         return nil
     }
 
@@ -285,6 +292,26 @@ struct ChangeAnalysis {
         return result
     }
 
+    /// Records a field or widget whose look may change, with the widgets of its field.
+    mutating func touch(_ reference: ObjectReference) {
+        touchedAnnotations.insert(reference)
+        for widget in newField(reference)?.widgets ?? [] { touchedAnnotations.insert(widget) }
+    }
+
+    /// The rectangles (PDF points) of the touched annotations, by 0-based page index.
+    func allowedAreas() -> [Int: [[Double]]] {
+        guard !touchedAnnotations.isEmpty, let pages = try? new.pageReferences() else { return [:] }
+        var areas: [Int: [[Double]]] = [:]
+        for (index, page) in pages.enumerated() {
+            let annots = (try? new.resolve(new.object(page).dictionary?["Annots"]).array) ?? []
+            for case .reference(let annotation) in annots where touchedAnnotations.contains(annotation) {
+                let rect = ((try? new.resolve(new.object(annotation).dictionary?["Rect"]).array) ?? []).compactMap(\.number)
+                if rect.count == 4 { areas[index, default: []].append(rect) }
+            }
+        }
+        return areas
+    }
+
     /// The field `reference` is, or whose widget it is, in the newer revision.
     mutating func newField(_ reference: ObjectReference) -> FormField? {
         if newFields == nil {
@@ -311,6 +338,7 @@ struct ChangeAnalysis {
             raise(.other, "a form field that is not a signature field was added (object \(reference.number))")
             return nil
         }
+        touch(reference)
         if let value = try new.resolve(field["V"]).dictionary, value["Type"]?.isName("DocTimeStamp") == true {
             return .ltaUpdates
         }
@@ -319,6 +347,7 @@ struct ChangeAnalysis {
 
     mutating func fieldChange(_ reference: ObjectReference, _ oldObject: PDFObject, _ newObject: PDFObject) throws -> ModificationLevel? {
         guard let a = oldObject.dictionary, let b = newObject.dictionary else { return nil }
+        touch(reference)
         let isSignature = try a["FT"].map { try old.resolve($0).name?.string } ?? (try inheritedFieldType(a)) == "Sig"
         var result = ModificationLevel.formFilling
         for key in Set(a.keys.map(\.string)).union(b.keys.map(\.string)) where a[key] != b[key] {
@@ -389,6 +418,7 @@ struct ChangeAnalysis {
         var result = ModificationLevel.none
         for item in b {
             if let ref = item.reference, kept.contains(ref) { continue }
+            if let ref = item.reference { touchedAnnotations.insert(ref) }
             let annotation = try new.resolve(item).dictionary ?? PDFDictionary()
             let isWidget = annotation["Subtype"]?.isName("Widget") == true
             let field = item.reference.flatMap { newField($0) }

@@ -107,6 +107,7 @@ public struct PDFSignatureVerifier: Sendable {
                                                 documentCertification: certification ?? nil)
             context.embeddedRevocation = embedded
             context.precomputedSHA256 = sha256
+            context.documentName = name
             reports.append(context.run())
         }
         var report = DocumentReport(file: name, fileSHA256: nil, validationTime: options.validationTime ?? now,

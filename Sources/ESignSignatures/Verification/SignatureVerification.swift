@@ -19,6 +19,8 @@ struct SignatureVerification {
     var embeddedRevocation = RevocationData()
     /// SHA-256 digests of byte ranges hashed ahead (``SignedBytesDigests``), by the ranges.
     var precomputedSHA256: [[Range<Int>]: [UInt8]] = [:]
+    /// The document's name, for the pictures `--visual-out` writes.
+    var documentName = "document"
 
     private var checks: [Check] = []
     private var failure: (Indication, SubIndication, String)?
@@ -160,6 +162,7 @@ struct SignatureVerification {
                 report.modifications.append("\(fileEnd - lastEnd) bytes were appended after the last revision without a cross-reference section")
             }
         }
+        var allowedAreas: [Int: [[Double]]] = [:]
         if !later.isEmpty {
             do {
                 guard let old = try document.view(endingAt: signedRevision.end, revisions: revisions) else { throw PDFError.malformed("the signed revision cannot be read") }
@@ -167,13 +170,17 @@ struct SignatureVerification {
                 var changed: Set<Int> = []
                 for index in newSections { changed.formUnion(document.objectNumbers(inSection: index)) }
                 var analysis = ChangeAnalysis(old: old, new: document)
-                try analysis.run(changedNumbers: changed, revisions: revisions, signedEnd: signedRevision.end)
-                report.modificationLevel = max(report.modificationLevel, analysis.level)
-                report.modifications += analysis.findings
+                if options.analysesChanges {
+                    try analysis.run(changedNumbers: changed, revisions: revisions, signedEnd: signedRevision.end)
+                    report.modificationLevel = max(report.modificationLevel, analysis.level)
+                    report.modifications += analysis.findings
+                }
+                allowedAreas = analysis.allowedAreas()
             } catch {
                 report.modificationLevel = .other
                 report.modifications.append("the changes after signing cannot be analysed: \(error)")
             }
+            if options.visual { compareRenderings(document: document, signedEnd: signedRevision.end, allowed: allowedAreas) }
         }
         let permission = report.certificationLevel ?? documentCertification?.permission ?? 2
         let allowed: ModificationLevel = permission == 1 ? .ltaUpdates : (permission == 2 ? .formFilling : .annotations)
@@ -182,6 +189,28 @@ struct SignatureVerification {
             fail("changes after signing", .totalFailed, .sigConstraintsFailure, "changed after signing in a way that is not allowed: \(what)")
         } else {
             pass("changes after signing", report.modificationLevel == .none ? "none" : "only allowed changes (\(report.modificationLevel.rawValue))")
+        }
+    }
+
+    /// The visual check (`--visual`): a page that looks different outside the allowed
+    /// annotations is a change after signing that is not allowed.
+    private mutating func compareRenderings(document: PDFDocument, signedEnd: Int, allowed: [Int: [[Double]]]) {
+        let comparison = VisualComparison(source: source, document: document, signedEnd: signedEnd, allowedAreas: allowed)
+        let file = (documentName as NSString).lastPathComponent
+        let field = signature.fieldName.isEmpty ? "signature" : signature.fieldName
+        let label = "\(file)-\(field)".map { $0.isLetter || $0.isNumber || $0 == "-" || $0 == "." ? $0 : "_" }
+        do {
+            let differences = try comparison.differences(
+                outputDirectory: options.visualOutputDirectory, label: String(label))
+            if differences.isEmpty {
+                pass("visual", "every page of the signed revision looks the same now, outside the allowed annotations")
+            } else {
+                report.modificationLevel = .other
+                report.modifications += differences.map(\.description)
+                fail("visual", .totalFailed, .sigConstraintsFailure, "visible change after signing: \(differences[0])")
+            }
+        } catch {
+            fail("visual", .indeterminate, .tryLater, "the renderings could not be compared: \(error)")
         }
     }
 

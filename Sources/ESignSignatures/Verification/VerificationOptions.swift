@@ -14,6 +14,14 @@ public struct VerificationOptions: Sendable {
     /// The smallest RSA key accepted, and digest algorithms refused (by OpenSSL short name).
     public var minimumRSABits = 2048
     public var rejectedDigests: Set<String> = ["MD5", "SHA1", "MD2", "MD4"]
+    /// Also render each signed revision and the whole document with poppler's pdftoppm and
+    /// report any page that looks different outside the allowed annotations (`--visual`).
+    public var visual = false
+    /// Where `visual` writes side-by-side PNGs of the two renderings (`--visual-out`).
+    public var visualOutputDirectory: String?
+    /// Whether the structural change analysis runs. Only tests turn it off, to show that the
+    /// visual comparison alone catches a change.
+    public var analysesChanges = true
 
     public init() {}
 
