@@ -1,12 +1,7 @@
-// ESign: the library other services import. It re-exports the modules below it so that
-// `import ESign` gives the whole public API: OpenSSL-backed crypto types, the PDF engine,
-// and signing.
-@_exported import ESignCore
-@_exported import ESignCrypto
-@_exported import ESignPDF
-@_exported import ESignSignatures
-@_exported import ESignTimestamps
+// ESign: everything esign offers in one import. A service that needs less depends on a smaller
+// product: ESignSigning (signing, verification, timestamps, issuance), ESignLedger (the ledger of
+// issued documents and coverage statistics, on SQLite or PostgreSQL), ESignServer (the HTTP
+// services).
 @_exported import ESignLedger
-@_exported import ESignAppearance
-@_exported import ESignIssuance
 @_exported import ESignServer
+@_exported import ESignSigning

@@ -175,44 +175,65 @@ struct SignCommand: AsyncParsableCommand {
 
     func sign(into signedOutputs: inout [String]) throws {
         if files.count == 1 && !detached && !visible && outDir == nil {
-            // One invisible signature: the document is read and hashed while the key is decrypted.
-            let input = files[0], output = outputPath(for: files[0])
-            let identityOptions = identity
-            do {
-                report(try PAdESSigner.sign(input: input, output: output, options: pdfOptions(),
-                                            loadingIdentity: { () throws(SigningError) in try identityOptions.load() }))
-            } catch {
-                throw fail(error)
-            }
-            signedOutputs.append(output)
-            return
+            return try signOneWhileLoadingKey(into: &signedOutputs)
         }
         let loaded: SigningIdentity
         do { loaded = try identity.load() } catch { throw fail(error) }
-        if let outDir {
-            do { try FileManager.default.createDirectory(atPath: outDir, withIntermediateDirectories: true) } catch {
-                throw fail(.cannotWrite("cannot create \(outDir): \(error.localizedDescription)"))
-            }
-        }
+        try createOutputFolder()
         if detached { return try runDetached(loaded, signedOutputs: &signedOutputs) }
+        let signer = PAdESSigner(identity: loaded, options: try signingOptions(for: loaded))
+        let jobs = files.map { BatchSigner.Job(input: $0, output: outputPath(for: $0)) }
+        if jobs.count == 1 {
+            try signOne(jobs[0], with: signer, into: &signedOutputs)
+        } else {
+            try signBatch(jobs, with: signer, into: &signedOutputs)
+        }
+    }
 
+    /// One invisible signature: the document is read and hashed while the key is decrypted.
+    func signOneWhileLoadingKey(into signedOutputs: inout [String]) throws {
+        let input = files[0]
+        let output = outputPath(for: files[0])
+        let identityOptions = identity
+        do {
+            report(
+                try PAdESSigner.sign(
+                    input: input, output: output, options: pdfOptions(),
+                    loadingIdentity: { () throws(SigningError) in try identityOptions.load() }))
+        } catch {
+            throw fail(error)
+        }
+        signedOutputs.append(output)
+    }
+
+    func createOutputFolder() throws {
+        guard let outDir else { return }
+        do { try FileManager.default.createDirectory(atPath: outDir, withIntermediateDirectories: true) } catch {
+            throw fail(.cannotWrite("cannot create \(outDir): \(error.localizedDescription)"))
+        }
+    }
+
+    /// The PAdES options with the visible appearance, when asked for, built for `identity`.
+    func signingOptions(for identity: SigningIdentity) throws -> PAdESOptions {
         var options = pdfOptions()
         if visible {
-            options.visible = try visibleSignature(loaded, time: options.signingTime)
+            options.visible = try visibleSignature(identity, time: options.signingTime)
             if let anchor { try placeUnder(anchor, &options.visible!) }
         }
-        let signer = PAdESSigner(identity: loaded, options: options)
-        let jobs = files.map { BatchSigner.Job(input: $0, output: outputPath(for: $0)) }
+        return options
+    }
 
-        if jobs.count == 1 {
-            do {
-                report(try signer.sign(input: jobs[0].input, output: jobs[0].output))
-                signedOutputs.append(jobs[0].output)
-            } catch {
-                throw fail(error)
-            }
-            return
+    func signOne(_ job: BatchSigner.Job, with signer: PAdESSigner, into signedOutputs: inout [String]) throws {
+        do {
+            report(try signer.sign(input: job.input, output: job.output))
+            signedOutputs.append(job.output)
+        } catch {
+            throw fail(error)
         }
+    }
+
+    /// Many files on every core with a progress bar; each failure is reported and the others go on.
+    func signBatch(_ jobs: [BatchSigner.Job], with signer: PAdESSigner, into signedOutputs: inout [String]) throws {
         let bar = Terminal.ProgressBar(total: jobs.count, label: "Signing")
         let start = Date()
         var batch = BatchSigner(signer: signer)
@@ -227,16 +248,22 @@ struct SignCommand: AsyncParsableCommand {
                 if json { report(result) }
             case .failure(let error):
                 failed += 1
-                if json {
-                    printJSON(["input": outcome.job.input, "error": error.description, "exit_code": "\(ExitCodes.code(for: error))"])
-                } else {
-                    Terminal.error("\(outcome.job.input): \(error)")
-                }
+                reportFailure(of: outcome.job.input, error)
             }
         }
-        let summary = "\(jobs.count - failed) signed, \(failed) failed in \(String(format: "%.2f", elapsed)) s (\(Int(Double(jobs.count) / max(elapsed, 0.001))) docs/s)"
+        let rate = Int(Double(jobs.count) / max(elapsed, 0.001))
+        let summary =
+            "\(jobs.count - failed) signed, \(failed) failed in \(String(format: "%.2f", elapsed)) s (\(rate) docs/s)"
         if json { Terminal.note(summary) } else { print(failed == 0 ? Terminal.green(summary) : Terminal.red(summary)) }
         if failed > 0 { throw ExitCode(ExitCodes.batchHadFailures) }
+    }
+
+    func reportFailure(of input: String, _ error: SigningError) {
+        if json {
+            printJSON(["input": input, "error": error.description, "exit_code": "\(ExitCodes.code(for: error))"])
+        } else {
+            Terminal.error("\(input): \(error)")
+        }
     }
 
     func runDetached(_ identity: SigningIdentity, signedOutputs: inout [String]) throws {
@@ -323,4 +350,4 @@ struct SignCommand: AsyncParsableCommand {
     }
 }
 
-extension DigestAlgorithm: ExpressibleByArgument {}
+extension DigestAlgorithm: @retroactive ExpressibleByArgument {}

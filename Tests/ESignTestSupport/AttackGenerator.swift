@@ -644,7 +644,7 @@ public enum SignatureFieldShape: String, CaseIterable, Sendable {
         case .inheritedType:
             let kid = update.allocate()
             annotation = kid
-            var keys: [(key: PDFName, value: PDFObject)] = [
+            let keys: [(key: PDFName, value: PDFObject)] = [
                 ("T", .string(PDFString(text: "Director"))), ("Parent", .reference(ObjectReference(field))),
             ]
             update.add(kid, .dictionary(PDFDictionary(keys + widgetKeys)))

@@ -37,6 +37,6 @@ func ledgerFailure(_ error: any Error) -> ExitCode {
 }
 
 /// A date argument in ISO 8601 (YYYY-MM-DD).
-extension CivilDate: ExpressibleByArgument {
+extension CivilDate: @retroactive ExpressibleByArgument {
     public init?(argument: String) { self.init(iso8601: argument) }
 }

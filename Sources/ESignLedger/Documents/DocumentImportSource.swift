@@ -8,7 +8,7 @@ import Foundation
 /// CSV header: `number,unit_code,issued_on,signed,classified` and optionally `document_id,type,title,
 /// signature_count,timestamped,direction,verdict`, in any order. JSON: an array of objects with the
 /// same keys, or one object per line (JSON Lines).
-public final class DocumentImportSource: DocumentBatchSource {
+public final class DocumentImportSource: DocumentBatchSource, @unchecked Sendable {
     public static let requiredColumns = ["number", "unit_code", "issued_on", "signed", "classified"]
     public static let optionalColumns = ["document_id", "type", "title", "signature_count", "timestamped", "direction", "verdict"]
     /// Every known column, in the order `parse` reads a row's values.

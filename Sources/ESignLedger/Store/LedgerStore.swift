@@ -114,7 +114,7 @@ public class DocumentBatchSource: @unchecked Sendable {
 }
 
 /// A fixed list of records as a source.
-public final class DocumentListSource: DocumentBatchSource {
+public final class DocumentListSource: DocumentBatchSource, @unchecked Sendable {
     private var items: [Item]?
     public init(_ records: [DocumentRecord]) {
         let chain = LedgerChain()

@@ -89,7 +89,7 @@ public final class PostgresLedgerStore: LedgerStore, @unchecked Sendable {
 
     public func insertUnits(_ units: [AdministrativeUnit]) async throws {
         guard !units.isEmpty else { return }
-        try await run("importing units") {
+        _ = try await run("importing units") {
             try await connection.query("""
                 INSERT INTO units SELECT c, n, l, NULLIF(p, ''), f, NULLIF(t, '')
                 FROM unnest(\(units.map(\.code)), \(units.map(\.name)), \(units.map(\.level.rawValue)),

@@ -1,12 +1,16 @@
 import ESignCore
-import ESignCrypto
 import Foundation
 
 /// The document id of an issued file: SHA-256 of its bytes, as `sha256sum` prints it.
 public enum FileDigest {
+    /// A file that cannot be read.
+    public struct UnreadableFile: Error, CustomStringConvertible {
+        public let description: String
+    }
+
     public static func sha256Hex(path: String) throws -> String {
         guard let handle = FileHandle(forReadingAtPath: path) else {
-            throw LedgerError.invalidArgument("cannot open \(path): \(String(cString: strerror(errno)))")
+            throw UnreadableFile(description: "cannot open \(path): \(String(cString: strerror(errno)))")
         }
         defer { try? handle.close() }
         let digest = try Digest(.sha256)

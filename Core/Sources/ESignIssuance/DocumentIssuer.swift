@@ -1,7 +1,6 @@
 import ESignAppearance
 import ESignCore
 import ESignCrypto
-import ESignLedger
 import ESignPDF
 import ESignSignatures
 import ESignTimestamps
@@ -39,6 +38,17 @@ public struct DocumentIssuer: Sendable {
         public var documentID: String
         public var ledgerSequence: Int64
         public var signedAt: String
+
+        public init(
+            output: String, number: Int, reference: String, documentID: String, ledgerSequence: Int64, signedAt: String
+        ) {
+            self.output = output
+            self.number = number
+            self.reference = reference
+            self.documentID = documentID
+            self.ledgerSequence = ledgerSequence
+            self.signedAt = signedAt
+        }
     }
 
     /// `01/QĐ-UBND`: numbers below 10 are written with a leading zero, as the decree numbers from 01.
@@ -85,25 +95,5 @@ public struct DocumentIssuer: Sendable {
         let pages = try document.pageReferences()
         let box = try VisibleSignature.pageBox(document, page: pages[pages.count - 1])
         return .init(page: pages.count - 1, centreX: box[0] + (box[2] - box[0]) * 0.72, top: box[1] + 200, bottom: box[1] + 138)
-    }
-
-    /// Issues `input` as unit `unitCode`'s next document (or number `explicit`) dated `issuedOn`,
-    /// writing `output` and recording it in `ledger`.
-    public func issue(input: String, output: String, unitCode: String, symbol: String, type: String?, issuedOn: CivilDate,
-                      explicit: Int? = nil, overwrite: Bool = false, ledger: Ledger) async throws -> Result {
-        if !overwrite && FileManager.default.fileExists(atPath: output) {
-            throw SigningError.outputExists("\(output) exists (use --force to overwrite)")
-        }
-        let time = Date()
-        var documentID = ""
-        let (number, summary) = try await ledger.issueNumbered(unitCode: unitCode, issuedOn: issuedOn, explicit: explicit, source: "issue") { number in
-            let reference = Self.reference(number: number, symbol: symbol)
-            documentID = try sign(input: input, output: output, reference: reference, at: time, overwrite: overwrite)
-            return DocumentRecord(documentID: documentID, unitCode: unitCode, number: reference,
-                                  type: type ?? symbol.split(separator: "-").first.map(String.init), issuedOn: issuedOn,
-                                  signed: true, signatureCount: 2, timestamped: timestampClient != nil)
-        }
-        return Result(output: output, number: number, reference: Self.reference(number: number, symbol: symbol), documentID: documentID,
-                      ledgerSequence: summary.head.sequence, signedAt: Decree30Layout.time(time))
     }
 }

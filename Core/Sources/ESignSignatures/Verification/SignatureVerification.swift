@@ -132,10 +132,23 @@ struct SignatureVerification {
     // MARK: Coverage and what changed afterwards
 
     private mutating func checkCoverageAndChanges(_ ranges: [Range<Int>], document: PDFDocument) {
+        guard let signedRevision = checkCoverage(ranges, document: document) else { return }
+        checkBytesAfterLastRevision(signedEnd: signedRevision.end)
+        if report.laterRevisions > 0 {
+            let allowedAreas = analyseLaterRevisions(document: document, signedEnd: signedRevision.end)
+            if options.visual {
+                compareRenderings(document: document, signedEnd: signedRevision.end, allowed: allowedAreas)
+            }
+        }
+        checkModificationLevelAllowed()
+    }
+
+    /// What the byte ranges cover: the whole file, a whole earlier revision, or something else
+    /// (a failure). Returns the signed revision.
+    private mutating func checkCoverage(_ ranges: [Range<Int>], document: PDFDocument) -> Revision? {
         let end = ranges[ranges.count - 1].upperBound
-        let fileEnd = source.count
         let signedRevision = revisions.first { $0.end == end || ($0.eofMarker + 5 <= end && end <= $0.end) }
-        if end == fileEnd, signedRevision != nil || revisions.isEmpty {
+        if end == source.count, signedRevision != nil || revisions.isEmpty {
             report.coverage = .entireFile
         } else if signedRevision != nil {
             report.coverage = .entireRevision
@@ -146,49 +159,74 @@ struct SignatureVerification {
             report.modificationLevel = .other
             report.modifications = ["the signed bytes end at \(end), which is not the end of a revision"]
             if let loop = document.chainLoop { report.modifications.append(loop) }
-            fail("coverage", .totalFailed, .sigConstraintsFailure, "the signature does not cover a complete revision of the file")
-            return
+            fail(
+                "coverage", .totalFailed, .sigConstraintsFailure,
+                "the signature does not cover a complete revision of the file")
+            return nil
         }
         let later = revisions.filter { $0.end > signedRevision.end }
         report.laterRevisions = later.count
-        pass("coverage", report.coverage == .entireFile ? "covers the whole file" : "covers revision ending at byte \(signedRevision.end); \(later.count) later revision(s)")
+        pass(
+            "coverage",
+            report.coverage == .entireFile
+                ? "covers the whole file"
+                : "covers revision ending at byte \(signedRevision.end); \(later.count) later revision(s)")
+        return signedRevision
+    }
 
-        // Bytes after the last revision that no cross-reference section accounts for.
-        let lastEnd = revisions.last?.end ?? end
-        if lastEnd < fileEnd {
-            let tail = (try? source.read(at: lastEnd, length: fileEnd - lastEnd)) ?? []
-            if !tail.allSatisfy({ $0 == 0x0A || $0 == 0x0D || $0 == 0x20 || $0 == 0x09 || $0 == 0x00 }) {
-                report.modificationLevel = .other
-                report.modifications.append("\(fileEnd - lastEnd) bytes were appended after the last revision without a cross-reference section")
-            }
+    /// Bytes after the last revision that no cross-reference section accounts for.
+    private mutating func checkBytesAfterLastRevision(signedEnd: Int) {
+        let fileEnd = source.count
+        let lastEnd = revisions.last?.end ?? signedEnd
+        guard lastEnd < fileEnd else { return }
+        let tail = (try? source.read(at: lastEnd, length: fileEnd - lastEnd)) ?? []
+        if !tail.allSatisfy({ $0 == 0x0A || $0 == 0x0D || $0 == 0x20 || $0 == 0x09 || $0 == 0x00 }) {
+            report.modificationLevel = .other
+            report.modifications.append(
+                "\(fileEnd - lastEnd) bytes were appended after the last revision without a cross-reference section")
         }
-        var allowedAreas: [Int: [[Double]]] = [:]
-        if !later.isEmpty {
-            do {
-                guard let old = try document.view(endingAt: signedRevision.end, revisions: revisions) else { throw PDFError.malformed("the signed revision cannot be read") }
-                let newSections = Set(later.map(\.sectionIndex))
-                var changed: Set<Int> = []
-                for index in newSections { changed.formUnion(document.objectNumbers(inSection: index)) }
-                var analysis = ChangeAnalysis(old: old, new: document)
-                if options.analysesChanges {
-                    try analysis.run(changedNumbers: changed, revisions: revisions, signedEnd: signedRevision.end)
-                    report.modificationLevel = max(report.modificationLevel, analysis.level)
-                    report.modifications += analysis.findings
-                }
-                allowedAreas = analysis.allowedAreas()
-            } catch {
-                report.modificationLevel = .other
-                report.modifications.append("the changes after signing cannot be analysed: \(error)")
+    }
+
+    /// The change analysis of every revision after the signed one (``ChangeAnalysis``); returns
+    /// where on each page the allowed changes may show, for the visual check.
+    private mutating func analyseLaterRevisions(document: PDFDocument, signedEnd: Int) -> [Int: [[Double]]] {
+        do {
+            guard let old = try document.view(endingAt: signedEnd, revisions: revisions) else {
+                throw PDFError.malformed("the signed revision cannot be read")
             }
-            if options.visual { compareRenderings(document: document, signedEnd: signedRevision.end, allowed: allowedAreas) }
+            var changed: Set<Int> = []
+            for revision in revisions where revision.end > signedEnd {
+                changed.formUnion(document.objectNumbers(inSection: revision.sectionIndex))
+            }
+            var analysis = ChangeAnalysis(old: old, new: document)
+            if options.analysesChanges {
+                try analysis.run(changedNumbers: changed, revisions: revisions, signedEnd: signedEnd)
+                report.modificationLevel = max(report.modificationLevel, analysis.level)
+                report.modifications += analysis.findings
+            }
+            return analysis.allowedAreas()
+        } catch {
+            report.modificationLevel = .other
+            report.modifications.append("the changes after signing cannot be analysed: \(error)")
+            return [:]
         }
+    }
+
+    /// The level of change found against what the certification (DocMDP) permits; 2 when the
+    /// document is not certified.
+    private mutating func checkModificationLevelAllowed() {
         let permission = report.certificationLevel ?? documentCertification?.permission ?? 2
-        let allowed: ModificationLevel = permission == 1 ? .ltaUpdates : (permission == 2 ? .formFilling : .annotations)
+        let allowed: ModificationLevel =
+            permission == 1 ? .ltaUpdates : (permission == 2 ? .formFilling : .annotations)
         if report.modificationLevel > allowed {
             let what = report.modifications.first ?? "changes of level \(report.modificationLevel.rawValue)"
-            fail("changes after signing", .totalFailed, .sigConstraintsFailure, "changed after signing in a way that is not allowed: \(what)")
+            fail(
+                "changes after signing", .totalFailed, .sigConstraintsFailure,
+                "changed after signing in a way that is not allowed: \(what)")
         } else {
-            pass("changes after signing", report.modificationLevel == .none ? "none" : "only allowed changes (\(report.modificationLevel.rawValue))")
+            pass(
+                "changes after signing",
+                report.modificationLevel == .none ? "none" : "only allowed changes (\(report.modificationLevel.rawValue))")
         }
     }
 
@@ -226,51 +264,13 @@ struct SignatureVerification {
     }
 
     private mutating func checkSignature(_ ranges: [Range<Int>]) {
-        let cms: CMSSignedDataReader
-        do { cms = try CMSSignedDataReader(der: signature.contents ?? []) } catch {
-            fail("integrity", .totalFailed, .formatFailure, "/Contents is not a CMS SignedData: \(error)")
-            return
-        }
-        guard let signer = cms.signers.first else {
-            fail("integrity", .totalFailed, .formatFailure, "the CMS holds no SignerInfo")
-            return
-        }
-        if document != nil, cms.hasEncapsulatedContent, signature.subFilter != "adbe.pkcs7.sha1" {
-            fail("format", .totalFailed, .formatFailure, "a detached PDF signature must not encapsulate content")
-            return
-        }
-        report.digestAlgorithm = Digest.name(ofOID: signer.digestAlgorithmOID)
-        report.signatureAlgorithm = Digest.name(ofOID: signer.signatureAlgorithmOID)
-        if report.claimedSigningTime == nil { report.claimedSigningTime = signer.signingTime }
-        guard let certificate = signer.certificate else {
-            fail("signer", .indeterminate, .noSigningCertificateFound, "the signer's certificate is not in the signature")
-            return
-        }
-        report.signer = Self.summary(certificate)
-
-        let computed: [UInt8]
-        do { computed = try digest(ranges, oid: signer.digestAlgorithmOID) } catch {
-            fail("integrity", .indeterminate, .cryptoConstraintsFailureNoPOE, "digest algorithm \(signer.digestAlgorithmOID) is not supported")
-            return
-        }
-        if signer.hasSignedAttributes {
-            guard signer.messageDigest == computed else {
-                fail("integrity", .totalFailed, .hashFailure, "the signed bytes do not match the signature's message digest: the document was altered")
-                return
-            }
-            guard signer.signatureVerifies() else {
-                fail("integrity", .totalFailed, .sigCryptoFailure, "the signature value does not verify under the signer's key")
-                return
-            }
-        } else if !signer.signatureVerifies(overContentDigest: computed) {
-            fail("integrity", .totalFailed, .sigCryptoFailure, "the signature value does not verify over the signed bytes")
-            return
-        }
-        pass("integrity", "message digest matches; signature verifies")
+        guard let (cms, signer, certificate) = readSignerInfo() else { return }
+        guard checkIntegrity(signer, ranges) else { return }
         if signer.signingCertificateAttributeMatches == false {
-            fail("signing certificate", .indeterminate, .noSigningCertificateFound, "the signing-certificate attribute names another certificate")
+            fail(
+                "signing certificate", .indeterminate, .noSigningCertificateFound,
+                "the signing-certificate attribute names another certificate")
         }
-
         // A signature timestamp proves when the signature existed.
         if let tokenType = signer.attributeValue(CMSSignedData.idSignatureTimeStampToken, signed: false) {
             checkTimestamp(token: Self.stripASN1Type(tokenType), over: signer.signatureValue, label: "signature timestamp")
@@ -280,6 +280,62 @@ struct SignatureVerification {
         if let path = checkTrust(certificate, intermediates: cms.certificates, label: "trust") {
             checkRevocation(path: path, untrusted: cms.certificates)
         }
+    }
+
+    /// The CMS in /Contents, its first SignerInfo and the signer's certificate, with what the
+    /// report shows of them; nil (and a failed check) when any is missing.
+    private mutating func readSignerInfo() -> (CMSSignedDataReader, CMSSignedDataReader.SignerInfo, Certificate)? {
+        let cms: CMSSignedDataReader
+        do { cms = try CMSSignedDataReader(der: signature.contents ?? []) } catch {
+            fail("integrity", .totalFailed, .formatFailure, "/Contents is not a CMS SignedData: \(error)")
+            return nil
+        }
+        guard let signer = cms.signers.first else {
+            fail("integrity", .totalFailed, .formatFailure, "the CMS holds no SignerInfo")
+            return nil
+        }
+        if document != nil, cms.hasEncapsulatedContent, signature.subFilter != "adbe.pkcs7.sha1" {
+            fail("format", .totalFailed, .formatFailure, "a detached PDF signature must not encapsulate content")
+            return nil
+        }
+        report.digestAlgorithm = Digest.name(ofOID: signer.digestAlgorithmOID)
+        report.signatureAlgorithm = Digest.name(ofOID: signer.signatureAlgorithmOID)
+        if report.claimedSigningTime == nil { report.claimedSigningTime = signer.signingTime }
+        guard let certificate = signer.certificate else {
+            fail(
+                "signer", .indeterminate, .noSigningCertificateFound, "the signer's certificate is not in the signature")
+            return nil
+        }
+        report.signer = Self.summary(certificate)
+        return (cms, signer, certificate)
+    }
+
+    /// The signed bytes against the message digest, and the signature value under the signer's key.
+    private mutating func checkIntegrity(_ signer: CMSSignedDataReader.SignerInfo, _ ranges: [Range<Int>]) -> Bool {
+        let computed: [UInt8]
+        do { computed = try digest(ranges, oid: signer.digestAlgorithmOID) } catch {
+            fail(
+                "integrity", .indeterminate, .cryptoConstraintsFailureNoPOE,
+                "digest algorithm \(signer.digestAlgorithmOID) is not supported")
+            return false
+        }
+        if signer.hasSignedAttributes {
+            guard signer.messageDigest == computed else {
+                fail(
+                    "integrity", .totalFailed, .hashFailure,
+                    "the signed bytes do not match the signature's message digest: the document was altered")
+                return false
+            }
+            guard signer.signatureVerifies() else {
+                fail("integrity", .totalFailed, .sigCryptoFailure, "the signature value does not verify under the signer's key")
+                return false
+            }
+        } else if !signer.signatureVerifies(overContentDigest: computed) {
+            fail("integrity", .totalFailed, .sigCryptoFailure, "the signature value does not verify over the signed bytes")
+            return false
+        }
+        pass("integrity", "message digest matches; signature verifies")
+        return true
     }
 
     private mutating func checkDocumentTimestamp(_ ranges: [Range<Int>]) {

@@ -1,0 +1,63 @@
+// swift-tools-version:6.1
+import PackageDescription
+
+// esign's signing and verification core: OpenSSL 3 bindings, the PDF engine, appearances,
+// PAdES/CAdES signing and verification, RFC 3161 timestamps, Decree 30 issuance. It depends on
+// no package at all, so a service that only signs and verifies links no server or database code.
+// The ledger, the servers and the command line (the package one folder up) build on it.
+//
+// Data flows one way: ESignIssuance -> ESignSignatures -> ESignPDF + ESignCrypto -> OpenSSL.
+let package = Package(
+    name: "esign-core",
+    platforms: [.macOS(.v13)],
+    products: [
+        .library(
+            name: "ESignSigning",
+            targets: [
+                "ESignSigning", "ESignCore", "ESignCrypto", "ESignPDF", "ESignAppearance", "ESignTimestamps",
+                "ESignSignatures", "ESignIssuance",
+            ])
+    ],
+    targets: [
+        // System OpenSSL 3 (libssl-dev) and zlib.
+        .systemLibrary(name: "COpenSSL", pkgConfig: "openssl", providers: [.apt(["libssl-dev"])]),
+        .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
+        // Real functions for the OpenSSL macros Swift cannot import.
+        .target(name: "CESignShims", dependencies: ["COpenSSL"]),
+        // Linux system calls Swift's Glibc module does not import (copy_file_range).
+        .target(name: "CSystemShims"),
+        // SHA-256 of up to four messages at once with the x86 SHA extensions (multi-buffer hashing).
+        .target(name: "CSHA256MultiBuffer"),
+        // Small value types every layer shares (calendar arithmetic without ICU).
+        .target(name: "ESignCore"),
+        // The only place with unsafe pointer code: OpenSSL bindings and DER encoding.
+        .target(
+            name: "ESignCrypto", dependencies: ["ESignCore", "COpenSSL", "CESignShims", "CSHA256MultiBuffer"]),
+        // PDF reading and incremental writing; knows nothing about signatures' cryptography.
+        .target(name: "ESignPDF", dependencies: ["ESignCore", "CZlib", "CSystemShims"]),
+        // Visible signature appearances: PNG images, TrueType subsets, the form XObjects that draw them.
+        .target(name: "ESignAppearance", dependencies: ["ESignCore", "ESignPDF"]),
+        // RFC 3161: the client (and, next, the TSA).
+        .target(name: "ESignTimestamps", dependencies: ["ESignCrypto"]),
+        // PAdES/CAdES signing and verification, identities, the demo PKI.
+        .target(
+            name: "ESignSignatures",
+            dependencies: [
+                "ESignCore", "ESignCrypto", "ESignPDF", "ESignAppearance", "ESignTimestamps", "CSystemShims",
+            ]),
+        // Issuing documents as Vietnamese agencies do (Decree 30/2020): official and seal signatures
+        // with their images, attachments and copies. Numbering from the ledger lives in ESignLedger.
+        .target(
+            name: "ESignIssuance",
+            dependencies: [
+                "ESignCore", "ESignCrypto", "ESignPDF", "ESignAppearance", "ESignSignatures", "ESignTimestamps",
+            ]),
+        // The core as one import.
+        .target(
+            name: "ESignSigning",
+            dependencies: [
+                "ESignCore", "ESignCrypto", "ESignPDF", "ESignAppearance", "ESignTimestamps", "ESignSignatures",
+                "ESignIssuance",
+            ]),
+    ]
+)

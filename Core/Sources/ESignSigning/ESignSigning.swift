@@ -1,0 +1,11 @@
+// ESignSigning: the signing and verification core, for services that sign, verify and timestamp
+// but keep no ledger and serve no HTTP: OpenSSL-backed crypto types, the PDF engine, appearances,
+// PAdES/CAdES signing and verification, RFC 3161 timestamps, Decree 30 issuance. It links no
+// server or database package.
+@_exported import ESignAppearance
+@_exported import ESignCore
+@_exported import ESignCrypto
+@_exported import ESignIssuance
+@_exported import ESignPDF
+@_exported import ESignSignatures
+@_exported import ESignTimestamps
