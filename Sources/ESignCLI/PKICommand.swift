@@ -15,16 +15,18 @@ struct PKICommand: ParsableCommand {
             commandName: "demo",
             abstract: "Create a demo root CA, issuing CA, signers for each level, a TSA and an OCSP responder.",
             discussion: """
-            Writes NAME.pem, NAME.key.pem (encrypted PKCS#8) and NAME.p12 for root, issuing-ca, \
-            province-official, province-seal, district-official, district-seal, commune-official, \
-            commune-seal, tsa and ocsp, plus chain.pem and password.txt (the keys' password, mode 0600).
-            Real deployments use certificates from licensed Vietnamese CAs; see certs/README.md.
-            """
+                Writes NAME.pem, NAME.key.pem (encrypted PKCS#8) and NAME.p12 for root, issuing-ca, \
+                province-official, province-seal, district-official, district-seal, commune-official, \
+                commune-seal, tsa and ocsp, plus chain.pem and password.txt (the keys' password, mode 0600).
+                Real deployments use certificates from licensed Vietnamese CAs; see certs/README.md.
+                """
         )
 
         @Option(help: ArgumentHelp("Folder to write into.", valueName: "dir")) var dir = "esign-demo/pki"
-        @Option(help: ArgumentHelp("OCSP URL to put in end-entity certificates (AIA).", valueName: "url")) var ocspUrl: String?
-        @Option(help: ArgumentHelp("CRL URL to put in end-entity certificates (CDP).", valueName: "url")) var crlUrl: String?
+        @Option(help: ArgumentHelp("OCSP URL to put in end-entity certificates (AIA).", valueName: "url")) var ocspUrl:
+            String?
+        @Option(help: ArgumentHelp("CRL URL to put in end-entity certificates (CDP).", valueName: "url")) var crlUrl:
+            String?
         @Flag(help: "Replace an existing demo PKI in the folder.") var force = false
 
         func run() throws {

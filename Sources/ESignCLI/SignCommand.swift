@@ -8,18 +8,18 @@ struct SignCommand: AsyncParsableCommand {
         commandName: "sign",
         abstract: "Sign PDFs (PAdES B-B, embedded) or other files (detached CAdES .p7s).",
         discussion: """
-        The input is never modified. The output (default IN.signed.pdf, or IN.p7s with --detached) is \
-        written atomically and never replaces an existing file without --force.
+            The input is never modified. The output (default IN.signed.pdf, or IN.p7s with --detached) is \
+            written atomically and never replaces an existing file without --force.
 
-        Examples:
-          esign sign decision.pdf --p12 official.p12 --password-file pass.txt --reason "Phê duyệt"
-          esign sign *.pdf --out-dir signed/ --p12 seal.p12
-          esign sign report.docx --detached --key key.pem --cert cert.pem
-          esign sign qd-12.pdf --p12 official.p12 --unit 25441 --number 12/QĐ-UBND --type QĐ
+            Examples:
+              esign sign decision.pdf --p12 official.p12 --password-file pass.txt --reason "Phê duyệt"
+              esign sign *.pdf --out-dir signed/ --p12 seal.p12
+              esign sign report.docx --detached --key key.pem --cert cert.pem
+              esign sign qd-12.pdf --p12 official.p12 --unit 25441 --number 12/QĐ-UBND --type QĐ
 
-        With --unit, each signed output is recorded in the ledger (document id = SHA-256 of the \
-        signed file, issued today in Vietnam time) for the coverage statistics of `esign stats`.
-        """
+            With --unit, each signed output is recorded in the ledger (document id = SHA-256 of the \
+            signed file, issued today in Vietnam time) for the coverage statistics of `esign stats`.
+            """
     )
 
     @Argument(help: ArgumentHelp("Files to sign.", valueName: "file"))
@@ -60,13 +60,20 @@ struct SignCommand: AsyncParsableCommand {
     @Flag(help: "Print one JSON object per file instead of text.")
     var json = false
 
-    @Option(help: ArgumentHelp("Files signed at once in a batch (default: three per core, so that a core hashes one file while another is written to disk).", valueName: "n"))
+    @Option(
+        help: ArgumentHelp(
+            "Files signed at once in a batch (default: three per core, so that a core hashes one file while another "
+                + "is written to disk).",
+            valueName: "n"))
     var jobs: Int?
 
     @Option(help: ArgumentHelp("Record the signed documents in the ledger as issued by this unit.", valueName: "code"))
     var unit: String?
 
-    @Option(help: ArgumentHelp("Number and symbol for the ledger (one input only), e.g. 12/QĐ-UBND; default: the output's file name.", valueName: "text"))
+    @Option(
+        help: ArgumentHelp(
+            "Number and symbol for the ledger (one input only), e.g. 12/QĐ-UBND; default: the output's file name.",
+            valueName: "text"))
     var number: String?
 
     @Option(help: ArgumentHelp("Document type for the ledger (QĐ, CV, TB, …).", valueName: "abbr"))
@@ -80,16 +87,24 @@ struct SignCommand: AsyncParsableCommand {
     @Option(help: ArgumentHelp("Page for --visible (1-based; default the last page).", valueName: "n"))
     var page: Int?
 
-    @Option(help: ArgumentHelp("Bottom-left corner for --visible in points from the page's bottom left (default: bottom right, 2 cm in).", valueName: "x,y"))
+    @Option(
+        help: ArgumentHelp(
+            "Bottom-left corner for --visible in points from the page's bottom left (default: bottom right, 2 cm in).",
+            valueName: "x,y"))
     var at: String?
 
-    @Option(help: ArgumentHelp("Place --visible under the last line holding this text (e.g. the signer's title, CHỦ TỊCH), centred on it.", valueName: "text"))
+    @Option(
+        help: ArgumentHelp(
+            "Place --visible under the last line holding this text (e.g. the signer's title, CHỦ TỊCH), centred on it.",
+            valueName: "text"))
     var anchor: String?
 
     @Option(help: ArgumentHelp("Image for --visible (PNG, transparency kept).", valueName: "png"))
     var image: String?
 
-    @Option(help: ArgumentHelp("A line of text for --visible (repeat for several; default: signer and time).", valueName: "text"))
+    @Option(
+        help: ArgumentHelp(
+            "A line of text for --visible (repeat for several; default: signer and time).", valueName: "text"))
     var text: [String] = []
 
     @Option(help: "Text size in points for --visible.")
@@ -98,11 +113,15 @@ struct SignCommand: AsyncParsableCommand {
     @OptionGroup var appearanceOptions: AppearanceOptions
 
     func validate() throws {
-        if output != nil && files.count > 1 { throw ValidationError("-o/--output takes one input; use --out-dir for several") }
+        if output != nil && files.count > 1 {
+            throw ValidationError("-o/--output takes one input; use --out-dir for several")
+        }
         if output != nil && outDir != nil { throw ValidationError("use either -o/--output or --out-dir") }
         if number != nil && files.count > 1 { throw ValidationError("--number takes one input") }
         if (number != nil || type != nil) && unit == nil { throw ValidationError("--number and --type go with --unit") }
-        if !visible && (page != nil || at != nil || anchor != nil || image != nil || !text.isEmpty) { throw ValidationError("--page, --at, --anchor, --image and --text go with --visible") }
+        if !visible && (page != nil || at != nil || anchor != nil || image != nil || !text.isEmpty) {
+            throw ValidationError("--page, --at, --anchor, --image and --text go with --visible")
+        }
         if at != nil && anchor != nil { throw ValidationError("use either --at or --anchor") }
         if visible && detached { throw ValidationError("--visible draws on a PDF page; it cannot go with --detached") }
         if let page, page < 1 { throw ValidationError("--page starts at 1") }
@@ -150,12 +169,19 @@ struct SignCommand: AsyncParsableCommand {
         let today = CivilDate.today()
         var records: [DocumentRecord] = []
         for path in outputs {
-            records.append(DocumentRecord(documentID: try FileDigest.sha256Hex(path: path), unitCode: unit,
-                                          number: number ?? (path as NSString).lastPathComponent, type: type, issuedOn: today,
-                                          signed: true, signatureCount: 1, timestamped: tsa != nil))
+            records.append(
+                DocumentRecord(
+                    documentID: try FileDigest.sha256Hex(path: path), unitCode: unit,
+                    number: number ?? (path as NSString).lastPathComponent, type: type, issuedOn: today,
+                    signed: true, signatureCount: 1, timestamped: tsa != nil))
         }
         let summary = try await ledger.record(records, source: "sign")
-        if !json { Terminal.note("recorded \(summary.appended) document\(summary.appended == 1 ? "" : "s") of unit \(unit) in the ledger (\(ledger.store.location))") }
+        if !json {
+            Terminal.note(
+                "recorded \(summary.appended) document\(summary.appended == 1 ? "" : "s") of unit \(unit) in the "
+                    + "ledger (\(ledger.store.location))"
+            )
+        }
     }
 
     /// The PAdES options the flags ask for (appearance aside).
@@ -278,8 +304,13 @@ struct SignCommand: AsyncParsableCommand {
             do {
                 let length = try signer.sign(input: file, output: out)
                 signedOutputs.append(file)  // the issued document is the file itself; the .p7s travels with it
-                if json { printJSON(["input": file, "output": out, "format": "CAdES-BES detached", "signature_length": "\(length)"]) }
-                else { print("Signed \(file) → \(out) (detached CAdES, \(length) bytes)") }
+                if json {
+                    printJSON([
+                        "input": file, "output": out, "format": "CAdES-BES detached", "signature_length": "\(length)",
+                    ])
+                } else {
+                    print("Signed \(file) → \(out) (detached CAdES, \(length) bytes)")
+                }
             } catch {
                 failures.append(error)
                 Terminal.error("\(file): \(error)")
@@ -299,7 +330,9 @@ struct SignCommand: AsyncParsableCommand {
             throw fail(.badInput("\(files[0]): cannot read the page text to find \"\(anchor)\": \(error)"))
         }
         if let page, let found = block, found.page != page - 1 { block = nil }
-        guard let block else { throw fail(.badInput("\(files[0]): no line holds \"\(anchor)\"\(page.map { " on page \($0)" } ?? "")")) }
+        guard let block else {
+            throw fail(.badInput("\(files[0]): no line holds \"\(anchor)\"\(page.map { " on page \($0)" } ?? "")"))
+        }
         visible.page = block.page
         visible.origin = (block.centreX - visible.appearance.width / 2, block.top - visible.appearance.height)
     }
@@ -313,20 +346,32 @@ struct SignCommand: AsyncParsableCommand {
     /// The --visible appearance: the image on the left (50 pt high), the text lines beside it.
     func visibleSignature(_ identity: SigningIdentity, time: Date) throws -> VisibleSignature {
         let font = try appearanceOptions.loadFont()
-        let lines = text.isEmpty
-            ? ["Ký bởi: \(identity.certificate.subject.commonName ?? "")", "Thời gian ký: \(Decree30Layout.time(time))"] : text
+        let lines =
+            text.isEmpty
+            ? [
+                "Ký bởi: \(identity.certificate.subject.commonName ?? "")",
+                "Thời gian ký: \(Decree30Layout.time(time))",
+            ] : text
         let png = try image.map { try loadPNG($0, what: "image") }
         let imageHeight = png == nil ? 0.0 : 50
         let imageWidth = png.map { min(120, imageHeight * Double($0.width) / Double($0.height)) } ?? 0
         let textX = imageWidth + (imageWidth > 0 ? 4 : 0)
         let lineHeight = fontSize * 1.3
         let textWidth = lines.map { font.width(of: $0, size: fontSize) }.max() ?? 0
-        var appearance = SignatureAppearance(width: textX + textWidth + 2, height: max(imageHeight, Double(lines.count) * lineHeight + 2), font: font)
+        var appearance = SignatureAppearance(
+            width: textX + textWidth + 2, height: max(imageHeight, Double(lines.count) * lineHeight + 2), font: font)
         if let png {
-            appearance.images.append(.init(image: png, frame: .init(x: 0, y: (appearance.height - imageHeight) / 2, width: imageWidth, height: imageHeight)))
+            appearance.images.append(
+                .init(
+                    image: png,
+                    frame: .init(x: 0, y: (appearance.height - imageHeight) / 2, width: imageWidth, height: imageHeight)
+                ))
         }
         for (i, line) in lines.enumerated() {
-            appearance.lines.append(.init(text: line, x: textX, y: appearance.height - Double(i + 1) * lineHeight + fontSize * 0.3, size: fontSize))
+            appearance.lines.append(
+                .init(
+                    text: line, x: textX, y: appearance.height - Double(i + 1) * lineHeight + fontSize * 0.3,
+                    size: fontSize))
         }
         do { try appearance.checkGlyphs() } catch { throw appearanceFailure(error) }
         return VisibleSignature(page: page.map { $0 - 1 } ?? -1, origin: at.flatMap(parsePoint), appearance: appearance)
@@ -339,12 +384,18 @@ struct SignCommand: AsyncParsableCommand {
             encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
             if let data = try? encoder.encode(result) { print(String(decoding: data, as: UTF8.self)) }
         } else {
-            print("Signed \(result.input) → \(Terminal.bold(result.output)) (field \(result.fieldName), PAdES \(tsa == nil ? "B-B" : "B-T"), \(result.signatureLength) of \(result.reservedLength) reserved bytes)")
+            print(
+                "Signed \(result.input) → \(Terminal.bold(result.output)) (field \(result.fieldName), PAdES "
+                    + "\(tsa == nil ? "B-B" : "B-T"), \(result.signatureLength) of \(result.reservedLength) reserved "
+                    + "bytes)"
+            )
         }
     }
 
     func printJSON(_ object: [String: String]) {
-        if let data = try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes]) {
+        if let data = try? JSONSerialization.data(
+            withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes])
+        {
             print(String(decoding: data, as: UTF8.self))
         }
     }

@@ -8,32 +8,36 @@ struct VerifyCommand: ParsableCommand {
         commandName: "verify",
         abstract: "Verify the signatures of PDFs (or a detached .p7s) and give a verdict.",
         discussion: """
-        For every signature and document timestamp: integrity, what it covers, changes made after \
-        signing (none / allowed / not allowed, DocMDP honoured), the signer's chain to the trusted \
-        roots at the signing time (the proven time when timestamped), key usage, algorithms, timestamps.
-        Verdicts follow ETSI EN 319 102-1: TOTAL-PASSED, TOTAL-FAILED or INDETERMINATE with a sub-indication.
+            For every signature and document timestamp: integrity, what it covers, changes made after \
+            signing (none / allowed / not allowed, DocMDP honoured), the signer's chain to the trusted \
+            roots at the signing time (the proven time when timestamped), key usage, algorithms, timestamps.
+            Verdicts follow ETSI EN 319 102-1: TOTAL-PASSED, TOTAL-FAILED or INDETERMINATE with a sub-indication.
 
-        Exit codes: 0 every document passed; 1 a document failed; 2 a document is indeterminate \
-        (and none failed); 64 usage error; 66 an input does not exist.
+            Exit codes: 0 every document passed; 1 a document failed; 2 a document is indeterminate \
+            (and none failed); 64 usage error; 66 an input does not exist.
 
-        Examples:
-          esign verify incoming.pdf --trust roots/
-          esign verify inbox/ --trust root.pem --json > verdicts.jsonl
-          esign verify report.docx --signature report.docx.p7s --trust root.pem
-          esign verify signed-twice.pdf --trust root.pem --visual --visual-out renderings/
-        """
+            Examples:
+              esign verify incoming.pdf --trust roots/
+              esign verify inbox/ --trust root.pem --json > verdicts.jsonl
+              esign verify report.docx --signature report.docx.p7s --trust root.pem
+              esign verify signed-twice.pdf --trust root.pem --visual --visual-out renderings/
+            """
     )
 
     @Argument(help: ArgumentHelp("PDF files or folders (searched for *.pdf).", valueName: "path"))
     var paths: [String]
 
-    @Option(name: .customLong("trust"), help: ArgumentHelp("Trusted root certificates: a PEM/DER file or a folder of them (repeatable).", valueName: "pem|dir"))
+    @Option(
+        name: .customLong("trust"),
+        help: ArgumentHelp(
+            "Trusted root certificates: a PEM/DER file or a folder of them (repeatable).", valueName: "pem|dir"))
     var trust: [String] = []
 
     @Option(help: ArgumentHelp("Detached signature to verify over the (single) input file.", valueName: "file.p7s"))
     var signature: String?
 
-    @Option(help: ArgumentHelp("Validate as of this time (ISO 8601, e.g. 2025-06-30T17:00:00+07:00).", valueName: "time"))
+    @Option(
+        help: ArgumentHelp("Validate as of this time (ISO 8601, e.g. 2025-06-30T17:00:00+07:00).", valueName: "time"))
     var at: String?
 
     @Flag(help: "Do not fetch revocation data over the network.") var offline = false
@@ -44,14 +48,17 @@ struct VerifyCommand: ParsableCommand {
     var visual = false
     @Option(
         name: .customLong("visual-out"),
-        help: ArgumentHelp("With --visual: write side-by-side PNGs (signed | now) of every compared page here.",
-                           valueName: "dir"))
+        help: ArgumentHelp(
+            "With --visual: write side-by-side PNGs (signed | now) of every compared page here.",
+            valueName: "dir"))
     var visualOut: String?
     @Flag(help: "One JSON object per document (schema esign.verify/1).") var json = false
 
     func validate() throws {
         if signature != nil && paths.count != 1 { throw ValidationError("--signature verifies one file") }
-        if let at, Self.parseTime(at) == nil { throw ValidationError("--at takes an ISO 8601 time, e.g. 2025-06-30T17:00:00+07:00") }
+        if let at, Self.parseTime(at) == nil {
+            throw ValidationError("--at takes an ISO 8601 time, e.g. 2025-06-30T17:00:00+07:00")
+        }
         if visualOut != nil && !visual { throw ValidationError("--visual-out goes with --visual") }
     }
 
@@ -71,8 +78,12 @@ struct VerifyCommand: ParsableCommand {
         options.visualOutputDirectory = visualOut
 
         if let signature {
-            guard FileManager.default.fileExists(atPath: paths[0]) else { throw fail(.missingInput("no such file: \(paths[0])")) }
-            guard FileManager.default.fileExists(atPath: signature) else { throw fail(.missingInput("no such file: \(signature)")) }
+            guard FileManager.default.fileExists(atPath: paths[0]) else {
+                throw fail(.missingInput("no such file: \(paths[0])"))
+            }
+            guard FileManager.default.fileExists(atPath: signature) else {
+                throw fail(.missingInput("no such file: \(signature)"))
+            }
             let report = DetachedSignatureVerifier(options: options).verify(content: paths[0], signature: signature)
             output([report])
             throw ExitCode(Self.exitCode([report]))
@@ -85,7 +96,9 @@ struct VerifyCommand: ParsableCommand {
             }
             if isDirectory.boolValue {
                 let inFolder = (FileManager.default.enumerator(atPath: path)?.allObjects as? [String] ?? [])
-                    .filter { $0.lowercased().hasSuffix(".pdf") }.sorted().map { (path as NSString).appendingPathComponent($0) }
+                    .filter { $0.lowercased().hasSuffix(".pdf") }.sorted().map {
+                        (path as NSString).appendingPathComponent($0)
+                    }
                 found += inFolder
             } else {
                 found.append(path)
@@ -126,7 +139,10 @@ struct VerifyCommand: ParsableCommand {
         FileHandle.standardOutput.write(Data(buffer.utf8))
         if !json && reports.count > 1 {
             let counts = Dictionary(grouping: reports, by: \.indication).mapValues(\.count)
-            print("\(reports.count) documents: \(counts[.totalPassed] ?? 0) passed, \(counts[.totalFailed] ?? 0) failed, \(counts[.indeterminate] ?? 0) indeterminate")
+            print(
+                "\(reports.count) documents: \(counts[.totalPassed] ?? 0) passed, \(counts[.totalFailed] ?? 0) "
+                    + "failed, \(counts[.indeterminate] ?? 0) indeterminate"
+            )
         }
     }
 }

@@ -9,7 +9,8 @@ import Foundation
 /// It also holds esign's own multi-buffer SHA-256 to OpenSSL's on messages cut from the input.
 ///
 /// Build and run (Linux):
-///   swift build -c release --product esign-fuzz -Xswiftc -sanitize=fuzzer,address -Xswiftc -DFUZZING --scratch-path .build-fuzz
+/// swift build -c release --product esign-fuzz -Xswiftc -sanitize=fuzzer,address -Xswiftc -DFUZZING --scratch-path
+/// .build-fuzz
 ///   .build-fuzz/release/esign-fuzz Fuzz/corpus -max_total_time=60
 /// Without -DFUZZING the same target replays files given on the command line.
 @_cdecl("LLVMFuzzerTestOneInput")
@@ -47,7 +48,9 @@ enum FuzzHarness {
             { buffer in
                 // Pieces of at most 100 bytes, so that lanes refill at different moments.
                 let n = min(buffer.count, messages[i].count - offsets[i], 100)
-                messages[i].withUnsafeBytes { buffer.baseAddress!.copyMemory(from: $0.baseAddress! + offsets[i], byteCount: n) }
+                messages[i].withUnsafeBytes {
+                    buffer.baseAddress!.copyMemory(from: $0.baseAddress! + offsets[i], byteCount: n)
+                }
                 offsets[i] += n
                 return n
             }

@@ -8,7 +8,8 @@ import Foundation
 /// let ledger = try await Ledger.open(.resolve(nil))          // the embedded SQLite ledger
 /// try await ledger.importUnits(csv: "samples/units/binh-phuoc-binh-duong-binh-thuan.csv")
 /// try await ledger.importDocuments(path: "export-2024.csv")
-/// let report = try await ledger.statistics(CoverageQuery(from: CivilDate(iso8601: "2024-01-01"), to: CivilDate(iso8601: "2024-12-31")))
+/// let report = try await ledger.statistics(CoverageQuery(from: CivilDate(iso8601: "2024-01-01"), to:
+/// CivilDate(iso8601: "2024-12-31")))
 /// ```
 public final class Ledger: @unchecked Sendable {
     public let store: any LedgerStore
@@ -28,7 +29,11 @@ public final class Ledger: @unchecked Sendable {
 
     // MARK: Units
 
-    public struct UnitImportSummary: Codable, Sendable { public var read: Int; public var added: Int; public var unchanged: Int }
+    public struct UnitImportSummary: Codable, Sendable {
+        public var read: Int
+        public var added: Int
+        public var unchanged: Int
+    }
 
     /// Imports unit versions from a CSV file (`code,name,level,parent_code,valid_from,valid_to`).
     /// Idempotent; all or nothing; the combined list must stay consistent.
@@ -43,7 +48,11 @@ public final class Ledger: @unchecked Sendable {
         var conflicts: [String] = []
         for u in units {
             if let same = directory.versions[u.code]?.first(where: { $0.validFrom == u.validFrom }), same != u {
-                conflicts.append("unit \(u.code) from \(u.validFrom) is already known with other values (\(same.name), \(same.level.rawValue), parent \(same.parentCode ?? "none"), until \(same.validTo?.description ?? "open"))")
+                conflicts.append(
+                    "unit \(u.code) from \(u.validFrom) is already known with other values (\(same.name), "
+                        + "\(same.level.rawValue), parent \(same.parentCode ?? "none"), until "
+                        + "\(same.validTo?.description ?? "open"))"
+                )
             }
         }
         guard conflicts.isEmpty else { throw LedgerError.invalidUnits(conflicts) }
@@ -59,7 +68,9 @@ public final class Ledger: @unchecked Sendable {
     /// Imports a document-management export (CSV or JSON). All or nothing unless `commitEvery` is
     /// given, in which case every `commitEvery` rows are one transaction (a long feed that should
     /// keep what it already recorded).
-    public func importDocuments(path: String, commitEvery: Int? = nil, progress: ((Int) -> Void)? = nil) async throws -> AppendSummary {
+    public func importDocuments(
+        path: String, commitEvery: Int? = nil, progress: ((Int) -> Void)? = nil
+    ) async throws -> AppendSummary {
         let directory = try await directory()
         let source = try DocumentImportSource(path: path, directory: directory)
         let context = AppendContext(recordedAt: Self.now(), source: "import:" + (path as NSString).lastPathComponent)
@@ -77,7 +88,10 @@ public final class Ledger: @unchecked Sendable {
             defer { wrapper.stop() }
             let piece = try await store.append(from: wrapper, context: context)
             try throwIfProblems(wrapper, name: path)
-            total.read += piece.read; total.appended += piece.appended; total.unchanged += piece.unchanged; total.head = piece.head
+            total.read += piece.read
+            total.appended += piece.appended
+            total.unchanged += piece.unchanged
+            total.head = piece.head
         } while source.hasMore
         return total
     }
@@ -110,11 +124,15 @@ public final class Ledger: @unchecked Sendable {
     /// `explicit`): `make` receives the number and produces the record (typically by signing the
     /// file that shows it) while the ledger is locked, so concurrent issuers get consecutive numbers.
     /// If `make` throws, the number is not used.
-    public func issueNumbered(unitCode: String, issuedOn: CivilDate, explicit: Int? = nil, source name: String,
-                              make: (Int) throws -> DocumentRecord) async throws -> (number: Int, summary: AppendSummary) {
+    public func issueNumbered(
+        unitCode: String, issuedOn: CivilDate, explicit: Int? = nil, source name: String,
+        make: (Int) throws -> DocumentRecord
+    ) async throws -> (number: Int, summary: AppendSummary) {
         let placement = try (try await directory()).resolve(unitCode, on: issuedOn)
-        return try await store.appendNumbered(unitCode: unitCode, year: issuedOn.year, explicit: explicit,
-                                              context: AppendContext(recordedAt: Self.now(), source: name)) { number in
+        return try await store.appendNumbered(
+            unitCode: unitCode, year: issuedOn.year, explicit: explicit,
+            context: AppendContext(recordedAt: Self.now(), source: name)
+        ) { number in
             var record = try make(number)
             record.unitLevel = placement.unit.level
             record.provinceCode = placement.provinceCode
@@ -122,7 +140,9 @@ public final class Ledger: @unchecked Sendable {
         }
     }
 
-    public func list(_ filter: EntryFilter = EntryFilter(), after: Int64 = 0, limit: Int = 100) async throws -> [LedgerEntry] {
+    public func list(
+        _ filter: EntryFilter = EntryFilter(), after: Int64 = 0, limit: Int = 100
+    ) async throws -> [LedgerEntry] {
         try await store.entries(after: after, limit: limit, filter: filter)
     }
 
@@ -145,10 +165,17 @@ public final class Ledger: @unchecked Sendable {
             let page = try await store.entries(after: previous.sequence, limit: 20_000, filter: EntryFilter())
             if page.isEmpty { break }
             for e in page {
-                if e.sequence != previous.sequence + 1 { report.problems.append("entry \(previous.sequence + 1) is missing (next is \(e.sequence))") }
-                let hash = chain.link(previous: previous.hash, sequence: e.sequence, record: e.record, recordedAt: e.recordedAt, source: e.source)
+                if e.sequence != previous.sequence + 1 {
+                    report.problems.append("entry \(previous.sequence + 1) is missing (next is \(e.sequence))")
+                }
+                let hash = chain.link(
+                    previous: previous.hash, sequence: e.sequence, record: e.record, recordedAt: e.recordedAt,
+                    source: e.source)
                 if Hex.string(hash) != e.chainHash.lowercased() {
-                    report.problems.append("entry \(e.sequence) (\(e.record.number), unit \(e.record.unitCode)) does not match its chain hash")
+                    report.problems.append(
+                        "entry \(e.sequence) (\(e.record.number), unit \(e.record.unitCode)) does not match its chain "
+                            + "hash"
+                    )
                 }
                 previous = ChainHead(sequence: e.sequence, hash: Hex.decode(e.chainHash) ?? hash)
             }
@@ -156,15 +183,20 @@ public final class Ledger: @unchecked Sendable {
             progress?(previous.sequence, head.sequence)
         }
         if report.problems.isEmpty, previous != head {
-            report.problems.append("the head records entry \(head.sequence) (\(head.hex.prefix(16))…) but the chain ends at \(previous.sequence) (\(previous.hex.prefix(16))…)")
+            report.problems.append(
+                "the head records entry \(head.sequence) (\(head.hex.prefix(16))…) but the chain ends at "
+                    + "\(previous.sequence) (\(previous.hex.prefix(16))…)"
+            )
         }
         report.head = previous.hex
         let stored = Dictionary(grouping: try await store.coverageCounts(from: nil, to: nil), by: \.key)
         let recomputed = Dictionary(grouping: try await store.recomputedCoverageCounts(), by: \.key)
         for key in Set(stored.keys).union(recomputed.keys) {
-            let a = stored[key]?.first, b = recomputed[key]?.first
+            let a = stored[key]?.first
+            let b = recomputed[key]?.first
             if a?.issued != b?.issued || a?.signed != b?.signed || a?.classified != b?.classified {
-                report.problems.append("coverage counts for unit \(key.unitCode) on \(key.day) do not match the entries")
+                report.problems.append(
+                    "coverage counts for unit \(key.unitCode) on \(key.day) do not match the entries")
                 if report.problems.count >= 40 { break }
             }
         }
@@ -178,14 +210,21 @@ public final class Ledger: @unchecked Sendable {
         return CoverageStatistics.report(counts: counts, directory: try await directory(), query: query)
     }
 
-    static func now() -> String { CivilTime.iso8601(secondsSince1970: Int(Date().timeIntervalSince1970), offsetSeconds: 7 * 3600) }
+    static func now() -> String {
+        CivilTime.iso8601(secondsSince1970: Int(Date().timeIntervalSince1970), offsetSeconds: 7 * 3600)
+    }
 }
 
 /// Parses the import on a thread of its own, a few batches ahead of the database: on two cores
 /// the parsing, hashing and checking of rows overlaps the inserts instead of adding to them.
 /// Problems the parser finds travel with the batches; progress is reported as batches are taken.
 final class PrefetchingSource: DocumentBatchSource, @unchecked Sendable {
-    private struct Delivery { var batch: [Item]?; var problems: [InputProblem]; var rowsRead: Int; var error: (any Error)? }
+    private struct Delivery {
+        var batch: [Item]?
+        var problems: [InputProblem]
+        var rowsRead: Int
+        var error: (any Error)?
+    }
     private let progress: ((Int) -> Void)?
     private var queue: [Delivery] = []
     private let lock = NSCondition()
@@ -204,7 +243,10 @@ final class PrefetchingSource: DocumentBatchSource, @unchecked Sendable {
         self.progress = progress
         super.init()
         // Only the parsing thread touches the parser from here on.
-        final class Handoff: @unchecked Sendable { let source: DocumentImportSource; init(_ s: DocumentImportSource) { source = s } }
+        final class Handoff: @unchecked Sendable {
+            let source: DocumentImportSource
+            init(_ s: DocumentImportSource) { source = s }
+        }
         let handoff = Handoff(inner)
         let thread = Thread { [self] in
             let inner = handoff.source
@@ -220,13 +262,18 @@ final class PrefetchingSource: DocumentBatchSource, @unchecked Sendable {
                     if previous == nil {
                         lock.lock()
                         while start == nil && !stopped { lock.wait() }
-                        if let start { previous = start.head; suffix = start.suffix }
+                        if let start {
+                            previous = start.head
+                            suffix = start.suffix
+                        }
                         lock.unlock()
                     }
                     if var head = previous {
                         for i in delivery.batch!.indices {
                             let sequence = head.sequence + 1
-                            let hash = chain.link(previous: head.hash, sequence: sequence, canonical: delivery.batch![i].canonical, suffix: suffix)
+                            let hash = chain.link(
+                                previous: head.hash, sequence: sequence, canonical: delivery.batch![i].canonical,
+                                suffix: suffix)
                             delivery.batch![i].expectedSequence = sequence
                             delivery.batch![i].expectedHash = hash
                             head = ChainHead(sequence: sequence, hash: hash)
@@ -239,7 +286,10 @@ final class PrefetchingSource: DocumentBatchSource, @unchecked Sendable {
                 delivery.rowsRead = inner.rowsRead
                 lock.lock()
                 while queue.count >= depth && !stopped { lock.wait() }
-                if stopped { lock.unlock(); return }
+                if stopped {
+                    lock.unlock()
+                    return
+                }
                 queue.append(delivery)
                 lock.broadcast()
                 lock.unlock()
@@ -259,7 +309,10 @@ final class PrefetchingSource: DocumentBatchSource, @unchecked Sendable {
         lock.unlock()
         for p in delivery.problems { report(p) }
         progress?(delivery.rowsRead)
-        if let error = delivery.error { finished = true; throw error }
+        if let error = delivery.error {
+            finished = true
+            throw error
+        }
         if delivery.batch == nil { finished = true }
         return delivery.batch
     }

@@ -11,7 +11,8 @@ import NIOCore
 /// stop the server after the requests in flight are answered.
 ///
 /// ```swift
-/// let server = try TimestampServer(configuration: .init(responder: responder, host: "127.0.0.1", port: 3180, database: "tsa.log"))
+/// let server = try TimestampServer(configuration: .init(responder: responder, host: "127.0.0.1", port: 3180, database:
+/// "tsa.log"))
 /// try await server.run()
 /// ```
 public struct TimestampServer: Sendable {
@@ -24,7 +25,9 @@ public struct TimestampServer: Sendable {
         /// Largest request accepted (a TimeStampReq with a SHA-512 imprint is about 100 bytes).
         public var maximumRequestBytes = 16 * 1024
 
-        public init(responder: TimestampResponder, host: String = "127.0.0.1", port: Int = 3180, database: String? = nil) {
+        public init(
+            responder: TimestampResponder, host: String = "127.0.0.1", port: Int = 3180, database: String? = nil
+        ) {
             self.responder = responder
             self.host = host
             self.port = port
@@ -58,13 +61,18 @@ public struct TimestampServer: Sendable {
 
     func answer(_ request: Request, context: BasicRequestContext) async throws -> Response {
         guard request.headers[.contentType]?.lowercased().hasPrefix("application/timestamp-query") == true else {
-            return Response(status: .unsupportedMediaType, body: .init(byteBuffer: ByteBuffer(string: "expected application/timestamp-query\n")))
+            return Response(
+                status: .unsupportedMediaType,
+                body: .init(byteBuffer: ByteBuffer(string: "expected application/timestamp-query\n")))
         }
         let body: ByteBuffer
         do {
             body = try await request.body.collect(upTo: configuration.maximumRequestBytes)
         } catch {
-            return Response(status: .contentTooLarge, body: .init(byteBuffer: ByteBuffer(string: "request larger than \(configuration.maximumRequestBytes) bytes\n")))
+            return Response(
+                status: .contentTooLarge,
+                body: .init(
+                    byteBuffer: ByteBuffer(string: "request larger than \(configuration.maximumRequestBytes) bytes\n")))
         }
         let bytes = Array(body.readableBytesView)
         let issued: TimestampResponder.Issued
@@ -87,13 +95,19 @@ public struct TimestampServer: Sendable {
 
     /// Serves until SIGINT or SIGTERM, then finishes the requests in flight and returns.
     public func run(onServerRunning: (@Sendable (Int) async -> Void)? = nil) async throws {
-        let app = Application(router: router(),
-                              configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "esign-tsa"),
-                              onServerRunning: { channel in await onServerRunning?(channel.localAddress?.port ?? 0) },
-                              logger: logger)
-        logger.info("serving RFC 3161 timestamps", metadata: ["address": "\(configuration.host):\(configuration.port)",
-                                                             "policy": "\(configuration.responder.policyOID)",
-                                                             "tsa": "\(configuration.responder.certificate.subject)"])
+        let app = Application(
+            router: router(),
+            configuration: .init(
+                address: .hostname(configuration.host, port: configuration.port), serverName: "esign-tsa"),
+            onServerRunning: { channel in await onServerRunning?(channel.localAddress?.port ?? 0) },
+            logger: logger)
+        logger.info(
+            "serving RFC 3161 timestamps",
+            metadata: [
+                "address": "\(configuration.host):\(configuration.port)",
+                "policy": "\(configuration.responder.policyOID)",
+                "tsa": "\(configuration.responder.certificate.subject)",
+            ])
         try await app.runService()
         audit.sync()
         logger.info("stopped")

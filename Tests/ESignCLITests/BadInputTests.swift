@@ -1,7 +1,7 @@
-import Foundation
-import Testing
 import ESign
 import ESignTestSupport
+import Foundation
+import Testing
 
 /// Each bad input gets a specific message and its documented exit code, and leaves no output behind.
 @Suite("Bad input")
@@ -41,7 +41,7 @@ struct BadInputTests {
             if Fixtures.underCI || Fixtures.corpusAvailable {
                 input = Fixtures.corpus.appendingPathComponent("pyhanko/\(name)").path
             } else {
-                try write(Array("%PDF-X.Y\n".utf8)) // without the corpus, still exercise the path
+                try write(Array("%PDF-X.Y\n".utf8))  // without the corpus, still exercise the path
             }
         }
         switch c.name {
@@ -50,9 +50,11 @@ struct BadInputTests {
         case "broken-xref":
             var bytes = good
             let text = String(decoding: bytes.suffix(64), as: UTF8.self)
-            let number = text.components(separatedBy: "startxref")[1].trimmingCharacters(in: .whitespacesAndNewlines).components(separatedBy: "\n")[0]
+            let number = text.components(separatedBy: "startxref")[1].trimmingCharacters(in: .whitespacesAndNewlines)
+                .components(separatedBy: "\n")[0]
             let start = bytes.count - 64 + Array(text.utf8).firstRange(of: Array(number.utf8))!.lowerBound
-            bytes.replaceSubrange(start..<(start + number.count), with: Array(String(repeating: "1", count: number.count).utf8))
+            bytes.replaceSubrange(
+                start..<(start + number.count), with: Array(String(repeating: "1", count: number.count).utf8))
             try write(bytes)
         case "corpus-hopeless": try corpus("minimal-startxref-hopeless.pdf")
         case "corpus-illegal-header": try corpus("minimal-illegal-header.pdf")
@@ -66,11 +68,14 @@ struct BadInputTests {
         case "expired-certificate":
             try write(good)
             let key = try PrivateKey.generate(.ec(.p256))
-            var builder = CertificateBuilder(subject: [("C", "VN"), ("CN", "Đã hết hạn")], notBefore: Date().addingTimeInterval(-800 * 86400),
-                                             notAfter: Date().addingTimeInterval(-86400))
+            var builder = CertificateBuilder(
+                subject: [("C", "VN"), ("CN", "Đã hết hạn")], notBefore: Date().addingTimeInterval(-800 * 86400),
+                notAfter: Date().addingTimeInterval(-86400))
             builder.extensions = [("keyUsage", "critical,digitalSignature,nonRepudiation")]
-            let cert = try builder.issue(publicKeyOf: key, issuer: pki.issuingCA.certificate, issuerKey: pki.issuingCA.privateKey)
-            let keyPath = dir.appendingPathComponent("expired.key.pem").path, certPath = dir.appendingPathComponent("expired.pem").path
+            let cert = try builder.issue(
+                publicKeyOf: key, issuer: pki.issuingCA.certificate, issuerKey: pki.issuingCA.privateKey)
+            let keyPath = dir.appendingPathComponent("expired.key.pem").path
+            let certPath = dir.appendingPathComponent("expired.pem").path
             try Data(try key.pemPKCS8(password: nil)).write(to: URL(fileURLWithPath: keyPath))
             try cert.pem.write(toFile: certPath, atomically: true, encoding: .utf8)
             identity = ["--key", keyPath, "--cert", certPath]
@@ -83,14 +88,19 @@ struct BadInputTests {
             output = input
         default: Issue.record("unknown case")
         }
-        let before = FileManager.default.fileExists(atPath: output) ? try Data(contentsOf: URL(fileURLWithPath: output)) : nil
-        let inputBefore = FileManager.default.fileExists(atPath: input) ? try Data(contentsOf: URL(fileURLWithPath: input)) : nil
-        let run = try Peers.esign(["sign", input, "-o", output, "--force"].filter { c.name == "output-is-input" || $0 != "--force" } + identity)
+        let before =
+            FileManager.default.fileExists(atPath: output) ? try Data(contentsOf: URL(fileURLWithPath: output)) : nil
+        let inputBefore =
+            FileManager.default.fileExists(atPath: input) ? try Data(contentsOf: URL(fileURLWithPath: input)) : nil
+        let run = try Peers.esign(
+            ["sign", input, "-o", output, "--force"].filter { c.name == "output-is-input" || $0 != "--force" }
+                + identity)
         #expect(run.status == c.exitCode, "exit \(run.status): \(run.combined)")
         #expect(run.stderr.contains(c.message), "message: \(run.stderr)")
         #expect(!run.stderr.contains("Fatal error") && !run.stderr.contains("Stack dump"))
         // Nothing written: the output is absent or exactly what it was; no temporary files remain.
-        let after = FileManager.default.fileExists(atPath: output) ? try Data(contentsOf: URL(fileURLWithPath: output)) : nil
+        let after =
+            FileManager.default.fileExists(atPath: output) ? try Data(contentsOf: URL(fileURLWithPath: output)) : nil
         #expect(after == before)
         if let inputBefore { #expect(try Data(contentsOf: URL(fileURLWithPath: input)) == inputBefore) }
         let leftovers = try FileManager.default.contentsOfDirectory(atPath: dir.path).filter { $0.contains(".esign-") }
@@ -111,7 +121,10 @@ struct BadInputTests {
         #expect(refused.status == 73)
         let wrong = dir.appendingPathComponent("wrong.txt").path
         try "not the password\n".write(toFile: wrong, atomically: true, encoding: .utf8)
-        let badPassword = try Peers.esign(["sign", input, "-o", output, "--force", "--p12", pki.signers["province-official"]!.pkcs12Path, "--password-file", wrong])
+        let badPassword = try Peers.esign([
+            "sign", input, "-o", output, "--force", "--p12", pki.signers["province-official"]!.pkcs12Path,
+            "--password-file", wrong,
+        ])
         #expect(badPassword.status == 77)
         #expect(try String(contentsOfFile: output, encoding: .utf8) == "an older file")
         let run = try Peers.esign(["sign", input, "-o", output, "--force"] + identity)
@@ -128,12 +141,20 @@ struct BadInputTests {
         let pki = Fixtures.pki
         let dir = Fixtures.temporaryDirectory("esign-secret")
         let secretValue = Fixtures.password.withCString { String(cString: $0) }
-        let run = try Peers.esign(["sign", Fixtures.samples.appendingPathComponent("notice.pdf").path, "-o", dir.appendingPathComponent("o.pdf").path,
-                                   "--p12", pki.signers["commune-official"]!.pkcs12Path, "--json"], environment: ["ESIGN_PASSWORD": secretValue])
+        let run = try Peers.esign(
+            [
+                "sign", Fixtures.samples.appendingPathComponent("notice.pdf").path, "-o",
+                dir.appendingPathComponent("o.pdf").path,
+                "--p12", pki.signers["commune-official"]!.pkcs12Path, "--json",
+            ], environment: ["ESIGN_PASSWORD": secretValue])
         #expect(run.status == 0, "\(run.combined)")
         #expect(!run.combined.contains(secretValue))
-        let wrong = try Peers.esign(["sign", Fixtures.samples.appendingPathComponent("notice.pdf").path, "-o", dir.appendingPathComponent("p.pdf").path,
-                                     "--p12", pki.signers["commune-official"]!.pkcs12Path], environment: ["ESIGN_PASSWORD": "hunter2-wrong"])
+        let wrong = try Peers.esign(
+            [
+                "sign", Fixtures.samples.appendingPathComponent("notice.pdf").path, "-o",
+                dir.appendingPathComponent("p.pdf").path,
+                "--p12", pki.signers["commune-official"]!.pkcs12Path,
+            ], environment: ["ESIGN_PASSWORD": "hunter2-wrong"])
         #expect(wrong.status == 77 && !wrong.combined.contains("hunter2-wrong"))
     }
 }

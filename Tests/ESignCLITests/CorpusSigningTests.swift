@@ -1,14 +1,17 @@
-import Foundation
-import Testing
 import ESign
 import ESignTestSupport
+import Foundation
+import Testing
 
 /// Every file pyHanko 0.38 can sign in ../shared/corpus (expected-sign.tsv), plus the hybrid-reference
 /// file pyHanko refuses, signed by esign and checked by qpdf, pdfsig and pyHanko.
 @Suite("Signing the shared corpus", .serialized)
 struct CorpusSigningTests {
     static let signable: [String] = {
-        guard let tsv = try? String(contentsOf: Fixtures.corpus.appendingPathComponent("expected-sign.tsv"), encoding: .utf8) else { return [] }
+        guard
+            let tsv = try? String(
+                contentsOf: Fixtures.corpus.appendingPathComponent("expected-sign.tsv"), encoding: .utf8)
+        else { return [] }
         var files = tsv.split(separator: "\n").dropFirst().compactMap { line -> String? in
             let cols = line.split(separator: "\t")
             return cols.count >= 2 && cols[1].hasPrefix("signable") ? String(cols[0]) : nil
@@ -18,7 +21,9 @@ struct CorpusSigningTests {
     }()
 
     @Test func corpusIsPresentUnderCI() {
-        if Fixtures.underCI { #expect(Fixtures.corpusAvailable && Self.signable.count > 20, "../shared/corpus is missing") }
+        if Fixtures.underCI {
+            #expect(Fixtures.corpusAvailable && Self.signable.count > 20, "../shared/corpus is missing")
+        }
     }
 
     @Test(arguments: signable)
@@ -26,8 +31,9 @@ struct CorpusSigningTests {
         let path = Fixtures.corpus.appendingPathComponent(file).path
         // pyHanko needs --no-strict-syntax to validate anything in a hybrid-reference file; and it cannot
         // read a form tree with a cycle at all, before or after esign's signature.
-        try signAndCheckWithPeers(path, lenientSyntax: file.contains("hybrid-xref"),
-                                  pyhankoCannotRead: file.contains("form-tree-circular-ref"))
+        try signAndCheckWithPeers(
+            path, lenientSyntax: file.contains("hybrid-xref"),
+            pyhankoCannotRead: file.contains("form-tree-circular-ref"))
     }
 
     @Test func signsIntoExistingEmptyFieldByName() throws {

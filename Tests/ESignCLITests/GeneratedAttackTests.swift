@@ -21,7 +21,9 @@ struct GeneratedAttackTests {
     static func esignContext(_ sample: String) throws -> AttackGenerator.Context {
         let original = [UInt8](try Data(contentsOf: Fixtures.samples.appendingPathComponent(sample)))
         let identity = try Fixtures.identity()
-        var context = try AttackGenerator.Context(original: original) { try PAdESSigner(identity: identity).sign(pdf: $0) }
+        var context = try AttackGenerator.Context(original: original) {
+            try PAdESSigner(identity: identity).sign(pdf: $0)
+        }
         context.certify = certify
         context.timestamp = timestamp
         return context
@@ -33,13 +35,17 @@ struct GeneratedAttackTests {
     /// pyHanko's certification at DocMDP level P.
     static func certify(_ bytes: [UInt8], _ level: Int) throws -> [UInt8] {
         let directory = Fixtures.temporaryDirectory("esign-certify")
-        let input = directory.appendingPathComponent("in.pdf"), output = directory.appendingPathComponent("out.pdf")
+        let input = directory.appendingPathComponent("in.pdf")
+        let output = directory.appendingPathComponent("out.pdf")
         try Data(bytes).write(to: input)
         let script = Fixtures.packageRoot.appendingPathComponent("scripts/pyhanko-certify.py").path
         let pki = Fixtures.pki
         let run = try Peers.run(
             "python3",
-            [script, input.path, output.path, pki.signers["province-seal"]!.pkcs12Path, pki.passwordPath, String(level)])
+            [
+                script, input.path, output.path, pki.signers["province-seal"]!.pkcs12Path, pki.passwordPath,
+                String(level),
+            ])
         guard run.status == 0 else { throw PDFError.malformed("pyhanko could not certify: \(run.combined)") }
         return [UInt8](try Data(contentsOf: output))
     }
@@ -48,12 +54,14 @@ struct GeneratedAttackTests {
     static func timestamp(_ bytes: [UInt8]) throws -> [UInt8] {
         guard let authority else { throw PDFError.io("the loopback TSA did not start") }
         let directory = Fixtures.temporaryDirectory("esign-doc-timestamp")
-        let input = directory.appendingPathComponent("in.pdf"), output = directory.appendingPathComponent("out.pdf")
+        let input = directory.appendingPathComponent("in.pdf")
+        let output = directory.appendingPathComponent("out.pdf")
         try Data(bytes).write(to: input)
         let run = try Peers.run(
             "pyhanko",
             [
-                "sign", "timestamp", "--timestamp-url", authority.url, "--trust", Fixtures.pki.rootPath, "--trust-replace",
+                "sign", "timestamp", "--timestamp-url", authority.url, "--trust", Fixtures.pki.rootPath,
+                "--trust-replace",
                 input.path, output.path,
             ])
         guard run.status == 0 else { throw PDFError.malformed("pyhanko could not timestamp: \(run.combined)") }
@@ -101,7 +109,9 @@ struct GeneratedAttackTests {
                 #expect(report.indication == .totalFailed, "\(variant.name) was not rejected: \(report.summary)")
                 let reasons = Self.reasons(report).joined(separator: " | ").lowercased()
                 for mention in mentions {
-                    #expect(reasons.contains(mention.lowercased()), "\(variant.name): no reason names '\(mention)': \(reasons)")
+                    #expect(
+                        reasons.contains(mention.lowercased()),
+                        "\(variant.name): no reason names '\(mention)': \(reasons)")
                 }
             } else {
                 let first = report.signatures.first
@@ -164,7 +174,9 @@ struct GeneratedAttackTests {
         variants += try AttackGenerator.allowedChanges(Self.esignContext("decision.pdf"))
         var paths: [String: AttackGenerator.Variant] = [:]
         for (index, variant) in variants.enumerated() {
-            let path = directory.appendingPathComponent("\(index)-\(variant.name.replacingOccurrences(of: "/", with: "_")).pdf").path
+            let path = directory.appendingPathComponent(
+                "\(index)-\(variant.name.replacingOccurrences(of: "/", with: "_")).pdf"
+            ).path
             try Data(variant.bytes).write(to: URL(fileURLWithPath: path))
             paths[path] = variant
         }
@@ -180,7 +192,8 @@ struct GeneratedAttackTests {
             let allowed = first?["allowed"] as? Bool ?? false
             if variant.isAllowed {
                 #expect(
-                    allowed || variant.pyhankoDiffers != nil, "pyHanko rejects allowed variant \(variant.name): \(line)")
+                    allowed || variant.pyhankoDiffers != nil, "pyHanko rejects allowed variant \(variant.name): \(line)"
+                )
             } else if allowed {
                 missedByPyHanko.append(variant.name)
             }

@@ -1,7 +1,7 @@
-import Foundation
-import Testing
 import ESign
 import ESignTestSupport
+import Foundation
+import Testing
 
 /// esign's RFC 3161 client against another implementation (`openssl ts -reply` on loopback):
 /// .tsr files that `openssl ts -verify` accepts, PAdES B-T signatures and document timestamps that
@@ -17,14 +17,20 @@ struct TimestampTests {
         try Data((0..<5000).map { UInt8($0 % 251) }).write(to: URL(fileURLWithPath: file))
         let run = try Peers.esign(["timestamp", file, "--tsa", tsa.url])
         try #require(run.status == 0, "\(run.combined)")
-        let verify = try Peers.run("openssl", ["ts", "-verify", "-data", file, "-in", file + ".tsr", "-CAfile", pki.rootPath,
-                                               "-untrusted", pki.tsa.certificatePath])
+        let verify = try Peers.run(
+            "openssl",
+            [
+                "ts", "-verify", "-data", file, "-in", file + ".tsr", "-CAfile", pki.rootPath,
+                "-untrusted", pki.tsa.certificatePath,
+            ])
         #expect(verify.status == 0 && verify.combined.contains("Verification: OK"), "\(verify.combined)")
         #expect(try Peers.esign(["timestamp", "verify", file, file + ".tsr", "--trust", pki.rootPath]).status == 0)
         try Data([1, 2, 3]).write(to: URL(fileURLWithPath: file))
         #expect(try Peers.esign(["timestamp", "verify", file, file + ".tsr", "--trust", pki.rootPath]).status == 1)
         // An unreachable TSA: a clear error, exit 69, no output.
-        let down = try Peers.esign(["timestamp", file, "--tsa", "http://127.0.0.1:9/", "-o", dir.appendingPathComponent("x.tsr").path])
+        let down = try Peers.esign([
+            "timestamp", file, "--tsa", "http://127.0.0.1:9/", "-o", dir.appendingPathComponent("x.tsr").path,
+        ])
         #expect(down.status == 69 && down.stderr.contains("TSA"))
         #expect(!FileManager.default.fileExists(atPath: dir.appendingPathComponent("x.tsr").path))
     }
@@ -35,8 +41,10 @@ struct TimestampTests {
         defer { tsa.server.stop() }
         let dir = Fixtures.temporaryDirectory("esign-bt")
         let bt = dir.appendingPathComponent("bt.pdf").path
-        let sign = try Peers.esign(["sign", Fixtures.samples.appendingPathComponent("decision.pdf").path, "-o", bt, "--tsa", tsa.url,
-                                    "--p12", pki.signers["province-official"]!.pkcs12Path, "--password-file", pki.passwordPath])
+        let sign = try Peers.esign([
+            "sign", Fixtures.samples.appendingPathComponent("decision.pdf").path, "-o", bt, "--tsa", tsa.url,
+            "--p12", pki.signers["province-official"]!.pkcs12Path, "--password-file", pki.passwordPath,
+        ])
         try #require(sign.status == 0, "\(sign.combined)")
         let report = try PeerReport.of(bt, trust: pki.rootPath)
         #expect(report.pyhanko.values.first?.contains("TIMESTAMP_TOKEN<INTACT:TRUSTED>") == true, "\(report.pyhanko)")
@@ -44,7 +52,9 @@ struct TimestampTests {
         var options = VerificationOptions()
         options.trustAnchors = [pki.root.certificate]
         let verified = PDFSignatureVerifier(options: options).verify(path: bt)
-        #expect(verified.indication == .totalPassed && verified.signatures.first?.provenSigningTime != nil, "\(verified.summary)")
+        #expect(
+            verified.indication == .totalPassed && verified.signatures.first?.provenSigningTime != nil,
+            "\(verified.summary)")
 
         let stamped = dir.appendingPathComponent("bt.ts.pdf").path
         let stamp = try Peers.esign(["timestamp", bt, "--document", "--tsa", tsa.url, "-o", stamped])
@@ -54,7 +64,9 @@ struct TimestampTests {
         #expect(after.signatures.map(\.kind) == [.signature, .documentTimestamp])
         #expect(after.signatures.first?.modificationLevel == .ltaUpdates)
         let hanko = try Peers.pyhankoValidate(stamped, trust: pki.rootPath)
-        #expect(hanko.stdout.contains("INTACT:TRUSTED,TIMESTAMP_TOKEN<INTACT:TRUSTED>,EXTENDED_WITH_LTA_UPDATES"), "\(hanko.combined)")
+        #expect(
+            hanko.stdout.contains("INTACT:TRUSTED,TIMESTAMP_TOKEN<INTACT:TRUSTED>,EXTENDED_WITH_LTA_UPDATES"),
+            "\(hanko.combined)")
         #expect(try Peers.qpdfCheck(stamped).status == 0)
     }
 
@@ -67,19 +79,29 @@ struct TimestampTests {
         let index = Fixtures.temporaryDirectory("esign-bt-ocsp").appendingPathComponent("index.txt")
         // Revoked an hour from now: after the signature is timestamped.
         let revokedAt = CivilTime(secondsSince1970: Int(Date().addingTimeInterval(3600).timeIntervalSince1970))
-        let stamp = String(format: "%02d%02d%02d%02d%02d%02dZ", revokedAt.year % 100, revokedAt.month, revokedAt.day, revokedAt.hour, revokedAt.minute, revokedAt.second)
-        try "R\t301231235959Z\t\(stamp)\t\(signer.serialNumberHex)\tunknown\t/CN=x\n".write(to: index, atomically: true, encoding: .utf8)
-        let responder = try LoopbackServer("openssl", ["ocsp", "-index", index.path, "-port", String(port), "-rsigner", pki.ocsp.certificatePath,
-                                                       "-rkey", pki.ocsp.keyPath, "-passin", "file:\(pki.passwordPath)", "-CA", pki.issuingCA.certificatePath],
-                                           port: port)
+        let stamp = String(
+            format: "%02d%02d%02d%02d%02d%02dZ", revokedAt.year % 100, revokedAt.month, revokedAt.day, revokedAt.hour,
+            revokedAt.minute, revokedAt.second)
+        try "R\t301231235959Z\t\(stamp)\t\(signer.serialNumberHex)\tunknown\t/CN=x\n".write(
+            to: index, atomically: true, encoding: .utf8)
+        let responder = try LoopbackServer(
+            "openssl",
+            [
+                "ocsp", "-index", index.path, "-port", String(port), "-rsigner", pki.ocsp.certificatePath,
+                "-rkey", pki.ocsp.keyPath, "-passin", "file:\(pki.passwordPath)", "-CA", pki.issuingCA.certificatePath,
+            ],
+            port: port)
         defer { responder.stop() }
         let tsa = try OpenSSLTimestampAuthority(pki: pki)
         defer { tsa.server.stop() }
-        let password = Secret(try String(contentsOfFile: pki.passwordPath, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines))
+        let password = Secret(
+            try String(contentsOfFile: pki.passwordPath, encoding: .utf8).trimmingCharacters(
+                in: .whitespacesAndNewlines))
         let identity = try SigningIdentity.load(pkcs12: pki.signers["commune-official"]!.pkcs12Path, password: password)
         var signing = PAdESOptions()
         signing.timestampClient = TimestampClient(url: tsa.url)
-        let withTimestamp = try PAdESSigner(identity: identity, options: signing).sign(pdf: MinimalPDF.make(lines: ["Bien ban"]))
+        let withTimestamp = try PAdESSigner(identity: identity, options: signing).sign(
+            pdf: MinimalPDF.make(lines: ["Bien ban"]))
         let without = try PAdESSigner(identity: identity).sign(pdf: MinimalPDF.make(lines: ["Bien ban"]))
         var options = VerificationOptions()
         options.trustAnchors = [pki.root.certificate]

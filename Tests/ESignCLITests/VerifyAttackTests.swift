@@ -1,7 +1,7 @@
-import Foundation
-import Testing
 import ESign
 import ESignTestSupport
+import Foundation
+import Testing
 
 /// The PDF-Insecurity attack classes, each built here from a document esign signed, and each
 /// rejected with a specific reason; and everything esign signs verifies as TOTAL-PASSED.
@@ -24,7 +24,9 @@ struct VerifyAttackTests {
     }
 
     /// Appends an incremental update made by `edit` to `bytes`.
-    static func append(_ bytes: [UInt8], _ edit: (PDFDocument, inout IncrementalUpdate) throws -> Void) throws -> [UInt8] {
+    static func append(
+        _ bytes: [UInt8], _ edit: (PDFDocument, inout IncrementalUpdate) throws -> Void
+    ) throws -> [UInt8] {
         let document = try PDFDocument(source: MemoryByteSource(bytes))
         var update = try IncrementalUpdate(document: document)
         try edit(document, &update)
@@ -52,7 +54,8 @@ struct VerifyAttackTests {
         #expect(report.indication == .indeterminate && report.subIndication == .noCertificateChainFound)
         var options = Self.options
         options.validationTime = Date().addingTimeInterval(10 * 365 * 86400)
-        let late = PDFSignatureVerifier(options: options).verify(source: MemoryByteSource(try Self.signedSample()), name: "x")
+        let late = PDFSignatureVerifier(options: options).verify(
+            source: MemoryByteSource(try Self.signedSample()), name: "x")
         #expect(late.subIndication == .outOfBoundsNoPOE)
     }
 
@@ -76,7 +79,9 @@ struct VerifyAttackTests {
         let report = Self.verify(forged)
         let signature = try #require(report.signatures.first)
         #expect(signature.indication == .totalFailed, "\(signature.summary)")
-        #expect(signature.subIndication == .formatFailure || signature.subIndication == .sigConstraintsFailure, "\(signature.subIndication as Any)")
+        #expect(
+            signature.subIndication == .formatFailure || signature.subIndication == .sigConstraintsFailure,
+            "\(signature.subIndication as Any)")
         #expect(report.indication == .totalFailed)
     }
 
@@ -87,7 +92,12 @@ struct VerifyAttackTests {
             let page = try document.pageReference(at: 0)
             var dict = try #require(document.object(page).dictionary)
             let content = update.allocate()
-            update.set(content, .stream(PDFStream(dictionary: PDFDictionary(), data: .bytes(Array("BT /F1 24 Tf 72 700 Td (PAID IN FULL) Tj ET".utf8)))))
+            update.set(
+                content,
+                .stream(
+                    PDFStream(
+                        dictionary: PDFDictionary(),
+                        data: .bytes(Array("BT /F1 24 Tf 72 700 Td (PAID IN FULL) Tj ET".utf8)))))
             dict["Contents"] = .reference(content)
             update.set(page, .dictionary(dict))
         }
@@ -108,10 +118,11 @@ struct VerifyAttackTests {
         var forged = try Self.signedSample()
         // Overwrite the end of /Contents with an object: the gap is no longer just the /Contents string.
         let text = Array("> endobj 99 0 obj << /Evil true >> endobj %".utf8)
-        let gapEnd = Self.byteRange(forged)[2] - 1 // the closing '>'
+        let gapEnd = Self.byteRange(forged)[2] - 1  // the closing '>'
         forged.replaceSubrange((gapEnd - text.count)..<gapEnd, with: text)
         let signature = try #require(Self.verify(forged).signatures.first)
-        #expect(signature.indication == .totalFailed && signature.subIndication == .formatFailure, "\(signature.summary)")
+        #expect(
+            signature.indication == .totalFailed && signature.subIndication == .formatFailure, "\(signature.summary)")
     }
 
     static func byteRange(_ bytes: [UInt8]) -> [Int] {
@@ -142,8 +153,13 @@ struct VerifyAttackTests {
         let pki = Fixtures.pki
         let dir = Fixtures.temporaryDirectory("esign-certified")
         let out = dir.appendingPathComponent("certified.pdf").path
-        let run = try Peers.run("pyhanko", ["sign", "addsig", "--field", "Certification", "--certify", "pkcs12", "--passfile", pki.passwordPath,
-                                            Fixtures.samples.appendingPathComponent("decision.pdf").path, out, pki.signers["province-seal"]!.pkcs12Path])
+        let run = try Peers.run(
+            "pyhanko",
+            [
+                "sign", "addsig", "--field", "Certification", "--certify", "pkcs12", "--passfile", pki.passwordPath,
+                Fixtures.samples.appendingPathComponent("decision.pdf").path, out,
+                pki.signers["province-seal"]!.pkcs12Path,
+            ])
         try #require(run.status == 0, "pyhanko: \(run.combined)")
         return [UInt8](try Data(contentsOf: URL(fileURLWithPath: out)))
     }
@@ -156,14 +172,22 @@ struct VerifyAttackTests {
             let page = try document.pageReference(at: 0)
             var dict = try #require(document.object(page).dictionary)
             let note = update.allocate()
-            update.set(note, .dictionary(PDFDictionary([("Type", "Annot"), ("Subtype", "FreeText"), ("Rect", [300, 300, 500, 340]),
-                                                        ("Contents", .string(PDFString(text: "Đã thanh toán"))), ("DA", .string(PDFString(text: "/Helv 12 Tf")))])))
+            update.set(
+                note,
+                .dictionary(
+                    PDFDictionary([
+                        ("Type", "Annot"), ("Subtype", "FreeText"), ("Rect", [300, 300, 500, 340]),
+                        ("Contents", .string(PDFString(text: "Đã thanh toán"))),
+                        ("DA", .string(PDFString(text: "/Helv 12 Tf"))),
+                    ])))
             dict["Annots"] = .array((try document.resolve(dict["Annots"]).array ?? []) + [.reference(note)])
             update.set(page, .dictionary(dict))
         }
         let signature = try #require(Self.verify(forged).signatures.first)
         #expect(signature.indication == .totalFailed && signature.subIndication == .sigConstraintsFailure)
-        #expect(signature.modifications.contains { $0.contains("FreeText annotation was added") }, "\(signature.modifications)")
+        #expect(
+            signature.modifications.contains { $0.contains("FreeText annotation was added") },
+            "\(signature.modifications)")
     }
 
     @Test func sneakySignature() throws {
@@ -172,12 +196,24 @@ struct VerifyAttackTests {
             let page = try document.pageReference(at: 0)
             var pageDict = try #require(document.object(page).dictionary)
             let appearance = update.allocate()
-            update.set(appearance, .stream(PDFStream(dictionary: PDFDictionary([("Type", "XObject"), ("Subtype", "Form"), ("BBox", [0, 0, 200, 40])]),
-                                                     data: .bytes(Array("1 1 1 rg 0 0 200 40 re f".utf8)))))
+            update.set(
+                appearance,
+                .stream(
+                    PDFStream(
+                        dictionary: PDFDictionary([
+                            ("Type", "XObject"), ("Subtype", "Form"), ("BBox", [0, 0, 200, 40]),
+                        ]),
+                        data: .bytes(Array("1 1 1 rg 0 0 200 40 re f".utf8)))))
             let field = update.allocate()
-            update.set(field, .dictionary(PDFDictionary([("Type", "Annot"), ("Subtype", "Widget"), ("FT", "Sig"), ("T", .string(PDFString(text: "Sneaky"))),
-                                                         ("Rect", [72, 600, 272, 640]), ("F", 4), ("P", .reference(page)),
-                                                         ("AP", .dictionary(PDFDictionary([("N", .reference(appearance))])))])))
+            update.set(
+                field,
+                .dictionary(
+                    PDFDictionary([
+                        ("Type", "Annot"), ("Subtype", "Widget"), ("FT", "Sig"),
+                        ("T", .string(PDFString(text: "Sneaky"))),
+                        ("Rect", [72, 600, 272, 640]), ("F", 4), ("P", .reference(page)),
+                        ("AP", .dictionary(PDFDictionary([("N", .reference(appearance))]))),
+                    ])))
             pageDict["Annots"] = .array((try document.resolve(pageDict["Annots"]).array ?? []) + [.reference(field)])
             update.set(page, .dictionary(pageDict))
             let form = try #require(try document.acroForm())
@@ -187,6 +223,8 @@ struct VerifyAttackTests {
         }
         let signature = try #require(Self.verify(forged).signatures.first)
         #expect(signature.indication == .totalFailed && signature.subIndication == .sigConstraintsFailure)
-        #expect(signature.modifications.contains { $0.contains("unsigned signature field with a visible appearance") }, "\(signature.modifications)")
+        #expect(
+            signature.modifications.contains { $0.contains("unsigned signature field with a visible appearance") },
+            "\(signature.modifications)")
     }
 }

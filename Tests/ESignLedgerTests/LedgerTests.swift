@@ -5,11 +5,14 @@ import Testing
 
 @Suite("Ledger and statistics, on SQLite and PostgreSQL")
 struct LedgerTests {
-    func level(_ r: CoverageReport, _ l: AdministrativeLevel) -> CoverageReport.LevelRow? { r.levels.first { $0.level == l } }
+    func level(_ r: CoverageReport, _ l: AdministrativeLevel) -> CoverageReport.LevelRow? {
+        r.levels.first { $0.level == l }
+    }
     func day(_ s: String) -> CivilDate { CivilDate(iso8601: s)! }
 
-    @Test("Hand-computed fixture: classified documents excluded, levels at issue time, the reform boundary",
-          arguments: TestDatabase.enabled)
+    @Test(
+        "Hand-computed fixture: classified documents excluded, levels at issue time, the reform boundary",
+        arguments: TestDatabase.enabled)
     func handComputed(_ backend: TestDatabase) async throws {
         let (ledger, _) = try await SmallLedger.make(backend)
         defer { Task { try? await ledger.close() } }
@@ -29,7 +32,8 @@ struct LedgerTests {
         #expect(year.weakest.first?.code == "90002")
 
         // Month by month: June is under the district structure, July under the province only.
-        let monthly = try await ledger.statistics(CoverageQuery(from: day("2025-01-01"), to: day("2025-12-31"), by: .month))
+        let monthly = try await ledger.statistics(
+            CoverageQuery(from: day("2025-01-01"), to: day("2025-12-31"), by: .month))
         let june = monthly.periods.first { $0.period == "2025-06" && $0.level == .commune }
         let july = monthly.periods.first { $0.period == "2025-07" && $0.level == .commune }
         #expect(june?.figures == CoverageFigures(issued: 3, classified: 0, signed: 1))
@@ -38,30 +42,38 @@ struct LedgerTests {
         #expect(monthly.periods.filter { $0.level == .district }.count == 12)
         let january = monthly.periods.first { $0.period == "2025-01" && $0.level == .province }
         #expect(january?.figures.issued == 0 && january?.figures.rate == nil && january?.gap == nil)
-        let quarters = try await ledger.statistics(CoverageQuery(from: day("2025-01-01"), to: day("2025-12-31"), by: .quarter))
+        let quarters = try await ledger.statistics(
+            CoverageQuery(from: day("2025-01-01"), to: day("2025-12-31"), by: .quarter))
         #expect(Set(quarters.periods.map(\.period)) == ["2025-Q1", "2025-Q2", "2025-Q3", "2025-Q4"])
         #expect(quarters.periods.first { $0.period == "2025-Q3" && $0.level == .commune }?.figures.rate == 100)
 
         // A period without any document: nothing divided by zero anywhere.
-        let empty = try await ledger.statistics(CoverageQuery(from: day("2019-01-01"), to: day("2019-12-31"), by: .month))
+        let empty = try await ledger.statistics(
+            CoverageQuery(from: day("2019-01-01"), to: day("2019-12-31"), by: .month))
         #expect(empty.overall.rate == nil && empty.levels.isEmpty && empty.units.isEmpty)
         let json = String(decoding: try JSONEncoder().encode(empty), as: UTF8.self)
         #expect(!json.contains("nan") && !json.contains("inf"))
 
         // Targets from a file: per year and per province, the most specific wins.
-        let targets = CoverageTargets([.init(level: .commune, target: 60, year: 2025), .init(level: .commune, target: 70, year: 2025, provinceCode: "90")])
-        let withTargets = try await ledger.statistics(CoverageQuery(from: day("2025-01-01"), to: day("2025-12-31"), province: "90", targets: targets))
+        let targets = CoverageTargets([
+            .init(level: .commune, target: 60, year: 2025),
+            .init(level: .commune, target: 70, year: 2025, provinceCode: "90"),
+        ])
+        let withTargets = try await ledger.statistics(
+            CoverageQuery(from: day("2025-01-01"), to: day("2025-12-31"), province: "90", targets: targets))
         #expect(level(withTargets, .commune)?.target == 70)
         #expect(level(withTargets, .district)?.target == 90, "levels without a file entry keep the defaults")
     }
 
-    @Test("Re-importing changes nothing; a changed row is refused with its line; nothing is partially imported",
-          arguments: TestDatabase.enabled)
+    @Test(
+        "Re-importing changes nothing; a changed row is refused with its line; nothing is partially imported",
+        arguments: TestDatabase.enabled)
     func idempotentAndAllOrNothing(_ backend: TestDatabase) async throws {
         let (ledger, dir) = try await SmallLedger.make(backend)
         defer { Task { try? await ledger.close() } }
         let head = try await ledger.store.head()
-        let again = try await ledger.importDocuments(path: try SmallLedger.write(SmallLedger.documents, "documents.csv", in: dir))
+        let again = try await ledger.importDocuments(
+            path: try SmallLedger.write(SmallLedger.documents, "documents.csv", in: dir))
         #expect(again.appended == 0 && again.unchanged == 14)
         #expect(try await ledger.store.head() == head)
 
@@ -76,7 +88,8 @@ struct LedgerTests {
             _ = try await ledger.importDocuments(path: try SmallLedger.write(changed, "changed.csv", in: dir))
         } throws: { error in
             guard case let LedgerError.invalidInput(_, problems) = error else { return false }
-            return problems.count == 1 && problems[0].line == 3 && problems[0].message.contains("different signed, signature_count (the ledger is append-only)")
+            return problems.count == 1 && problems[0].line == 3
+                && problems[0].message.contains("different signed, signature_count (the ledger is append-only)")
         }
         #expect(try await ledger.store.head() == head)
 
@@ -96,8 +109,10 @@ struct LedgerTests {
         } throws: { error in
             guard case let LedgerError.invalidInput(_, problems) = error else { return false }
             let text = problems.map(\.description).joined(separator: "\n")
-            return problems.map(\.line) == [3, 4, 5, 6, 7] && text.contains("2025-02-30") && text.contains("unknown unit code 77777")
-                && text.contains("maybe") && text.contains("the header has 5") && text.contains("unit 90002 was not in force on 2025-08-01")
+            return problems.map(\.line) == [3, 4, 5, 6, 7] && text.contains("2025-02-30")
+                && text.contains("unknown unit code 77777")
+                && text.contains("maybe") && text.contains("the header has 5")
+                && text.contains("unit 90002 was not in force on 2025-08-01")
         }
         #expect(try await ledger.store.head() == head)
         #expect(try await ledger.check().valid)
@@ -107,12 +122,19 @@ struct LedgerTests {
     func jsonImport(_ backend: TestDatabase) async throws {
         let (ledger, dir) = try await SmallLedger.make(backend)
         defer { Task { try? await ledger.close() } }
-        let array = #"[{"number": "20/QĐ-UBND", "unit_code": "90", "issued_on": "2025-09-01", "signed": true, "classified": false, "signature_count": 2, "timestamped": true},"#
-            + #" {"number": "21/CV-UBND", "unit_code": "90001", "issued_on": "2025-09-02", "signed": false, "classified": false, "title": "Về việc \"kiểm tra\""}]"#
+        let array =
+            #"[{"number": "20/QĐ-UBND", "unit_code": "90", "issued_on": "2025-09-01", "signed": true, "#
+            + #""classified": false, "signature_count": 2, "timestamped": true},"#
+            + #" {"number": "21/CV-UBND", "unit_code": "90001", "issued_on": "2025-09-02", "signed": false, "#
+            + #""classified": false, "title": "Về việc \"kiểm tra\""}]"#
         let summary = try await ledger.importDocuments(path: try SmallLedger.write(array, "export.json", in: dir))
         #expect(summary.appended == 2)
-        let lines = #"{"number": "22/TB-UBND", "unit_code": "90", "issued_on": "2025-09-03", "signed": 1, "classified": 0}"# + "\n"
-            + #"{"number": "23/TB-UBND", "unit_code": "90", "issued_on": "2025-09-03", "signed": true, "classified": false, "colour": "blue"}"# + "\n"
+        let lines =
+            #"{"number": "22/TB-UBND", "unit_code": "90", "issued_on": "2025-09-03", "signed": 1, "classified": 0}"#
+            + "\n"
+            + #"{"number": "23/TB-UBND", "unit_code": "90", "issued_on": "2025-09-03", "signed": true, "#
+            + #""classified": false, "colour": "blue"}"#
+            + "\n"
         await #expect {
             _ = try await ledger.importDocuments(path: try SmallLedger.write(lines, "export.jsonl", in: dir))
         } throws: { error in
@@ -125,23 +147,28 @@ struct LedgerTests {
         #expect(entries[1].record.title == "Về việc \"kiểm tra\"")
     }
 
-    @Test("The seeded generator's planted rates come back from the statistics, per level and per unit",
-          arguments: TestDatabase.enabled)
+    @Test(
+        "The seeded generator's planted rates come back from the statistics, per level and per unit",
+        arguments: TestDatabase.enabled)
     func plantedRates(_ backend: TestDatabase) async throws {
         let dir = Fixtures.temporaryDirectory("planted")
         let ledger = try await Ledger.open(try backend.freshLocation())
         defer { Task { try? await ledger.close() } }
-        try await ledger.importUnits(csv: Fixtures.samples.appendingPathComponent("units/binh-phuoc-binh-duong-binh-thuan.csv").path)
+        try await ledger.importUnits(
+            csv: Fixtures.samples.appendingPathComponent("units/binh-phuoc-binh-duong-binh-thuan.csv").path)
         let csv = dir.appendingPathComponent("year.csv").path
-        let plan = try SyntheticProvince(seed: 2024, province: "70", year: 2024, documents: 30_000).write(csv: csv, directory: try await ledger.directory())
+        let plan = try SyntheticProvince(seed: 2024, province: "70", year: 2024, documents: 30_000).write(
+            csv: csv, directory: try await ledger.directory())
         #expect(plan.documents > 25_000)
         #expect(plan.units.count == 127, "1 province, 4 provincial offices, 11 districts, 111 communes")
         let summary = try await ledger.importDocuments(path: csv)
         #expect(summary.appended == plan.documents)
-        let report = try await ledger.statistics(CoverageQuery(from: day("2024-01-01"), to: day("2024-12-31"), province: "70"))
+        let report = try await ledger.statistics(
+            CoverageQuery(from: day("2024-01-01"), to: day("2024-12-31"), province: "70"))
         for (name, planted) in plan.levels {
             let measured = try #require(report.levels.first { $0.level.rawValue == name }?.figures.rate)
-            #expect(abs(measured - planted.rate!) < 0.1, "level \(name): planted \(planted.rate!), measured \(measured)")
+            #expect(
+                abs(measured - planted.rate!) < 0.1, "level \(name): planted \(planted.rate!), measured \(measured)")
         }
         #expect(report.units.count == plan.units.count)
         for unit in report.units {
@@ -161,14 +188,17 @@ struct LedgerTests {
         for backend in TestDatabase.allCases {
             let (ledger, dir) = try await SmallLedger.make(backend)
             let csv = dir.appendingPathComponent("year.csv").path
-            try await ledger.importUnits(csv: Fixtures.samples.appendingPathComponent("units/binh-phuoc-binh-duong-binh-thuan.csv").path)
-            _ = try SyntheticProvince(seed: 7, province: "60", year: 2024, documents: 8_000).write(csv: csv, directory: try await ledger.directory())
+            try await ledger.importUnits(
+                csv: Fixtures.samples.appendingPathComponent("units/binh-phuoc-binh-duong-binh-thuan.csv").path)
+            _ = try SyntheticProvince(seed: 7, province: "60", year: 2024, documents: 8_000).write(
+                csv: csv, directory: try await ledger.directory())
             _ = try await ledger.importDocuments(path: csv)
             let encoder = JSONEncoder()
             encoder.outputFormatting = .sortedKeys
             var parts: [String] = []
             for by in CoverageQuery.Grouping.allCases {
-                let r = try await ledger.statistics(CoverageQuery(from: day("2024-01-01"), to: day("2025-12-31"), by: by))
+                let r = try await ledger.statistics(
+                    CoverageQuery(from: day("2024-01-01"), to: day("2025-12-31"), by: by))
                 parts.append(String(decoding: try encoder.encode(r), as: UTF8.self))
             }
             reports.append(parts.joined(separator: "\n"))
@@ -183,20 +213,33 @@ struct LedgerTests {
         let ledger = try await Ledger.open(location)
         let dir = Fixtures.temporaryDirectory("tamper")
         try await ledger.importUnits(csv: try SmallLedger.write(SmallLedger.units, "units.csv", in: dir))
-        _ = try await ledger.importDocuments(path: try SmallLedger.write(SmallLedger.documents, "documents.csv", in: dir))
+        _ = try await ledger.importDocuments(
+            path: try SmallLedger.write(SmallLedger.documents, "documents.csv", in: dir))
         #expect(try await ledger.check().valid)
         try await ledger.close()
         guard case let .sqlite(path) = location else { return }
         // The triggers refuse updates; someone with write access to the file drops them first.
-        let refused = try Peers.run("python3", ["-c", "import sqlite3,sys; c=sqlite3.connect(sys.argv[1]); c.execute(\"UPDATE documents SET signed=1 WHERE number='4/TB-UBND'\"); c.commit()", path])
+        let refused = try Peers.run(
+            "python3",
+            [
+                "-c",
+                "import sqlite3,sys; c=sqlite3.connect(sys.argv[1]); c.execute(\"UPDATE documents SET signed=1 WHERE "
+                    + "number='4/TB-UBND'\"); c.commit()",
+                path,
+            ])
         #expect(refused.status != 0 && refused.stderr.contains("append-only"))
-        let tampered = try Peers.run("python3", ["-c", """
-            import sqlite3,sys
-            c=sqlite3.connect(sys.argv[1])
-            c.execute("DROP TRIGGER documents_append_only_update")
-            c.execute("UPDATE documents SET signed=1 WHERE number='4/TB-UBND'")
-            c.commit()
-            """, path])
+        let tampered = try Peers.run(
+            "python3",
+            [
+                "-c",
+                """
+                import sqlite3,sys
+                c=sqlite3.connect(sys.argv[1])
+                c.execute("DROP TRIGGER documents_append_only_update")
+                c.execute("UPDATE documents SET signed=1 WHERE number='4/TB-UBND'")
+                c.commit()
+                """, path,
+            ])
         #expect(tampered.status == 0, "\(tampered.stderr)")
         let reopened = try await Ledger.open(location)
         let report = try await reopened.check()

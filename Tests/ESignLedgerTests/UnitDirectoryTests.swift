@@ -22,7 +22,9 @@ struct UnitDirectoryTests {
         #expect(after.provinceCode == "90")
         #expect(after.unit.name == "Xã Hòa Bình, mới")
         #expect(throws: LedgerError.self) { try d.resolve("90002", on: CivilDate(iso8601: "2025-07-01")!) }
-        #expect(throws: LedgerError.unknownUnit("99999")) { try d.resolve("99999", on: CivilDate(iso8601: "2025-07-01")!) }
+        #expect(throws: LedgerError.unknownUnit("99999")) {
+            try d.resolve("99999", on: CivilDate(iso8601: "2025-07-01")!)
+        }
         #expect(d.problems().isEmpty)
     }
 
@@ -33,10 +35,14 @@ struct UnitDirectoryTests {
         #expect(d.problems() == [])
         let day = CivilDate(iso8601: "2024-06-01")!
         for (province, districts) in [("70", 11), ("74", 9), ("60", 10)] {
-            let inForce = d.allUnits.filter { $0.isInForce(on: day) && (try? d.resolve($0.code, on: day))?.provinceCode == province }
+            let inForce = d.allUnits.filter {
+                $0.isInForce(on: day) && (try? d.resolve($0.code, on: day))?.provinceCode == province
+            }
             #expect(inForce.filter { $0.level == .district }.count == districts, "districts of \(province)")
         }
-        let binhPhuocCommunes = d.allUnits.filter { $0.isInForce(on: day) && $0.level == .commune && (try? d.resolve($0.code, on: day))?.provinceCode == "70" }
+        let binhPhuocCommunes = d.allUnits.filter {
+            $0.isInForce(on: day) && $0.level == .commune && (try? d.resolve($0.code, on: day))?.provinceCode == "70"
+        }
         #expect(binhPhuocCommunes.count == 111)
         // Đồng Xoài's Tân Phú ward continues as Phường Đồng Xoài in Đồng Nai, without a district.
         let after = try d.resolve("25195", on: CivilDate(iso8601: "2025-09-01")!)
@@ -51,7 +57,9 @@ struct UnitDirectoryTests {
         #expect(try directory(overlapping).problems().contains { $0.contains("overlap") })
         let orphan = SmallLedger.units + "90003,Xã Mồ Côi,commune,999,2020-01-01,\n"
         #expect(try directory(orphan).problems() == ["unit 90003: parent 999 is not a known unit"])
-        let badRows = "code,name,level,parent_code,valid_from,valid_to\n1,,village,,2020-13-01,\n2,Tỉnh,province,,2020-01-01,2019-01-01\n"
+        let badRows =
+            "code,name,level,parent_code,valid_from,valid_to\n1,,village,,2020-13-01,\n"
+            + "2,Tỉnh,province,,2020-01-01,2019-01-01\n"
         do {
             _ = try UnitCSV.read(CSVReader(bytes: Array(badRows.utf8), name: "bad.csv"))
             Issue.record("expected an error")

@@ -1,6 +1,7 @@
+import ESignTestSupport
 import Foundation
 import Testing
-import ESignTestSupport
+
 @testable import ESignPDF
 
 @Suite("Reading documents and writing incremental updates")
@@ -58,7 +59,10 @@ struct PDFDocumentTests {
         let bytes = Self.build(objects)
         let document = try PDFDocument(source: MemoryByteSource(bytes))
         #expect(try document.pageReferences() == [ObjectReference(3)])
-        guard case .stream(let stream) = try document.object(ObjectReference(4)) else { Issue.record("no stream"); return }
+        guard case .stream(let stream) = try document.object(ObjectReference(4)) else {
+            Issue.record("no stream")
+            return
+        }
         // A /Length that refers to its own stream is no length: the data is found by its endstream.
         #expect(try document.rawStreamData(stream) == Array("abc".utf8))
     }

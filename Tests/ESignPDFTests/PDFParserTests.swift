@@ -1,6 +1,7 @@
-import Foundation
 import ESignCore
+import Foundation
 import Testing
+
 @testable import ESignPDF
 
 @Suite("Lexer and parser")
@@ -29,7 +30,9 @@ struct PDFParserTests {
         // UTF-16BE text string round trip (Vietnamese).
         let text = PDFString(text: "Ủy ban nhân dân")
         #expect(text.bytes.starts(with: [0xFE, 0xFF]))
-        #expect(try parse(String(decoding: PDFSerializer.bytes(.string(text)), as: UTF8.self)).string?.text == "Ủy ban nhân dân")
+        #expect(
+            try parse(String(decoding: PDFSerializer.bytes(.string(text)), as: UTF8.self)).string?.text
+                == "Ủy ban nhân dân")
     }
 
     @Test func dictionariesKeepOrderAndDropNulls() throws {
@@ -64,7 +67,8 @@ struct PDFParserTests {
         let (ref, object) = try parser.parseIndirectObject()
         #expect(ref == ObjectReference(7, 0))
         guard case .stream(let stream) = object, case .inFile(let offset) = stream.data else {
-            Issue.record("not a stream"); return
+            Issue.record("not a stream")
+            return
         }
         #expect(Array(text.utf8)[offset..<(offset + 5)] == ArraySlice(Array("HELLO".utf8)))
     }
@@ -85,11 +89,14 @@ struct CivilTimeTests {
         for _ in 0..<2000 {
             let t = Int.random(in: -2_000_000_000...4_000_000_000, using: &generator)
             let c = CivilTime(secondsSince1970: t)
-            let f = calendar.dateComponents([.year, .month, .day, .hour, .minute, .second], from: Date(timeIntervalSince1970: TimeInterval(t)))
+            let f = calendar.dateComponents(
+                [.year, .month, .day, .hour, .minute, .second], from: Date(timeIntervalSince1970: TimeInterval(t)))
             let ours: [Int] = [c.year, c.month, c.day, c.hour, c.minute, c.second]
             let theirs: [Int] = [f.year!, f.month!, f.day!, f.hour!, f.minute!, f.second!]
             #expect(ours == theirs)
-            #expect(CivilTime.secondsSince1970(year: c.year, month: c.month, day: c.day, hour: c.hour, minute: c.minute, second: c.second) == t)
+            #expect(
+                CivilTime.secondsSince1970(
+                    year: c.year, month: c.month, day: c.day, hour: c.hour, minute: c.minute, second: c.second) == t)
         }
     }
 }

@@ -1,8 +1,9 @@
-import Foundation
-import Testing
-@testable import ESignSignatures
 import ESign
 import ESignTestSupport
+import Foundation
+import Testing
+
+@testable import ESignSignatures
 
 /// A batch hashes the signed bytes of several documents together (``MultiBufferSHA256``); every
 /// report must be the one the document gets alone with OpenSSL hashing, whatever sits beside it.
@@ -71,8 +72,9 @@ struct BatchVerificationTests {
             for (path, report) in zip(order, batch) {
                 let expected = single[path]!
                 #expect(report.file == path)
-                #expect(report.indication == expected.indication && report.subIndication == expected.subIndication,
-                        "\(path): \(report.summary) / \(expected.summary)")
+                #expect(
+                    report.indication == expected.indication && report.subIndication == expected.subIndication,
+                    "\(path): \(report.summary) / \(expected.summary)")
                 #expect(report.signatures.map(\.checks) == expected.signatures.map(\.checks), "\(path)")
             }
         }
@@ -84,7 +86,9 @@ struct BatchVerificationTests {
             }
             if name.hasPrefix("twice-") { #expect(report.signatures.count == 2) }
             if name.hasPrefix("tampered-") {
-                #expect(report.indication == .totalFailed && report.subIndication == .hashFailure, "\(name): \(report.summary)")
+                #expect(
+                    report.indication == .totalFailed && report.subIndication == .hashFailure,
+                    "\(name): \(report.summary)")
             }
         }
     }

@@ -1,6 +1,7 @@
 import ESignCore
-@testable import ESignCrypto
 import XCTest
+
+@testable import ESignCrypto
 
 /// The multi-buffer kernel is esign's own SHA-256, so it is held to OpenSSL's on every length
 /// that exercises the padding, on messages that end in different lanes at different times, and
@@ -12,7 +13,10 @@ final class MultiBufferSHA256Tests: XCTestCase {
         let bytes: [UInt8]
         let piece: Int
         var offset = 0
-        init(_ bytes: [UInt8], piece: Int = 0) { self.bytes = bytes; self.piece = piece }
+        init(_ bytes: [UInt8], piece: Int = 0) {
+            self.bytes = bytes
+            self.piece = piece
+        }
         func fill(_ buffer: UnsafeMutableRawBufferPointer) -> Int {
             let n = min(buffer.count, bytes.count - offset, piece > 0 ? piece : Int.max)
             bytes.withUnsafeBytes { buffer.baseAddress!.copyMemory(from: $0.baseAddress! + offset, byteCount: n) }
@@ -22,7 +26,9 @@ final class MultiBufferSHA256Tests: XCTestCase {
     }
 
     func digests(_ messages: [Message], bufferSize: Int = 64 << 10) throws -> [[UInt8]] {
-        try MultiBufferSHA256.digests(of: messages.map { m in { m.fill($0) } }, bufferSize: bufferSize).map { try $0.get() }
+        try MultiBufferSHA256.digests(of: messages.map { m in { m.fill($0) } }, bufferSize: bufferSize).map {
+            try $0.get()
+        }
     }
 
     func testFIPSExamples() throws {
@@ -50,15 +56,19 @@ final class MultiBufferSHA256Tests: XCTestCase {
     /// at different moments and run together for different numbers of blocks.
     func testLongMessagesInUnevenPiecesMatchOpenSSL() throws {
         // (size, most bytes per fill; 0 = as many as the buffer takes)
-        let shapes = [(1 << 20, 0), (1 << 20, 4096), (5000, 1), (700_001, 777), (65_536, 0), (65_537, 64),
-                      (3 * 65_536 + 63, 65_535), (1_000_000, 3), (5, 0), (200_000, 10_000)]
+        let shapes = [
+            (1 << 20, 0), (1 << 20, 4096), (5000, 1), (700_001, 777), (65_536, 0), (65_537, 64),
+            (3 * 65_536 + 63, 65_535), (1_000_000, 3), (5, 0), (200_000, 10_000),
+        ]
         for bufferSize in [128, 4096 + 64, 64 << 10] {
             let messages = shapes.map { size, piece in
                 Message(Random.bytes(size), piece: piece)
             }
             let got = try digests(messages, bufferSize: bufferSize)
             for (message, digest) in zip(messages, got) {
-                XCTAssertEqual(digest, try Digest.hash(message.bytes, .sha256), "size \(message.bytes.count), buffer \(bufferSize)")
+                XCTAssertEqual(
+                    digest, try Digest.hash(message.bytes, .sha256), "size \(message.bytes.count), buffer \(bufferSize)"
+                )
             }
         }
     }
@@ -67,8 +77,9 @@ final class MultiBufferSHA256Tests: XCTestCase {
     func testOpenSSLPathForCPUsWithoutSHAExtensions() throws {
         for size in [0, 1, 55, 56, 64, 1000, 200_001] {
             let message = Message(Random.bytes(size), piece: 333)
-            XCTAssertEqual(try MultiBufferSHA256.digestOneByOne({ message.fill($0) }, bufferSize: 4096),
-                           try Digest.hash(message.bytes, .sha256), "size \(size)")
+            XCTAssertEqual(
+                try MultiBufferSHA256.digestOneByOne({ message.fill($0) }, bufferSize: 4096),
+                try Digest.hash(message.bytes, .sha256), "size \(size)")
         }
     }
 
@@ -86,6 +97,7 @@ final class MultiBufferSHA256Tests: XCTestCase {
         let results = MultiBufferSHA256.digests(of: [{ good.fill($0) }, failing, { _ in 0 }], bufferSize: 4096)
         XCTAssertEqual(try results[0].get(), try Digest.hash(good.bytes, .sha256))
         XCTAssertThrowsError(try results[1].get()) { XCTAssertTrue($0 is ReadFailure) }
-        XCTAssertEqual(Hex.string(try results[2].get()), "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855")
+        XCTAssertEqual(
+            Hex.string(try results[2].get()), "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855")
     }
 }

@@ -1,7 +1,7 @@
-import Foundation
-import Testing
 import ESign
 import ESignTestSupport
+import Foundation
+import Testing
 
 @Suite("PAdES signing in the library")
 struct PAdESSignerTests {
@@ -37,15 +37,18 @@ struct PAdESSignerTests {
         let input = Fixtures.samples.appendingPathComponent("decision.pdf").path
         let output = dir.appendingPathComponent("signed.pdf").path
         let identity = try Fixtures.identity()
-        let result = try PAdESSigner.sign(input: input, output: output, options: PAdESOptions(),
-                                          loadingIdentity: { () throws(SigningError) in identity })
+        let result = try PAdESSigner.sign(
+            input: input, output: output, options: PAdESOptions(),
+            loadingIdentity: { () throws(SigningError) in identity })
         #expect(result.output == output)
         let report = Self.verifier.verify(path: output)
         #expect(report.indication == .totalPassed, "\(report.summary)")
         let failedOutput = dir.appendingPathComponent("failed.pdf").path
         #expect(throws: SigningError.self) {
-            try PAdESSigner.sign(input: input, output: failedOutput, options: PAdESOptions(),
-                                 loadingIdentity: { () throws(SigningError) in throw SigningError.identity("wrong password for test.p12") })
+            try PAdESSigner.sign(
+                input: input, output: failedOutput, options: PAdESOptions(),
+                loadingIdentity: { () throws(SigningError) in throw SigningError.identity("wrong password for test.p12")
+                })
         }
         #expect(!FileManager.default.fileExists(atPath: failedOutput))
         #expect(try FileManager.default.contentsOfDirectory(atPath: dir.path) == ["signed.pdf"])
@@ -61,7 +64,7 @@ struct PAdESSignerTests {
     @Test func tamperingIsDetected() throws {
         let result = try signSample("notice.pdf")
         var bytes = [UInt8](try Data(contentsOf: URL(fileURLWithPath: result.output)))
-        bytes[200] ^= 0x01 // inside the first signed range
+        bytes[200] ^= 0x01  // inside the first signed range
         let tampered = result.output + ".tampered.pdf"
         try Data(bytes).write(to: URL(fileURLWithPath: tampered))
         let report = Self.verifier.verify(path: tampered)
@@ -73,18 +76,23 @@ struct PAdESSignerTests {
         var options = PAdESOptions()
         options.fieldName = "ChuKyLanhDao"
         let first = try PAdESSigner(identity: Fixtures.identity(), options: options)
-            .sign(input: Fixtures.samples.appendingPathComponent("decision.pdf").path, output: dir.appendingPathComponent("a.pdf").path)
+            .sign(
+                input: Fixtures.samples.appendingPathComponent("decision.pdf").path,
+                output: dir.appendingPathComponent("a.pdf").path)
         #expect(first.fieldName == "ChuKyLanhDao")
         // Signing the same field again is refused: it already holds a signature.
-        #expect { try PAdESSigner(identity: Fixtures.identity("province-seal"), options: options)
-            .sign(input: first.output, output: dir.appendingPathComponent("b.pdf").path) }
-            throws: { ($0 as? SigningError)?.description.contains("already signed") == true }
+        #expect {
+            try PAdESSigner(identity: Fixtures.identity("province-seal"), options: options)
+                .sign(input: first.output, output: dir.appendingPathComponent("b.pdf").path)
+        } throws: { ($0 as? SigningError)?.description.contains("already signed") == true }
         #expect(!FileManager.default.fileExists(atPath: dir.appendingPathComponent("b.pdf").path))
     }
 
     func signSample(_ name: String) throws -> SigningResult {
         let dir = Fixtures.temporaryDirectory()
         return try PAdESSigner(identity: Fixtures.identity())
-            .sign(input: Fixtures.samples.appendingPathComponent(name).path, output: dir.appendingPathComponent(name).path)
+            .sign(
+                input: Fixtures.samples.appendingPathComponent(name).path, output: dir.appendingPathComponent(name).path
+            )
     }
 }

@@ -1,6 +1,7 @@
+import ESign
 import Foundation
 import Testing
-import ESign
+
 @testable import ESignSignatures
 
 /// The hand-written report JSON must be the text `JSONEncoder` writes for the same report (the
@@ -21,27 +22,35 @@ struct VerificationReportJSONTests {
     static let awkward = "Nguyễn \"Văn\" An \\ a/b\u{0}\u{1}\u{8}\u{c}\n\r\t\u{1f}\u{7f}\u{2028}😀"
 
     static func signature(full: Bool) -> SignatureReport {
-        let summary = CertificateSummary(subject: "CN=\(awkward), C=VN", issuer: "CN=esign Demo Issuing CA", serialNumber: "0A1B",
-                                         notBefore: Date(timeIntervalSince1970: 1_700_000_000.9),
-                                         notAfter: Date(timeIntervalSince1970: 1_800_000_000), publicKey: "RSA-2048")
-        return SignatureReport(kind: full ? .documentTimestamp : .signature, fieldName: awkward, subFilter: full ? "ETSI.RFC3161" : nil,
-                               signer: full ? summary : nil, claimedSigningTime: full ? Date(timeIntervalSince1970: 1_750_000_000) : nil,
-                               provenSigningTime: full ? Date(timeIntervalSince1970: 1_750_000_100) : nil,
-                               digestAlgorithm: full ? "SHA256" : nil, signatureAlgorithm: full ? "rsaEncryption" : nil,
-                               byteRange: full ? [0, 100, 200, 3000] : [], coverage: full ? .entireRevision : .unclear,
-                               laterRevisions: full ? 2 : 0, modificationLevel: full ? .formFilling : .none,
-                               modifications: full ? [awkward, "x"] : [], certificationLevel: full ? 2 : nil,
-                               checks: full ? [Check("format", .passed, "ok"), Check("trust", .indeterminate), Check(awkward, .notApplicable, awkward)] : [],
-                               indication: full ? .indeterminate : .totalFailed, subIndication: full ? .outOfBoundsNoPOE : nil, summary: awkward)
+        let summary = CertificateSummary(
+            subject: "CN=\(awkward), C=VN", issuer: "CN=esign Demo Issuing CA", serialNumber: "0A1B",
+            notBefore: Date(timeIntervalSince1970: 1_700_000_000.9),
+            notAfter: Date(timeIntervalSince1970: 1_800_000_000), publicKey: "RSA-2048")
+        return SignatureReport(
+            kind: full ? .documentTimestamp : .signature, fieldName: awkward, subFilter: full ? "ETSI.RFC3161" : nil,
+            signer: full ? summary : nil, claimedSigningTime: full ? Date(timeIntervalSince1970: 1_750_000_000) : nil,
+            provenSigningTime: full ? Date(timeIntervalSince1970: 1_750_000_100) : nil,
+            digestAlgorithm: full ? "SHA256" : nil, signatureAlgorithm: full ? "rsaEncryption" : nil,
+            byteRange: full ? [0, 100, 200, 3000] : [], coverage: full ? .entireRevision : .unclear,
+            laterRevisions: full ? 2 : 0, modificationLevel: full ? .formFilling : .none,
+            modifications: full ? [awkward, "x"] : [], certificationLevel: full ? 2 : nil,
+            checks: full
+                ? [
+                    Check("format", .passed, "ok"), Check("trust", .indeterminate),
+                    Check(awkward, .notApplicable, awkward),
+                ] : [],
+            indication: full ? .indeterminate : .totalFailed, subIndication: full ? .outOfBoundsNoPOE : nil,
+            summary: awkward)
     }
 
     @Test(arguments: [false, true])
     func handWrittenJSONIsWhatJSONEncoderWrites(_ full: Bool) throws {
-        let report = DocumentReport(file: "/tmp/\(Self.awkward).pdf", fileSHA256: full ? "ab12" : nil,
-                                    validationTime: Date(timeIntervalSince1970: 1_763_900_000),
-                                    signatures: full ? [Self.signature(full: true), Self.signature(full: false)] : [],
-                                    indication: full ? .indeterminate : .totalFailed, subIndication: full ? .tryLater : nil,
-                                    summary: Self.awkward, error: full ? nil : "cannot be read: \(Self.awkward)")
+        let report = DocumentReport(
+            file: "/tmp/\(Self.awkward).pdf", fileSHA256: full ? "ab12" : nil,
+            validationTime: Date(timeIntervalSince1970: 1_763_900_000),
+            signatures: full ? [Self.signature(full: true), Self.signature(full: false)] : [],
+            indication: full ? .indeterminate : .totalFailed, subIndication: full ? .tryLater : nil,
+            summary: Self.awkward, error: full ? nil : "cannot be read: \(Self.awkward)")
         #expect(report.jsonLine == (try Self.encoderText(report)))
         // And it is JSON that reads back to the same strings.
         let object = try JSONSerialization.jsonObject(with: Data(report.jsonLine.utf8)) as? [String: Any]

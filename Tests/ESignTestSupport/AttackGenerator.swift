@@ -44,7 +44,8 @@ public enum AttackGenerator {
 
     /// Content a forger wants shown.
     /// A red band with text: visible whatever fonts the page's resources hold.
-    static let forgedText = "q 0.8 0 0 rg 72 630 420 44 re f Q BT /Helvetica 28 Tf 80 640 Td (DA THANH TOAN - PAID IN FULL) Tj ET"
+    static let forgedText =
+        "q 0.8 0 0 rg 72 630 420 44 re f Q BT /Helvetica 28 Tf 80 640 Td (DA THANH TOAN - PAID IN FULL) Tj ET"
     static var forgedContent: PDFObject {
         .stream(PDFStream(dictionary: PDFDictionary(), data: .bytes(Array(forgedText.utf8))))
     }
@@ -91,8 +92,9 @@ public enum AttackGenerator {
     static func document(_ bytes: [UInt8]) throws -> PDFDocument { try PDFDocument(source: MemoryByteSource(bytes)) }
 
     static func signatureReference(_ document: PDFDocument) throws -> ObjectReference {
-        guard let ref = try document.formFields().first(where: { $0.type == "Sig" && $0.hasValue })?
-            .dictionary["V"]?.reference
+        guard
+            let ref = try document.formFields().first(where: { $0.type == "Sig" && $0.hasValue })?
+                .dictionary["V"]?.reference
         else { throw PDFError.malformed("no signature") }
         return ref
     }
@@ -128,7 +130,8 @@ public enum AttackGenerator {
             var forged = signed
             let moved = "0 \(numbers[1] + shift) \(numbers[2] + shift) \(numbers[3] - shift)"
             guard moved.count <= end - start else { continue }
-            forged.replaceSubrange(start..<end, with: Array((moved.padding(toLength: end - start, withPad: " ", startingAt: 0)).utf8))
+            forged.replaceSubrange(
+                start..<end, with: Array((moved.padding(toLength: end - start, withPad: " ", startingAt: 0)).utf8))
             variants.append(variant("signature-wrapping/\(name)", forged, ["/ByteRange"]))
         }
         // An object hidden in the gap /ByteRange leaves out.
@@ -153,7 +156,8 @@ public enum AttackGenerator {
         let overlay = update.allocate()
         update.add(overlay, forgedContent)
         let contents = try update.document.resolve(pageDict["Contents"])
-        pageDict["Contents"] = .array((contents.array ?? [pageDict["Contents"]!]) + [.reference(ObjectReference(overlay))])
+        pageDict["Contents"] = .array(
+            (contents.array ?? [pageDict["Contents"]!]) + [.reference(ObjectReference(overlay))])
         update.add(page.number, .dictionary(pageDict))
         variants.append(variant("incremental-saving/content-added", update.bytes(), ["page object \(page.number)"]))
         // An object appended with no cross-reference section at all.
@@ -170,7 +174,8 @@ public enum AttackGenerator {
                     ("Type", "Annot"), ("Subtype", "FreeText"), ("Rect", [300, 300, 500, 340]),
                     ("Contents", .string(PDFString(text: "PAID"))), ("DA", .string(PDFString(text: "/Helv 12 Tf"))),
                 ])))
-        pageDict["Annots"] = .array((try update.document.resolve(pageDict["Annots"]).array ?? []) + [.reference(ObjectReference(note))])
+        pageDict["Annots"] = .array(
+            (try update.document.resolve(pageDict["Annots"]).array ?? []) + [.reference(ObjectReference(note))])
         update.add(page.number, .dictionary(pageDict))
         variants.append(variant("incremental-saving/freetext-annotation", update.bytes(), ["FreeText"]))
         return variants
@@ -190,7 +195,9 @@ public enum AttackGenerator {
         var other = update.allocate()
         var at = update.write(other, forgedContent)
         update.list(content, at: at)
-        variants.append(variant("shadow/redirect-to-unlisted-header", update.bytes(), ["object \(content)", "holds object \(other)"]))
+        variants.append(
+            variant(
+                "shadow/redirect-to-unlisted-header", update.bytes(), ["object \(content)", "holds object \(other)"]))
         // The same, with the other object listed at the same offset.
         update = try RawUpdate(context.signed)
         other = update.allocate()
@@ -210,7 +217,8 @@ public enum AttackGenerator {
         at = update.writeRaw("xx ")
         update.write(content, forgedContent)
         update.list(content, at: at)
-        variants.append(variant("shadow/redirect-to-garbage", update.bytes(), ["object \(content)", "no object begins"]))
+        variants.append(
+            variant("shadow/redirect-to-garbage", update.bytes(), ["object \(content)", "no object begins"]))
         return variants
     }
 
@@ -221,14 +229,18 @@ public enum AttackGenerator {
         let content = try base.firstContentStream().number
         var prepared = try IncrementalUpdate(document: base)
         let carrier = prepared.allocate()
-        let forged = "\(content) 0 obj\n<< /Length \(forgedText.utf8.count) >>\nstream\n\(forgedText)\nendstream\nendobj\n"
-        prepared.set(carrier, .stream(PDFStream(dictionary: PDFDictionary(), data: .bytes(Array(("\n" + forged).utf8)))))
+        let forged =
+            "\(content) 0 obj\n<< /Length \(forgedText.utf8.count) >>\nstream\n\(forgedText)\nendstream\nendobj\n"
+        prepared.set(
+            carrier, .stream(PDFStream(dictionary: PDFDictionary(), data: .bytes(Array(("\n" + forged).utf8)))))
         let original = context.original + prepared.serialize().bytes
         let signed = try context.sign(original)
         var update = try RawUpdate(signed)
         guard let header = signed.firstRange(of: Array(forged.utf8))?.lowerBound else { return [] }
         update.list(content, at: header)
-        return [variant("shadow/redirect-into-stream-data", update.bytes(), ["object \(content)", "inside the object"])]
+        return [
+            variant("shadow/redirect-into-stream-data", update.bytes(), ["object \(content)", "inside the object"])
+        ]
     }
 
     /// Shadow replace: an object the page uses (its content's /Length, a resource) changed.
@@ -404,7 +416,8 @@ public enum AttackGenerator {
         let farAway = context.original.count + 400_000
         prepared.list(missing, at: farAway)
         let contents = try base.resolve(pageDict["Contents"])
-        pageDict["Contents"] = .array((contents.array ?? [pageDict["Contents"]!]) + [.reference(ObjectReference(missing))])
+        pageDict["Contents"] = .array(
+            (contents.array ?? [pageDict["Contents"]!]) + [.reference(ObjectReference(missing))])
         prepared.add(page.number, .dictionary(pageDict))
         let signed = try context.sign(prepared.bytes())
         guard signed.count < farAway else { return [] }
@@ -435,7 +448,8 @@ public enum AttackGenerator {
         var update = try RawUpdate(context.signed)
         let base = update.document
         let certificate = update.allocate()
-        update.add(certificate, .stream(PDFStream(dictionary: PDFDictionary(), data: .bytes([0x30, 0x03, 0x02, 0x01, 0x01]))))
+        update.add(
+            certificate, .stream(PDFStream(dictionary: PDFDictionary(), data: .bytes([0x30, 0x03, 0x02, 0x01, 0x01]))))
         let dss = update.allocate()
         update.add(dss, .dictionary(PDFDictionary([("Certs", .array([.reference(ObjectReference(certificate))]))])))
         var catalog = try base.catalog()
@@ -480,8 +494,10 @@ public enum AttackGenerator {
     }
 
     /// `original` with a new top-level field (`keys` beside /T) on page 1, and the field's number.
-    static func withField(_ original: [UInt8], _ type: (key: PDFName, value: PDFObject)?, named name: String,
-                          kids: Bool = false) throws -> ([UInt8], Int) {
+    static func withField(
+        _ original: [UInt8], _ type: (key: PDFName, value: PDFObject)?, named name: String,
+        kids: Bool = false
+    ) throws -> ([UInt8], Int) {
         var update = try RawUpdate(original)
         let document = update.document
         let page = try document.pageReference(at: 0)
@@ -492,17 +508,20 @@ public enum AttackGenerator {
             keys.append(("Kids", .array([])))
         } else {
             keys += [
-                ("Type", "Annot"), ("Subtype", "Widget"), ("Rect", [72, 100, 272, 120]), ("F", 4), ("P", .reference(page)),
+                ("Type", "Annot"), ("Subtype", "Widget"), ("Rect", [72, 100, 272, 120]), ("F", 4),
+                ("P", .reference(page)),
                 ("DA", .string(PDFString(text: "/Helv 10 Tf 0 g"))),
             ]
             var pageDict = try document.object(page).dictionary!
-            pageDict["Annots"] = .array((try document.resolve(pageDict["Annots"]).array ?? []) + [.reference(ObjectReference(field))])
+            pageDict["Annots"] = .array(
+                (try document.resolve(pageDict["Annots"]).array ?? []) + [.reference(ObjectReference(field))])
             update.add(page.number, .dictionary(pageDict))
         }
         update.add(field, .dictionary(PDFDictionary(keys)))
         var catalog = try document.catalog()
         var form = try document.acroForm()?.dictionary ?? PDFDictionary()
-        form["Fields"] = .array((try document.resolve(form["Fields"]).array ?? []) + [.reference(ObjectReference(field))])
+        form["Fields"] = .array(
+            (try document.resolve(form["Fields"]).array ?? []) + [.reference(ObjectReference(field))])
         if let formReference = try document.acroForm()?.reference {
             update.add(formReference.number, .dictionary(form))
         } else {
@@ -525,17 +544,21 @@ public enum AttackGenerator {
             .dictionary(
                 PDFDictionary([
                     ("Type", "Annot"), ("Subtype", "FreeText"), ("Rect", [300, 300, 500, 340]), ("P", .reference(page)),
-                    ("Contents", .string(PDFString(text: "Đã thanh toán"))), ("DA", .string(PDFString(text: "/Helv 12 Tf"))),
+                    ("Contents", .string(PDFString(text: "Đã thanh toán"))),
+                    ("DA", .string(PDFString(text: "/Helv 12 Tf"))),
                 ])))
-        pageDict["Annots"] = .array((try update.document.resolve(pageDict["Annots"]).array ?? []) + [.reference(ObjectReference(note))])
+        pageDict["Annots"] = .array(
+            (try update.document.resolve(pageDict["Annots"]).array ?? []) + [.reference(ObjectReference(note))])
         update.add(page.number, .dictionary(pageDict))
         return update.bytes()
     }
 
     static func annotationsAtLevel3(_ context: Context) throws -> [Variant] {
         guard let certify = context.certify else { return [] }
-        var allowed = variant("allowed/annotation-at-certification-level-3", try addNote(to: certify(context.original, 3)), nil)
-        allowed.pyhankoDiffers = "pyHanko's difference policy does not support DocMDP level 3 (it logs so) and calls any annotation OTHER"
+        var allowed = variant(
+            "allowed/annotation-at-certification-level-3", try addNote(to: certify(context.original, 3)), nil)
+        allowed.pyhankoDiffers =
+            "pyHanko's difference policy does not support DocMDP level 3 (it logs so) and calls any annotation OTHER"
         return [allowed]
     }
 
@@ -566,11 +589,13 @@ public enum AttackGenerator {
                     ("Rect", [72, 600, 272, 640]), ("F", 4), ("P", .reference(page)),
                     ("AP", .dictionary(PDFDictionary([("N", .reference(ObjectReference(appearance)))]))),
                 ])))
-        pageDict["Annots"] = .array((try document.resolve(pageDict["Annots"]).array ?? []) + [.reference(ObjectReference(field))])
+        pageDict["Annots"] = .array(
+            (try document.resolve(pageDict["Annots"]).array ?? []) + [.reference(ObjectReference(field))])
         update.add(page.number, .dictionary(pageDict))
         let form = try document.acroForm()!
         var formDict = form.dictionary
-        formDict["Fields"] = .array((try document.resolve(formDict["Fields"]).array ?? []) + [.reference(ObjectReference(field))])
+        formDict["Fields"] = .array(
+            (try document.resolve(formDict["Fields"]).array ?? []) + [.reference(ObjectReference(field))])
         if let reference = form.reference {
             update.add(reference.number, .dictionary(formDict))
         } else {
@@ -648,7 +673,9 @@ public enum SignatureFieldShape: String, CaseIterable, Sendable {
                 ("T", .string(PDFString(text: "Director"))), ("Parent", .reference(ObjectReference(field))),
             ]
             update.add(kid, .dictionary(PDFDictionary(keys + widgetKeys)))
-            var parentKeys: [(key: PDFName, value: PDFObject)] = [("T", name), ("Kids", [.reference(ObjectReference(kid))])]
+            var parentKeys: [(key: PDFName, value: PDFObject)] = [
+                ("T", name), ("Kids", [.reference(ObjectReference(kid))]),
+            ]
             parentKeys.append(("FT", "Sig"))
             update.add(field, .dictionary(PDFDictionary(parentKeys)))
         case .kidsDirect, .kidsIndirectNoParent, .kidsIndirectWithParent:

@@ -21,7 +21,8 @@ public enum Fixtures {
 
     /// A fresh temporary folder.
     public static func temporaryDirectory(_ label: String = "esign-test") -> URL {
-        let url = FileManager.default.temporaryDirectory.appendingPathComponent("\(label)-\(UUID().uuidString.prefix(8))")
+        let url = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "\(label)-\(UUID().uuidString.prefix(8))")
         try! FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
         return url
     }
@@ -33,7 +34,9 @@ public enum Fixtures {
     }()
 
     public static var password: Secret {
-        Secret((try? String(contentsOfFile: pki.passwordPath, encoding: .utf8))?.trimmingCharacters(in: .whitespacesAndNewlines) ?? "")
+        Secret(
+            (try? String(contentsOfFile: pki.passwordPath, encoding: .utf8))?.trimmingCharacters(
+                in: .whitespacesAndNewlines) ?? "")
     }
 
     public static func identity(_ name: String = "province-official") throws -> SigningIdentity {

@@ -12,7 +12,8 @@ public final class LoopbackServer: @unchecked Sendable {
     public init(_ executable: String, _ arguments: [String], directory: URL? = nil, port fixed: Int? = nil) throws {
         port = try fixed ?? Self.freePort()
         process = Process()
-        process.executableURL = URL(fileURLWithPath: executable.hasPrefix("/") ? executable : try Peers.locate(executable))
+        process.executableURL = URL(
+            fileURLWithPath: executable.hasPrefix("/") ? executable : try Peers.locate(executable))
         process.arguments = arguments.map { $0.replacingOccurrences(of: "{port}", with: String(port)) }
         if let directory { process.currentDirectoryURL = directory }
         process.standardOutput = FileHandle.nullDevice
@@ -46,13 +47,19 @@ public final class LoopbackServer: @unchecked Sendable {
         process.terminate()
         let deadline = Date().addingTimeInterval(20)
         while process.isRunning && Date() < deadline { Thread.sleep(forTimeInterval: 0.05) }
-        if process.isRunning { stop(); return -1 }
+        if process.isRunning {
+            stop()
+            return -1
+        }
         return process.terminationStatus
     }
 
     public static func freePort() throws -> Int {
-        let out = try Peers.run("python3", ["-c", "import socket; s=socket.socket(); s.bind(('127.0.0.1', 0)); print(s.getsockname()[1])"])
-        guard let port = Int(out.stdout.trimmingCharacters(in: .whitespacesAndNewlines)) else { throw Peers.PeerError.missing("a free port") }
+        let out = try Peers.run(
+            "python3", ["-c", "import socket; s=socket.socket(); s.bind(('127.0.0.1', 0)); print(s.getsockname()[1])"])
+        guard let port = Int(out.stdout.trimmingCharacters(in: .whitespacesAndNewlines)) else {
+            throw Peers.PeerError.missing("a free port")
+        }
         return port
     }
 

@@ -14,7 +14,9 @@ public enum Peers {
         public var description: String {
             switch self {
             case .missing(let tool):
-                return "\(tool) is not installed: interop tests need it (bash .ci/run installs poppler-utils, qpdf, ghostscript, pyhanko, fpdf2, reportlab)"
+                return
+                    "\(tool) is not installed: interop tests need it (bash .ci/run installs poppler-utils, qpdf, "
+                    + "ghostscript, pyhanko, fpdf2, reportlab)"
             }
         }
     }
@@ -44,8 +46,10 @@ public enum Peers {
 
     /// Runs a program to completion with a time limit; stdin is empty.
     @discardableResult
-    public static func run(_ executable: String, _ arguments: [String], environment: [String: String] = [:],
-                           timeout: TimeInterval = 120) throws -> Output {
+    public static func run(
+        _ executable: String, _ arguments: [String], environment: [String: String] = [:],
+        timeout: TimeInterval = 120
+    ) throws -> Output {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: executable.hasPrefix("/") ? executable : try locate(executable))
         process.arguments = arguments
@@ -53,26 +57,35 @@ public enum Peers {
         env["NO_COLOR"] = "1"
         for (k, v) in environment { env[k] = v }
         process.environment = env
-        let outPipe = Pipe(), errPipe = Pipe()
+        let outPipe = Pipe()
+        let errPipe = Pipe()
         process.standardOutput = outPipe
         process.standardError = errPipe
         process.standardInput = FileHandle.nullDevice
         try process.run()
         // Read both pipes concurrently so a chatty child cannot block on a full pipe.
         final class Box: @unchecked Sendable { var data = Data() }
-        let outBox = Box(), errBox = Box()
+        let outBox = Box()
+        let errBox = Box()
         let group = DispatchGroup()
         group.enter()
-        DispatchQueue.global().async { outBox.data = outPipe.fileHandleForReading.readDataToEndOfFile(); group.leave() }
+        DispatchQueue.global().async {
+            outBox.data = outPipe.fileHandleForReading.readDataToEndOfFile()
+            group.leave()
+        }
         group.enter()
-        DispatchQueue.global().async { errBox.data = errPipe.fileHandleForReading.readDataToEndOfFile(); group.leave() }
+        DispatchQueue.global().async {
+            errBox.data = errPipe.fileHandleForReading.readDataToEndOfFile()
+            group.leave()
+        }
         if group.wait(timeout: .now() + timeout) == .timedOut {
             process.terminate()
             group.wait()
         }
         process.waitUntilExit()
-        return Output(status: process.terminationStatus, stdout: String(decoding: outBox.data, as: UTF8.self),
-                      stderr: String(decoding: errBox.data, as: UTF8.self))
+        return Output(
+            status: process.terminationStatus, stdout: String(decoding: outBox.data, as: UTF8.self),
+            stderr: String(decoding: errBox.data, as: UTF8.self))
     }
 
     /// Runs esign.

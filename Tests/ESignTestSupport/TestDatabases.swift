@@ -10,16 +10,24 @@ public enum TestDatabase: String, CaseIterable, Sendable, CustomStringConvertibl
 
     public var description: String { rawValue }
 
-    public static var postgresURL: String? { ProcessInfo.processInfo.environment["ESIGN_TEST_POSTGRES_URL"].flatMap { $0.isEmpty ? nil : $0 } }
+    public static var postgresURL: String? {
+        ProcessInfo.processInfo.environment["ESIGN_TEST_POSTGRES_URL"].flatMap { $0.isEmpty ? nil : $0 }
+    }
 
     /// The backends to run: both under CI (so that a missing PostgreSQL fails), else those available.
-    public static var enabled: [TestDatabase] { Fixtures.underCI || postgresURL != nil ? [.sqlite, .postgres] : [.sqlite] }
+    public static var enabled: [TestDatabase] {
+        Fixtures.underCI || postgresURL != nil ? [.sqlite, .postgres] : [.sqlite]
+    }
 
     public enum Failure: Error, CustomStringConvertible {
-        case noServer, createFailed(String)
+        case noServer
+        case createFailed(String)
         public var description: String {
             switch self {
-            case .noServer: return "ESIGN_TEST_POSTGRES_URL is not set: run `eval export ESIGN_TEST_POSTGRES_URL=$(bash scripts/start-postgres.sh)` (bash .ci/run does)"
+            case .noServer:
+                return
+                    "ESIGN_TEST_POSTGRES_URL is not set: run `eval export ESIGN_TEST_POSTGRES_URL=$(bash "
+                    + "scripts/start-postgres.sh)` (bash .ci/run does)"
             case .createFailed(let why): return "cannot create a test database: \(why)"
             }
         }

@@ -14,7 +14,9 @@ public enum AppearanceError: Error, Equatable, CustomStringConvertible, Sendable
         case .unsupportedPNG(let what): return what
         case .notTrueType(let what): return what
         case .missingGlyphs(let font, let characters):
-            return "font \(font) has no glyph for \(characters): choose a font with Vietnamese characters (DejaVu Sans, Times New Roman)"
+            return
+                "font \(font) has no glyph for \(characters): choose a font with Vietnamese characters (DejaVu Sans, "
+                + "Times New Roman)"
         }
     }
 }

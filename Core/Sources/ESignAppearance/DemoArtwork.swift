@@ -7,17 +7,20 @@ public enum DemoArtwork {
     /// A round seal, `size` pixels across. `seed` varies the ring's marks so that units differ.
     public static func seal(size: Int = 420, seed: Int = 0) -> PNGImage {
         var canvas = Canvas(width: size, height: size)
-        let c = Double(size) / 2, r = c - 3
+        let c = Double(size) / 2
+        let r = c - 3
         canvas.ring(cx: c, cy: c, radius: r - size.d * 0.02, thickness: size.d * 0.035)
         canvas.ring(cx: c, cy: c, radius: r * 0.70, thickness: size.d * 0.012)
         // Marks around the band where a real seal has the agency's name.
         let marks = 28 + seed % 7
         for i in 0..<marks {
             let a = Double(i) / Double(marks) * 2 * .pi
-            canvas.disc(cx: c + cos(a) * r * 0.84, cy: c + sin(a) * r * 0.84, radius: size.d * (i % 3 == 0 ? 0.018 : 0.011))
+            canvas.disc(
+                cx: c + cos(a) * r * 0.84, cy: c + sin(a) * r * 0.84, radius: size.d * (i % 3 == 0 ? 0.018 : 0.011))
         }
         // A five-pointed star in the centre.
-        let outer = r * 0.38, inner = outer * 0.382
+        let outer = r * 0.38
+        let inner = outer * 0.382
         let points = (0..<10).map { k -> (Double, Double) in
             let a = -Double.pi / 2 + Double(k) * .pi / 5
             let radius = k % 2 == 0 ? outer : inner
@@ -30,12 +33,15 @@ public enum DemoArtwork {
     /// A handwritten-looking signature stroke, `width` × `height` pixels.
     public static func signature(width: Int = 480, height: Int = 200, seed: Int = 0) -> PNGImage {
         var canvas = Canvas(width: width, height: height)
-        let w = Double(width), h = Double(height), phase = Double(seed % 5) * 0.4
+        let w = Double(width)
+        let h = Double(height)
+        let phase = Double(seed % 5) * 0.4
         var previous: (Double, Double)?
         for step in 0...1400 {
             let t = Double(step) / 1400
             let x = w * (0.06 + 0.84 * t) + sin(t * 9 * .pi + phase) * w * 0.045
-            let y = h * (0.55 + 0.25 * sin(t * 5.3 * .pi + phase) * (1 - t * 0.6) - 0.18 * t) + cos(t * 13 * .pi) * h * 0.06
+            let y =
+                h * (0.55 + 0.25 * sin(t * 5.3 * .pi + phase) * (1 - t * 0.6) - 0.18 * t) + cos(t * 13 * .pi) * h * 0.06
             if let (px, py) = previous { canvas.line(px, py, x, y, radius: 3.2 + 1.6 * sin(t * .pi)) }
             previous = (x, y)
         }
@@ -48,7 +54,11 @@ public enum DemoArtwork {
     struct Canvas {
         let width: Int, height: Int
         var coverage: [Double]
-        init(width: Int, height: Int) { self.width = width; self.height = height; coverage = .init(repeating: 0, count: width * height) }
+        init(width: Int, height: Int) {
+            self.width = width
+            self.height = height
+            coverage = .init(repeating: 0, count: width * height)
+        }
 
         mutating func plot(_ x: Int, _ y: Int, _ value: Double) {
             guard x >= 0, y >= 0, x < width, y < height else { return }
@@ -56,10 +66,14 @@ public enum DemoArtwork {
         }
 
         mutating func ring(cx: Double, cy: Double, radius: Double, thickness: Double) {
-            let outer = radius + thickness / 2, inner = radius - thickness / 2
+            let outer = radius + thickness / 2
+            let inner = radius - thickness / 2
             for y in Int(cy - outer - 2)...Int(cy + outer + 2) {
                 for x in Int(cx - outer - 2)...Int(cx + outer + 2) {
-                    let d = ((Double(x) + 0.5 - cx) * (Double(x) + 0.5 - cx) + (Double(y) + 0.5 - cy) * (Double(y) + 0.5 - cy)).squareRoot()
+                    let d =
+                        ((Double(x) + 0.5 - cx) * (Double(x) + 0.5 - cx) + (Double(y) + 0.5 - cy)
+                            * (Double(y) + 0.5 - cy))
+                        .squareRoot()
                     plot(x, y, min(outer - d + 0.5, d - inner + 0.5))
                 }
             }
@@ -68,7 +82,10 @@ public enum DemoArtwork {
         mutating func disc(cx: Double, cy: Double, radius: Double) {
             for y in Int(cy - radius - 2)...Int(cy + radius + 2) {
                 for x in Int(cx - radius - 2)...Int(cx + radius + 2) {
-                    let d = ((Double(x) + 0.5 - cx) * (Double(x) + 0.5 - cx) + (Double(y) + 0.5 - cy) * (Double(y) + 0.5 - cy)).squareRoot()
+                    let d =
+                        ((Double(x) + 0.5 - cx) * (Double(x) + 0.5 - cx) + (Double(y) + 0.5 - cy)
+                            * (Double(y) + 0.5 - cy))
+                        .squareRoot()
                     plot(x, y, radius - d + 0.5)
                 }
             }
@@ -84,19 +101,25 @@ public enum DemoArtwork {
 
         /// Fills a polygon (even-odd), supersampled 4×4 per pixel for smooth edges.
         mutating func polygon(_ points: [(Double, Double)]) {
-            let minY = Int(points.map(\.1).min()!) - 1, maxY = Int(points.map(\.1).max()!) + 1
-            let minX = Int(points.map(\.0).min()!) - 1, maxX = Int(points.map(\.0).max()!) + 1
+            let minY = Int(points.map(\.1).min()!) - 1
+            let maxY = Int(points.map(\.1).max()!) + 1
+            let minX = Int(points.map(\.0).min()!) - 1
+            let maxX = Int(points.map(\.0).max()!) + 1
             for y in minY...maxY {
                 for x in minX...maxX {
                     var inside = 0
                     for sy in 0..<4 {
                         for sx in 0..<4 {
-                            let px = Double(x) + (Double(sx) + 0.5) / 4, py = Double(y) + (Double(sy) + 0.5) / 4
+                            let px = Double(x) + (Double(sx) + 0.5) / 4
+                            let py = Double(y) + (Double(sy) + 0.5) / 4
                             var crossing = false
                             var j = points.count - 1
                             for i in points.indices {
-                                let (xi, yi) = points[i], (xj, yj) = points[j]
-                                if (yi > py) != (yj > py), px < (xj - xi) * (py - yi) / (yj - yi) + xi { crossing.toggle() }
+                                let (xi, yi) = points[i]
+                                let (xj, yj) = points[j]
+                                if (yi > py) != (yj > py), px < (xj - xi) * (py - yi) / (yj - yi) + xi {
+                                    crossing.toggle()
+                                }
                                 j = i
                             }
                             if crossing { inside += 1 }
@@ -109,7 +132,11 @@ public enum DemoArtwork {
 
         func image(r: UInt8, g: UInt8, b: UInt8) -> PNGImage {
             var rgb = [UInt8](repeating: 0, count: width * height * 3)
-            for p in 0..<(width * height) { rgb[3 * p] = r; rgb[3 * p + 1] = g; rgb[3 * p + 2] = b }
+            for p in 0..<(width * height) {
+                rgb[3 * p] = r
+                rgb[3 * p + 1] = g
+                rgb[3 * p + 2] = b
+            }
             return PNGImage(width: width, height: height, rgb: rgb, alpha: coverage.map { UInt8(($0 * 255).rounded()) })
         }
     }

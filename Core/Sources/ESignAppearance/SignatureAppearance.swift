@@ -9,17 +9,27 @@ import Foundation
 ///
 /// ```swift
 /// var appearance = SignatureAppearance(width: 180, height: 60, font: try TrueTypeFont(path: TrueTypeFont.defaultPath))
-/// appearance.images.append(.init(image: try PNGImage(path: "seal.png"), frame: Rect(x: 0, y: 0, width: 60, height: 60)))
+/// appearance.images.append(.init(image: try PNGImage(path: "seal.png"), frame: Rect(x: 0, y: 0, width: 60, height:
+/// 60)))
 /// appearance.lines.append(.init(text: "UBND TỈNH BÌNH PHƯỚC", x: 64, y: 40, size: 8))
 /// ```
 public struct SignatureAppearance: Sendable {
     public struct Rect: Sendable, Equatable {
         public var x, y, width, height: Double
-        public init(x: Double, y: Double, width: Double, height: Double) { self.x = x; self.y = y; self.width = width; self.height = height }
+        public init(x: Double, y: Double, width: Double, height: Double) {
+            self.x = x
+            self.y = y
+            self.width = width
+            self.height = height
+        }
     }
     public struct Colour: Sendable, Equatable {
         public var r, g, b: Double
-        public init(_ r: Double, _ g: Double, _ b: Double) { self.r = r; self.g = g; self.b = b }
+        public init(_ r: Double, _ g: Double, _ b: Double) {
+            self.r = r
+            self.g = g
+            self.b = b
+        }
         public static let black = Colour(0, 0, 0)
         public static let red = Colour(0.85, 0.05, 0.05)
         public static let blue = Colour(0.05, 0.15, 0.7)
@@ -27,7 +37,10 @@ public struct SignatureAppearance: Sendable {
     public struct Image: Sendable {
         public var image: PNGImage
         public var frame: Rect
-        public init(image: PNGImage, frame: Rect) { self.image = image; self.frame = frame }
+        public init(image: PNGImage, frame: Rect) {
+            self.image = image
+            self.frame = frame
+        }
     }
     public struct Line: Sendable {
         public var text: String
@@ -36,7 +49,11 @@ public struct SignatureAppearance: Sendable {
         public var size: Double
         public var colour: Colour
         public init(text: String, x: Double, y: Double, size: Double, colour: Colour = .black) {
-            self.text = text.precomposedStringWithCanonicalMapping; self.x = x; self.y = y; self.size = size; self.colour = colour
+            self.text = text.precomposedStringWithCanonicalMapping
+            self.x = x
+            self.y = y
+            self.size = size
+            self.colour = colour
         }
     }
 
@@ -47,15 +64,20 @@ public struct SignatureAppearance: Sendable {
     public var lines: [Line] = []
 
     public init(width: Double, height: Double, font: TrueTypeFont) {
-        self.width = width; self.height = height; self.font = font
+        self.width = width
+        self.height = height
+        self.font = font
     }
 
     /// Refuses text the font cannot draw, naming the characters.
     public func checkGlyphs() throws(AppearanceError) {
         let missing = font.missingCharacters(in: lines.map(\.text).joined())
         guard missing.isEmpty else {
-            throw .missingGlyphs(font: font.name, characters: missing.map { c in
-                "'\(c)' (U+\(String(c.unicodeScalars.first!.value, radix: 16, uppercase: true)))" }.joined(separator: ", "))
+            throw .missingGlyphs(
+                font: font.name,
+                characters: missing.map { c in
+                    "'\(c)' (U+\(String(c.unicodeScalars.first!.value, radix: 16, uppercase: true)))"
+                }.joined(separator: ", "))
         }
     }
 
@@ -81,15 +103,22 @@ public struct SignatureAppearance: Sendable {
             for line in lines {
                 let hex = line.text.unicodeScalars.compactMap { font.glyph(for: $0).flatMap { newIDs[$0] } }
                     .map { String(format: "%04X", $0) }.joined()
-                content += "BT /F0 \(n(line.size)) Tf \(n(line.colour.r)) \(n(line.colour.g)) \(n(line.colour.b)) rg 1 0 0 1 \(n(line.x)) \(n(line.y)) Tm <\(hex)> Tj ET\n"
+                content +=
+                    "BT /F0 \(n(line.size)) Tf \(n(line.colour.r)) \(n(line.colour.g)) \(n(line.colour.b)) rg 1 0 0 1 "
+                    + "\(n(line.x)) \(n(line.y)) Tm <\(hex)> Tj ET\n"
             }
         }
         content += "Q\n"
         let form = update.allocate()
-        update.set(form, .stream(PDFStream(dictionary: PDFDictionary([
-            ("Type", "XObject"), ("Subtype", "Form"), ("BBox", .array([0, 0, .real(width), .real(height)])),
-            ("Resources", .dictionary(resources)), ("Filter", "FlateDecode"),
-        ]), data: .bytes(Flate.deflate(Array(content.utf8))))))
+        update.set(
+            form,
+            .stream(
+                PDFStream(
+                    dictionary: PDFDictionary([
+                        ("Type", "XObject"), ("Subtype", "Form"),
+                        ("BBox", .array([0, 0, .real(width), .real(height)])),
+                        ("Resources", .dictionary(resources)), ("Filter", "FlateDecode"),
+                    ]), data: .bytes(Flate.deflate(Array(content.utf8))))))
         return form
     }
 
@@ -100,15 +129,21 @@ public struct SignatureAppearance: Sendable {
 
     func addImage(_ image: PNGImage, to update: inout IncrementalUpdate) -> ObjectReference {
         var dict = PDFDictionary([
-            ("Type", "XObject"), ("Subtype", "Image"), ("Width", .integer(image.width)), ("Height", .integer(image.height)),
+            ("Type", "XObject"), ("Subtype", "Image"), ("Width", .integer(image.width)),
+            ("Height", .integer(image.height)),
             ("ColorSpace", "DeviceRGB"), ("BitsPerComponent", 8), ("Filter", "FlateDecode"),
         ])
         if let alpha = image.alpha {
             let mask = update.allocate()
-            update.set(mask, .stream(PDFStream(dictionary: PDFDictionary([
-                ("Type", "XObject"), ("Subtype", "Image"), ("Width", .integer(image.width)), ("Height", .integer(image.height)),
-                ("ColorSpace", "DeviceGray"), ("BitsPerComponent", 8), ("Filter", "FlateDecode"),
-            ]), data: .bytes(Flate.deflate(alpha)))))
+            update.set(
+                mask,
+                .stream(
+                    PDFStream(
+                        dictionary: PDFDictionary([
+                            ("Type", "XObject"), ("Subtype", "Image"), ("Width", .integer(image.width)),
+                            ("Height", .integer(image.height)),
+                            ("ColorSpace", "DeviceGray"), ("BitsPerComponent", 8), ("Filter", "FlateDecode"),
+                        ]), data: .bytes(Flate.deflate(alpha)))))
             dict["SMask"] = .reference(mask)
         }
         let ref = update.allocate()
@@ -126,24 +161,46 @@ public struct SignatureAppearance: Sendable {
         // A subset tag derived from the glyphs, as PDF asks for subset fonts (six capital letters).
         let tag = String(byNew.map(\.key).reduce(UInt64(5381)) { ($0 &* 33) &+ UInt64($1) } % 308_915_776, radix: 26)
             .map { c -> Character in Character(UnicodeScalar(UInt8(65 + Int(String(c), radix: 26)!))) }
-        let baseName = PDFName(String(repeating: "A", count: max(0, 6 - tag.count)) + String(tag) + "+" + font.postScriptName)
+        let baseName = PDFName(
+            String(repeating: "A", count: max(0, 6 - tag.count)) + String(tag) + "+" + font.postScriptName)
 
         let fontFile = update.allocate()
-        update.set(fontFile, .stream(PDFStream(dictionary: PDFDictionary([("Length1", .integer(file.count)), ("Filter", "FlateDecode")]),
-                                               data: .bytes(Flate.deflate(file)))))
+        update.set(
+            fontFile,
+            .stream(
+                PDFStream(
+                    dictionary: PDFDictionary([("Length1", .integer(file.count)), ("Filter", "FlateDecode")]),
+                    data: .bytes(Flate.deflate(file)))))
         let descriptor = update.allocate()
-        update.set(descriptor, .dictionary(PDFDictionary([
-            ("Type", "FontDescriptor"), ("FontName", .name(baseName)), ("Flags", 32),
-            ("FontBBox", .array(font.bbox.map { .integer(Int((Double($0) * scale).rounded())) })), ("ItalicAngle", 0),
-            ("Ascent", .integer(Int((Double(font.ascender) * scale).rounded()))), ("Descent", .integer(Int((Double(font.descender) * scale).rounded()))),
-            ("CapHeight", .integer(Int((Double(font.ascender) * scale * 0.9).rounded()))), ("StemV", 80), ("FontFile2", .reference(fontFile)),
-        ])))
+        update.set(
+            descriptor,
+            .dictionary(
+                PDFDictionary([
+                    ("Type", "FontDescriptor"), ("FontName", .name(baseName)), ("Flags", 32),
+                    ("FontBBox", .array(font.bbox.map { .integer(Int((Double($0) * scale).rounded())) })),
+                    ("ItalicAngle", 0),
+                    ("Ascent", .integer(Int((Double(font.ascender) * scale).rounded()))),
+                    ("Descent", .integer(Int((Double(font.descender) * scale).rounded()))),
+                    ("CapHeight", .integer(Int((Double(font.ascender) * scale * 0.9).rounded()))), ("StemV", 80),
+                    ("FontFile2", .reference(fontFile)),
+                ])))
         let cidFont = update.allocate()
-        update.set(cidFont, .dictionary(PDFDictionary([
-            ("Type", "Font"), ("Subtype", "CIDFontType2"), ("BaseFont", .name(baseName)),
-            ("CIDSystemInfo", .dictionary(PDFDictionary([("Registry", .string(PDFString(text: "Adobe"))), ("Ordering", .string(PDFString(text: "Identity"))), ("Supplement", 0)]))),
-            ("FontDescriptor", .reference(descriptor)), ("CIDToGIDMap", "Identity"), ("W", .array([0, .array(widths)])),
-        ])))
+        update.set(
+            cidFont,
+            .dictionary(
+                PDFDictionary([
+                    ("Type", "Font"), ("Subtype", "CIDFontType2"), ("BaseFont", .name(baseName)),
+                    (
+                        "CIDSystemInfo",
+                        .dictionary(
+                            PDFDictionary([
+                                ("Registry", .string(PDFString(text: "Adobe"))),
+                                ("Ordering", .string(PDFString(text: "Identity"))), ("Supplement", 0),
+                            ]))
+                    ),
+                    ("FontDescriptor", .reference(descriptor)), ("CIDToGIDMap", "Identity"),
+                    ("W", .array([0, .array(widths)])),
+                ])))
         // ToUnicode: new glyph id → the character it was chosen for.
         var unicodeOf: [Int: UInt32] = [:]
         for (scalar, glyph) in font.cmap where glyphs.contains(glyph) {
@@ -168,12 +225,20 @@ public struct SignatureAppearance: Sendable {
         }
         cmap += "endcmap CMapName currentdict /CMap defineresource pop end end\n"
         let toUnicode = update.allocate()
-        update.set(toUnicode, .stream(PDFStream(dictionary: PDFDictionary([("Filter", "FlateDecode")]), data: .bytes(Flate.deflate(Array(cmap.utf8))))))
+        update.set(
+            toUnicode,
+            .stream(
+                PDFStream(
+                    dictionary: PDFDictionary([("Filter", "FlateDecode")]),
+                    data: .bytes(Flate.deflate(Array(cmap.utf8))))))
         let type0 = update.allocate()
-        update.set(type0, .dictionary(PDFDictionary([
-            ("Type", "Font"), ("Subtype", "Type0"), ("BaseFont", .name(baseName)), ("Encoding", "Identity-H"),
-            ("DescendantFonts", .array([.reference(cidFont)])), ("ToUnicode", .reference(toUnicode)),
-        ])))
+        update.set(
+            type0,
+            .dictionary(
+                PDFDictionary([
+                    ("Type", "Font"), ("Subtype", "Type0"), ("BaseFont", .name(baseName)), ("Encoding", "Identity-H"),
+                    ("DescendantFonts", .array([.reference(cidFont)])), ("ToUnicode", .reference(toUnicode)),
+                ])))
         return (type0, newIDs)
     }
 }

@@ -10,8 +10,10 @@ public struct CivilDate: Hashable, Comparable, Sendable, CustomStringConvertible
     /// A date from its fields; nil when the fields do not name a real day (2025-02-30).
     public init?(year: Int, month: Int, day: Int) {
         guard (1...9999).contains(year), (1...12).contains(month), day >= 1,
-              day <= CivilDate.daysIn(month: month, year: year) else { return nil }
-        dayNumber = CivilTime.secondsSince1970(year: year, month: month, day: day, hour: 0, minute: 0, second: 0) / 86400
+            day <= CivilDate.daysIn(month: month, year: year)
+        else { return nil }
+        dayNumber =
+            CivilTime.secondsSince1970(year: year, month: month, day: day, hour: 0, minute: 0, second: 0) / 86400
     }
 
     /// Parses ISO 8601 `YYYY-MM-DD` (the only form esign accepts in its inputs).
@@ -43,7 +45,8 @@ public struct CivilDate: Hashable, Comparable, Sendable, CustomStringConvertible
     public var description: String {
         let f = fields
         let y = String(f.year)
-        return String(repeating: "0", count: max(0, 4 - y.count)) + y + "-" + CivilTime.two(f.month) + "-" + CivilTime.two(f.day)
+        return String(repeating: "0", count: max(0, 4 - y.count)) + y + "-" + CivilTime.two(f.month) + "-"
+            + CivilTime.two(f.day)
     }
 
     public func adding(days: Int) -> CivilDate { CivilDate(dayNumber: dayNumber + days) }

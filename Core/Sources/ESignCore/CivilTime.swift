@@ -9,7 +9,10 @@ public struct CivilTime: Equatable, Sendable {
         let local = t + offsetSeconds
         var days = local / 86400
         var rest = local % 86400
-        if rest < 0 { rest += 86400; days -= 1 }
+        if rest < 0 {
+            rest += 86400
+            days -= 1
+        }
         hour = rest / 3600
         minute = rest % 3600 / 60
         second = rest % 60
@@ -26,8 +29,10 @@ public struct CivilTime: Equatable, Sendable {
     }
 
     /// Seconds since 1970 for date and time fields given at `offsetSeconds` from UTC.
-    public static func secondsSince1970(year: Int, month: Int, day: Int, hour: Int, minute: Int, second: Int,
-                                        offsetSeconds: Int = 0) -> Int {
+    public static func secondsSince1970(
+        year: Int, month: Int, day: Int, hour: Int, minute: Int, second: Int,
+        offsetSeconds: Int = 0
+    ) -> Int {
         let y = month <= 2 ? year - 1 : year
         let era = (y >= 0 ? y : y - 399) / 400
         let yoe = y - era * 400
@@ -47,8 +52,10 @@ extension CivilTime {
     public static func iso8601(secondsSince1970 t: Int, offsetSeconds: Int = 7 * 3600) -> String {
         let c = CivilTime(secondsSince1970: t, offsetSeconds: offsetSeconds)
         let sign = offsetSeconds < 0 ? "-" : "+"
-        let year = c.year < 1000 ? String(repeating: "0", count: 4 - String(c.year).count) + String(c.year) : String(c.year)
+        let year =
+            c.year < 1000 ? String(repeating: "0", count: 4 - String(c.year).count) + String(c.year) : String(c.year)
         return "\(year)-\(two(c.month))-\(two(c.day))T\(two(c.hour)):\(two(c.minute)):\(two(c.second))"
-            + (offsetSeconds == 0 ? "Z" : "\(sign)\(two(abs(offsetSeconds) / 3600)):\(two(abs(offsetSeconds) % 3600 / 60))")
+            + (offsetSeconds == 0
+                ? "Z" : "\(sign)\(two(abs(offsetSeconds) / 3600)):\(two(abs(offsetSeconds) % 3600 / 60))")
     }
 }

@@ -34,11 +34,13 @@ public enum Hex {
         let u = Array(text.utf8)
         guard u.count % 2 == 0 else { return nil }
         let nibble = digitValue
-        var out = [UInt8](); out.reserveCapacity(u.count / 2)
+        var out = [UInt8]()
+        out.reserveCapacity(u.count / 2)
         var i = 0
         while i < u.count {
             guard let h = nibble(u[i]), let l = nibble(u[i + 1]) else { return nil }
-            out.append(h << 4 | l); i += 2
+            out.append(h << 4 | l)
+            i += 2
         }
         return out
     }

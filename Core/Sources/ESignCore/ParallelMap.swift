@@ -8,8 +8,10 @@ import Foundation
 /// The workers are threads of their own, not Dispatch's pool (which never runs more items at once
 /// than there are cores): work that waits for the disk, like signing with direct writes, keeps
 /// every core busy only with more workers than cores.
-public func parallelMap<T>(_ count: Int, workers: Int = ProcessInfo.processInfo.activeProcessorCount,
-                           progress: ((Int) -> Void)? = nil, _ body: @escaping (Int) -> T) -> [T] {
+public func parallelMap<T>(
+    _ count: Int, workers: Int = ProcessInfo.processInfo.activeProcessorCount,
+    progress: ((Int) -> Void)? = nil, _ body: @escaping (Int) -> T
+) -> [T] {
     let state = ParallelMapState<T>(count)
     let threads = max(1, min(workers, count))
     // The closures run only until this function returns; the threads never outlive it.
@@ -36,7 +38,10 @@ public func parallelMap<T>(_ count: Int, workers: Int = ProcessInfo.processInfo.
         let finished = DispatchGroup()
         for _ in 0..<threads {
             finished.enter()
-            Thread { work(); finished.leave() }.start()
+            Thread {
+                work()
+                finished.leave()
+            }.start()
         }
         finished.wait()
     }

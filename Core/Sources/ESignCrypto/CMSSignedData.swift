@@ -16,14 +16,17 @@ public struct CMSSigner: Sendable {
     let digestAlgorithmIdentifier: [UInt8]
     let signatureAlgorithmIdentifier: [UInt8]
 
-    public init(privateKey: PrivateKey, certificate: Certificate, chain: [Certificate], digest: DigestAlgorithm = .sha256) {
+    public init(
+        privateKey: PrivateKey, certificate: Certificate, chain: [Certificate], digest: DigestAlgorithm = .sha256
+    ) {
         self.privateKey = privateKey
         self.certificate = certificate
         self.chain = chain
         self.digest = digest
         signerIdentifier = DER.sequence(certificate.issuerNameDER, certificate.serialNumberDER)
-        signingCertificateAttribute = CMSSignedData.attribute(CMSSignedData.idSigningCertificateV2,
-                                                              CMSSignedData.signingCertificateV2(certificate))
+        signingCertificateAttribute = CMSSignedData.attribute(
+            CMSSignedData.idSigningCertificateV2,
+            CMSSignedData.signingCertificateV2(certificate))
         var certificates: [[UInt8]] = [certificate.der]
         for cert in chain where !certificates.contains(cert.der) { certificates.append(cert.der) }
         certificateSet = DER.retag(DER.set(of: certificates), as: 0xA0)
@@ -60,7 +63,9 @@ public struct CMSSignedData: Sendable {
     public static let idSignatureTimeStampToken = "1.2.840.113549.1.9.16.2.14"
 
     /// Signs a precomputed digest of the content.
-    public static func sign(messageDigest: [UInt8], signer: CMSSigner, signingTime: Date?) throws(OpenSSLError) -> CMSSignedData {
+    public static func sign(
+        messageDigest: [UInt8], signer: CMSSigner, signingTime: Date?
+    ) throws(OpenSSLError) -> CMSSignedData {
         let attributes = signedAttributeSet(messageDigest: messageDigest, signer: signer, signingTime: signingTime)
         let signature = try signer.privateKey.sign(attributes, digest: signer.digest)
         return CMSSignedData(signer: signer, signedAttributes: attributes, signatureValue: signature)
@@ -70,13 +75,18 @@ public struct CMSSignedData: Sendable {
     /// PDF can reserve exactly the room the signature needs. `extraUnsigned` reserves room for
     /// unsigned attributes (a timestamp token) added later.
     public static func maximumEncodedLength(signer: CMSSigner, signingTime: Date?, extraUnsigned: Int = 0) -> Int {
-        let attributes = signedAttributeSet(messageDigest: [UInt8](repeating: 0, count: signer.digest.outputLength),
-                                            signer: signer, signingTime: signingTime)
-        var draft = CMSSignedData(signer: signer, signedAttributes: attributes,
-                                  signatureValue: [UInt8](repeating: 0xFF, count: signer.privateKey.maximumSignatureLength))
+        let attributes = signedAttributeSet(
+            messageDigest: [UInt8](repeating: 0, count: signer.digest.outputLength),
+            signer: signer, signingTime: signingTime)
+        var draft = CMSSignedData(
+            signer: signer, signedAttributes: attributes,
+            signatureValue: [UInt8](repeating: 0xFF, count: signer.privateKey.maximumSignatureLength))
         if extraUnsigned > 0 {
-            draft.unsignedAttributes = [DER.sequence(DER.oid(idSignatureTimeStampToken),
-                                                     DER.set(of: [[UInt8](repeating: 0, count: extraUnsigned)]))]
+            draft.unsignedAttributes = [
+                DER.sequence(
+                    DER.oid(idSignatureTimeStampToken),
+                    DER.set(of: [[UInt8](repeating: 0, count: extraUnsigned)]))
+            ]
         }
         return draft.encoded().count
     }
@@ -102,7 +112,7 @@ public struct CMSSignedData: Sendable {
     /// hash algorithm and is therefore omitted from ESSCertIDv2 (DER).
     static func signingCertificateV2(_ certificate: Certificate) -> [UInt8] {
         let issuerSerial = DER.sequence(
-            DER.sequence(DER.context(4, certificate.issuerNameDER)), // GeneralNames { directoryName }
+            DER.sequence(DER.context(4, certificate.issuerNameDER)),  // GeneralNames { directoryName }
             certificate.serialNumberDER)
         let certID = DER.sequence(DER.octetString(certificate.fingerprint(.sha256)), issuerSerial)
         return DER.sequence(DER.sequence(certID))
@@ -110,7 +120,8 @@ public struct CMSSignedData: Sendable {
 
     /// The ContentInfo wrapping the SignedData, DER-encoded.
     public func encoded() -> [UInt8] {
-        var signerInfo = DER.integer(1) + signer.signerIdentifier + signer.digestAlgorithmIdentifier
+        var signerInfo =
+            DER.integer(1) + signer.signerIdentifier + signer.digestAlgorithmIdentifier
             + DER.retag(signedAttributes, as: 0xA0)
             + signer.signatureAlgorithmIdentifier
             + DER.octetString(signatureValue)

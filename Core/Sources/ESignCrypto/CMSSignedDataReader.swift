@@ -1,5 +1,5 @@
-import COpenSSL
 import CESignShims
+import COpenSSL
 import Foundation
 
 /// A CMS SignedData read back by OpenSSL, for checking a signature: who signed, over which digest,
@@ -48,7 +48,10 @@ public final class CMSSignedDataReader: @unchecked Sendable {
             guard let tbs = signedAttributesDER, let key = X509_get0_pubkey(certificate.pointer) else { return false }
             let id = EVP_PKEY_get_base_id(key)
             guard id == EVP_PKEY_ED25519 || id == EVP_PKEY_ED448, let ctx = EVP_MD_CTX_new() else { return false }
-            defer { EVP_MD_CTX_free(ctx); ERR_clear_error() }
+            defer {
+                EVP_MD_CTX_free(ctx)
+                ERR_clear_error()
+            }
             guard EVP_DigestVerifyInit(ctx, nil, nil, nil, key) == 1 else { return false }
             let signature = signatureValue
             return EVP_DigestVerify(ctx, signature, signature.count, tbs, tbs.count) == 1
@@ -57,14 +60,16 @@ public final class CMSSignedDataReader: @unchecked Sendable {
         /// The signature value (what a signature timestamp's imprint covers).
         public var signatureValue: [UInt8] {
             guard let value = CMS_SignerInfo_get0_signature(pointer) else { return [] }
-            return Array(UnsafeBufferPointer(start: ASN1_STRING_get0_data(value), count: Int(ASN1_STRING_length(value))))
+            return Array(
+                UnsafeBufferPointer(start: ASN1_STRING_get0_data(value), count: Int(ASN1_STRING_length(value))))
         }
 
         /// The signing-time signed attribute, when present.
         public var signingTime: Date? {
             guard let index = Optional(CMS_signed_get_attr_by_NID(pointer, NID_pkcs9_signingTime, -1)), index >= 0,
-                  let attribute = CMS_signed_get_attr(pointer, index),
-                  let type = X509_ATTRIBUTE_get0_type(attribute, 0) else { return nil }
+                let attribute = CMS_signed_get_attr(pointer, index),
+                let type = X509_ATTRIBUTE_get0_type(attribute, 0)
+            else { return nil }
             let kind = ASN1_TYPE_get(type)
             guard kind == V_ASN1_UTCTIME || kind == V_ASN1_GENERALIZEDTIME else { return nil }
             return Certificate.date(UnsafePointer(type.pointee.value.utctime))
@@ -78,8 +83,12 @@ public final class CMSSignedDataReader: @unchecked Sendable {
                 return DigestAlgorithm.allCases.contains { v2.firstRange(of: certificate.fingerprint($0)) != nil }
             }
             if let v1 = attributeValue("1.2.840.113549.1.9.16.2.12", signed: true) {
-                let sha1 = (try? { () throws -> [UInt8] in
-                    let d = try Digest(oid: "1.3.14.3.2.26"); d.update(certificate.der); return try d.finalize() }()) ?? []
+                let sha1 =
+                    (try? { () throws -> [UInt8] in
+                        let d = try Digest(oid: "1.3.14.3.2.26")
+                        d.update(certificate.der)
+                        return try d.finalize()
+                    }()) ?? []
                 return !sha1.isEmpty && v1.firstRange(of: sha1) != nil
             }
             return nil
@@ -89,12 +98,18 @@ public final class CMSSignedDataReader: @unchecked Sendable {
         /// the hash of the content computed by the caller.
         public func signatureVerifies(overContentDigest digest: [UInt8]) -> Bool {
             guard let certificate, let key = X509_get0_pubkey(certificate.pointer),
-                  let ctx = EVP_PKEY_CTX_new(key, nil) else { return false }
-            defer { EVP_PKEY_CTX_free(ctx); ERR_clear_error() }
+                let ctx = EVP_PKEY_CTX_new(key, nil)
+            else { return false }
+            defer {
+                EVP_PKEY_CTX_free(ctx)
+                ERR_clear_error()
+            }
             guard EVP_PKEY_verify_init(ctx) == 1 else { return false }
             if let object = OBJ_txt2obj(digestAlgorithmOID, 1) {
                 defer { ASN1_OBJECT_free(object) }
-                if let md = EVP_get_digestbyname(OBJ_nid2sn(OBJ_obj2nid(object))) { EVP_PKEY_CTX_set_signature_md(ctx, md) }
+                if let md = EVP_get_digestbyname(OBJ_nid2sn(OBJ_obj2nid(object))) {
+                    EVP_PKEY_CTX_set_signature_md(ctx, md)
+                }
             }
             let signature = signatureValue
             return EVP_PKEY_verify(ctx, signature, signature.count, digest, digest.count) == 1
@@ -104,7 +119,9 @@ public final class CMSSignedDataReader: @unchecked Sendable {
         public func attributeValue(_ oid: String, signed: Bool) -> [UInt8]? {
             guard let object = OBJ_txt2obj(oid, 1) else { return nil }
             defer { ASN1_OBJECT_free(object) }
-            let index = signed ? CMS_signed_get_attr_by_OBJ(pointer, object, -1) : CMS_unsigned_get_attr_by_OBJ(pointer, object, -1)
+            let index =
+                signed
+                ? CMS_signed_get_attr_by_OBJ(pointer, object, -1) : CMS_unsigned_get_attr_by_OBJ(pointer, object, -1)
             guard index >= 0 else { return nil }
             let attribute = signed ? CMS_signed_get_attr(pointer, index) : CMS_unsigned_get_attr(pointer, index)
             guard let type = X509_ATTRIBUTE_get0_type(attribute, 0) else { return nil }
@@ -146,13 +163,15 @@ public final class CMSSignedDataReader: @unchecked Sendable {
             if let stack = esign_sk_X509_new_null() {
                 for cert in shared { esign_sk_X509_push(stack, cert.pointer) }
                 CMS_set1_signers_certs(cms, stack, 0)
-                esign_sk_X509_free(stack) // the stack only borrowed the certificates
+                esign_sk_X509_free(stack)  // the stack only borrowed the certificates
             }
         } else {
             var certs: [Certificate] = []
             if let stack = CMS_get1_certs(cms) {
                 for i in 0..<esign_sk_X509_num(stack) {
-                    if let c = esign_sk_X509_value(stack, i), let cert = try? Certificate(borrowing: c) { certs.append(cert) }
+                    if let c = esign_sk_X509_value(stack, i), let cert = try? Certificate(borrowing: c) {
+                        certs.append(cert)
+                    }
                 }
                 esign_sk_X509_pop_free(stack)
             }
@@ -165,27 +184,34 @@ public final class CMSSignedDataReader: @unchecked Sendable {
         if let infos = CMS_get0_SignerInfos(cms) {
             for i in 0..<OPENSSL_sk_num(infos) {
                 let si = OpaquePointer(OPENSSL_sk_value(infos, i))!
-                var key: OpaquePointer?, signer: OpaquePointer?
-                var digestAlg: UnsafeMutablePointer<X509_ALGOR>?, signatureAlg: UnsafeMutablePointer<X509_ALGOR>?
+                var key: OpaquePointer?
+                var signer: OpaquePointer?
+                var digestAlg: UnsafeMutablePointer<X509_ALGOR>?
+                var signatureAlg: UnsafeMutablePointer<X509_ALGOR>?
                 CMS_SignerInfo_get0_algs(si, &key, &signer, &digestAlg, &signatureAlg)
                 // The shared wrapper when there is one: the same object for the same certificate
                 // in every document lets ``ChainValidator`` recognise paths it has proven.
                 let certificate = signer.flatMap { pointer in
                     certificates.first { $0.pointer == pointer } ?? (try? Certificate(borrowing: pointer))
                 }
-                let digest = CMS_signed_get0_data_by_OBJ(si, OBJ_nid2obj(NID_pkcs9_messageDigest), -3, V_ASN1_OCTET_STRING)
+                let digest = CMS_signed_get0_data_by_OBJ(
+                    si, OBJ_nid2obj(NID_pkcs9_messageDigest), -3, V_ASN1_OCTET_STRING)
                 var messageDigest: [UInt8]?
                 if let digest {
                     let string = UnsafePointer(digest.assumingMemoryBound(to: ASN1_STRING.self))
                     let length = Int(ASN1_STRING_length(string))
-                    if let data = ASN1_STRING_get0_data(string) { messageDigest = Array(UnsafeBufferPointer(start: data, count: length)) }
+                    if let data = ASN1_STRING_get0_data(string) {
+                        messageDigest = Array(UnsafeBufferPointer(start: data, count: length))
+                    }
                 }
-                found.append(SignerInfo(owner: handle, pointer: si, certificate: certificate,
-                                        digestAlgorithmOID: Self.algorithmOID(digestAlg),
-                                        signatureAlgorithmOID: Self.algorithmOID(signatureAlg),
-                                        messageDigest: messageDigest,
-                                        hasSignedAttributes: CMS_signed_get_attr_count(si) > 0,
-                                        signedAttributesDER: Int(i) < attributeSets.count ? attributeSets[Int(i)] : nil))
+                found.append(
+                    SignerInfo(
+                        owner: handle, pointer: si, certificate: certificate,
+                        digestAlgorithmOID: Self.algorithmOID(digestAlg),
+                        signatureAlgorithmOID: Self.algorithmOID(signatureAlg),
+                        messageDigest: messageDigest,
+                        hasSignedAttributes: CMS_signed_get_attr_count(si) > 0,
+                        signedAttributesDER: Int(i) < attributeSets.count ? attributeSets[Int(i)] : nil))
             }
         }
         signers = found

@@ -20,7 +20,9 @@ public struct CRLBuilder: Sendable {
         self.issuerKey = issuerKey
     }
 
-    public mutating func revoke(_ certificate: Certificate, at date: Date) { revoked.append((certificate.serialNumberDER, date)) }
+    public mutating func revoke(_ certificate: Certificate, at date: Date) {
+        revoked.append((certificate.serialNumberDER, date))
+    }
 
     /// The signed CRL, DER.
     public func issue() throws(OpenSSLError) -> [UInt8] {
@@ -40,15 +42,21 @@ public struct CRLBuilder: Sendable {
                 return d2i_ASN1_INTEGER(nil, &cursor, buffer.count)
             }
             let date = ASN1_TIME_set(nil, time_t(entry.date.timeIntervalSince1970))
-            defer { ASN1_INTEGER_free(serial); ASN1_TIME_free(date) }
+            defer {
+                ASN1_INTEGER_free(serial)
+                ASN1_TIME_free(date)
+            }
             guard X509_REVOKED_set_serialNumber(item, serial) == 1, X509_REVOKED_set_revocationDate(item, date) == 1,
-                  X509_CRL_add0_revoked(crl, item) == 1 else {
+                X509_CRL_add0_revoked(crl, item) == 1
+            else {
                 X509_REVOKED_free(item)
                 throw OpenSSLError.capture("adding a revoked certificate")
             }
         }
         X509_CRL_sort(crl)
-        guard X509_CRL_sign(crl, issuerKey.pointer, EVP_sha256()) > 0 else { throw OpenSSLError.capture("X509_CRL_sign") }
+        guard X509_CRL_sign(crl, issuerKey.pointer, EVP_sha256()) > 0 else {
+            throw OpenSSLError.capture("X509_CRL_sign")
+        }
         return try encodeDER("i2d_X509_CRL") { i2d_X509_CRL(crl, $0) }
     }
 }

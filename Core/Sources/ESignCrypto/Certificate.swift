@@ -1,5 +1,5 @@
-import COpenSSL
 import CESignShims
+import COpenSSL
 import Foundation
 
 /// An X.509 certificate, owned by this object and freed with it.
@@ -50,7 +50,7 @@ public final class Certificate: @unchecked Sendable, Hashable, CustomStringConve
         while let x509 = PEM_read_bio_X509(bio.pointer, nil, nil, nil) {
             result.append(try Certificate(takingOwnership: x509))
         }
-        ERR_clear_error() // the reader ends with a "no start line" entry
+        ERR_clear_error()  // the reader ends with a "no start line" entry
         if result.isEmpty { throw OpenSSLError(operation: "reading PEM certificates: no certificate found") }
         return result
     }
@@ -107,7 +107,12 @@ public final class Certificate: @unchecked Sendable, Hashable, CustomStringConve
     public var extendedKeyUsage: [String]? {
         guard let ext = X509_get_ext_d2i(pointer, NID_ext_key_usage, nil, nil) else { return nil }
         let stack = OpaquePointer(ext)
-        defer { OPENSSL_sk_pop_free(stack, unsafeBitCast(ASN1_OBJECT_free as @convention(c) (OpaquePointer?) -> Void, to: OPENSSL_sk_freefunc.self)) }
+        defer {
+            OPENSSL_sk_pop_free(
+                stack,
+                unsafeBitCast(ASN1_OBJECT_free as @convention(c) (OpaquePointer?) -> Void, to: OPENSSL_sk_freefunc.self)
+            )
+        }
         var result: [String] = []
         for i in 0..<OPENSSL_sk_num(stack) {
             let obj = OpaquePointer(OPENSSL_sk_value(stack, i))
@@ -155,12 +160,17 @@ public final class Certificate: @unchecked Sendable, Hashable, CustomStringConve
         var urls: [String] = []
         for i in 0..<OPENSSL_sk_num(points) {
             guard let point = OPENSSL_sk_value(points, i)?.assumingMemoryBound(to: DIST_POINT.self),
-                  let name = point.pointee.distpoint, name.pointee.type == 0 else { continue }
+                let name = point.pointee.distpoint, name.pointee.type == 0
+            else { continue }
             let names = name.pointee.name.fullname
             for j in 0..<OPENSSL_sk_num(names) {
                 guard let general = OPENSSL_sk_value(names, j)?.assumingMemoryBound(to: GENERAL_NAME.self),
-                      general.pointee.type == GEN_URI, let uri = general.pointee.d.uniformResourceIdentifier else { continue }
-                urls.append(String(decoding: UnsafeBufferPointer(start: ASN1_STRING_get0_data(uri), count: Int(ASN1_STRING_length(uri))), as: UTF8.self))
+                    general.pointee.type == GEN_URI, let uri = general.pointee.d.uniformResourceIdentifier
+                else { continue }
+                urls.append(
+                    String(
+                        decoding: UnsafeBufferPointer(
+                            start: ASN1_STRING_get0_data(uri), count: Int(ASN1_STRING_length(uri))), as: UTF8.self))
             }
         }
         return urls
@@ -173,7 +183,8 @@ public final class Certificate: @unchecked Sendable, Hashable, CustomStringConve
     /// Whether `issuer` issued this certificate (names and key identifiers match and its signature verifies).
     public func isIssued(by issuer: Certificate) -> Bool {
         guard X509_check_issued(issuer.pointer, pointer) == X509_V_OK,
-              let key = X509_get0_pubkey(issuer.pointer) else { return false }
+            let key = X509_get0_pubkey(issuer.pointer)
+        else { return false }
         let ok = X509_verify(pointer, key) == 1
         ERR_clear_error()
         return ok

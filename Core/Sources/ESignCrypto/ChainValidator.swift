@@ -1,5 +1,5 @@
-import COpenSSL
 import CESignShims
+import COpenSSL
 import Foundation
 
 /// Builds and checks a certificate path from a leaf to trust anchors with OpenSSL's verifier,
@@ -75,7 +75,10 @@ public struct ChainValidator: Sendable {
         guard let untrusted = esign_sk_X509_new_null(), let ctx = X509_STORE_CTX_new() else {
             return .invalid(code: -1, reason: "out of memory")
         }
-        defer { esign_sk_X509_pop_free(untrusted); X509_STORE_CTX_free(ctx) }
+        defer {
+            esign_sk_X509_pop_free(untrusted)
+            X509_STORE_CTX_free(ctx)
+        }
         for cert in intermediates {
             X509_up_ref(cert.pointer)
             esign_sk_X509_push(untrusted, cert.pointer)
@@ -92,8 +95,11 @@ public struct ChainValidator: Sendable {
             var path: [Certificate] = []
             for i in 0..<esign_sk_X509_num(chain) {
                 guard let c = esign_sk_X509_value(chain, i) else { continue }
-                if let same = known.first(where: { $0.pointer == c }) { path.append(same) }
-                else if let cert = try? Certificate(borrowing: c) { path.append(cert) }
+                if let same = known.first(where: { $0.pointer == c }) {
+                    path.append(same)
+                } else if let cert = try? Certificate(borrowing: c) {
+                    path.append(cert)
+                }
             }
             store.proven.remember(path, for: inputs)
             return .valid(path: path)

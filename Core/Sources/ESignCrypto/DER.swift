@@ -19,7 +19,10 @@ public enum DER {
         if n < 0x80 { return [UInt8(n)] }
         var bytes: [UInt8] = []
         var value = n
-        while value > 0 { bytes.insert(UInt8(value & 0xFF), at: 0); value >>= 8 }
+        while value > 0 {
+            bytes.insert(UInt8(value & 0xFF), at: 0)
+            value >>= 8
+        }
         return [0x80 | UInt8(bytes.count)] + bytes
     }
 
@@ -37,7 +40,10 @@ public enum DER {
     public static func integer(_ value: Int) -> [UInt8] {
         var bytes: [UInt8] = []
         var v = value
-        repeat { bytes.insert(UInt8(v & 0xFF), at: 0); v >>= 8 } while v > 0
+        repeat {
+            bytes.insert(UInt8(v & 0xFF), at: 0)
+            v >>= 8
+        } while v > 0
         if bytes[0] & 0x80 != 0 { bytes.insert(0, at: 0) }
         return tlv(0x02, bytes)
     }
@@ -51,7 +57,10 @@ public enum DER {
         func base128(_ v: UInt64) -> [UInt8] {
             var chunk: [UInt8] = [UInt8(v & 0x7F)]
             var rest = v >> 7
-            while rest > 0 { chunk.insert(UInt8(rest & 0x7F) | 0x80, at: 0); rest >>= 7 }
+            while rest > 0 {
+                chunk.insert(UInt8(rest & 0x7F) | 0x80, at: 0)
+                rest >>= 7
+            }
             return chunk
         }
         body += base128(arcs[0] * 40 + arcs[1])
@@ -72,7 +81,8 @@ public enum DER {
     /// UTCTime for 1950–2049, GeneralizedTime otherwise (RFC 5280 rule, also used by CMS signing-time).
     public static func time(_ date: Date) -> [UInt8] {
         let c = CivilTime(secondsSince1970: Int(date.timeIntervalSince1970.rounded(.down)))
-        let two = CivilTime.two, year = c.year
+        let two = CivilTime.two
+        let year = c.year
         let rest = two(c.month) + two(c.day) + two(c.hour) + two(c.minute) + two(c.second) + "Z"
         if (1950..<2050).contains(year) {
             return tlv(0x17, Array((two(year % 100) + rest).utf8))

@@ -47,9 +47,10 @@ public struct DERReader {
     public static func signedAttributes(ofContentInfo der: [UInt8]) -> [[UInt8]?] {
         let reader = DERReader(der)
         guard let contentInfo = reader.element(at: 0), contentInfo.tag == 0x30,
-              let explicit = reader.children(of: contentInfo).dropFirst().first, explicit.tag == 0xA0,
-              let signedData = reader.children(of: explicit).first, signedData.tag == 0x30,
-              let signerInfos = reader.children(of: signedData).last, signerInfos.tag == 0x31 else { return [] }
+            let explicit = reader.children(of: contentInfo).dropFirst().first, explicit.tag == 0xA0,
+            let signedData = reader.children(of: explicit).first, signedData.tag == 0x30,
+            let signerInfos = reader.children(of: signedData).last, signerInfos.tag == 0x31
+        else { return [] }
         return reader.children(of: signerInfos).map { signerInfo in
             guard let attrs = reader.children(of: signerInfo).first(where: { $0.tag == 0xA0 }) else { return nil }
             var bytes = reader[attrs.range]
@@ -64,9 +65,10 @@ public struct DERReader {
     public static func digestAlgorithms(ofContentInfo der: [UInt8]) -> [[UInt8]] {
         let reader = DERReader(der)
         guard let contentInfo = reader.element(at: 0), contentInfo.tag == 0x30,
-              let explicit = reader.children(of: contentInfo).dropFirst().first, explicit.tag == 0xA0,
-              let signedData = reader.children(of: explicit).first, signedData.tag == 0x30,
-              let algorithms = reader.children(of: signedData).dropFirst().first, algorithms.tag == 0x31 else { return [] }
+            let explicit = reader.children(of: contentInfo).dropFirst().first, explicit.tag == 0xA0,
+            let signedData = reader.children(of: explicit).first, signedData.tag == 0x30,
+            let algorithms = reader.children(of: signedData).dropFirst().first, algorithms.tag == 0x31
+        else { return [] }
         return reader.children(of: algorithms).compactMap { algorithm in
             guard let oid = reader.children(of: algorithm).first, oid.tag == 0x06 else { return nil }
             return reader[oid.range]
@@ -77,20 +79,28 @@ public struct DERReader {
     /// certificate that field held, so that certificates can be parsed once and shared (see
     /// ``CertificateCache``). nil when the input is not plain DER of that shape, or the field
     /// holds anything but X.509 certificates: the caller then parses the input as it is.
-    public static func separatingCertificates(ofContentInfo der: [UInt8]) -> (rest: [UInt8], certificates: [ArraySlice<UInt8>])? {
+    public static func separatingCertificates(
+        ofContentInfo der: [UInt8]
+    ) -> (rest: [UInt8], certificates: [ArraySlice<UInt8>])? {
         let reader = DERReader(der)
-        guard let contentInfo = reader.element(at: 0), contentInfo.tag == 0x30, contentInfo.range.upperBound == der.count else { return nil }
+        guard let contentInfo = reader.element(at: 0), contentInfo.tag == 0x30,
+            contentInfo.range.upperBound == der.count
+        else { return nil }
         let outer = reader.children(of: contentInfo)
         guard outer.count == 2, outer[0].tag == 0x06, outer[1].tag == 0xA0,
-              let signedData = reader.children(of: outer[1]).first, signedData.tag == 0x30,
-              signedData.range == outer[1].content else { return nil }
+            let signedData = reader.children(of: outer[1]).first, signedData.tag == 0x30,
+            signedData.range == outer[1].content
+        else { return nil }
         let fields = reader.children(of: signedData)
         guard fields.last?.range.upperBound == signedData.content.upperBound,
-              let index = fields.firstIndex(where: { $0.tag == 0xA0 }) else { return nil }
+            let index = fields.firstIndex(where: { $0.tag == 0xA0 })
+        else { return nil }
         let certificatesField = fields[index]
         let certificates = reader.children(of: certificatesField)
         guard certificates.allSatisfy({ $0.tag == 0x30 }),
-              certificates.last?.range.upperBound ?? certificatesField.content.lowerBound == certificatesField.content.upperBound else { return nil }
+            certificates.last?.range.upperBound ?? certificatesField.content.lowerBound
+                == certificatesField.content.upperBound
+        else { return nil }
         var body: [UInt8] = []
         body.reserveCapacity(signedData.content.count - certificatesField.range.count)
         for (i, field) in fields.enumerated() where i != index { body += der[field.range] }

@@ -64,8 +64,11 @@ final class FetchedDigests: @unchecked Sendable {
         lock.lock()
         defer { lock.unlock() }
         if let md = byName[name] { return md }
-        guard let md = EVP_MD_fetch(nil, name, nil) else { ERR_clear_error(); return nil }
-        byName[name] = md // kept for the life of the process
+        guard let md = EVP_MD_fetch(nil, name, nil) else {
+            ERR_clear_error()
+            return nil
+        }
+        byName[name] = md  // kept for the life of the process
         return md
     }
 }

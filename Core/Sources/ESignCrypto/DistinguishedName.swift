@@ -14,7 +14,10 @@ public struct DistinguishedName: Sendable, Hashable, CustomStringConvertible, Co
     public init(attributes: [Attribute]) { self.attributes = attributes }
 
     init(_ name: OpaquePointer?) {
-        guard let name else { attributes = []; return }
+        guard let name else {
+            attributes = []
+            return
+        }
         var result: [Attribute] = []
         for i in 0..<X509_NAME_entry_count(name) {
             guard let entry = X509_NAME_get_entry(name, i) else { continue }

@@ -1,5 +1,5 @@
-import COpenSSL
 import CESignShims
+import COpenSSL
 
 /// An owned OpenSSL memory BIO: the bridge for OpenSSL calls that read from or write to a BIO.
 final class MemoryBIO {
@@ -37,7 +37,9 @@ final class MemoryBIO {
 }
 
 /// Calls an i2d-style OpenSSL encoder twice (size, then bytes) and returns the DER.
-func encodeDER(_ operation: String, _ encode: (UnsafeMutablePointer<UnsafeMutablePointer<UInt8>?>?) -> Int32) throws(OpenSSLError) -> [UInt8] {
+func encodeDER(
+    _ operation: String, _ encode: (UnsafeMutablePointer<UnsafeMutablePointer<UInt8>?>?) -> Int32
+) throws(OpenSSLError) -> [UInt8] {
     let length = encode(nil)
     guard length > 0 else { throw OpenSSLError.capture(operation) }
     var out = [UInt8](repeating: 0, count: Int(length))

@@ -37,19 +37,26 @@ public enum MultiBufferSHA256 {
     /// of 128 KiB stay in a core's L2 cache, and measured a little faster than 32, 64 or 256 KiB).
     /// Without the SHA extensions the messages are hashed with OpenSSL, one after another.
     public static func digests(of messages: [Fill], bufferSize: Int = 128 << 10) -> [Result<[UInt8], any Error>] {
-        guard cpuHasSHAExtensions else { return messages.map { fill in Result { try digestOneByOne(fill, bufferSize: bufferSize) } } }
+        guard cpuHasSHAExtensions else {
+            return messages.map { fill in Result { try digestOneByOne(fill, bufferSize: bufferSize) } }
+        }
         var results = [Result<[UInt8], any Error>?](repeating: nil, count: messages.count)
         let size = max(bufferSize - bufferSize % 64, 128)
         let storage = UnsafeMutableRawBufferPointer.allocate(byteCount: size * lanes, alignment: 64)
         let stateWords = UnsafeMutablePointer<UInt32>.allocate(capacity: 8 * lanes)
-        defer { storage.deallocate(); stateWords.deallocate() }
+        defer {
+            storage.deallocate()
+            stateWords.deallocate()
+        }
         var slots: [Lane?] = Array(repeating: nil, count: lanes)
         var next = 0
 
         while true {
             for s in 0..<lanes where slots[s] == nil && next < messages.count {
-                slots[s] = Lane(message: next, buffer: UnsafeMutableRawBufferPointer(rebasing: storage[(s * size)..<((s + 1) * size)]),
-                                state: stateWords + 8 * s)
+                slots[s] = Lane(
+                    message: next,
+                    buffer: UnsafeMutableRawBufferPointer(rebasing: storage[(s * size)..<((s + 1) * size)]),
+                    state: stateWords + 8 * s)
                 next += 1
             }
             // Each lane needs a whole block; a lane whose message has ended finishes with what is left.
@@ -71,12 +78,14 @@ public enum MultiBufferSHA256 {
                     finishedOne = true
                 }
             }
-            if finishedOne && next < messages.count { continue } // fill the freed lanes first
+            if finishedOne && next < messages.count { continue }  // fill the freed lanes first
             let active = slots.compactMap { $0 }
             if active.isEmpty { break }
             let blocks = active.map { $0.pending / 64 }.min()!
             var states = active.map { Optional($0.state) }
-            var data = active.map { Optional(UnsafePointer($0.buffer.baseAddress!.assumingMemoryBound(to: UInt8.self) + $0.start)) }
+            var data = active.map {
+                Optional(UnsafePointer($0.buffer.baseAddress!.assumingMemoryBound(to: UInt8.self) + $0.start))
+            }
             esign_sha256_mb_compress(&states, &data, Int32(active.count), blocks)
             for s in 0..<lanes where slots[s] != nil { slots[s]!.start += 64 * blocks }
         }
@@ -126,7 +135,10 @@ public enum MultiBufferSHA256 {
             while end < buffer.count {
                 let n = try fill(UnsafeMutableRawBufferPointer(rebasing: buffer[end...]))
                 precondition(n >= 0 && n <= buffer.count - end, "a Fill wrote outside its buffer")
-                if n == 0 { ended = true; return }
+                if n == 0 {
+                    ended = true
+                    return
+                }
                 end += n
                 length += UInt64(n)
             }
@@ -156,5 +168,7 @@ public enum MultiBufferSHA256 {
     }
 
     /// FIPS 180-4 §5.3.3.
-    static let initialState: [UInt32] = [0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a, 0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19]
+    static let initialState: [UInt32] = [
+        0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a, 0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19,
+    ]
 }

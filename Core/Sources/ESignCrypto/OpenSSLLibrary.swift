@@ -25,7 +25,10 @@ public enum OpenSSLLibrary {
             EVP_KEYMGMT_free(EVP_KEYMGMT_fetch(nil, "RSA", nil))
             EVP_SIGNATURE_free(EVP_SIGNATURE_fetch(nil, "RSA", nil))
             var key: OpaquePointer?
-            if let decoder = OSSL_DECODER_CTX_new_for_pkey(&key, "DER", nil, "RSA", Int32(OSSL_KEYMGMT_SELECT_PUBLIC_KEY | OSSL_KEYMGMT_SELECT_ALL_PARAMETERS), nil, nil) {
+            if let decoder = OSSL_DECODER_CTX_new_for_pkey(
+                &key, "DER", nil, "RSA", Int32(OSSL_KEYMGMT_SELECT_PUBLIC_KEY | OSSL_KEYMGMT_SELECT_ALL_PARAMETERS),
+                nil, nil)
+            {
                 OSSL_DECODER_CTX_free(decoder)
             }
             ERR_clear_error()

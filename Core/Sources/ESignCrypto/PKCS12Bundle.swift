@@ -1,5 +1,5 @@
-import COpenSSL
 import CESignShims
+import COpenSSL
 
 /// A PKCS#12 file's contents: a private key, its certificate and the rest of the chain.
 ///
@@ -33,7 +33,10 @@ public struct PKCS12Bundle: Sendable {
             var cursor: UnsafePointer<UInt8>? = buffer.baseAddress
             return d2i_PKCS12(nil, &cursor, buffer.count)
         }
-        guard let p12 = parsed else { ERR_clear_error(); throw .notPKCS12 }
+        guard let p12 = parsed else {
+            ERR_clear_error()
+            throw .notPKCS12
+        }
         defer { PKCS12_free(p12) }
         var key: OpaquePointer?
         var cert: OpaquePointer?
@@ -71,7 +74,9 @@ public struct PKCS12Bundle: Sendable {
     /// default, as `openssl pkcs12 -export -certpbe NONE`) the certificates, which are public, sit
     /// in a plain bag: opening the file then derives two keys from the password, not three, one
     /// PBKDF2 run fewer for every `esign sign`.
-    public func der(password: Secret, friendlyName: String? = nil, encryptCertificates: Bool = false) throws(OpenSSLError) -> [UInt8] {
+    public func der(
+        password: Secret, friendlyName: String? = nil, encryptCertificates: Bool = false
+    ) throws(OpenSSLError) -> [UInt8] {
         let stack = try check(esign_sk_X509_new_null(), "sk_X509_new_null")
         defer { esign_sk_X509_pop_free(stack) }
         for cert in chain {
@@ -79,7 +84,9 @@ public struct PKCS12Bundle: Sendable {
             esign_sk_X509_push(stack, cert.pointer)
         }
         let p12 = password.withCString { pass in
-            PKCS12_create(pass, friendlyName, privateKey.pointer, certificate.pointer, stack, 0, encryptCertificates ? 0 : -1, 0, 0, 0)
+            PKCS12_create(
+                pass, friendlyName, privateKey.pointer, certificate.pointer, stack, 0, encryptCertificates ? 0 : -1, 0,
+                0, 0)
         }
         let owned = try check(p12, "PKCS12_create")
         defer { PKCS12_free(owned) }

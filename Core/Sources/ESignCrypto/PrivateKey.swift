@@ -31,7 +31,9 @@ public final class PrivateKey: @unchecked Sendable {
 
     /// Named curves for ECDSA.
     public enum Curve: String, Sendable, CaseIterable {
-        case p256 = "P-256", p384 = "P-384", p521 = "P-521"
+        case p256 = "P-256"
+        case p384 = "P-384"
+        case p521 = "P-521"
     }
 
     /// What to generate.
@@ -51,7 +53,8 @@ public final class PrivateKey: @unchecked Sendable {
         defer { EVP_PKEY_CTX_free(ctx) }
         try check(EVP_PKEY_keygen_init(ctx), "EVP_PKEY_keygen_init")
         switch spec {
-        case .rsa(let bits): try check(EVP_PKEY_CTX_set_rsa_keygen_bits(ctx, Int32(bits)), "EVP_PKEY_CTX_set_rsa_keygen_bits")
+        case .rsa(let bits):
+            try check(EVP_PKEY_CTX_set_rsa_keygen_bits(ctx, Int32(bits)), "EVP_PKEY_CTX_set_rsa_keygen_bits")
         case .ec(let curve): try check(EVP_PKEY_CTX_set_group_name(ctx, curve.rawValue), "EVP_PKEY_CTX_set_group_name")
         }
         var key: OpaquePointer?
@@ -79,7 +82,8 @@ public final class PrivateKey: @unchecked Sendable {
         let key: OpaquePointer?
         if let password {
             key = withExtendedLifetime(password) {
-                PEM_read_bio_PrivateKey(bio.pointer, nil, pemPasswordCallback, Unmanaged.passUnretained(password).toOpaque())
+                PEM_read_bio_PrivateKey(
+                    bio.pointer, nil, pemPasswordCallback, Unmanaged.passUnretained(password).toOpaque())
             }
         } else {
             key = PEM_read_bio_PrivateKey(bio.pointer, nil, pemPasswordCallback, nil)
@@ -98,7 +102,8 @@ public final class PrivateKey: @unchecked Sendable {
         let status: Int32
         if let password {
             status = password.withCString { pass in
-                PEM_write_bio_PKCS8PrivateKey(bio.pointer, pointer, EVP_aes_256_cbc(), nil, 0, nil, UnsafeMutableRawPointer(mutating: pass))
+                PEM_write_bio_PKCS8PrivateKey(
+                    bio.pointer, pointer, EVP_aes_256_cbc(), nil, 0, nil, UnsafeMutableRawPointer(mutating: pass))
             }
         } else {
             status = PEM_write_bio_PKCS8PrivateKey(bio.pointer, pointer, nil, nil, 0, nil, nil)
@@ -165,8 +170,10 @@ public final class PrivateKey: @unchecked Sendable {
 
 /// Supplies the password to OpenSSL's PEM reader. It never prompts: without a password OpenSSL
 /// would otherwise read the terminal, which would hang a server or a batch job.
-private func pemPasswordCallback(_ buffer: UnsafeMutablePointer<CChar>?, _ size: Int32, _ rwflag: Int32,
-                                 _ userdata: UnsafeMutableRawPointer?) -> Int32 {
+private func pemPasswordCallback(
+    _ buffer: UnsafeMutablePointer<CChar>?, _ size: Int32, _ rwflag: Int32,
+    _ userdata: UnsafeMutableRawPointer?
+) -> Int32 {
     guard let buffer, let userdata else { return 0 }
     let secret = Unmanaged<Secret>.fromOpaque(userdata).takeUnretainedValue()
     return secret.withCString { cString in

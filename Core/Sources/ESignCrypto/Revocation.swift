@@ -1,5 +1,5 @@
-import COpenSSL
 import CESignShims
+import COpenSSL
 import Foundation
 
 /// Whether a certificate was revoked, and by which evidence.
@@ -39,23 +39,39 @@ public struct RevocationChecker: Sendable {
         self.timeout = timeout
     }
 
-    public func status(of certificate: Certificate, issuer: Certificate, untrusted: [Certificate], embedded: RevocationData) -> RevocationStatus {
+    public func status(
+        of certificate: Certificate, issuer: Certificate, untrusted: [Certificate], embedded: RevocationData
+    ) -> RevocationStatus {
         for der in embedded.ocspResponses {
-            if let status = try? ocspStatus(der, certificate: certificate, issuer: issuer, untrusted: untrusted, source: "OCSP response in the document") {
+            if let status = try? ocspStatus(
+                der, certificate: certificate, issuer: issuer, untrusted: untrusted,
+                source: "OCSP response in the document")
+            {
                 return status
             }
         }
         for der in embedded.crls {
-            if let status = crlStatus(der, certificate: certificate, issuer: issuer, source: "CRL in the document") { return status }
+            if let status = crlStatus(der, certificate: certificate, issuer: issuer, source: "CRL in the document") {
+                return status
+            }
         }
-        let ocspURLs = certificate.ocspURLs, crlURLs = certificate.crlURLs
+        let ocspURLs = certificate.ocspURLs
+        let crlURLs = certificate.crlURLs
         if ocspURLs.isEmpty && crlURLs.isEmpty { return .notPublished }
-        if offline { return .unknown(reason: "offline, and the document embeds no revocation data for \(certificate.subject.commonName ?? "the certificate")") }
+        if offline {
+            return .unknown(
+                reason:
+                    "offline, and the document embeds no revocation data for "
+                    + "\(certificate.subject.commonName ?? "the certificate")"
+            )
+        }
         var problems: [String] = []
         for url in ocspURLs {
             do {
                 let der = try queryOCSP(url: url, certificate: certificate, issuer: issuer)
-                if let status = try ocspStatus(der, certificate: certificate, issuer: issuer, untrusted: untrusted, source: "OCSP \(url)") {
+                if let status = try ocspStatus(
+                    der, certificate: certificate, issuer: issuer, untrusted: untrusted, source: "OCSP \(url)")
+                {
                     return status
                 }
                 problems.append("OCSP \(url): no status for this certificate")
@@ -66,7 +82,9 @@ public struct RevocationChecker: Sendable {
         for url in crlURLs {
             do {
                 let der = try fetchCRL(url: url)
-                if let status = crlStatus(der, certificate: certificate, issuer: issuer, source: "CRL \(url)") { return status }
+                if let status = crlStatus(der, certificate: certificate, issuer: issuer, source: "CRL \(url)") {
+                    return status
+                }
                 problems.append("CRL \(url): not signed by the issuer")
             } catch {
                 problems.append("CRL \(url): \(error)")
@@ -77,8 +95,10 @@ public struct RevocationChecker: Sendable {
 
     // MARK: OCSP
 
-    func ocspStatus(_ der: [UInt8], certificate: Certificate, issuer: Certificate, untrusted: [Certificate],
-                    source: String) throws(OpenSSLError) -> RevocationStatus? {
+    func ocspStatus(
+        _ der: [UInt8], certificate: Certificate, issuer: Certificate, untrusted: [Certificate],
+        source: String
+    ) throws(OpenSSLError) -> RevocationStatus? {
         let parsed = der.withUnsafeBufferPointer { buffer -> OpaquePointer? in
             var cursor: UnsafePointer<UInt8>? = buffer.baseAddress
             return d2i_OCSP_RESPONSE(nil, &cursor, buffer.count)
@@ -90,15 +110,26 @@ public struct RevocationChecker: Sendable {
         }
         let basic = try check(OCSP_response_get1_basic(response), "OCSP_response_get1_basic")
         defer { OCSP_BASICRESP_free(basic) }
-        guard let id = OCSP_cert_to_id(nil, certificate.pointer, issuer.pointer) else { throw OpenSSLError.capture("OCSP_cert_to_id") }
+        guard let id = OCSP_cert_to_id(nil, certificate.pointer, issuer.pointer) else {
+            throw OpenSSLError.capture("OCSP_cert_to_id")
+        }
         defer { OCSP_CERTID_free(id) }
-        var status: Int32 = -1, reason: Int32 = -1
-        var revokedAt: UnsafeMutablePointer<ASN1_GENERALIZEDTIME>?, thisUpdate: UnsafeMutablePointer<ASN1_GENERALIZEDTIME>?,
-            nextUpdate: UnsafeMutablePointer<ASN1_GENERALIZEDTIME>?
-        guard OCSP_resp_find_status(basic, id, &status, &reason, &revokedAt, &thisUpdate, &nextUpdate) == 1 else { return nil }
+        var status: Int32 = -1
+        var reason: Int32 = -1
+        var revokedAt: UnsafeMutablePointer<ASN1_GENERALIZEDTIME>?
+        var thisUpdate: UnsafeMutablePointer<ASN1_GENERALIZEDTIME>?
+        var nextUpdate: UnsafeMutablePointer<ASN1_GENERALIZEDTIME>?
+        guard OCSP_resp_find_status(basic, id, &status, &reason, &revokedAt, &thisUpdate, &nextUpdate) == 1 else {
+            return nil
+        }
         // The response must be signed by the issuer or by a responder the issuer authorised.
-        guard let store = X509_STORE_new(), let stack = esign_sk_X509_new_null() else { throw OpenSSLError(operation: "out of memory") }
-        defer { X509_STORE_free(store); esign_sk_X509_pop_free(stack) }
+        guard let store = X509_STORE_new(), let stack = esign_sk_X509_new_null() else {
+            throw OpenSSLError(operation: "out of memory")
+        }
+        defer {
+            X509_STORE_free(store)
+            esign_sk_X509_pop_free(stack)
+        }
         for anchor in trustAnchors { X509_STORE_add_cert(store, anchor.pointer) }
         for cert in [issuer] + untrusted {
             X509_up_ref(cert.pointer)
@@ -117,11 +148,17 @@ public struct RevocationChecker: Sendable {
     func queryOCSP(url: String, certificate: Certificate, issuer: Certificate) throws(OpenSSLError) -> [UInt8] {
         let request = try check(OCSP_REQUEST_new(), "OCSP_REQUEST_new")
         defer { OCSP_REQUEST_free(request) }
-        guard let id = OCSP_cert_to_id(nil, certificate.pointer, issuer.pointer) else { throw OpenSSLError.capture("OCSP_cert_to_id") }
-        guard OCSP_request_add0_id(request, id) != nil else { OCSP_CERTID_free(id); throw OpenSSLError.capture("OCSP_request_add0_id") }
+        guard let id = OCSP_cert_to_id(nil, certificate.pointer, issuer.pointer) else {
+            throw OpenSSLError.capture("OCSP_cert_to_id")
+        }
+        guard OCSP_request_add0_id(request, id) != nil else {
+            OCSP_CERTID_free(id)
+            throw OpenSSLError.capture("OCSP_request_add0_id")
+        }
         let body = try encodeDER("i2d_OCSP_REQUEST") { i2d_OCSP_REQUEST(request, $0) }
-        return try HTTPClient.post(url: url, body: body, contentType: "application/ocsp-request",
-                                   expectedType: "application/ocsp-response", timeout: timeout)
+        return try HTTPClient.post(
+            url: url, body: body, contentType: "application/ocsp-request",
+            expectedType: "application/ocsp-response", timeout: timeout)
     }
 
     // MARK: CRL
@@ -131,10 +168,14 @@ public struct RevocationChecker: Sendable {
             var cursor: UnsafePointer<UInt8>? = buffer.baseAddress
             return d2i_X509_CRL(nil, &cursor, buffer.count)
         }
-        guard let crl = parsed else { ERR_clear_error(); return nil }
+        guard let crl = parsed else {
+            ERR_clear_error()
+            return nil
+        }
         defer { X509_CRL_free(crl) }
         guard X509_NAME_cmp(X509_CRL_get_issuer(crl), X509_get_subject_name(issuer.pointer)) == 0,
-              let key = X509_get0_pubkey(issuer.pointer), X509_CRL_verify(crl, key) == 1 else {
+            let key = X509_get0_pubkey(issuer.pointer), X509_CRL_verify(crl, key) == 1
+        else {
             ERR_clear_error()
             return nil
         }
@@ -159,22 +200,35 @@ public enum HTTPClient {
         try transfer(url: url, body: nil, contentType: nil, expectedType: nil, timeout: timeout)
     }
 
-    public static func post(url: String, body: [UInt8], contentType: String, expectedType: String, timeout: Int) throws(OpenSSLError) -> [UInt8] {
+    public static func post(
+        url: String, body: [UInt8], contentType: String, expectedType: String, timeout: Int
+    ) throws(OpenSSLError) -> [UInt8] {
         try transfer(url: url, body: body, contentType: contentType, expectedType: expectedType, timeout: timeout)
     }
 
-    private static func transfer(url: String, body: [UInt8]?, contentType: String?, expectedType: String?, timeout: Int) throws(OpenSSLError) -> [UInt8] {
+    private static func transfer(
+        url: String, body: [UInt8]?, contentType: String?, expectedType: String?, timeout: Int
+    ) throws(OpenSSLError) -> [UInt8] {
         OpenSSLError.clearQueue()
         var ssl: Int32 = 0
-        var host: UnsafeMutablePointer<CChar>?, port: UnsafeMutablePointer<CChar>?, path: UnsafeMutablePointer<CChar>?
+        var host: UnsafeMutablePointer<CChar>?
+        var port: UnsafeMutablePointer<CChar>?
+        var path: UnsafeMutablePointer<CChar>?
         guard OSSL_HTTP_parse_url(url, &ssl, nil, &host, &port, nil, &path, nil, nil) == 1 else {
             throw OpenSSLError.capture("parsing URL \(url)")
         }
-        defer { esign_OPENSSL_free(host); esign_OPENSSL_free(port); esign_OPENSSL_free(path) }
-        guard ssl == 0 else { throw OpenSSLError(operation: "https is not supported for \(url); OCSP and CRLs are served over http") }
+        defer {
+            esign_OPENSSL_free(host)
+            esign_OPENSSL_free(port)
+            esign_OPENSSL_free(path)
+        }
+        guard ssl == 0 else {
+            throw OpenSSLError(operation: "https is not supported for \(url); OCSP and CRLs are served over http")
+        }
         let request = try body.map { (bytes: [UInt8]) throws(OpenSSLError) in try MemoryBIO(bytes) }
-        let response = OSSL_HTTP_transfer(nil, host, port, path, 0, nil, nil, nil, nil, nil, nil, 0, nil,
-                                          contentType, request?.pointer, expectedType, 1, maximumResponse, Int32(timeout), 0)
+        let response = OSSL_HTTP_transfer(
+            nil, host, port, path, 0, nil, nil, nil, nil, nil, nil, 0, nil,
+            contentType, request?.pointer, expectedType, 1, maximumResponse, Int32(timeout), 0)
         guard let response else { throw OpenSSLError.capture("HTTP request to \(url)") }
         defer { BIO_free_all(response) }
         var out: [UInt8] = []
@@ -183,7 +237,9 @@ public enum HTTPClient {
             let n = BIO_read(response, &chunk, Int32(chunk.count))
             if n <= 0 { break }
             out.append(contentsOf: chunk[0..<Int(n)])
-            if out.count > maximumResponse { throw OpenSSLError(operation: "response from \(url) is larger than \(maximumResponse >> 20) MiB") }
+            if out.count > maximumResponse {
+                throw OpenSSLError(operation: "response from \(url) is larger than \(maximumResponse >> 20) MiB")
+            }
         }
         return out
     }

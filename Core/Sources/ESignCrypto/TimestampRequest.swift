@@ -2,9 +2,13 @@
 public enum TimestampProtocol {
     /// TimeStampReq DER: version 1, the message imprint, a random nonce, certReq TRUE (so the TSA
     /// certificate travels with the token), and an optional policy.
-    public static func request(imprint: [UInt8], algorithm: DigestAlgorithm, nonce: [UInt8], policyOID: String? = nil) -> [UInt8] {
-        var parts = [DER.integer(1),
-                     DER.sequence(DER.algorithm(algorithm.oid), DER.octetString(imprint))]
+    public static func request(
+        imprint: [UInt8], algorithm: DigestAlgorithm, nonce: [UInt8], policyOID: String? = nil
+    ) -> [UInt8] {
+        var parts = [
+            DER.integer(1),
+            DER.sequence(DER.algorithm(algorithm.oid), DER.octetString(imprint)),
+        ]
         if let policyOID { parts.append(DER.oid(policyOID)) }
         var n = nonce
         while n.count > 1 && n[0] == 0 { n.removeFirst() }
@@ -22,7 +26,8 @@ public enum TimestampProtocol {
         public var description: String {
             switch self {
             case .malformed(let why): return "the TSA's reply is malformed: \(why)"
-            case .rejected(let status, let text): return "the TSA refused the request (status \(status)\(text.isEmpty ? "" : ": \(text)"))"
+            case .rejected(let status, let text):
+                return "the TSA refused the request (status \(status)\(text.isEmpty ? "" : ": \(text)"))"
             case .mismatch(let why): return "the TSA's token does not answer the request: \(why)"
             }
         }
@@ -30,17 +35,25 @@ public enum TimestampProtocol {
 
     /// Reads a TimeStampResp: the PKIStatus, then the token, which must carry the request's imprint
     /// and nonce and verify. Returns the token DER.
-    public static func token(fromReply reply: [UInt8], imprint: [UInt8], nonce: [UInt8]) throws(ReplyError) -> TimestampToken {
+    public static func token(
+        fromReply reply: [UInt8], imprint: [UInt8], nonce: [UInt8]
+    ) throws(ReplyError) -> TimestampToken {
         let reader = DERReader(reply)
-        guard let response = reader.element(at: 0), response.tag == 0x30 else { throw .malformed("not a TimeStampResp") }
+        guard let response = reader.element(at: 0), response.tag == 0x30 else {
+            throw .malformed("not a TimeStampResp")
+        }
         let children = reader.children(of: response)
         guard let statusInfo = children.first, statusInfo.tag == 0x30,
-              let statusElement = reader.children(of: statusInfo).first, statusElement.tag == 0x02 else {
+            let statusElement = reader.children(of: statusInfo).first, statusElement.tag == 0x02
+        else {
             throw .malformed("no PKIStatusInfo")
         }
         let status = reader[statusElement.content].reduce(0) { $0 << 8 | Int($1) }
         guard status == 0 || status == 1 else {
-            let text = reader.children(of: statusInfo).dropFirst().first.map { String(decoding: reader[$0.content], as: UTF8.self) } ?? ""
+            let text =
+                reader.children(of: statusInfo).dropFirst().first.map {
+                    String(decoding: reader[$0.content], as: UTF8.self)
+                } ?? ""
             throw .rejected(status: status, text: text.filter { $0.isLetter || $0.isNumber || $0 == " " })
         }
         guard children.count >= 2 else { throw .malformed("granted, but no token") }

@@ -1,5 +1,5 @@
-import COpenSSL
 import CESignShims
+import COpenSSL
 import Foundation
 
 /// Issues RFC 3161 replies with OpenSSL's TSA engine (TS_RESP_CTX): SHA-256/384/512 imprints,
@@ -18,8 +18,11 @@ public struct TimestampResponder: Sendable {
     public let accuracySeconds: Int32
     private let pool: ContextPool
 
-    public init(certificate: Certificate, privateKey: PrivateKey, chain: [Certificate], policyOID: String = "1.3.6.1.4.1.57264.1.1",
-                acceptedPolicies: [String] = [], accuracySeconds: Int32 = 1) {
+    public init(
+        certificate: Certificate, privateKey: PrivateKey, chain: [Certificate],
+        policyOID: String = "1.3.6.1.4.1.57264.1.1",
+        acceptedPolicies: [String] = [], accuracySeconds: Int32 = 1
+    ) {
         self.certificate = certificate
         self.privateKey = privateKey
         self.chain = chain
@@ -33,10 +36,20 @@ public struct TimestampResponder: Sendable {
     final class ContextPool: @unchecked Sendable {
         private let lock = NSLock()
         private var idle: [OpaquePointer] = []
-        func take() -> OpaquePointer? { lock.lock(); defer { lock.unlock() }; return idle.popLast() }
+        func take() -> OpaquePointer? {
+            lock.lock()
+            defer { lock.unlock() }
+            return idle.popLast()
+        }
         func give(_ ctx: OpaquePointer) {
             lock.lock()
-            if idle.count < 64 { idle.append(ctx); lock.unlock() } else { lock.unlock(); TS_RESP_CTX_free(ctx) }
+            if idle.count < 64 {
+                idle.append(ctx)
+                lock.unlock()
+            } else {
+                lock.unlock()
+                TS_RESP_CTX_free(ctx)
+            }
         }
         deinit { for ctx in idle { TS_RESP_CTX_free(ctx) } }
     }
@@ -65,7 +78,10 @@ public struct TimestampResponder: Sendable {
     /// A context with the signer, chain, policies, digests, accuracy and flags set.
     private func makeContext() throws(OpenSSLError) -> OpaquePointer {
         let ctx = try check(TS_RESP_CTX_new(), "TS_RESP_CTX_new")
-        do { try configure(ctx) } catch { TS_RESP_CTX_free(ctx); throw error }
+        do { try configure(ctx) } catch {
+            TS_RESP_CTX_free(ctx)
+            throw error
+        }
         return ctx
     }
 
@@ -73,24 +89,37 @@ public struct TimestampResponder: Sendable {
         try check(TS_RESP_CTX_set_signer_cert(ctx, certificate.pointer), "TS_RESP_CTX_set_signer_cert")
         try check(TS_RESP_CTX_set_signer_key(ctx, privateKey.pointer), "TS_RESP_CTX_set_signer_key")
         try check(TS_RESP_CTX_set_signer_digest(ctx, DigestAlgorithm.sha256.evp), "TS_RESP_CTX_set_signer_digest")
-        try check(TS_RESP_CTX_set_ess_cert_id_digest(ctx, DigestAlgorithm.sha256.evp), "TS_RESP_CTX_set_ess_cert_id_digest")
+        try check(
+            TS_RESP_CTX_set_ess_cert_id_digest(ctx, DigestAlgorithm.sha256.evp), "TS_RESP_CTX_set_ess_cert_id_digest")
         let stack = try check(esign_sk_X509_new_null(), "sk_X509_new_null")
         defer { esign_sk_X509_pop_free(stack) }
-        for cert in chain { X509_up_ref(cert.pointer); esign_sk_X509_push(stack, cert.pointer) }
+        for cert in chain {
+            X509_up_ref(cert.pointer)
+            esign_sk_X509_push(stack, cert.pointer)
+        }
         try check(TS_RESP_CTX_set_certs(ctx, stack), "TS_RESP_CTX_set_certs")
         let policy = try check(OBJ_txt2obj(policyOID, 1), "policy OID")
         defer { ASN1_OBJECT_free(policy) }
         try check(TS_RESP_CTX_set_def_policy(ctx, policy), "TS_RESP_CTX_set_def_policy")
         for other in acceptedPolicies {
-            if let object = OBJ_txt2obj(other, 1) { TS_RESP_CTX_add_policy(ctx, object); ASN1_OBJECT_free(object) }
+            if let object = OBJ_txt2obj(other, 1) {
+                TS_RESP_CTX_add_policy(ctx, object)
+                ASN1_OBJECT_free(object)
+            }
         }
         for algorithm in DigestAlgorithm.allCases { TS_RESP_CTX_add_md(ctx, algorithm.evp) }
         TS_RESP_CTX_set_accuracy(ctx, accuracySeconds, 0, 0)
         TS_RESP_CTX_add_flags(ctx, TS_ORDERING | TS_TSA_NAME)
     }
 
-    private func reply(to request: [UInt8], context ctx: OpaquePointer, serial: @escaping () throws -> UInt64) throws(OpenSSLError) -> Issued {
-        final class SerialSource { let next: () throws -> UInt64; var issued: UInt64?; init(_ n: @escaping () throws -> UInt64) { next = n } }
+    private func reply(
+        to request: [UInt8], context ctx: OpaquePointer, serial: @escaping () throws -> UInt64
+    ) throws(OpenSSLError) -> Issued {
+        final class SerialSource {
+            let next: () throws -> UInt64
+            var issued: UInt64?
+            init(_ n: @escaping () throws -> UInt64) { next = n }
+        }
         let source = SerialSource(serial)
         let callback: TS_serial_cb = { ctx, data in
             guard let data else { return nil }
@@ -113,22 +142,32 @@ public struct TimestampResponder: Sendable {
         defer { TS_RESP_free(response) }
         let der = try encodeDER("i2d_TS_RESP") { i2d_TS_RESP(response, $0) }
         let status = ASN1_INTEGER_get(TS_STATUS_INFO_get0_status(TS_RESP_get_status_info(response)))
-        guard status == TS_STATUS_GRANTED || status == TS_STATUS_GRANTED_WITH_MODS, let info = TS_RESP_get_tst_info(response) else {
+        guard status == TS_STATUS_GRANTED || status == TS_STATUS_GRANTED_WITH_MODS,
+            let info = TS_RESP_get_tst_info(response)
+        else {
             let text = TS_STATUS_INFO_get0_text(TS_RESP_get_status_info(response))
             var failure = "rejected"
             if let text, OPENSSL_sk_num(text) > 0, let first = OPENSSL_sk_value(text, 0) {
                 let s = UnsafePointer(first.assumingMemoryBound(to: ASN1_STRING.self))
-                failure = String(decoding: UnsafeBufferPointer(start: ASN1_STRING_get0_data(s), count: Int(ASN1_STRING_length(s))), as: UTF8.self)
+                failure = String(
+                    decoding: UnsafeBufferPointer(start: ASN1_STRING_get0_data(s), count: Int(ASN1_STRING_length(s))),
+                    as: UTF8.self)
             }
-            return Issued(granted: false, reply: der, serialNumber: nil, time: nil, imprint: nil, imprintAlgorithm: nil, policyOID: nil, failure: failure)
+            return Issued(
+                granted: false, reply: der, serialNumber: nil, time: nil, imprint: nil, imprintAlgorithm: nil,
+                policyOID: nil, failure: failure)
         }
         let imprintObject = TS_TST_INFO_get_msg_imprint(info)
         var algorithm: OpaquePointer?
         X509_ALGOR_get0(&algorithm, nil, nil, TS_MSG_IMPRINT_get_algo(imprintObject))
         let message = TS_MSG_IMPRINT_get_msg(imprintObject)
-        let imprint = message.map { Array(UnsafeBufferPointer(start: ASN1_STRING_get0_data($0), count: Int(ASN1_STRING_length($0)))) }
-        return Issued(granted: true, reply: der, serialNumber: source.issued, time: Certificate.date(UnsafePointer(TS_TST_INFO_get_time(info))),
-                      imprint: imprint, imprintAlgorithm: Digest.name(ofOID: Certificate.oidText(algorithm)),
-                      policyOID: Certificate.oidText(TS_TST_INFO_get_policy_id(info)), failure: nil)
+        let imprint = message.map {
+            Array(UnsafeBufferPointer(start: ASN1_STRING_get0_data($0), count: Int(ASN1_STRING_length($0))))
+        }
+        return Issued(
+            granted: true, reply: der, serialNumber: source.issued,
+            time: Certificate.date(UnsafePointer(TS_TST_INFO_get_time(info))),
+            imprint: imprint, imprintAlgorithm: Digest.name(ofOID: Certificate.oidText(algorithm)),
+            policyOID: Certificate.oidText(TS_TST_INFO_get_policy_id(info)), failure: nil)
     }
 }

@@ -38,7 +38,10 @@ public struct TimestampToken: Sendable {
         X509_ALGOR_get0(&object, nil, nil, algorithm)
         imprintAlgorithmOID = Certificate.oidText(object)
         let message = TS_MSG_IMPRINT_get_msg(imprintObject)
-        imprint = message.map { Array(UnsafeBufferPointer(start: ASN1_STRING_get0_data($0), count: Int(ASN1_STRING_length($0)))) } ?? []
+        imprint =
+            message.map {
+                Array(UnsafeBufferPointer(start: ASN1_STRING_get0_data($0), count: Int(ASN1_STRING_length($0))))
+            } ?? []
         serialNumberHex = Self.hex(TS_TST_INFO_get_serial(info))
         policyOID = Certificate.oidText(TS_TST_INFO_get_policy_id(info))
         if let n = TS_TST_INFO_get_nonce(info) {

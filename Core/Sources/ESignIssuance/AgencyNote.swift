@@ -16,7 +16,9 @@ public struct AgencyNote: Sendable {
 
     /// The forms of copy (Decree 30/2020, art. 25).
     public enum CopyForm: String, CaseIterable, Sendable {
-        case saoY = "SAO Y", saoLuc = "SAO LỤC", trichSao = "TRÍCH SAO"
+        case saoY = "SAO Y"
+        case saoLuc = "SAO LỤC"
+        case trichSao = "TRÍCH SAO"
         public init?(parsing text: String) {
             let t = text.precomposedStringWithCanonicalMapping.uppercased().trimmingCharacters(in: .whitespaces)
             guard let form = CopyForm.allCases.first(where: { $0.rawValue == t }) else { return nil }
@@ -28,7 +30,10 @@ public struct AgencyNote: Sendable {
     public var layout: Decree30Layout
     public var timestampClient: TimestampClient?
 
-    public init(agency: SigningIdentity, layout: Decree30Layout) { self.agency = agency; self.layout = layout }
+    public init(agency: SigningIdentity, layout: Decree30Layout) {
+        self.agency = agency
+        self.layout = layout
+    }
 
     public func lines(_ kind: Kind, time: Date) -> [String] {
         let when = Decree30Layout.time(time)
@@ -36,24 +41,35 @@ public struct AgencyNote: Sendable {
         case .attachment(let reference): return ["Kèm theo văn bản số \(reference)", when]
         case .copy(let form):
             // Two lines, to stay in the top margin above the national motto.
-            return ["\(form.rawValue) - \(agency.certificate.subject["O"] ?? agency.certificate.subject.commonName ?? "")", when]
+            return [
+                "\(form.rawValue) - \(agency.certificate.subject["O"] ?? agency.certificate.subject.commonName ?? "")",
+                when,
+            ]
         }
     }
 
     @discardableResult
-    public func sign(_ kind: Kind, input: String, output: String, overwrite: Bool, at time: Date = Date()) throws -> SigningResult {
+    public func sign(
+        _ kind: Kind, input: String, output: String, overwrite: Bool, at time: Date = Date()
+    ) throws -> SigningResult {
         let document: PDFDocument
         do { document = try PDFDocument(path: input) } catch { throw SigningError.from(error, path: input) }
         let box: [Double]
-        do { box = try VisibleSignature.pageBox(document, page: try document.pageReference(at: 0)) } catch { throw SigningError.badInput("\(input): \(error)") }
+        do { box = try VisibleSignature.pageBox(document, page: try document.pageReference(at: 0)) } catch {
+            throw SigningError.badInput("\(input): \(error)")
+        }
         var options = PAdESOptions()
         options.visible = layout.note(lines: lines(kind, time: time), pageBox: box)
         options.signingTime = time
         options.overwrite = overwrite
         options.timestampClient = timestampClient
         switch kind {
-        case .attachment(let reference): options.reason = "Ký phụ lục kèm theo văn bản số \(reference)"; options.fieldName = "ChuKyPhuLuc"
-        case .copy(let form): options.reason = form.rawValue; options.fieldName = "ChuKyBanSao"
+        case .attachment(let reference):
+            options.reason = "Ký phụ lục kèm theo văn bản số \(reference)"
+            options.fieldName = "ChuKyPhuLuc"
+        case .copy(let form):
+            options.reason = form.rawValue
+            options.fieldName = "ChuKyBanSao"
         }
         return try PAdESSigner(identity: agency, options: options).sign(input: input, output: output)
     }

@@ -24,11 +24,20 @@ public struct DocumentIssuer: Sendable {
     /// usual ones (CHỦ TỊCH, GIÁM ĐỐC, …).
     public var titles: [String] = []
 
-    public init(official: SigningIdentity, seal: SigningIdentity, signatureImage: PNGImage, sealImage: PNGImage, layout: Decree30Layout) {
-        self.official = official; self.seal = seal; self.signatureImage = signatureImage; self.sealImage = sealImage; self.layout = layout
+    public init(
+        official: SigningIdentity, seal: SigningIdentity, signatureImage: PNGImage, sealImage: PNGImage,
+        layout: Decree30Layout
+    ) {
+        self.official = official
+        self.seal = seal
+        self.signatureImage = signatureImage
+        self.sealImage = sealImage
+        self.layout = layout
     }
 
-    public static let usualTitles = ["CHỦ TỊCH", "GIÁM ĐỐC", "BỘ TRƯỞNG", "CHÁNH VĂN PHÒNG", "TRƯỞNG PHÒNG", "THỦ TRƯỞNG", "TRƯỞNG BAN"]
+    public static let usualTitles = [
+        "CHỦ TỊCH", "GIÁM ĐỐC", "BỘ TRƯỞNG", "CHÁNH VĂN PHÒNG", "TRƯỞNG PHÒNG", "THỦ TRƯỞNG", "TRƯỞNG BAN",
+    ]
 
     public struct Result: Sendable, Codable {
         public var output: String
@@ -57,20 +66,26 @@ public struct DocumentIssuer: Sendable {
     }
 
     /// Signs `input` as official then seal into `output`, for number `reference`. Returns the SHA-256 of the result.
-    public func sign(input: String, output: String, reference: String, at time: Date, overwrite: Bool) throws -> String {
+    public func sign(input: String, output: String, reference: String, at time: Date, overwrite: Bool) throws -> String
+    {
         let document: PDFDocument
         do { document = try PDFDocument(path: input) } catch { throw SigningError.from(error, path: input) }
         let name = official.certificate.subject.commonName
-        let titleCandidates = (official.certificate.subject["title"].map { [$0.uppercased()] } ?? []) + (titles.isEmpty ? Self.usualTitles : titles)
+        let titleCandidates =
+            (official.certificate.subject["title"].map { [$0.uppercased()] } ?? [])
+            + (titles.isEmpty ? Self.usualTitles : titles)
         // A page whose text cannot be read just means the default position.
         let block = (try? Decree30Layout.findSignerBlock(in: document, titles: titleCandidates, name: name)) ?? nil
         let signerBlock = try block ?? defaultBlock(document)
         let officialVisible = layout.official(image: signatureImage, block: signerBlock)
         let agency = seal.certificate.subject["O"] ?? seal.certificate.subject.commonName ?? "Cơ quan"
-        let sealVisible = layout.seal(image: sealImage, agency: agency, time: Decree30Layout.time(time), over: officialVisible)
+        let sealVisible = layout.seal(
+            image: sealImage, agency: agency, time: Decree30Layout.time(time), over: officialVisible)
 
         let directory = (output as NSString).deletingLastPathComponent
-        let temporary = (directory.isEmpty ? "." : directory) + "/.\((output as NSString).lastPathComponent).official-\(getpid()).tmp"
+        let temporary =
+            (directory.isEmpty ? "." : directory)
+            + "/.\((output as NSString).lastPathComponent).official-\(getpid()).tmp"
         defer { unlink(temporary) }
         func options(_ visible: VisibleSignature, field: String, reason: String) -> PAdESOptions {
             var o = PAdESOptions()
@@ -80,7 +95,8 @@ public struct DocumentIssuer: Sendable {
             o.reason = reason
             return o
         }
-        var first = options(officialVisible, field: "ChuKyNguoiCoThamQuyen", reason: "Ký ban hành văn bản số \(reference)")
+        var first = options(
+            officialVisible, field: "ChuKyNguoiCoThamQuyen", reason: "Ký ban hành văn bản số \(reference)")
         first.overwrite = true
         _ = try PAdESSigner(identity: official, options: first).sign(input: input, output: temporary)
         var second = options(sealVisible, field: "ChuKyCoQuan", reason: "Đóng dấu ban hành văn bản số \(reference)")
@@ -94,6 +110,7 @@ public struct DocumentIssuer: Sendable {
     func defaultBlock(_ document: PDFDocument) throws -> Decree30Layout.SignerBlock {
         let pages = try document.pageReferences()
         let box = try VisibleSignature.pageBox(document, page: pages[pages.count - 1])
-        return .init(page: pages.count - 1, centreX: box[0] + (box[2] - box[0]) * 0.72, top: box[1] + 200, bottom: box[1] + 138)
+        return .init(
+            page: pages.count - 1, centreX: box[0] + (box[2] - box[0]) * 0.72, top: box[1] + 200, bottom: box[1] + 138)
     }
 }

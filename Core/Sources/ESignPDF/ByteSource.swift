@@ -1,4 +1,5 @@
 import CSystemShims
+
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -18,7 +19,9 @@ public protocol ByteSource: Sendable {
 }
 
 extension ByteSource {
-    public func forEachChunk(in range: Range<Int>, chunkSize: Int, _ body: (UnsafeRawBufferPointer) throws -> Void) throws {
+    public func forEachChunk(
+        in range: Range<Int>, chunkSize: Int, _ body: (UnsafeRawBufferPointer) throws -> Void
+    ) throws {
         var offset = range.lowerBound
         while offset < range.upperBound {
             let chunk = try read(at: offset, length: min(chunkSize, range.upperBound - offset))
@@ -69,8 +72,14 @@ public final class FileByteSource: ByteSource, @unchecked Sendable {
             throw .io("cannot open \(path): \(String(decoding: strerrorBytes(code), as: UTF8.self))")
         }
         var info = stat()
-        guard fstat(fd, &info) == 0 else { close(fd); throw .io("cannot stat \(path)") }
-        guard (info.st_mode & S_IFMT) == S_IFREG else { close(fd); throw .io("not a regular file: \(path)") }
+        guard fstat(fd, &info) == 0 else {
+            close(fd)
+            throw .io("cannot stat \(path)")
+        }
+        guard (info.st_mode & S_IFMT) == S_IFREG else {
+            close(fd)
+            throw .io("not a regular file: \(path)")
+        }
         descriptor = fd
         count = Int(info.st_size)
         let start = max(0, Int(info.st_size) - Self.tailSize)
@@ -81,12 +90,18 @@ public final class FileByteSource: ByteSource, @unchecked Sendable {
             while done < buffer.count {
                 let n = pread(fd, buffer.baseAddress! + done, buffer.count - done, off_t(start + done))
                 if n < 0 && errno == EINTR { continue }
-                if n <= 0 { complete = false; break }
+                if n <= 0 {
+                    complete = false
+                    break
+                }
                 done += n
             }
             initialized = done
         }
-        guard complete else { close(fd); throw .io("cannot read \(path)") }
+        guard complete else {
+            close(fd)
+            throw .io("cannot read \(path)")
+        }
     }
 
     static let tailSize = 64 << 10
@@ -97,7 +112,9 @@ public final class FileByteSource: ByteSource, @unchecked Sendable {
         guard offset >= 0, offset < count, length > 0 else { return [] }
         var failure: PDFError?
         let bytes = [UInt8](unsafeUninitializedCapacity: min(length, count - offset)) { buffer, initialized in
-            do throws(PDFError) { initialized = try read(into: UnsafeMutableRawBufferPointer(buffer), at: offset) } catch {
+            do throws(PDFError) {
+                initialized = try read(into: UnsafeMutableRawBufferPointer(buffer), at: offset)
+            } catch {
                 failure = error
                 initialized = 0
             }
@@ -124,7 +141,10 @@ public final class FileByteSource: ByteSource, @unchecked Sendable {
             done += n
         }
         if wanted > fromFile {
-            tail.withUnsafeBytes { buffer.baseAddress!.advanced(by: fromFile).copyMemory(from: $0.baseAddress! + (offset + fromFile - tailStart), byteCount: wanted - fromFile) }
+            tail.withUnsafeBytes {
+                buffer.baseAddress!.advanced(by: fromFile).copyMemory(
+                    from: $0.baseAddress! + (offset + fromFile - tailStart), byteCount: wanted - fromFile)
+            }
         }
         return wanted
     }
@@ -133,28 +153,41 @@ public final class FileByteSource: ByteSource, @unchecked Sendable {
     /// most 256 KiB that stays in the core's cache while `body` hashes it. Cheaper than mapping in
     /// a process whose threads each read many files: no page faults, and no unmapping that must
     /// interrupt the other cores to flush their address translations.
-    public func forEachChunk(in range: Range<Int>, chunkSize: Int, _ body: (UnsafeRawBufferPointer) throws -> Void) throws {
-        guard range.lowerBound >= 0, range.upperBound <= count else { throw PDFError.io("read beyond the end of \(path)") }
+    public func forEachChunk(
+        in range: Range<Int>, chunkSize: Int, _ body: (UnsafeRawBufferPointer) throws -> Void
+    ) throws {
+        guard range.lowerBound >= 0, range.upperBound <= count else {
+            throw PDFError.io("read beyond the end of \(path)")
+        }
         // What lies in the tail read at open is already in memory.
         let split = max(range.lowerBound, min(range.upperBound, tailStart))
-        if split > range.lowerBound { try forEachChunkByReading(in: range.lowerBound..<split, chunkSize: min(chunkSize, 256 << 10), body) }
+        if split > range.lowerBound {
+            try forEachChunkByReading(in: range.lowerBound..<split, chunkSize: min(chunkSize, 256 << 10), body)
+        }
         if split < range.upperBound {
-            try tail.withUnsafeBytes { try body(UnsafeRawBufferPointer(rebasing: $0[(split - tailStart)..<(range.upperBound - tailStart)])) }
+            try tail.withUnsafeBytes {
+                try body(UnsafeRawBufferPointer(rebasing: $0[(split - tailStart)..<(range.upperBound - tailStart)]))
+            }
         }
     }
 
     /// Calls `body` with consecutive chunks of `range`, mapped from the file a window at a time:
     /// no copy into user memory, page-aligned (as O_DIRECT writes need), and each window unmapped
     /// before the next so memory stays bounded.
-    public func forEachMappedChunk(in range: Range<Int>, chunkSize: Int, _ body: (UnsafeRawBufferPointer) throws -> Void) throws {
-        guard range.lowerBound >= 0, range.upperBound <= count else { throw PDFError.io("read beyond the end of \(path)") }
+    public func forEachMappedChunk(
+        in range: Range<Int>, chunkSize: Int, _ body: (UnsafeRawBufferPointer) throws -> Void
+    ) throws {
+        guard range.lowerBound >= 0, range.upperBound <= count else {
+            throw PDFError.io("read beyond the end of \(path)")
+        }
         let page = Int(sysconf(Int32(_SC_PAGESIZE)))
         let window = max(chunkSize, 8 << 20)
         var offset = range.lowerBound
         while offset < range.upperBound {
             let aligned = offset - offset % page
             let length = min(window, range.upperBound - aligned)
-            guard let base = mmap(nil, length, PROT_READ, MAP_PRIVATE, descriptor, off_t(aligned)), base != MAP_FAILED else {
+            guard let base = mmap(nil, length, PROT_READ, MAP_PRIVATE, descriptor, off_t(aligned)), base != MAP_FAILED
+            else {
                 return try forEachChunkByReading(in: offset..<range.upperBound, chunkSize: chunkSize, body)
             }
             defer { munmap(base, length) }
@@ -165,8 +198,11 @@ public final class FileByteSource: ByteSource, @unchecked Sendable {
     }
 
     /// Calls `body` with consecutive chunks of `range` read into one reused buffer.
-    func forEachChunkByReading(in range: Range<Int>, chunkSize: Int, _ body: (UnsafeRawBufferPointer) throws -> Void) throws {
-        let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: min(chunkSize, max(range.count, 1)), alignment: 64)
+    func forEachChunkByReading(
+        in range: Range<Int>, chunkSize: Int, _ body: (UnsafeRawBufferPointer) throws -> Void
+    ) throws {
+        let buffer = UnsafeMutableRawBufferPointer.allocate(
+            byteCount: min(chunkSize, max(range.count, 1)), alignment: 64)
         defer { buffer.deallocate() }
         var offset = range.lowerBound
         while offset < range.upperBound {
@@ -201,7 +237,7 @@ public final class FileByteSource: ByteSource, @unchecked Sendable {
                     let n = write(destination, chunk.baseAddress! + done, directBytes - done)
                     if n < 0 {
                         if errno == EINTR { continue }
-                        direct = false // refused after all: the rest goes through the kernel copy
+                        direct = false  // refused after all: the rest goes through the kernel copy
                         break
                     }
                     done += n
@@ -222,7 +258,10 @@ public final class FileByteSource: ByteSource, @unchecked Sendable {
         var remaining = range.count
         while remaining > 0 {
             let n = esign_copy_file_range(descriptor, &sourceOffset, destination, remaining)
-            if n > 0 { remaining -= n; continue }
+            if n > 0 {
+                remaining -= n
+                continue
+            }
             if n < 0 && errno == EINTR { continue }
             if n == 0 { throw PDFError.io("\(path) shrank while being copied") }
             // EXDEV, ENOSYS, EINVAL…: copy through a buffer instead.
@@ -230,7 +269,10 @@ public final class FileByteSource: ByteSource, @unchecked Sendable {
                 var done = 0
                 while done < chunk.count {
                     let w = write(destination, chunk.baseAddress! + done, chunk.count - done)
-                    if w < 0 { if errno == EINTR { continue }; throw PDFError.io("write error while copying \(path)") }
+                    if w < 0 {
+                        if errno == EINTR { continue }
+                        throw PDFError.io("write error while copying \(path)")
+                    }
                     done += w
                 }
             }

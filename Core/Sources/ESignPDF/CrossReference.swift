@@ -31,8 +31,10 @@ public struct CrossReferenceSection: Sendable {
     /// section, or listed differently by the table and the stream of a hybrid section.
     public var ambiguities: [String] = []
 
-    init(offset: Int, kind: Kind, trailer: PDFDictionary, entries: [Int: CrossReferenceEntry], end: Int,
-         ambiguities: [String] = []) {
+    init(
+        offset: Int, kind: Kind, trailer: PDFDictionary, entries: [Int: CrossReferenceEntry], end: Int,
+        ambiguities: [String] = []
+    ) {
         self.offset = offset
         self.kind = kind
         self.trailer = trailer

@@ -14,7 +14,8 @@ struct CrossReferenceReader {
         guard let range = tail.lastRange(of: Array("startxref".utf8)) else {
             throw .brokenCrossReference("no startxref at the end of the file")
         }
-        var lexer = PDFLexer(bytes: Array(tail[range.upperBound...]), base: source.count - tailLength + range.upperBound)
+        var lexer = PDFLexer(
+            bytes: Array(tail[range.upperBound...]), base: source.count - tailLength + range.upperBound)
         guard case .integer(let offset)? = try? lexer.next(), offset >= 0 else {
             throw .brokenCrossReference("startxref is not followed by an offset")
         }
@@ -33,7 +34,8 @@ struct CrossReferenceReader {
                 throw .brokenCrossReference("more than \(Self.maximumSections) revisions")
             }
             guard visited.insert(offset).inserted else {
-                loop = "the /Prev chain loops: the section at offset \(sections.last?.offset ?? offset) names offset "
+                loop =
+                    "the /Prev chain loops: the section at offset \(sections.last?.offset ?? offset) names offset "
                     + "\(offset), which the chain already read"
                 break
             }
@@ -47,7 +49,8 @@ struct CrossReferenceReader {
                 }
             } catch {
                 if sections.isEmpty { throw error }
-                throw .brokenCrossReference("the revision at offset \(offset) (named by /Prev) cannot be read: \(error)")
+                throw .brokenCrossReference(
+                    "the revision at offset \(offset) (named by /Prev) cannot be read: \(error)")
             }
             sections.append(section)
             if let prev = section.trailer["Prev"]?.integer, prev >= 0, prev < source.count {
@@ -64,7 +67,8 @@ struct CrossReferenceReader {
     /// Reads the section at `offset`, or a few bytes away when the offset is slightly wrong.
     func readSection(near offset: Int) throws(PDFError) -> CrossReferenceSection {
         guard offset >= 0, offset < source.count else {
-            throw .brokenCrossReference("startxref points to offset \(offset), outside the file (\(source.count) bytes)")
+            throw .brokenCrossReference(
+                "startxref points to offset \(offset), outside the file (\(source.count) bytes)")
         }
         let windowStart = max(0, offset - Self.tolerance)
         let probe = try source.read(at: windowStart, length: 2 * Self.tolerance + 32)
@@ -81,9 +85,12 @@ struct CrossReferenceReader {
             }
             // "N G obj" right at the candidate (a cross-reference stream).
             if candidate == offset || (local == 0 || PDFLexer.isWhitespace(probe[local - 1])),
-               let first = rest.first, first >= 0x30, first <= 0x39,
-               let objRange = rest.prefix(32).firstRange(of: Array("obj".utf8)),
-               rest[rest.startIndex..<objRange.lowerBound].allSatisfy({ ($0 >= 0x30 && $0 <= 0x39) || PDFLexer.isWhitespace($0) }) {
+                let first = rest.first, first >= 0x30, first <= 0x39,
+                let objRange = rest.prefix(32).firstRange(of: Array("obj".utf8)),
+                rest[rest.startIndex..<objRange.lowerBound].allSatisfy({
+                    ($0 >= 0x30 && $0 <= 0x39) || PDFLexer.isWhitespace($0)
+                })
+            {
                 return try readStream(at: candidate + lexer.position)
             }
         }
@@ -91,7 +98,9 @@ struct CrossReferenceReader {
     }
 
     /// Parses with a growing window until the lexer no longer runs out of data.
-    func withWindow<T>(at offset: Int, initial: Int = 16 * 1024, _ body: (inout PDFParser) throws(PDFLexer.LexerError) -> T) throws(PDFError) -> T {
+    func withWindow<T>(
+        at offset: Int, initial: Int = 16 * 1024, _ body: (inout PDFParser) throws(PDFLexer.LexerError) -> T
+    ) throws(PDFError) -> T {
         var size = initial
         while true {
             let bytes = try source.read(at: offset, length: size)
@@ -121,15 +130,20 @@ struct CrossReferenceReader {
                 let token = try parser.nextToken()
                 if case .keyword(let k) = token, k == Array("trailer".utf8) { break }
                 guard case .integer(let first) = token, case .integer(let count) = try parser.nextToken(),
-                      first >= 0, count >= 0, count < 50_000_000 else {
+                    first >= 0, count >= 0, count < 50_000_000
+                else {
                     throw .malformed("bad cross-reference subsection header")
                 }
                 var number = first
                 for _ in 0..<count {
                     let a = try parser.nextToken()
-                    if case .keyword(let k) = a, k == Array("trailer".utf8) { parser.pushBack(a); break }
+                    if case .keyword(let k) = a, k == Array("trailer".utf8) {
+                        parser.pushBack(a)
+                        break
+                    }
                     guard case .integer(let field1) = a, case .integer(let field2) = try parser.nextToken(),
-                          case .keyword(let type) = try parser.nextToken() else {
+                        case .keyword(let type) = try parser.nextToken()
+                    else {
                         throw .malformed("bad cross-reference entry for object \(number)")
                     }
                     let entry: CrossReferenceEntry =
@@ -174,19 +188,23 @@ struct CrossReferenceReader {
     }
 
     func readStream(at offset: Int) throws(PDFError) -> CrossReferenceSection {
-        let (_, object) = try withWindow(at: offset) { (parser: inout PDFParser) throws(PDFLexer.LexerError) in try parser.parseIndirectObject() }
+        let (_, object) = try withWindow(at: offset) { (parser: inout PDFParser) throws(PDFLexer.LexerError) in
+            try parser.parseIndirectObject()
+        }
         guard case .stream(let stream) = object, stream.dictionary["Type"]?.isName("XRef") == true else {
             throw .brokenCrossReference("the object at offset \(offset) is not a cross-reference stream")
         }
         let dict = stream.dictionary
         guard let length = dict["Length"]?.integer, length >= 0, case .inFile(let dataOffset) = stream.data,
-              dataOffset + length <= source.count else {
+            dataOffset + length <= source.count
+        else {
             throw .brokenCrossReference("cross-reference stream at \(offset) has no usable direct /Length")
         }
         let raw = try source.read(at: dataOffset, length: length)
         let data = try StreamDecoder.decode(raw, dictionary: dict)
         guard let widths = dict["W"]?.array?.compactMap(\.integer), widths.count == 3,
-              widths.allSatisfy({ $0 >= 0 && $0 <= 8 }) else {
+            widths.allSatisfy({ $0 >= 0 && $0 <= 8 })
+        else {
             throw .brokenCrossReference("cross-reference stream at \(offset) has a bad /W")
         }
         let size = dict["Size"]?.integer ?? 0
@@ -203,7 +221,8 @@ struct CrossReferenceReader {
             return v
         }
         for pair in stride(from: 0, to: index.count, by: 2) {
-            let first = index[pair], count = index[pair + 1]
+            let first = index[pair]
+            let count = index[pair + 1]
             guard first >= 0, count >= 0 else { continue }
             for n in 0..<count {
                 let start = row * rowLength

@@ -56,7 +56,9 @@ public struct IncrementalUpdate {
         return reference
     }
 
-    public mutating func set(_ reference: ObjectReference, _ object: PDFObject) { set(reference, body: .object(object)) }
+    public mutating func set(_ reference: ObjectReference, _ object: PDFObject) {
+        set(reference, body: .object(object))
+    }
     public mutating func set(_ reference: ObjectReference, raw: [UInt8]) { set(reference, body: .raw(raw)) }
 
     private mutating func set(_ reference: ObjectReference, body: Body) {
@@ -116,7 +118,11 @@ public struct IncrementalUpdate {
     private func runs(_ numbers: [Int]) -> [(first: Int, count: Int)] {
         var result: [(Int, Int)] = []
         for n in numbers.sorted() {
-            if let last = result.last, last.0 + last.1 == n { result[result.count - 1].1 += 1 } else { result.append((n, 1)) }
+            if let last = result.last, last.0 + last.1 == n {
+                result[result.count - 1].1 += 1
+            } else {
+                result.append((n, 1))
+            }
         }
         return result
     }
@@ -128,9 +134,11 @@ public struct IncrementalUpdate {
             out += Array("\(run.first) \(run.count)\n".utf8)
             for n in run.first..<(run.first + run.count) {
                 let (offset, generation) = byNumber[n]!
-                let o = String(offset), g = String(generation)
-                out += Array((String(repeating: "0", count: max(0, 10 - o.count)) + o + " "
-                    + String(repeating: "0", count: max(0, 5 - g.count)) + g + " n\r\n").utf8)
+                let o = String(offset)
+                let g = String(generation)
+                out += Array(
+                    (String(repeating: "0", count: max(0, 10 - o.count)) + o + " "
+                        + String(repeating: "0", count: max(0, 5 - g.count)) + g + " n\r\n").utf8)
             }
         }
         out += Array("trailer\n".utf8)
@@ -139,7 +147,9 @@ public struct IncrementalUpdate {
         return out
     }
 
-    private func xrefStream(reference: ObjectReference, offsets: [ObjectReference: Int], trailer: PDFDictionary) -> [UInt8] {
+    private func xrefStream(
+        reference: ObjectReference, offsets: [ObjectReference: Int], trailer: PDFDictionary
+    ) -> [UInt8] {
         let byNumber = Dictionary(uniqueKeysWithValues: offsets.map { ($0.key.number, ($0.value, $0.key.generation)) })
         let maxOffset = offsets.values.max() ?? 0
         var offsetWidth = 1
@@ -151,7 +161,9 @@ public struct IncrementalUpdate {
             for n in run.first..<(run.first + run.count) {
                 let (offset, generation) = byNumber[n]!
                 data.append(1)
-                for shift in stride(from: 8 * (offsetWidth - 1), through: 0, by: -8) { data.append(UInt8((offset >> shift) & 0xFF)) }
+                for shift in stride(from: 8 * (offsetWidth - 1), through: 0, by: -8) {
+                    data.append(UInt8((offset >> shift) & 0xFF))
+                }
                 data += [UInt8((generation >> 8) & 0xFF), UInt8(generation & 0xFF)]
             }
         }

@@ -28,7 +28,9 @@ extension PDFDocument {
         var result: [FormField] = []
         var visited: Set<ObjectReference> = []
         func walk(_ reference: ObjectReference, prefix: String, inheritedType: String?, depth: Int) throws(PDFError) {
-            guard depth < 64, visited.insert(reference).inserted, let dict = try object(reference).dictionary else { return }
+            guard depth < 64, visited.insert(reference).inserted, let dict = try object(reference).dictionary else {
+                return
+            }
             let partial = try resolve(dict["T"]).string?.text
             let name = [prefix, partial ?? ""].filter { !$0.isEmpty }.joined(separator: ".")
             let type = try resolve(dict["FT"]).name?.string ?? inheritedType

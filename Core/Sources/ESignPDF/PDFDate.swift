@@ -11,7 +11,8 @@ public enum PDFDate {
         let offset = timeZone.secondsFromGMT(for: date)
         let c = CivilTime(secondsSince1970: seconds, offsetSeconds: offset)
         let two = CivilTime.two
-        let zone = offset == 0 ? "Z" : "\(offset < 0 ? "-" : "+")\(two(abs(offset) / 3600))'\(two(abs(offset) % 3600 / 60))'"
+        let zone =
+            offset == 0 ? "Z" : "\(offset < 0 ? "-" : "+")\(two(abs(offset) / 3600))'\(two(abs(offset) % 3600 / 60))'"
         return "D:\(c.year)\(two(c.month))\(two(c.day))\(two(c.hour))\(two(c.minute))\(two(c.second))\(zone)"
     }
 
@@ -41,9 +42,11 @@ public enum PDFDate {
             offset = ((parts.first ?? 0) * 3600 + (parts.dropFirst().first ?? 0) * 60) * (signChar == "-" ? -1 : 1)
         }
         guard let year = components.year, let month = components.month, (1...12).contains(month),
-              let day = components.day, (1...31).contains(day) else { return nil }
-        let t = CivilTime.secondsSince1970(year: year, month: month, day: day, hour: components.hour ?? 0,
-                                           minute: components.minute ?? 0, second: components.second ?? 0, offsetSeconds: offset)
+            let day = components.day, (1...31).contains(day)
+        else { return nil }
+        let t = CivilTime.secondsSince1970(
+            year: year, month: month, day: day, hour: components.hour ?? 0,
+            minute: components.minute ?? 0, second: components.second ?? 0, offsetSeconds: offset)
         return Date(timeIntervalSince1970: TimeInterval(t))
     }
 }

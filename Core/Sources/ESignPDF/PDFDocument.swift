@@ -47,8 +47,9 @@ public final class PDFDocument {
         let versionBytes = head[headerRange.upperBound...].prefix { !PDFLexer.isWhitespace($0) && $0 != 0x25 }
         let version = String(decoding: versionBytes, as: UTF8.self)
         guard versionBytes.count == 3, let major = versionBytes.first, (0x31...0x32).contains(major),
-              versionBytes[versionBytes.startIndex + 1] == 0x2E,
-              let minor = versionBytes.last, (0x30...0x39).contains(minor) else {
+            versionBytes[versionBytes.startIndex + 1] == 0x2E,
+            let minor = versionBytes.last, (0x30...0x39).contains(minor)
+        else {
             throw .notPDF("illegal PDF header '%PDF-\(version.prefix(16))'")
         }
         headerVersion = version
@@ -106,7 +107,9 @@ public final class PDFDocument {
     /// Resolves a reference; an undefined or free object is `null`, as the PDF standard says.
     public func object(_ reference: ObjectReference) throws(PDFError) -> PDFObject {
         if let cached = cache[reference] { return cached }
-        guard resolving.insert(reference).inserted else { throw .malformed("circular reference through object \(reference)") }
+        guard resolving.insert(reference).inserted else {
+            throw .malformed("circular reference through object \(reference)")
+        }
         defer { resolving.remove(reference) }
         let object: PDFObject
         switch entries[reference.number] {
@@ -269,7 +272,9 @@ public final class PDFDocument {
         }
     }
 
-    private func readCompressed(_ reference: ObjectReference, streamNumber: Int, index: Int) throws(PDFError)
+    private func readCompressed(
+        _ reference: ObjectReference, streamNumber: Int, index: Int
+    ) throws(PDFError)
         -> PDFObject
     {
         guard reference.generation == 0 else { return .null }
@@ -366,9 +371,15 @@ public final class PDFDocument {
                     var j = i - 1
                     while j >= 0 && PDFLexer.isWhitespace(bytes[j]) { j -= 1 }
                     var genDigits = 0
-                    while j >= 0 && bytes[j] >= 0x30 && bytes[j] <= 0x39 { j -= 1; genDigits += 1 }
+                    while j >= 0 && bytes[j] >= 0x30 && bytes[j] <= 0x39 {
+                        j -= 1
+                        genDigits += 1
+                    }
                     var gap = 0
-                    while j >= 0 && PDFLexer.isWhitespace(bytes[j]) { j -= 1; gap += 1 }
+                    while j >= 0 && PDFLexer.isWhitespace(bytes[j]) {
+                        j -= 1
+                        gap += 1
+                    }
                     let numEnd = j
                     while j >= 0 && bytes[j] >= 0x30 && bytes[j] <= 0x39 { j -= 1 }
                     if genDigits > 0, gap > 0, numEnd > j, numEnd - j <= 10, j < 0 || !PDFLexer.isRegular(bytes[j]) {

@@ -57,7 +57,7 @@ struct PDFLexer {
             let c = bytes[position]
             if Self.isWhitespace(c) {
                 position += 1
-            } else if c == 0x25 { // %
+            } else if c == 0x25 {  // %
                 while position < bytes.count && bytes[position] != 0x0A && bytes[position] != 0x0D { position += 1 }
             } else {
                 return
@@ -73,15 +73,25 @@ struct PDFLexer {
         }
         let c = bytes[position]
         switch c {
-        case 0x5B: position += 1; return .arrayStart
-        case 0x5D: position += 1; return .arrayEnd
-        case 0x3C: // <
+        case 0x5B:
+            position += 1
+            return .arrayStart
+        case 0x5D:
+            position += 1
+            return .arrayEnd
+        case 0x3C:  // <
             guard position + 1 < bytes.count else { throw endOfWindow() }
-            if bytes[position + 1] == 0x3C { position += 2; return .dictionaryStart }
+            if bytes[position + 1] == 0x3C {
+                position += 2
+                return .dictionaryStart
+            }
             return .string(try hexString())
         case 0x3E:
             guard position + 1 < bytes.count else { throw endOfWindow() }
-            if bytes[position + 1] == 0x3E { position += 2; return .dictionaryEnd }
+            if bytes[position + 1] == 0x3E {
+                position += 2
+                return .dictionaryEnd
+            }
             throw .malformed("stray '>' at offset \(absolutePosition)")
         case 0x28: return .string(try literalString())
         case 0x2F: return .name(try name())
@@ -104,9 +114,19 @@ struct PDFLexer {
 
     private mutating func numberOrKeyword() throws(LexerError) -> Token {
         let run = try regularRun()
-        var sign = 1, i = 0
-        if run[0] == 0x2B { i = 1 } else if run[0] == 0x2D { sign = -1; i = 1 }
-        var integer = 0, isReal = false, digits = 0, fraction = 0.0, scale = 0.1
+        var sign = 1
+        var i = 0
+        if run[0] == 0x2B {
+            i = 1
+        } else if run[0] == 0x2D {
+            sign = -1
+            i = 1
+        }
+        var integer = 0
+        var isReal = false
+        var digits = 0
+        var fraction = 0.0
+        var scale = 0.1
         while i < run.count {
             let d = run[i]
             if d >= 0x30 && d <= 0x39 {
@@ -134,11 +154,13 @@ struct PDFLexer {
     }
 
     private mutating func name() throws(LexerError) -> PDFName {
-        position += 1 // '/'
+        position += 1  // '/'
         var out: [UInt8] = []
         while position < bytes.count && Self.isRegular(bytes[position]) {
             let c = bytes[position]
-            if c == 0x23, position + 2 < bytes.count, let h = Hex.digitValue(bytes[position + 1]), let l = Hex.digitValue(bytes[position + 2]) {
+            if c == 0x23, position + 2 < bytes.count, let h = Hex.digitValue(bytes[position + 1]),
+                let l = Hex.digitValue(bytes[position + 2])
+            {
                 out.append(h << 4 | l)
                 position += 3
             } else {
@@ -155,12 +177,12 @@ struct PDFLexer {
     static let hexTable: [UInt8] = (0...255).map { Hex.digitValue(UInt8($0)) ?? 0xFF }
 
     private mutating func hexString() throws(LexerError) -> PDFString {
-        position += 1 // '<'
+        position += 1  // '<'
         var out: [UInt8] = []
         var high: UInt8?
         // Signature /Contents are thousands of digits without spaces: take them two at a time
         // through a table, then finish (spaces, odd digit, '>') one byte at a time.
-        let table = Self.hexTable // read once: each access to a static goes through swift_once
+        let table = Self.hexTable  // read once: each access to a static goes through swift_once
         bytes.withUnsafeBufferPointer { buffer in
             var i = position
             var end = i
@@ -183,26 +205,35 @@ struct PDFLexer {
                 return PDFString(bytes: out, isHex: true)
             }
             if Self.isWhitespace(c) { continue }
-            guard let v = Hex.digitValue(c) else { throw .malformed("bad character in hex string at offset \(absolutePosition - 1)") }
-            if let h = high { out.append(h << 4 | v); high = nil } else { high = v }
+            guard let v = Hex.digitValue(c) else {
+                throw .malformed("bad character in hex string at offset \(absolutePosition - 1)")
+            }
+            if let h = high {
+                out.append(h << 4 | v)
+                high = nil
+            } else {
+                high = v
+            }
         }
         throw endOfWindow()
     }
 
     private mutating func literalString() throws(LexerError) -> PDFString {
-        position += 1 // '('
+        position += 1  // '('
         var out: [UInt8] = []
         var depth = 1
         while position < bytes.count {
             let c = bytes[position]
             position += 1
             switch c {
-            case 0x28: depth += 1; out.append(c)
+            case 0x28:
+                depth += 1
+                out.append(c)
             case 0x29:
                 depth -= 1
                 if depth == 0 { return PDFString(bytes: out) }
                 out.append(c)
-            case 0x5C: // backslash
+            case 0x5C:  // backslash
                 guard position < bytes.count else { throw endOfWindow() }
                 let e = bytes[position]
                 position += 1

@@ -38,7 +38,10 @@ public struct PDFString: Hashable, Sendable {
             self.init(bytes: Array(text.utf8))
         } else {
             var out: [UInt8] = [0xFE, 0xFF]
-            for unit in text.utf16 { out.append(UInt8(unit >> 8)); out.append(UInt8(unit & 0xFF)) }
+            for unit in text.utf16 {
+                out.append(UInt8(unit >> 8))
+                out.append(UInt8(unit & 0xFF))
+            }
             self.init(bytes: out, isHex: true)
         }
     }
@@ -48,7 +51,10 @@ public struct PDFString: Hashable, Sendable {
         if bytes.count >= 2 && bytes[0] == 0xFE && bytes[1] == 0xFF {
             var units: [UInt16] = []
             var i = 2
-            while i + 1 < bytes.count { units.append(UInt16(bytes[i]) << 8 | UInt16(bytes[i + 1])); i += 2 }
+            while i + 1 < bytes.count {
+                units.append(UInt16(bytes[i]) << 8 | UInt16(bytes[i + 1]))
+                i += 2
+            }
             return String(decoding: units, as: UTF16.self)
         }
         if bytes.starts(with: [0xEF, 0xBB, 0xBF]) { return String(decoding: bytes.dropFirst(3), as: UTF8.self) }
@@ -82,7 +88,8 @@ public struct PDFDictionary: Sendable, Equatable {
     public var count: Int { entries.count }
 
     public static func == (a: Self, b: Self) -> Bool {
-        a.entries.count == b.entries.count && zip(a.entries, b.entries).allSatisfy { $0.key == $1.key && $0.value == $1.value }
+        a.entries.count == b.entries.count
+            && zip(a.entries, b.entries).allSatisfy { $0.key == $1.key && $0.value == $1.value }
     }
 }
 

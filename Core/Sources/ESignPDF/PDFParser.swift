@@ -23,7 +23,7 @@ struct PDFParser {
             let second = try nextToken()
             if case .integer(let generation) = second, first >= 0, generation >= 0 {
                 let third = try nextToken()
-                if case .keyword(let k) = third, k == [0x52] { // R
+                if case .keyword(let k) = third, k == [0x52] {  // R
                     return .reference(ObjectReference(first, generation))
                 }
                 pushBack(third)
@@ -64,10 +64,13 @@ struct PDFParser {
             case Array("true".utf8): return .boolean(true)
             case Array("false".utf8): return .boolean(false)
             case Array("null".utf8): return .null
-            default: throw .malformed("unexpected '\(String(decoding: k.prefix(32), as: UTF8.self))' at offset \(lexer.absolutePosition)")
+            default:
+                throw .malformed(
+                    "unexpected '\(String(decoding: k.prefix(32), as: UTF8.self))' at offset \(lexer.absolutePosition)")
             }
         case .endOfInput: throw .malformed("unexpected end of data")
-        case .arrayEnd, .dictionaryEnd: throw .malformed("unexpected closing bracket at offset \(lexer.absolutePosition)")
+        case .arrayEnd, .dictionaryEnd:
+            throw .malformed("unexpected closing bracket at offset \(lexer.absolutePosition)")
         }
     }
 
@@ -75,7 +78,8 @@ struct PDFParser {
     /// For streams the data is not read: only its start offset is recorded.
     mutating func parseIndirectObject() throws(PDFLexer.LexerError) -> (ObjectReference, PDFObject) {
         guard case .integer(let number) = try nextToken(), case .integer(let generation) = try nextToken(),
-              case .keyword(let k) = try nextToken(), k == Array("obj".utf8) else {
+            case .keyword(let k) = try nextToken(), k == Array("obj".utf8)
+        else {
             throw .malformed("no object header at offset \(lexer.absolutePosition)")
         }
         let object = try parseObject()
@@ -83,7 +87,9 @@ struct PDFParser {
         if case .keyword(let k2) = after, k2 == Array("stream".utf8), case .dictionary(let dict) = object {
             pending.removeAll()
             let start = try lexer.streamDataStart()
-            return (ObjectReference(number, generation), .stream(PDFStream(dictionary: dict, data: .inFile(offset: start))))
+            return (
+                ObjectReference(number, generation), .stream(PDFStream(dictionary: dict, data: .inFile(offset: start)))
+            )
         }
         return (ObjectReference(number, generation), object)
     }

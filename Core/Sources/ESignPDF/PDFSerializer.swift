@@ -59,7 +59,12 @@ public enum PDFSerializer {
             var scaled = abs(value)
             let integerPart = Int(scaled)
             scaled -= Double(integerPart)
-            for _ in 0..<10 { scaled *= 10; let d = Int(scaled); fixed.append(Character(String(d))); scaled -= Double(d) }
+            for _ in 0..<10 {
+                scaled *= 10
+                let d = Int(scaled)
+                fixed.append(Character(String(d)))
+                scaled -= Double(d)
+            }
             while fixed.hasSuffix("0") { fixed.removeLast() }
             text = (value < 0 ? "-" : "") + String(integerPart) + (fixed.isEmpty ? "" : "." + fixed)
         }

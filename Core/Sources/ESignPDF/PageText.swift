@@ -23,12 +23,18 @@ public struct PageText: Sendable {
 
         /// Horizontal extent of `needle` within the line, or nil when the line lacks it.
         public func extent(of needle: String) -> (minX: Double, maxX: Double)? {
-            let hay = Array(text.lowercased()), target = Array(needle.lowercased())
+            let hay = Array(text.lowercased())
+            let target = Array(needle.lowercased())
             guard !target.isEmpty, hay.count >= target.count else { return nil }
-            guard let start = (0...(hay.count - target.count)).first(where: { Array(hay[$0..<($0 + target.count)]) == target }) else { return nil }
+            guard
+                let start = (0...(hay.count - target.count)).first(where: {
+                    Array(hay[$0..<($0 + target.count)]) == target
+                })
+            else { return nil }
             // Map character offsets to runs, spreading each run's width over its characters.
             var offset = 0
-            var minX: Double?, maxX: Double?
+            var minX: Double?
+            var maxX: Double?
             for run in runs {
                 let count = run.text.count
                 for i in 0..<count where offset + i >= start && offset + i < start + target.count {
@@ -49,8 +55,11 @@ public struct PageText: Sendable {
     public var lines: [Line] {
         var grouped: [Line] = []
         for run in runs.sorted(by: { abs($0.y - $1.y) > 1.5 ? $0.y > $1.y : $0.x < $1.x }) {
-            if let last = grouped.last, abs(last.y - run.y) <= 1.5 { grouped[grouped.count - 1].runs.append(run) }
-            else { grouped.append(Line(runs: [run])) }
+            if let last = grouped.last, abs(last.y - run.y) <= 1.5 {
+                grouped[grouped.count - 1].runs.append(run)
+            } else {
+                grouped.append(Line(runs: [run]))
+            }
         }
         return grouped
     }
@@ -94,7 +103,9 @@ struct FontDecoder {
             parseCMap(String(decoding: try document.streamData(tu), as: UTF8.self))
         }
         if twoByte {
-            if let descendants = try document.resolve(font["DescendantFonts"]).array, let cid = try document.dictionary(descendants.first) {
+            if let descendants = try document.resolve(font["DescendantFonts"]).array,
+                let cid = try document.dictionary(descendants.first)
+            {
                 defaultWidth = try document.resolve(cid["DW"]).number ?? 1000
                 let w = try document.resolve(cid["W"]).array ?? []
                 var i = 0
@@ -102,15 +113,21 @@ struct FontDecoder {
                     guard let first = try document.resolve(w[i]).integer else { break }
                     let next = try document.resolve(w[i + 1])
                     if let list = next.array {
-                        for (k, v) in list.enumerated() { widths[first + k] = try document.resolve(v).number ?? defaultWidth }
+                        for (k, v) in list.enumerated() {
+                            widths[first + k] = try document.resolve(v).number ?? defaultWidth
+                        }
                         i += 2
                     } else if i + 2 < w.count, let last = next.integer, let v = try document.resolve(w[i + 2]).number {
                         if last >= first && last - first < 65536 { for c in first...last { widths[c] = v } }
                         i += 3
-                    } else { break }
+                    } else {
+                        break
+                    }
                 }
             }
-        } else if let first = try document.resolve(font["FirstChar"]).integer, let list = try document.resolve(font["Widths"]).array {
+        } else if let first = try document.resolve(font["FirstChar"]).integer,
+            let list = try document.resolve(font["Widths"]).array
+        {
             for (k, v) in list.enumerated() { widths[first + k] = try document.resolve(v).number ?? defaultWidth }
         }
     }
@@ -124,37 +141,57 @@ struct FontDecoder {
         }
         func number(_ b: [UInt8]) -> Int { b.reduce(0) { $0 << 8 | Int($1) } }
         func utf16(_ b: [UInt8]) -> String {
-            String(decoding: stride(from: 0, to: b.count - 1, by: 2).map { UInt16(b[$0]) << 8 | UInt16(b[$0 + 1]) }, as: UTF16.self)
+            String(
+                decoding: stride(from: 0, to: b.count - 1, by: 2).map { UInt16(b[$0]) << 8 | UInt16(b[$0 + 1]) },
+                as: UTF16.self)
         }
         let tokens = text.split(whereSeparator: { $0 == " " || $0 == "\n" || $0 == "\r" || $0 == "\t" })
         var i = 0
         var mode = ""
         while i < tokens.count {
             let t = tokens[i]
-            if t == "beginbfchar" || t == "beginbfrange" { mode = String(t); i += 1; continue }
-            if t.hasPrefix("end") { mode = ""; i += 1; continue }
+            if t == "beginbfchar" || t == "beginbfrange" {
+                mode = String(t)
+                i += 1
+                continue
+            }
+            if t.hasPrefix("end") {
+                mode = ""
+                i += 1
+                continue
+            }
             if mode == "beginbfchar", t.hasPrefix("<"), i + 1 < tokens.count {
-                unicode[number(hex(t))] = utf16(hex(tokens[i + 1])); i += 2; continue
+                unicode[number(hex(t))] = utf16(hex(tokens[i + 1]))
+                i += 2
+                continue
             }
             if mode == "beginbfrange", t.hasPrefix("<"), i + 2 < tokens.count {
-                let lo = number(hex(t)), hi = number(hex(tokens[i + 1]))
+                let lo = number(hex(t))
+                let hi = number(hex(tokens[i + 1]))
                 if tokens[i + 2].hasPrefix("<"), hi >= lo, hi - lo < 65536 {
                     var base = hex(tokens[i + 2])
                     for c in lo...hi {
                         unicode[c] = utf16(base)
                         if let last = base.indices.last { base[last] &+= 1 }
                     }
-                    i += 3; continue
+                    i += 3
+                    continue
                 }
                 if tokens[i + 2].hasPrefix("[") {
-                    var j = i + 2, c = lo
+                    var j = i + 2
+                    var c = lo
                     while j < tokens.count {
-                        let item = tokens[j].replacingOccurrences(of: "[", with: "").replacingOccurrences(of: "]", with: "")
-                        if !item.isEmpty { unicode[c] = utf16(hex(Substring(item))); c += 1 }
+                        let item = tokens[j].replacingOccurrences(of: "[", with: "").replacingOccurrences(
+                            of: "]", with: "")
+                        if !item.isEmpty {
+                            unicode[c] = utf16(hex(Substring(item)))
+                            c += 1
+                        }
                         if tokens[j].hasSuffix("]") { break }
                         j += 1
                     }
-                    i = j + 1; continue
+                    i = j + 1
+                    continue
                 }
             }
             i += 1
@@ -164,7 +201,8 @@ struct FontDecoder {
     /// The text, its width in text-space units per point of size, and the number of single-byte
     /// spaces (which word spacing widens).
     func decode(_ bytes: [UInt8]) -> (text: String, width: Double, spaces: Int) {
-        var text = "", width = 0.0
+        var text = ""
+        var width = 0.0
         let spaces = twoByte ? 0 : bytes.filter { $0 == 0x20 }.count
         var i = 0
         while i < bytes.count {
@@ -184,16 +222,25 @@ struct TextInterpreter {
     typealias Matrix = (a: Double, b: Double, c: Double, d: Double, e: Double, f: Double)
     static let identity: Matrix = (1, 0, 0, 1, 0, 0)
     static func multiply(_ m: Matrix, _ n: Matrix) -> Matrix {
-        (m.a * n.a + m.b * n.c, m.a * n.b + m.b * n.d, m.c * n.a + m.d * n.c, m.c * n.b + m.d * n.d,
-         m.e * n.a + m.f * n.c + n.e, m.e * n.b + m.f * n.d + n.f)
+        (
+            m.a * n.a + m.b * n.c, m.a * n.b + m.b * n.d, m.c * n.a + m.d * n.c, m.c * n.b + m.d * n.d,
+            m.e * n.a + m.f * n.c + n.e, m.e * n.b + m.f * n.d + n.f
+        )
     }
 
     func run(_ content: [UInt8]) -> [PageText.Run] {
         var lexer = PDFLexer(bytes: content)
         var operands: [PDFLexer.Token] = []
-        var ctm = Self.identity, stack: [Matrix] = []
-        var tm = Self.identity, tlm = Self.identity
-        var font: FontDecoder?, size = 0.0, leading = 0.0, hScale = 1.0, charSpacing = 0.0, wordSpacing = 0.0
+        var ctm = Self.identity
+        var stack: [Matrix] = []
+        var tm = Self.identity
+        var tlm = Self.identity
+        var font: FontDecoder?
+        var size = 0.0
+        var leading = 0.0
+        var hScale = 1.0
+        var charSpacing = 0.0
+        var wordSpacing = 0.0
         var runs: [PageText.Run] = []
         var arrayDepth = 0
         var arrayItems: [PDFLexer.Token] = []
@@ -220,17 +267,32 @@ struct TextInterpreter {
         while true {
             guard let token = try? lexer.next() else { break }
             if case .endOfInput = token { break }
-            if case .arrayStart = token { arrayDepth += 1; if arrayDepth == 1 { arrayItems = [] }; continue }
-            if case .arrayEnd = token { arrayDepth -= 1; continue }
-            if arrayDepth > 0 { arrayItems.append(token); continue }
-            guard case .keyword(let k) = token else { operands.append(token); continue }
+            if case .arrayStart = token {
+                arrayDepth += 1
+                if arrayDepth == 1 { arrayItems = [] }
+                continue
+            }
+            if case .arrayEnd = token {
+                arrayDepth -= 1
+                continue
+            }
+            if arrayDepth > 0 {
+                arrayItems.append(token)
+                continue
+            }
+            guard case .keyword(let k) = token else {
+                operands.append(token)
+                continue
+            }
             let op = String(decoding: k, as: UTF8.self)
             let n = numbers()
             switch op {
             case "q": stack.append(ctm)
             case "Q": ctm = stack.popLast() ?? Self.identity
             case "cm" where n.count == 6: ctm = Self.multiply((n[0], n[1], n[2], n[3], n[4], n[5]), ctm)
-            case "BT": tm = Self.identity; tlm = Self.identity
+            case "BT":
+                tm = Self.identity
+                tlm = Self.identity
             case "Tf":
                 if case .name(let name)? = operands.first { font = fonts[name] }
                 size = n.last ?? size
@@ -238,13 +300,23 @@ struct TextInterpreter {
             case "Tz" where n.count == 1: hScale = n[0] / 100
             case "Tc" where n.count == 1: charSpacing = n[0]
             case "Tw" where n.count == 1: wordSpacing = n[0]
-            case "Td" where n.count == 2: tlm = Self.multiply((1, 0, 0, 1, n[0], n[1]), tlm); tm = tlm
-            case "TD" where n.count == 2: leading = -n[1]; tlm = Self.multiply((1, 0, 0, 1, n[0], n[1]), tlm); tm = tlm
-            case "Tm" where n.count == 6: tlm = (n[0], n[1], n[2], n[3], n[4], n[5]); tm = tlm
-            case "T*": tlm = Self.multiply((1, 0, 0, 1, 0, -leading), tlm); tm = tlm
+            case "Td" where n.count == 2:
+                tlm = Self.multiply((1, 0, 0, 1, n[0], n[1]), tlm)
+                tm = tlm
+            case "TD" where n.count == 2:
+                leading = -n[1]
+                tlm = Self.multiply((1, 0, 0, 1, n[0], n[1]), tlm)
+                tm = tlm
+            case "Tm" where n.count == 6:
+                tlm = (n[0], n[1], n[2], n[3], n[4], n[5])
+                tm = tlm
+            case "T*":
+                tlm = Self.multiply((1, 0, 0, 1, 0, -leading), tlm)
+                tm = tlm
             case "Tj": if case .string(let s)? = operands.last { show(s.bytes) }
             case "'", "\"":
-                tlm = Self.multiply((1, 0, 0, 1, 0, -leading), tlm); tm = tlm
+                tlm = Self.multiply((1, 0, 0, 1, 0, -leading), tlm)
+                tm = tlm
                 if case .string(let s)? = operands.last { show(s.bytes) }
             case "TJ":
                 for item in arrayItems {

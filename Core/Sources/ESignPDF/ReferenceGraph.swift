@@ -26,16 +26,24 @@ public struct ReferenceGraph: Sendable {
                 usages[r, default: []].insert(Usage(container: container, path: path))
                 if visited.insert(r).inserted { queue.append(r) }
             case .array(let items):
-                for (i, item) in items.enumerated() { scan(item, container: container, path: path + [String(i)], depth: depth + 1) }
+                for (i, item) in items.enumerated() {
+                    scan(item, container: container, path: path + [String(i)], depth: depth + 1)
+                }
             case .dictionary(let dict):
-                for (key, value) in dict.entries { scan(value, container: container, path: path + [key.string], depth: depth + 1) }
+                for (key, value) in dict.entries {
+                    scan(value, container: container, path: path + [key.string], depth: depth + 1)
+                }
             case .stream(let stream):
-                for (key, value) in stream.dictionary.entries { scan(value, container: container, path: path + [key.string], depth: depth + 1) }
+                for (key, value) in stream.dictionary.entries {
+                    scan(value, container: container, path: path + [key.string], depth: depth + 1)
+                }
             default: break
             }
         }
         var trailer = document.trailer
-        for key in ["Prev", "XRefStm", "Size", "Index", "W", "Length", "Filter", "DecodeParms", "Type"] { trailer[key] = nil }
+        for key in ["Prev", "XRefStm", "Size", "Index", "W", "Length", "Filter", "DecodeParms", "Type"] {
+            trailer[key] = nil
+        }
         scan(.dictionary(trailer), container: nil, path: [], depth: 0)
         var index = 0
         while index < queue.count && index < limit {

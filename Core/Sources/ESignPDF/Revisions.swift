@@ -19,8 +19,12 @@ extension PDFDocument {
             if let r = window.firstRange(of: Array("%%EOF".utf8)) {
                 var end = section.end + r.upperBound
                 let after = try source.read(at: end, length: 2)
-                if after.first == 0x0D { end += 1; if after.count > 1 && after[1] == 0x0A { end += 1 } }
-                else if after.first == 0x0A { end += 1 }
+                if after.first == 0x0D {
+                    end += 1
+                    if after.count > 1 && after[1] == 0x0A { end += 1 }
+                } else if after.first == 0x0A {
+                    end += 1
+                }
                 result.append(Revision(sectionIndex: index, end: end, eofMarker: section.end + r.lowerBound))
             } else {
                 result.append(Revision(sectionIndex: index, end: section.end, eofMarker: section.end))

@@ -1,5 +1,5 @@
-import ESignCore
 import CZlib
+import ESignCore
 
 /// Decodes stream data for the streams esign must read itself: cross-reference streams and object
 /// streams (FlateDecode with PNG or TIFF predictors). Content streams are never decoded.
@@ -53,12 +53,21 @@ enum StreamDecoder {
             i += 1
             if c == UInt8(ascii: "~") { break }
             if PDFLexer.isWhitespace(c) { continue }
-            if c == UInt8(ascii: "z") && group.isEmpty { out += [0, 0, 0, 0]; continue }
+            if c == UInt8(ascii: "z") && group.isEmpty {
+                out += [0, 0, 0, 0]
+                continue
+            }
             guard c >= 33 && c <= 117 else { throw .malformed("invalid ASCII85 data") }
             group.append(UInt32(c - 33))
-            if group.count == 5 { flush(4); group.removeAll() }
+            if group.count == 5 {
+                flush(4)
+                group.removeAll()
+            }
         }
-        if !group.isEmpty { let n = group.count - 1; flush(n) }
+        if !group.isEmpty {
+            let n = group.count - 1
+            flush(n)
+        }
         return out
     }
 
@@ -95,9 +104,12 @@ enum StreamDecoder {
                     status = CZlib.inflate(&stream, Z_NO_FLUSH)
                     output.append(contentsOf: outBuffer[0..<(outBuffer.count - Int(stream.avail_out))])
                 }
-            } while status == Z_OK && output.count <= maximumDecodedLength && (stream.avail_in > 0 || stream.avail_out == 0)
+            } while status == Z_OK && output.count <= maximumDecodedLength
+                && (stream.avail_in > 0 || stream.avail_out == 0)
         }
-        if output.count > maximumDecodedLength { throw .malformed("a stream decompresses to more than \(maximumDecodedLength >> 20) MiB") }
+        if output.count > maximumDecodedLength {
+            throw .malformed("a stream decompresses to more than \(maximumDecodedLength >> 20) MiB")
+        }
         if status != Z_STREAM_END && status != Z_OK && status != Z_BUF_ERROR {
             if output.isEmpty { throw .malformed("a FlateDecode stream is corrupt") }
         }
@@ -146,7 +158,9 @@ enum StreamDecoder {
                 case 3: row[i] &+= UInt8((Int(left) + Int(up)) / 2)
                 case 4:
                     let p = Int(left) + Int(up) - Int(upLeft)
-                    let pa = abs(p - Int(left)), pb = abs(p - Int(up)), pc = abs(p - Int(upLeft))
+                    let pa = abs(p - Int(left))
+                    let pb = abs(p - Int(up))
+                    let pc = abs(p - Int(upLeft))
                     row[i] &+= (pa <= pb && pa <= pc) ? left : (pb <= pc ? up : upLeft)
                 default: throw .malformed("unknown PNG predictor row type \(type)")
                 }

@@ -1,5 +1,6 @@
 import CSystemShims
 import ESignPDF
+
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -78,7 +79,9 @@ public final class AtomicOutputFile {
 
     /// Writes all of `source` into this (still empty) file, showing each chunk to `observe` on the
     /// way; `direct` writes whole blocks past the page cache (see ``FileByteSource/copyAll(to:direct:observe:)``).
-    public func appendAll(of source: FileByteSource, direct: Bool = false, observe: (UnsafeRawBufferPointer) -> Void) throws(SigningError) {
+    public func appendAll(
+        of source: FileByteSource, direct: Bool = false, observe: (UnsafeRawBufferPointer) -> Void
+    ) throws(SigningError) {
         do { try source.copyAll(to: descriptor, direct: direct, observe: observe) } catch {
             throw .cannotWrite("cannot write \(destination): \(error)")
         }
@@ -135,7 +138,8 @@ public final class AtomicOutputFile {
 
 /// Whether two paths name the same file (same device and inode).
 public func isSameFile(_ a: String, _ b: String) -> Bool {
-    var sa = stat(), sb = stat()
+    var sa = stat()
+    var sb = stat()
     guard stat(a, &sa) == 0, stat(b, &sb) == 0 else { return false }
     return sa.st_dev == sb.st_dev && sa.st_ino == sb.st_ino
 }

@@ -33,10 +33,13 @@ public struct CAdESSigner: Sendable {
         do {
             let hasher = try Digest(digest)
             try source.forEachChunk(in: 0..<source.count, chunkSize: 1 << 20) { hasher.update($0) }
-            var signed = try CMSSignedData.sign(messageDigest: try hasher.finalize(), signer: identity.cmsSigner(digest: digest),
-                                                signingTime: signingTime)
+            var signed = try CMSSignedData.sign(
+                messageDigest: try hasher.finalize(), signer: identity.cmsSigner(digest: digest),
+                signingTime: signingTime)
             if let tsa = timestampClient {
-                do { signed.addSignatureTimestamp(token: try tsa.timestamp(data: signed.signatureValue).token.der) } catch {
+                do {
+                    signed.addSignatureTimestamp(token: try tsa.timestamp(data: signed.signatureValue).token.der)
+                } catch {
                     throw SigningError.timestamp("\(error)")
                 }
             }

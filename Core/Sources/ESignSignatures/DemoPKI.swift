@@ -63,7 +63,8 @@ public struct DemoPKI: Sendable {
         }
         var random = [UInt8](repeating: 0, count: 18)
         for i in random.indices { random[i] = UInt8.random(in: 0...255) }
-        let passwordText = Data(random).base64EncodedString().replacingOccurrences(of: "/", with: "_").replacingOccurrences(of: "+", with: "-")
+        let passwordText = Data(random).base64EncodedString().replacingOccurrences(of: "/", with: "_")
+            .replacingOccurrences(of: "+", with: "-")
         let password = Secret(passwordText)
 
         func write(_ bytes: [UInt8], _ name: String, mode: Int = 0o644) throws -> String {
@@ -75,55 +76,81 @@ public struct DemoPKI: Sendable {
             return path
         }
 
-        func entity(_ name: String, subject: [(String, String)], key spec: PrivateKey.Specification, extensions: [(String, String)],
-                    issuer: Entity?, chain: [Certificate], notBefore: Date, notAfter: Date) throws -> Entity {
+        func entity(
+            _ name: String, subject: [(String, String)], key spec: PrivateKey.Specification,
+            extensions: [(String, String)],
+            issuer: Entity?, chain: [Certificate], notBefore: Date, notAfter: Date
+        ) throws -> Entity {
             let key = try PrivateKey.generate(spec)
             var builder = CertificateBuilder(subject: subject, notBefore: notBefore, notAfter: notAfter)
-            builder.extensions = [("subjectKeyIdentifier", "hash")] + (issuer == nil ? [] : [("authorityKeyIdentifier", "keyid:always")]) + extensions
-            let cert = try builder.issue(publicKeyOf: key, issuer: issuer?.certificate, issuerKey: issuer?.privateKey ?? key)
+            builder.extensions =
+                [("subjectKeyIdentifier", "hash")] + (issuer == nil ? [] : [("authorityKeyIdentifier", "keyid:always")])
+                + extensions
+            let cert = try builder.issue(
+                publicKeyOf: key, issuer: issuer?.certificate, issuerKey: issuer?.privateKey ?? key)
             let certPath = try write(Array(cert.pem.utf8), name + ".pem")
             let keyPath = try write(try key.pemPKCS8(password: password), name + ".key.pem", mode: 0o600)
-            let p12 = try PKCS12Bundle(privateKey: key, certificate: cert, chain: chain).der(password: password, friendlyName: subject.last?.1)
+            let p12 = try PKCS12Bundle(privateKey: key, certificate: cert, chain: chain).der(
+                password: password, friendlyName: subject.last?.1)
             let p12Path = try write(p12, name + ".p12", mode: 0o600)
-            return Entity(name: name, certificate: cert, privateKey: key, certificatePath: certPath, keyPath: keyPath, pkcs12Path: p12Path)
+            return Entity(
+                name: name, certificate: cert, privateKey: key, certificatePath: certPath, keyPath: keyPath,
+                pkcs12Path: p12Path)
         }
 
         let caStart = Date().addingTimeInterval(-2 * 86400)
         let caEnd = Date().addingTimeInterval(10 * 365 * 86400)
         let org = "esign demo PKI (not a real CA)"
-        let root = try entity("root", subject: [("C", "VN"), ("O", org), ("CN", "esign Demo Root CA")], key: options.caKey,
-                              extensions: [("basicConstraints", "critical,CA:TRUE"), ("keyUsage", "critical,keyCertSign,cRLSign")],
-                              issuer: nil, chain: [], notBefore: caStart, notAfter: caEnd)
-        let issuing = try entity("issuing-ca", subject: [("C", "VN"), ("O", org), ("CN", "esign Demo Issuing CA")], key: options.caKey,
-                                 extensions: [("basicConstraints", "critical,CA:TRUE,pathlen:0"), ("keyUsage", "critical,keyCertSign,cRLSign")],
-                                 issuer: root, chain: [root.certificate], notBefore: caStart, notAfter: caEnd)
+        let root = try entity(
+            "root", subject: [("C", "VN"), ("O", org), ("CN", "esign Demo Root CA")], key: options.caKey,
+            extensions: [("basicConstraints", "critical,CA:TRUE"), ("keyUsage", "critical,keyCertSign,cRLSign")],
+            issuer: nil, chain: [], notBefore: caStart, notAfter: caEnd)
+        let issuing = try entity(
+            "issuing-ca", subject: [("C", "VN"), ("O", org), ("CN", "esign Demo Issuing CA")], key: options.caKey,
+            extensions: [
+                ("basicConstraints", "critical,CA:TRUE,pathlen:0"), ("keyUsage", "critical,keyCertSign,cRLSign"),
+            ],
+            issuer: root, chain: [root.certificate], notBefore: caStart, notAfter: caEnd)
         let chain = [issuing.certificate, root.certificate]
         let chainPath = try write(Array((issuing.certificate.pem + root.certificate.pem).utf8), "chain.pem")
 
         var revocation: [(String, String)] = []
         if let crl = options.crlURL { revocation.append(("crlDistributionPoints", "URI:\(crl)")) }
         if let ocsp = options.ocspURL { revocation.append(("authorityInfoAccess", "OCSP;URI:\(ocsp)")) }
-        let signing = [("basicConstraints", "critical,CA:FALSE"), ("keyUsage", "critical,digitalSignature,nonRepudiation")] + revocation
+        let signing =
+            [("basicConstraints", "critical,CA:FALSE"), ("keyUsage", "critical,digitalSignature,nonRepudiation")]
+            + revocation
 
         var signers: [String: Entity] = [:]
         for unit in units {
-            signers["\(unit.level)-official"] = try entity("\(unit.level)-official",
-                subject: [("C", "VN"), ("ST", unit.province), ("O", unit.agency), ("title", unit.title), ("CN", unit.official)],
+            signers["\(unit.level)-official"] = try entity(
+                "\(unit.level)-official",
+                subject: [
+                    ("C", "VN"), ("ST", unit.province), ("O", unit.agency), ("title", unit.title),
+                    ("CN", unit.official),
+                ],
                 key: options.signerKey, extensions: signing, issuer: issuing, chain: chain,
                 notBefore: options.notBefore, notAfter: options.notAfter)
-            signers["\(unit.level)-seal"] = try entity("\(unit.level)-seal",
+            signers["\(unit.level)-seal"] = try entity(
+                "\(unit.level)-seal",
                 subject: [("C", "VN"), ("ST", unit.province), ("O", unit.agency), ("CN", unit.agency)],
                 key: options.signerKey, extensions: signing, issuer: issuing, chain: chain,
                 notBefore: options.notBefore, notAfter: options.notAfter)
         }
-        let tsa = try entity("tsa", subject: [("C", "VN"), ("O", org), ("CN", "esign Demo TSA")], key: options.tsaKey,
-                             extensions: [("basicConstraints", "critical,CA:FALSE"), ("keyUsage", "critical,digitalSignature"),
-                                          ("extendedKeyUsage", "critical,timeStamping")],
-                             issuer: issuing, chain: chain, notBefore: options.notBefore, notAfter: options.notAfter)
-        let ocsp = try entity("ocsp", subject: [("C", "VN"), ("O", org), ("CN", "esign Demo OCSP Responder")], key: options.signerKey,
-                              extensions: [("basicConstraints", "critical,CA:FALSE"), ("keyUsage", "critical,digitalSignature"),
-                                           ("extendedKeyUsage", "critical,OCSPSigning"), ("noCheck", "ignored")],
-                              issuer: issuing, chain: chain, notBefore: options.notBefore, notAfter: options.notAfter)
+        let tsa = try entity(
+            "tsa", subject: [("C", "VN"), ("O", org), ("CN", "esign Demo TSA")], key: options.tsaKey,
+            extensions: [
+                ("basicConstraints", "critical,CA:FALSE"), ("keyUsage", "critical,digitalSignature"),
+                ("extendedKeyUsage", "critical,timeStamping"),
+            ],
+            issuer: issuing, chain: chain, notBefore: options.notBefore, notAfter: options.notAfter)
+        let ocsp = try entity(
+            "ocsp", subject: [("C", "VN"), ("O", org), ("CN", "esign Demo OCSP Responder")], key: options.signerKey,
+            extensions: [
+                ("basicConstraints", "critical,CA:FALSE"), ("keyUsage", "critical,digitalSignature"),
+                ("extendedKeyUsage", "critical,OCSPSigning"), ("noCheck", "ignored"),
+            ],
+            issuer: issuing, chain: chain, notBefore: options.notBefore, notAfter: options.notAfter)
         // Stand-in images for visible signatures (Decree 30/2020): a seal per agency, a handwritten
         // signature per official. Generated, never a real seal.
         for (i, unit) in units.enumerated() {
@@ -132,7 +159,8 @@ public struct DemoPKI: Sendable {
         }
         // Written last: its presence marks a complete PKI.
         _ = try write(Array((passwordText + "\n").utf8), "password.txt", mode: 0o600)
-        return DemoPKI(directory: directory, root: root, issuingCA: issuing, signers: signers, tsa: tsa, ocsp: ocsp,
-                       passwordPath: passwordPath, chainPath: chainPath)
+        return DemoPKI(
+            directory: directory, root: root, issuingCA: issuing, signers: signers, tsa: tsa, ocsp: ocsp,
+            passwordPath: passwordPath, chainPath: chainPath)
     }
 }

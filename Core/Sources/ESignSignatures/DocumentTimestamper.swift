@@ -19,8 +19,9 @@ public struct DocumentTimestamper: Sendable {
 
     @discardableResult
     public func timestamp(input: String, output: String) throws(SigningError) -> SigningResult {
-        try writer().write(input: input, output: output, overwrite: overwrite, durable: false,
-                           produce: { (digest: [UInt8]) throws(SigningError) in try token(over: digest) })
+        try writer().write(
+            input: input, output: output, overwrite: overwrite, durable: false,
+            produce: { (digest: [UInt8]) throws(SigningError) in try token(over: digest) })
     }
 
     public func timestamp(pdf bytes: [UInt8]) throws(SigningError) -> [UInt8] {
@@ -30,8 +31,11 @@ public struct DocumentTimestamper: Sendable {
     func writer() throws(SigningError) -> IncrementalSignatureWriter {
         let length: Int
         do { length = try client.tokenLength() + 32 } catch { throw .timestamp("\(error)") }
-        let entries = PDFDictionary([("Type", "DocTimeStamp"), ("Filter", "Adobe.PPKLite"), ("SubFilter", "ETSI.RFC3161")])
-        return IncrementalSignatureWriter(entries: entries, fieldName: fieldName, digest: client.digest, reserved: length)
+        let entries = PDFDictionary([
+            ("Type", "DocTimeStamp"), ("Filter", "Adobe.PPKLite"), ("SubFilter", "ETSI.RFC3161"),
+        ])
+        return IncrementalSignatureWriter(
+            entries: entries, fieldName: fieldName, digest: client.digest, reserved: length)
     }
 
     func token(over digest: [UInt8]) throws(SigningError) -> [UInt8] {

@@ -19,7 +19,7 @@ struct IncrementalSignatureWriter {
 
     struct Prepared {
         var update: [UInt8]
-        let contentsRange: Range<Int>   // within `update`: the hex digits between '<' and '>'
+        let contentsRange: Range<Int>  // within `update`: the hex digits between '<' and '>'
         let byteRange: [Int]
         let fieldName: String
     }
@@ -52,16 +52,18 @@ struct IncrementalSignatureWriter {
             let placement: SignatureFieldPlacement
             if let visible {
                 let placed = try visible.place(in: document, update: &update)
-                placement = try SignatureFieldPlacement.place(signature: signature, fieldName: fieldName, pageIndex: placed.pageIndex,
-                                                              widgetRect: placed.rect, appearance: placed.appearance,
-                                                              document: document, update: &update)
+                placement = try SignatureFieldPlacement.place(
+                    signature: signature, fieldName: fieldName, pageIndex: placed.pageIndex,
+                    widgetRect: placed.rect, appearance: placed.appearance,
+                    document: document, update: &update)
             } else {
-                placement = try SignatureFieldPlacement.place(signature: signature, fieldName: fieldName,
-                                                              document: document, update: &update)
+                placement = try SignatureFieldPlacement.place(
+                    signature: signature, fieldName: fieldName,
+                    document: document, update: &update)
             }
             var serialized = update.serialize(documentID: Random.bytes(16))
             let bodyStart = serialized.bodyOffsets[signature]!
-            let contentsStart = bodyStart + contentsOffset // index of '<'
+            let contentsStart = bodyStart + contentsOffset  // index of '<'
             let hexLength = 2 * reserved
             let total = sourceCount + serialized.bytes.count
             let a = sourceCount + contentsStart
@@ -71,8 +73,9 @@ struct IncrementalSignatureWriter {
             precondition(rangeText.count <= Self.byteRangeWidth)
             let rangeStart = bodyStart + byteRangeOffset
             serialized.bytes.replaceSubrange(rangeStart..<(rangeStart + rangeText.count), with: rangeText)
-            return Prepared(update: serialized.bytes, contentsRange: (contentsStart + 1)..<(contentsStart + 1 + hexLength),
-                            byteRange: byteRange, fieldName: placement.fieldName)
+            return Prepared(
+                update: serialized.bytes, contentsRange: (contentsStart + 1)..<(contentsStart + 1 + hexLength),
+                byteRange: byteRange, fieldName: placement.fieldName)
         } catch {
             throw SigningError.reading(error, path: path)
         }
@@ -84,8 +87,10 @@ struct IncrementalSignatureWriter {
 
     /// Hashes the update around `/Contents` (`hasher` has seen every original byte), asks `produce`
     /// for the value over that digest, and writes the completed update. Returns the value's length.
-    func finish(_ prepared: Prepared, hasher: Digest, produce: ([UInt8]) throws(SigningError) -> [UInt8],
-                writeUpdate: (UnsafeRawBufferPointer) throws(SigningError) -> Void) throws(SigningError) -> Int {
+    func finish(
+        _ prepared: Prepared, hasher: Digest, produce: ([UInt8]) throws(SigningError) -> [UInt8],
+        writeUpdate: (UnsafeRawBufferPointer) throws(SigningError) -> Void
+    ) throws(SigningError) -> Int {
         var prepared = prepared
         prepared.update.withUnsafeBytes { raw in
             hasher.update(UnsafeRawBufferPointer(rebasing: raw[0..<(prepared.contentsRange.lowerBound - 1)]))
@@ -99,7 +104,8 @@ struct IncrementalSignatureWriter {
             throw .crypto("the signature (\(value.count) bytes) is larger than the space reserved (\(reserved))")
         }
         let hex = Hex.encode(value)
-        prepared.update.replaceSubrange(prepared.contentsRange.lowerBound..<(prepared.contentsRange.lowerBound + hex.count), with: hex)
+        prepared.update.replaceSubrange(
+            prepared.contentsRange.lowerBound..<(prepared.contentsRange.lowerBound + hex.count), with: hex)
         do {
             try prepared.update.withUnsafeBytes { raw in try writeUpdate(raw) }
         } catch let error as SigningError { throw error } catch { throw .cannotWrite("\(error)") }
@@ -119,7 +125,9 @@ struct IncrementalSignatureWriter {
 
     /// Opens `input`, reads it as a PDF, creates the output (refusing an existing one unless
     /// `overwrite`) and copies the original into it.
-    static func open(input: String, output: String, overwrite: Bool, direct: Bool, digest: DigestAlgorithm) throws(SigningError) -> OpenedInput {
+    static func open(
+        input: String, output: String, overwrite: Bool, direct: Bool, digest: DigestAlgorithm
+    ) throws(SigningError) -> OpenedInput {
         if FileManager.default.fileExists(atPath: output) && isSameFile(input, output) {
             throw .outputExists("the output \(output) is the input file; esign never modifies its input")
         }
@@ -133,20 +141,27 @@ struct IncrementalSignatureWriter {
     }
 
     /// Completes a signature on an opened input: the update, its hash, the value, the publication.
-    func complete(_ opened: OpenedInput, output: String, durable: Bool,
-                  produce: ([UInt8]) throws(SigningError) -> [UInt8]) throws(SigningError) -> SigningResult {
+    func complete(
+        _ opened: OpenedInput, output: String, durable: Bool,
+        produce: ([UInt8]) throws(SigningError) -> [UInt8]
+    ) throws(SigningError) -> SigningResult {
         let prepared = try buildUpdate(document: opened.document, sourceCount: opened.source.count, path: opened.path)
         let file = opened.file
-        let written = try finish(prepared, hasher: opened.hasher, produce: produce,
-                                 writeUpdate: { (bytes: UnsafeRawBufferPointer) throws(SigningError) in try file.write(bytes) })
+        let written = try finish(
+            prepared, hasher: opened.hasher, produce: produce,
+            writeUpdate: { (bytes: UnsafeRawBufferPointer) throws(SigningError) in try file.write(bytes) })
         try file.commit(durable: durable)
-        return SigningResult(input: opened.path, output: output, fieldName: prepared.fieldName, byteRange: prepared.byteRange,
-                             signatureLength: written, reservedLength: reserved, outputLength: opened.source.count + prepared.update.count)
+        return SigningResult(
+            input: opened.path, output: output, fieldName: prepared.fieldName, byteRange: prepared.byteRange,
+            signatureLength: written, reservedLength: reserved,
+            outputLength: opened.source.count + prepared.update.count)
     }
 
     /// Signs the file at `input` into `output` (atomically, never over the input).
-    func write(input: String, output: String, overwrite: Bool, durable: Bool, direct: Bool = false,
-               produce: ([UInt8]) throws(SigningError) -> [UInt8]) throws(SigningError) -> SigningResult {
+    func write(
+        input: String, output: String, overwrite: Bool, durable: Bool, direct: Bool = false,
+        produce: ([UInt8]) throws(SigningError) -> [UInt8]
+    ) throws(SigningError) -> SigningResult {
         let opened = try Self.open(input: input, output: output, overwrite: overwrite, direct: direct, digest: digest)
         return try complete(opened, output: output, durable: durable, produce: produce)
     }
@@ -160,9 +175,11 @@ struct IncrementalSignatureWriter {
         out.append(contentsOf: bytes)
         let hasher = try Self.hasher(digest)
         hasher.update(bytes)
-        _ = try finish(prepared, hasher: hasher, produce: produce, writeUpdate: { (chunk: UnsafeRawBufferPointer) throws(SigningError) in
-            out.append(contentsOf: chunk)
-        })
+        _ = try finish(
+            prepared, hasher: hasher, produce: produce,
+            writeUpdate: { (chunk: UnsafeRawBufferPointer) throws(SigningError) in
+                out.append(contentsOf: chunk)
+            })
         return out
     }
 
@@ -173,7 +190,7 @@ struct IncrementalSignatureWriter {
     /// (within the body) of the `/ByteRange` numbers and of the `/Contents` '<'.
     func signatureDictionary() -> (body: [UInt8], byteRangeOffset: Int, contentsOffset: Int) {
         var body = PDFSerializer.bytes(.dictionary(entries))
-        body.removeLast(2) // reopen the dictionary: ">>"
+        body.removeLast(2)  // reopen the dictionary: ">>"
         body += Array("/ByteRange [".utf8)
         let byteRangeOffset = body.count
         body += [UInt8](repeating: 0x20, count: Self.byteRangeWidth)
@@ -188,12 +205,17 @@ struct IncrementalSignatureWriter {
     /// A document certified with "no changes allowed" (DocMDP P=1) cannot take another signature.
     static func checkCertification(_ document: PDFDocument, path: String) throws {
         guard let perms = try document.dictionary(document.catalog()["Perms"]),
-              let docMDP = try document.dictionary(perms["DocMDP"]) else { return }
+            let docMDP = try document.dictionary(perms["DocMDP"])
+        else { return }
         for ref in try document.resolve(docMDP["Reference"]).array ?? [] {
             guard let sigRef = try document.dictionary(ref),
-                  let params = try document.dictionary(sigRef["TransformParams"]) else { continue }
+                let params = try document.dictionary(sigRef["TransformParams"])
+            else { continue }
             if try document.resolve(params["P"]).integer == 1 {
-                throw SigningError.badInput("\(path) is certified with 'no changes allowed': another signature would invalidate the certification")
+                throw SigningError.badInput(
+                    "\(path) is certified with 'no changes allowed': another signature would invalidate the "
+                        + "certification"
+                )
             }
         }
     }

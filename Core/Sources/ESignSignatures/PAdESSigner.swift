@@ -29,8 +29,10 @@ public struct PAdESSigner: Sendable {
     public func sign(input: String, output: String) throws(SigningError) -> SigningResult {
         try identity.checkUsable(at: options.signingTime, allowExpired: options.allowExpired)
         let writer = try makeWriter()
-        return try writer.write(input: input, output: output, overwrite: options.overwrite, durable: options.durable, direct: options.directWrites,
-                                produce: { (digest: [UInt8]) throws(SigningError) in try signature(over: digest) })
+        return try writer.write(
+            input: input, output: output, overwrite: options.overwrite, durable: options.durable,
+            direct: options.directWrites,
+            produce: { (digest: [UInt8]) throws(SigningError) in try signature(over: digest) })
     }
 
     /// Signs the file at `input` like ``sign(input:output:)``, loading the identity meanwhile on
@@ -39,23 +41,28 @@ public struct PAdESSigner: Sendable {
     /// (PBKDF2, and OpenSSL's first use of its algorithms). An identity error is reported rather
     /// than a document error, as if the identity had been loaded first. A visible signature draws
     /// the signer's name, so with `options.visible` set the identity is loaded first.
-    public static func sign(input: String, output: String, options: PAdESOptions,
-                            loadingIdentity loadIdentity: @escaping @Sendable () throws(SigningError) -> SigningIdentity) throws(SigningError) -> SigningResult {
+    public static func sign(
+        input: String, output: String, options: PAdESOptions,
+        loadingIdentity loadIdentity: @escaping @Sendable () throws(SigningError) -> SigningIdentity
+    ) throws(SigningError) -> SigningResult {
         if options.visible != nil {
             return try PAdESSigner(identity: try loadIdentity(), options: options).sign(input: input, output: output)
         }
         let loading = IdentityLoad(loadIdentity)
         let opened: Result<IncrementalSignatureWriter.OpenedInput, SigningError>
         do throws(SigningError) {
-            opened = .success(try IncrementalSignatureWriter.open(input: input, output: output, overwrite: options.overwrite,
-                                                                    direct: options.directWrites, digest: options.digest))
+            opened = .success(
+                try IncrementalSignatureWriter.open(
+                    input: input, output: output, overwrite: options.overwrite,
+                    direct: options.directWrites, digest: options.digest))
         } catch {
             opened = .failure(error)
         }
         let signer = PAdESSigner(identity: try loading.wait(), options: options)
         try signer.identity.checkUsable(at: options.signingTime, allowExpired: options.allowExpired)
-        return try signer.makeWriter().complete(try opened.get(), output: output, durable: options.durable,
-                                                produce: { (digest: [UInt8]) throws(SigningError) in try signer.signature(over: digest) })
+        return try signer.makeWriter().complete(
+            try opened.get(), output: output, durable: options.durable,
+            produce: { (digest: [UInt8]) throws(SigningError) in try signer.signature(over: digest) })
     }
 
     /// A signing identity being loaded on a thread of its own (not a Dispatch queue, whose threads
@@ -80,7 +87,8 @@ public struct PAdESSigner: Sendable {
     /// Signs a PDF held in memory and returns the signed bytes (for services that receive documents over HTTP).
     public func sign(pdf bytes: [UInt8]) throws(SigningError) -> [UInt8] {
         try identity.checkUsable(at: options.signingTime, allowExpired: options.allowExpired)
-        return try makeWriter().write(pdf: bytes, produce: { (digest: [UInt8]) throws(SigningError) in try signature(over: digest) })
+        return try makeWriter().write(
+            pdf: bytes, produce: { (digest: [UInt8]) throws(SigningError) in try signature(over: digest) })
     }
 
     func makeWriter() throws(SigningError) -> IncrementalSignatureWriter {
@@ -89,7 +97,8 @@ public struct PAdESSigner: Sendable {
             do { timestampRoom = try tsa.tokenLength() + 32 } catch { throw .timestamp("\(error)") }
         }
         let signer = identity.cmsSigner(digest: options.digest)
-        let reserved = CMSSignedData.maximumEncodedLength(signer: signer, signingTime: nil, extraUnsigned: timestampRoom)
+        let reserved =
+            CMSSignedData.maximumEncodedLength(signer: signer, signingTime: nil, extraUnsigned: timestampRoom)
             + options.extraReservedBytes
         var entries = PDFDictionary([
             ("Type", "Sig"), ("Filter", "Adobe.PPKLite"), ("SubFilter", "ETSI.CAdES.detached"),
@@ -99,7 +108,8 @@ public struct PAdESSigner: Sendable {
         if let reason = options.reason { entries["Reason"] = .string(PDFString(text: reason)) }
         if let location = options.location { entries["Location"] = .string(PDFString(text: location)) }
         if let contact = options.contactInfo { entries["ContactInfo"] = .string(PDFString(text: contact)) }
-        var writer = IncrementalSignatureWriter(entries: entries, fieldName: options.fieldName, digest: options.digest, reserved: reserved)
+        var writer = IncrementalSignatureWriter(
+            entries: entries, fieldName: options.fieldName, digest: options.digest, reserved: reserved)
         writer.visible = options.visible
         return writer
     }
@@ -108,7 +118,8 @@ public struct PAdESSigner: Sendable {
     func signature(over digest: [UInt8]) throws(SigningError) -> [UInt8] {
         var signed: CMSSignedData
         do {
-            signed = try CMSSignedData.sign(messageDigest: digest, signer: identity.cmsSigner(digest: options.digest), signingTime: nil)
+            signed = try CMSSignedData.sign(
+                messageDigest: digest, signer: identity.cmsSigner(digest: options.digest), signingTime: nil)
         } catch {
             throw .crypto("signing failed: \(error)")
         }

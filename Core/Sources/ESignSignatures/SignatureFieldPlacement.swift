@@ -8,14 +8,20 @@ struct SignatureFieldPlacement {
     let fieldName: String
 
     /// Fills `update` with the field (new, or an existing empty one) whose `/V` is `signature`.
-    static func place(signature: ObjectReference, fieldName requested: String?, pageIndex: Int = 0,
-                      widgetRect: [Double] = [0, 0, 0, 0], appearance: ObjectReference? = nil,
-                      document: PDFDocument, update: inout IncrementalUpdate) throws(SigningError) -> SignatureFieldPlacement {
+    static func place(
+        signature: ObjectReference, fieldName requested: String?, pageIndex: Int = 0,
+        widgetRect: [Double] = [0, 0, 0, 0], appearance: ObjectReference? = nil,
+        document: PDFDocument, update: inout IncrementalUpdate
+    ) throws(SigningError) -> SignatureFieldPlacement {
         do {
             let fields = try document.formFields()
             if let requested, let existing = fields.first(where: { $0.name == requested }) {
-                guard existing.type == "Sig" else { throw SigningError.badInput("field '\(requested)' exists but is not a signature field") }
-                guard !existing.hasValue else { throw SigningError.badInput("signature field '\(requested)' is already signed") }
+                guard existing.type == "Sig" else {
+                    throw SigningError.badInput("field '\(requested)' exists but is not a signature field")
+                }
+                guard !existing.hasValue else {
+                    throw SigningError.badInput("signature field '\(requested)' is already signed")
+                }
                 var dict = existing.dictionary
                 dict["V"] = .reference(signature)
                 update.set(existing.reference, .dictionary(dict))
@@ -25,14 +31,17 @@ struct SignatureFieldPlacement {
             var name = requested ?? "Signature1"
             if requested == nil {
                 var n = 1
-                while taken.contains(name) { n += 1; name = "Signature\(n)" }
+                while taken.contains(name) {
+                    n += 1
+                    name = "Signature\(n)"
+                }
             }
             let page = try document.pageReference(at: pageIndex)
             let field = update.allocate()
             var widget = PDFDictionary([
                 ("Type", "Annot"), ("Subtype", "Widget"), ("FT", "Sig"),
                 ("T", .string(PDFString(text: name))), ("V", .reference(signature)),
-                ("F", 132), // Print + Locked
+                ("F", 132),  // Print + Locked
                 ("Rect", .array(widgetRect.map { .real($0) })),
                 ("P", .reference(page)),
             ])
@@ -51,9 +60,13 @@ struct SignatureFieldPlacement {
     }
 
     /// Appends to the page's `/Annots`, rewriting the array object itself when it is indirect.
-    static func addAnnotation(_ annotation: ObjectReference, toPage page: ObjectReference,
-                              document: PDFDocument, update: inout IncrementalUpdate) throws {
-        guard var pageDict = try document.object(page).dictionary else { throw PDFError.malformed("page \(page) is not a dictionary") }
+    static func addAnnotation(
+        _ annotation: ObjectReference, toPage page: ObjectReference,
+        document: PDFDocument, update: inout IncrementalUpdate
+    ) throws {
+        guard var pageDict = try document.object(page).dictionary else {
+            throw PDFError.malformed("page \(page) is not a dictionary")
+        }
         if case .reference(let arrayRef)? = pageDict["Annots"], let annots = try document.object(arrayRef).array {
             update.set(arrayRef, .array(annots + [.reference(annotation)]))
         } else {

@@ -20,7 +20,7 @@ public enum SigningError: Error, Equatable, Sendable, CustomStringConvertible {
     public var description: String {
         switch self {
         case .badInput(let s), .missingInput(let s), .outputExists(let s), .cannotWrite(let s),
-             .identity(let s), .crypto(let s), .timestamp(let s):
+            .identity(let s), .crypto(let s), .timestamp(let s):
             return s
         }
     }

@@ -23,9 +23,10 @@ public struct SigningIdentity: Sendable {
         self.certificate = certificate
         let chain = chain.filter { $0 != certificate }
         self.chain = chain
-        signers = Dictionary(uniqueKeysWithValues: DigestAlgorithm.allCases.map {
-            ($0, CMSSigner(privateKey: privateKey, certificate: certificate, chain: chain, digest: $0))
-        })
+        signers = Dictionary(
+            uniqueKeysWithValues: DigestAlgorithm.allCases.map {
+                ($0, CMSSigner(privateKey: privateKey, certificate: certificate, chain: chain, digest: $0))
+            })
     }
 
     /// Loads a PKCS#12 file.
@@ -33,7 +34,8 @@ public struct SigningIdentity: Sendable {
         let bytes = try readFile(path)
         do {
             let bundle = try PKCS12Bundle(der: bytes, password: password)
-            return try SigningIdentity(privateKey: bundle.privateKey, certificate: bundle.certificate, chain: bundle.chain)
+            return try SigningIdentity(
+                privateKey: bundle.privateKey, certificate: bundle.certificate, chain: bundle.chain)
         } catch let error as PKCS12Bundle.LoadError {
             switch error {
             case .wrongPassword: throw .identity("wrong password for \(path)")
@@ -49,14 +51,18 @@ public struct SigningIdentity: Sendable {
     }
 
     /// Loads a PEM key (optionally encrypted PKCS#8) and certificate, plus an optional chain file.
-    public static func load(keyPEM keyPath: String, certificatePEM certPath: String, chainPEM chainPath: String?,
-                            password: Secret?) throws(SigningError) -> SigningIdentity {
+    public static func load(
+        keyPEM keyPath: String, certificatePEM certPath: String, chainPEM chainPath: String?,
+        password: Secret?
+    ) throws(SigningError) -> SigningIdentity {
         let key: PrivateKey
         do {
             key = try PrivateKey.loadPEM(try readFile(keyPath), password: password)
         } catch let error as PrivateKey.LoadError {
             switch error {
-            case .passwordRequired: throw .identity("\(keyPath) is encrypted: give its password (--password-file, ESIGN_PASSWORD or the prompt)")
+            case .passwordRequired:
+                throw .identity(
+                    "\(keyPath) is encrypted: give its password (--password-file, ESIGN_PASSWORD or the prompt)")
             case .wrongPassword: throw .identity("wrong password for \(keyPath)")
             case .unreadable: throw .identity("\(keyPath) is not a PEM private key esign can read")
             }
@@ -105,17 +111,25 @@ public struct SigningIdentity: Sendable {
         if !allowExpired {
             let formatter = ISO8601DateFormatter()
             if date > certificate.notAfter {
-                throw .identity("the certificate of \(certificate.subject) expired on \(formatter.string(from: certificate.notAfter)) (use --allow-expired to sign anyway)")
+                throw .identity(
+                    "the certificate of \(certificate.subject) expired on "
+                        + "\(formatter.string(from: certificate.notAfter)) (use --allow-expired to sign anyway)"
+                )
             }
             if date < certificate.notBefore {
-                throw .identity("the certificate of \(certificate.subject) is not valid before \(formatter.string(from: certificate.notBefore)) (use --allow-expired to sign anyway)")
+                throw .identity(
+                    "the certificate of \(certificate.subject) is not valid before "
+                        + "\(formatter.string(from: certificate.notBefore)) (use --allow-expired to sign anyway)"
+                )
             }
         }
         if let usage = certificate.keyUsage, usage.isDisjoint(with: [.digitalSignature, .nonRepudiation]) {
-            throw .identity("the certificate's key usage does not allow signatures (needs digitalSignature or nonRepudiation)")
+            throw .identity(
+                "the certificate's key usage does not allow signatures (needs digitalSignature or nonRepudiation)")
         }
         if let eku = certificate.extendedKeyUsage, !eku.isEmpty,
-           eku.allSatisfy({ $0 == ExtendedKeyUsageOID.timeStamping || $0 == ExtendedKeyUsageOID.ocspSigning }) {
+            eku.allSatisfy({ $0 == ExtendedKeyUsageOID.timeStamping || $0 == ExtendedKeyUsageOID.ocspSigning })
+        {
             throw .identity("the certificate is for timestamping or OCSP only, not for signing documents")
         }
     }

@@ -12,23 +12,34 @@ public struct VisibleSignature: Sendable {
     public var appearance: SignatureAppearance
 
     public init(page: Int, origin: (x: Double, y: Double)?, appearance: SignatureAppearance) {
-        self.page = page; self.origin = origin; self.appearance = appearance
+        self.page = page
+        self.origin = origin
+        self.appearance = appearance
     }
 
     /// The page's visible area (CropBox, else MediaBox) as [llx, lly, urx, ury].
     public static func pageBox(_ document: PDFDocument, page: ObjectReference) throws -> [Double] {
-        let box = try document.resolve(try document.inheritedPageAttribute("CropBox", page: page) ?? document.inheritedPageAttribute("MediaBox", page: page))
+        let box = try document.resolve(
+            try document.inheritedPageAttribute("CropBox", page: page)
+                ?? document.inheritedPageAttribute("MediaBox", page: page))
         let values = try (box.array ?? []).map { try document.resolve($0).number ?? 0 }
         guard values.count == 4 else { return [0, 0, 595.28, 841.89] }
-        return [min(values[0], values[2]), min(values[1], values[3]), max(values[0], values[2]), max(values[1], values[3])]
+        return [
+            min(values[0], values[2]), min(values[1], values[3]), max(values[0], values[2]), max(values[1], values[3]),
+        ]
     }
 
     /// Resolves the page, checks the rectangle lies on it, and adds the appearance to `update`.
-    func place(in document: PDFDocument, update: inout IncrementalUpdate) throws -> (pageIndex: Int, rect: [Double], appearance: ObjectReference) {
+    func place(
+        in document: PDFDocument, update: inout IncrementalUpdate
+    ) throws -> (pageIndex: Int, rect: [Double], appearance: ObjectReference) {
         let pages = try document.pageReferences()
         let index = page < 0 ? pages.count + page : page
         guard pages.indices.contains(index) else {
-            throw SigningError.badInput("page \(page < 0 ? String(page) : String(page + 1)) does not exist: the document has \(pages.count) page\(pages.count == 1 ? "" : "s")")
+            throw SigningError.badInput(
+                "page \(page < 0 ? String(page) : String(page + 1)) does not exist: the document has \(pages.count) "
+                    + "page\(pages.count == 1 ? "" : "s")"
+            )
         }
         let box = try Self.pageBox(document, page: pages[index])
         let margin = 56.7
@@ -36,9 +47,14 @@ public struct VisibleSignature: Sendable {
         let rect = SignatureAppearance.Rect(x: at.x, y: at.y, width: appearance.width, height: appearance.height)
         let tolerance = 0.5
         guard rect.width > 0, rect.height > 0, rect.x >= box[0] - tolerance, rect.y >= box[1] - tolerance,
-              rect.x + rect.width <= box[2] + tolerance, rect.y + rect.height <= box[3] + tolerance else {
+            rect.x + rect.width <= box[2] + tolerance, rect.y + rect.height <= box[3] + tolerance
+        else {
             func pt(_ v: Double) -> String { String(format: "%.1f", v) }
-            throw SigningError.badInput("the signature's position (x \(pt(rect.x)), y \(pt(rect.y)), \(pt(rect.width)) × \(pt(rect.height)) pt) is off page \(index + 1), which spans \(pt(box[0]))…\(pt(box[2])) × \(pt(box[1]))…\(pt(box[3])) pt")
+            throw SigningError.badInput(
+                "the signature's position (x \(pt(rect.x)), y \(pt(rect.y)), \(pt(rect.width)) × \(pt(rect.height)) "
+                    + "pt) is off page \(index + 1), which spans \(pt(box[0]))…\(pt(box[2])) × "
+                    + "\(pt(box[1]))…\(pt(box[3])) pt"
+            )
         }
         let form: ObjectReference
         do { form = try appearance.add(to: &update) } catch { throw SigningError.badInput(error.description) }

@@ -16,7 +16,8 @@ public final class SerialNumberAllocator: @unchecked Sendable {
         self.blockSize = blockSize
         var start: UInt64 = 1
         if let stateFile, let text = try? String(contentsOfFile: stateFile, encoding: .utf8),
-           let saved = UInt64(text.trimmingCharacters(in: .whitespacesAndNewlines)) {
+            let saved = UInt64(text.trimmingCharacters(in: .whitespacesAndNewlines))
+        {
             start = saved
         }
         nextValue = start
@@ -44,7 +45,9 @@ public final class SerialNumberAllocator: @unchecked Sendable {
             let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: temporary))
             try handle.synchronize()
             try handle.close()
-            guard rename(temporary, stateFile) == 0 else { throw CocoaError(.fileWriteUnknown, userInfo: [NSFilePathErrorKey: stateFile]) }
+            guard rename(temporary, stateFile) == 0 else {
+                throw CocoaError(.fileWriteUnknown, userInfo: [NSFilePathErrorKey: stateFile])
+            }
         }
         reservedUpTo = limit
     }

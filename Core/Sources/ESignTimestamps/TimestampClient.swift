@@ -41,8 +41,9 @@ public struct TimestampClient: Sendable {
         let request = TimestampProtocol.request(imprint: imprint, algorithm: digest, nonce: nonce, policyOID: policyOID)
         let reply: [UInt8]
         do {
-            reply = try HTTPClient.post(url: url, body: request, contentType: "application/timestamp-query",
-                                        expectedType: "application/timestamp-reply", timeout: timeout)
+            reply = try HTTPClient.post(
+                url: url, body: request, contentType: "application/timestamp-query",
+                expectedType: "application/timestamp-reply", timeout: timeout)
         } catch {
             throw .unreachable("\(url): \(error)")
         }
@@ -68,6 +69,14 @@ final class TokenLengths: @unchecked Sendable {
     static let shared = TokenLengths()
     private let lock = NSLock()
     private var lengths: [String: Int] = [:]
-    func get(_ url: String) -> Int? { lock.lock(); defer { lock.unlock() }; return lengths[url] }
-    func set(_ url: String, _ length: Int) { lock.lock(); lengths[url] = length; lock.unlock() }
+    func get(_ url: String) -> Int? {
+        lock.lock()
+        defer { lock.unlock() }
+        return lengths[url]
+    }
+    func set(_ url: String, _ length: Int) {
+        lock.lock()
+        lengths[url] = length
+        lock.unlock()
+    }
 }

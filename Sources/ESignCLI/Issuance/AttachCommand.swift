@@ -6,12 +6,16 @@ import Foundation
 struct AttachCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "attach",
-        abstract: "Sign an attachment issued in a separate file (Decree 30/2020): agency signature, no image, top right of page 1.",
+        abstract:
+            "Sign an attachment issued in a separate file (Decree 30/2020): agency signature, no image, top right of "
+            + "page 1.",
         discussion: "The appearance shows the main document's number and symbol and the signing time, 10 pt."
     )
     @Argument(help: "The attachment (PDF).") var input: String
-    @Option(name: .shortAndLong, help: ArgumentHelp("Output (default IN.signed.pdf).", valueName: "file")) var output: String?
-    @Option(help: ArgumentHelp("Number and symbol of the main document, e.g. 01/QĐ-UBND.", valueName: "text")) var mainNumber: String
+    @Option(name: .shortAndLong, help: ArgumentHelp("Output (default IN.signed.pdf).", valueName: "file")) var output:
+        String?
+    @Option(help: ArgumentHelp("Number and symbol of the main document, e.g. 01/QĐ-UBND.", valueName: "text"))
+    var mainNumber: String
     @OptionGroup var agency: AgencySealOptions
 
     func run() async throws {
@@ -23,11 +27,16 @@ struct AttachCommand: AsyncParsableCommand {
 struct CopyCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "copy",
-        abstract: "Make an electronic copy (Decree 30/2020): the copying agency's signature with the copy form, top right of page 1.",
-        discussion: "--form is SAO Y, SAO LỤC or TRÍCH SAO. The appearance shows the form, the copying agency and the time, 10 pt."
+        abstract:
+            "Make an electronic copy (Decree 30/2020): the copying agency's signature with the copy form, top right "
+            + "of page 1.",
+        discussion:
+            "--form is SAO Y, SAO LỤC or TRÍCH SAO. The appearance shows the form, the copying agency and the time, "
+            + "10 pt."
     )
     @Argument(help: "The document to copy (PDF).") var input: String
-    @Option(name: .shortAndLong, help: ArgumentHelp("Output (default IN.copy.pdf).", valueName: "file")) var output: String?
+    @Option(name: .shortAndLong, help: ArgumentHelp("Output (default IN.copy.pdf).", valueName: "file")) var output:
+        String?
     @Option(help: ArgumentHelp("SAO Y, SAO LỤC or TRÍCH SAO.", valueName: "form")) var form: String
     @OptionGroup var agency: AgencySealOptions
 
@@ -45,15 +54,22 @@ struct CopyCommand: AsyncParsableCommand {
 struct AgencySealOptions: ParsableArguments {
     @Option(help: ArgumentHelp("The agency seal's PKCS#12.", valueName: "file")) var seal: String
     @Option(help: ArgumentHelp("Timestamp at this TSA.", valueName: "url")) var tsa: String?
-    @Option(help: ArgumentHelp("Password file for --seal (else ESIGN_SEAL_PASSWORD or ESIGN_PASSWORD).", valueName: "file")) var passwordFile: String?
+    @Option(
+        help: ArgumentHelp("Password file for --seal (else ESIGN_SEAL_PASSWORD or ESIGN_PASSWORD).", valueName: "file"))
+    var passwordFile: String?
     @OptionGroup var appearance: AppearanceOptions
     @Flag(help: "Overwrite the output.") var force = false
 
     func sign(_ kind: AgencyNote.Kind, input: String, output: String?) throws {
-        guard FileManager.default.fileExists(atPath: input) else { Terminal.error("\(input): no such file"); throw ExitCode(ExitCodes.missingInput) }
+        guard FileManager.default.fileExists(atPath: input) else {
+            Terminal.error("\(input): no such file")
+            throw ExitCode(ExitCodes.missingInput)
+        }
         let out = output ?? ((input.lowercased().hasSuffix(".pdf") ? String(input.dropLast(4)) : input) + ".signed.pdf")
         let font = try appearance.loadFont()
-        var note = AgencyNote(agency: try loadIdentity(seal, passwordFile: passwordFile, environment: "ESIGN_SEAL_PASSWORD"), layout: Decree30Layout(font: font))
+        var note = AgencyNote(
+            agency: try loadIdentity(seal, passwordFile: passwordFile, environment: "ESIGN_SEAL_PASSWORD"),
+            layout: Decree30Layout(font: font))
         note.timestampClient = tsa.map(TimestampClient.init(url:))
         do {
             let result = try note.sign(kind, input: input, output: out, overwrite: force)

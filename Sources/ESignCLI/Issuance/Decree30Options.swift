@@ -4,7 +4,9 @@ import Foundation
 
 /// Options shared by the commands that draw Decree 30/2020 appearances.
 struct AppearanceOptions: ParsableArguments {
-    @Option(help: ArgumentHelp("TrueType font for the text (default DejaVu Sans; e.g. Times New Roman's .ttf).", valueName: "file"))
+    @Option(
+        help: ArgumentHelp(
+            "TrueType font for the text (default DejaVu Sans; e.g. Times New Roman's .ttf).", valueName: "file"))
     var font: String?
 
     func loadFont() throws -> TrueTypeFont {
@@ -20,7 +22,10 @@ func appearanceFailure(_ error: AppearanceError) -> ExitCode {
 
 func loadPNG(_ path: String, what: String) throws -> PNGImage {
     do { return try PNGImage(path: path) } catch {
-        if case .missingFile = error { Terminal.error("\(what) \(path): no such file"); throw ExitCode(ExitCodes.missingInput) }
+        if case .missingFile = error {
+            Terminal.error("\(what) \(path): no such file")
+            throw ExitCode(ExitCodes.missingInput)
+        }
         throw appearanceFailure(error)
     }
 }
@@ -29,9 +34,15 @@ func loadPNG(_ path: String, what: String) throws -> PNGImage {
 func loadIdentity(_ path: String, passwordFile: String?, environment variable: String) throws -> SigningIdentity {
     do {
         let password: Secret
-        if let passwordFile { password = try PasswordReader.read(file: passwordFile, prompt: "") ?? Secret("") }
-        else if let value = ProcessInfo.processInfo.environment[variable] ?? ProcessInfo.processInfo.environment["ESIGN_PASSWORD"] { password = Secret(value) }
-        else { password = try PasswordReader.read(file: nil, prompt: "Password for \(path): ") ?? Secret("") }
+        if let passwordFile {
+            password = try PasswordReader.read(file: passwordFile, prompt: "") ?? Secret("")
+        } else if let value = ProcessInfo.processInfo.environment[variable]
+            ?? ProcessInfo.processInfo.environment["ESIGN_PASSWORD"]
+        {
+            password = Secret(value)
+        } else {
+            password = try PasswordReader.read(file: nil, prompt: "Password for \(path): ") ?? Secret("")
+        }
         return try SigningIdentity.load(pkcs12: path, password: password)
     } catch { throw fail(error) }
 }

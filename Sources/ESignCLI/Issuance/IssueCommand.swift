@@ -6,37 +6,47 @@ import Foundation
 struct IssueCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "issue",
-        abstract: "Issue a document as an agency does (Decree 30/2020): official's signature, agency seal, number, ledger.",
+        abstract:
+            "Issue a document as an agency does (Decree 30/2020): official's signature, agency seal, number, ledger.",
         discussion: """
-        The official signs at the signer block (found by the official's title, e.g. CHỦ TỊCH, above \
-        the official's name; else the lower right of the last page) with the handwritten-signature \
-        image in blue; then the agency's seal signature is applied at real size (36 mm) over the left \
-        third of it, red, with the agency name and the signing time (ISO 8601, +07:00). The document \
-        gets the unit's next number for the year (from 01 each 1 January; no gap, no duplicate, also \
-        with several issuers at once) and is recorded in the ledger.
+            The official signs at the signer block (found by the official's title, e.g. CHỦ TỊCH, above \
+            the official's name; else the lower right of the last page) with the handwritten-signature \
+            image in blue; then the agency's seal signature is applied at real size (36 mm) over the left \
+            third of it, red, with the agency name and the signing time (ISO 8601, +07:00). The document \
+            gets the unit's next number for the year (from 01 each 1 January; no gap, no duplicate, also \
+            with several issuers at once) and is recorded in the ledger.
 
-        Images default to the files beside the PKCS#12 files: OFFICIAL-signature.png and SEAL.png \
-        (`esign pki demo` makes them). Passwords: --password-file / --seal-password-file, or \
-        ESIGN_PASSWORD / ESIGN_SEAL_PASSWORD.
+            Images default to the files beside the PKCS#12 files: OFFICIAL-signature.png and SEAL.png \
+            (`esign pki demo` makes them). Passwords: --password-file / --seal-password-file, or \
+            ESIGN_PASSWORD / ESIGN_SEAL_PASSWORD.
 
-          esign issue qd.pdf --unit 70 --signer pki/province-official.p12 --seal pki/province-seal.p12 --symbol QĐ-UBND
-        """
+              esign issue qd.pdf --unit 70 --signer pki/province-official.p12 --seal pki/province-seal.p12 --symbol \
+              QĐ-UBND
+            """
     )
     @Argument(help: "The PDF to issue.") var input: String
-    @Option(name: .shortAndLong, help: ArgumentHelp("Output (default IN.issued.pdf).", valueName: "file")) var output: String?
+    @Option(name: .shortAndLong, help: ArgumentHelp("Output (default IN.issued.pdf).", valueName: "file")) var output:
+        String?
     @Option(help: "Issuing unit's code.") var unit: String
     @Option(help: ArgumentHelp("The competent official's PKCS#12.", valueName: "file")) var signer: String
     @Option(help: ArgumentHelp("The agency seal's PKCS#12.", valueName: "file")) var seal: String
-    @Option(help: ArgumentHelp("auto (the unit's next number this year) or a number.", valueName: "auto|N")) var number = "auto"
+    @Option(help: ArgumentHelp("auto (the unit's next number this year) or a number.", valueName: "auto|N"))
+    var number = "auto"
     @Option(help: ArgumentHelp("Symbol after the number, e.g. QĐ-UBND.", valueName: "symbol")) var symbol = "QĐ-UBND"
     @Option(help: "Document type for the ledger (default: the symbol's first part).") var type: String?
-    @Option(help: ArgumentHelp("The official's signature image (PNG, transparent).", valueName: "png")) var signatureImage: String?
+    @Option(help: ArgumentHelp("The official's signature image (PNG, transparent).", valueName: "png"))
+    var signatureImage: String?
     @Option(help: ArgumentHelp("The agency's seal image (PNG, transparent).", valueName: "png")) var sealImage: String?
-    @Option(help: ArgumentHelp("Title to find the signer block by (default: the certificate's title, then CHỦ TỊCH, GIÁM ĐỐC, …).", valueName: "text")) var title: String?
-    @Option(help: ArgumentHelp("Issue date (YYYY-MM-DD); default today in Vietnam.", valueName: "date")) var issuedOn: CivilDate?
+    @Option(
+        help: ArgumentHelp(
+            "Title to find the signer block by (default: the certificate's title, then CHỦ TỊCH, GIÁM ĐỐC, …).",
+            valueName: "text")) var title: String?
+    @Option(help: ArgumentHelp("Issue date (YYYY-MM-DD); default today in Vietnam.", valueName: "date")) var issuedOn:
+        CivilDate?
     @Option(help: ArgumentHelp("Timestamp the seal signature at this TSA.", valueName: "url")) var tsa: String?
     @Option(help: ArgumentHelp("Password file for --signer.", valueName: "file")) var passwordFile: String?
-    @Option(help: ArgumentHelp("Password file for --seal (default: the signer's).", valueName: "file")) var sealPasswordFile: String?
+    @Option(help: ArgumentHelp("Password file for --seal (default: the signer's).", valueName: "file"))
+    var sealPasswordFile: String?
     @OptionGroup var appearance: AppearanceOptions
     @OptionGroup var ledgerOptions: LedgerOptions
     @Flag(help: "Overwrite the output.") var force = false
@@ -48,31 +58,44 @@ struct IssueCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        guard FileManager.default.fileExists(atPath: input) else { Terminal.error("\(input): no such file"); throw ExitCode(ExitCodes.missingInput) }
+        guard FileManager.default.fileExists(atPath: input) else {
+            Terminal.error("\(input): no such file")
+            throw ExitCode(ExitCodes.missingInput)
+        }
         let out = output ?? ((input.lowercased().hasSuffix(".pdf") ? String(input.dropLast(4)) : input) + ".issued.pdf")
         if !force && FileManager.default.fileExists(atPath: out) {
             Terminal.error("\(out) exists (use --force to overwrite)")
             throw ExitCode(ExitCodes.cannotCreateOutput)
         }
-        let signatureImagePath = signatureImage ?? (signer.hasSuffix(".p12") ? String(signer.dropLast(4)) : signer) + "-signature.png"
+        let signatureImagePath =
+            signatureImage ?? (signer.hasSuffix(".p12") ? String(signer.dropLast(4)) : signer) + "-signature.png"
         let sealImagePath = sealImage ?? (seal.hasSuffix(".p12") ? String(seal.dropLast(4)) : seal) + ".png"
         let signatureArt = try loadPNG(signatureImagePath, what: "signature image")
         let sealArt = try loadPNG(sealImagePath, what: "seal image")
         let font = try appearance.loadFont()
         let officialIdentity = try loadIdentity(signer, passwordFile: passwordFile, environment: "ESIGN_PASSWORD")
-        let sealIdentity = try loadIdentity(seal, passwordFile: sealPasswordFile ?? passwordFile, environment: "ESIGN_SEAL_PASSWORD")
-        var issuer = DocumentIssuer(official: officialIdentity, seal: sealIdentity, signatureImage: signatureArt, sealImage: sealArt,
-                                    layout: Decree30Layout(font: font))
+        let sealIdentity = try loadIdentity(
+            seal, passwordFile: sealPasswordFile ?? passwordFile, environment: "ESIGN_SEAL_PASSWORD")
+        var issuer = DocumentIssuer(
+            official: officialIdentity, seal: sealIdentity, signatureImage: signatureArt, sealImage: sealArt,
+            layout: Decree30Layout(font: font))
         issuer.timestampClient = tsa.map(TimestampClient.init(url:))
         if let title { issuer.titles = [title] }
 
         let ledger = try await ledgerOptions.open()
         defer { Task { try? await ledger.close() } }
         do {
-            let result = try await issuer.issue(input: input, output: out, unitCode: unit, symbol: symbol, type: type,
-                                                issuedOn: issuedOn ?? CivilDate.today(), explicit: Int(number), overwrite: force, ledger: ledger)
-            if json { print(jsonText(result, pretty: false)) }
-            else { print("Issued \(input) → \(Terminal.bold(out)) as \(Terminal.bold(result.reference)) (official + seal, ledger entry \(result.ledgerSequence))") }
+            let result = try await issuer.issue(
+                input: input, output: out, unitCode: unit, symbol: symbol, type: type,
+                issuedOn: issuedOn ?? CivilDate.today(), explicit: Int(number), overwrite: force, ledger: ledger)
+            if json {
+                print(jsonText(result, pretty: false))
+            } else {
+                print(
+                    "Issued \(input) → \(Terminal.bold(out)) as \(Terminal.bold(result.reference)) (official + seal, "
+                        + "ledger entry \(result.ledgerSequence))"
+                )
+            }
         } catch let error as SigningError {
             throw fail(error)
         } catch {

@@ -17,7 +17,8 @@ struct LedgerAddCommand: AsyncParsableCommand {
     @Flag(help: "The signatures are timestamped.") var timestamped = false
     @Option(help: "Document type (QĐ, CV, TB, …).") var type: String?
     @Option(help: "Title.") var title: String?
-    @Option(help: ArgumentHelp("The issued file (its SHA-256 becomes the document id).", valueName: "file")) var file: String?
+    @Option(help: ArgumentHelp("The issued file (its SHA-256 becomes the document id).", valueName: "file")) var file:
+        String?
     @Flag(help: "A received document rather than an issued one.") var received = false
     @Option(help: "Verification verdict of a received document (TOTAL-PASSED, …).") var verdict: String?
     @OptionGroup var ledgerOptions: LedgerOptions
@@ -31,17 +32,22 @@ struct LedgerAddCommand: AsyncParsableCommand {
                 throw ExitCode(ExitCodes.missingInput)
             }
         }
-        let record = DocumentRecord(documentID: documentID, unitCode: unit, number: number, type: type, title: title,
-                                    issuedOn: issuedOn ?? CivilDate.today(), classified: classified, signed: signed,
-                                    signatureCount: signatureCount, timestamped: timestamped,
-                                    direction: received ? .received : .issued, verdict: verdict)
+        let record = DocumentRecord(
+            documentID: documentID, unitCode: unit, number: number, type: type, title: title,
+            issuedOn: issuedOn ?? CivilDate.today(), classified: classified, signed: signed,
+            signatureCount: signatureCount, timestamped: timestamped,
+            direction: received ? .received : .issued, verdict: verdict)
         let ledger = try await ledgerOptions.open()
         defer { Task { try? await ledger.close() } }
         do {
             let summary = try await ledger.record([record], source: "add")
-            if json { print(jsonText(summary, pretty: false)) }
-            else if summary.appended == 1 { print("Recorded \(number) of unit \(unit) as entry \(summary.head.sequence)") }
-            else { print("Already recorded: \(number) of unit \(unit)") }
+            if json {
+                print(jsonText(summary, pretty: false))
+            } else if summary.appended == 1 {
+                print("Recorded \(number) of unit \(unit) as entry \(summary.head.sequence)")
+            } else {
+                print("Already recorded: \(number) of unit \(unit)")
+            }
         } catch { throw ledgerFailure(error) }
     }
 }

@@ -22,15 +22,26 @@ struct LedgerCheckCommand: AsyncParsableCommand {
             if Terminal.stderrIsTTY { FileHandle.standardError.write(Data("\r\u{1B}[K".utf8)) }
         } catch { throw ledgerFailure(error) }
         if json {
-            print(jsonText(CheckOutput(valid: report.valid, entries: report.entries, head: report.head, problems: report.problems), pretty: false))
+            print(
+                jsonText(
+                    CheckOutput(
+                        valid: report.valid, entries: report.entries, head: report.head, problems: report.problems),
+                    pretty: false))
         } else if report.valid {
             print(Terminal.green("Ledger intact: \(report.entries) entries, chain head \(report.head)"))
         } else {
             for p in report.problems { Terminal.error(p) }
-            print(Terminal.red("Ledger check FAILED (\(report.problems.count) problem\(report.problems.count == 1 ? "" : "s"))"))
+            print(
+                Terminal.red(
+                    "Ledger check FAILED (\(report.problems.count) problem\(report.problems.count == 1 ? "" : "s"))"))
         }
         if !report.valid { throw ExitCode(ExitCodes.batchHadFailures) }
     }
 
-    struct CheckOutput: Encodable { var valid: Bool; var entries: Int64; var head: String; var problems: [String] }
+    struct CheckOutput: Encodable {
+        var valid: Bool
+        var entries: Int64
+        var head: String
+        var problems: [String]
+    }
 }

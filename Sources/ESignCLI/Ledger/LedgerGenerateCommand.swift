@@ -5,12 +5,13 @@ import Foundation
 struct LedgerGenerateCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "generate",
-        abstract: "Write a synthetic year of documents for a province, with planted signing rates (tests, benchmarks, demos).",
+        abstract:
+            "Write a synthetic year of a province's documents, with planted signing rates (tests, benchmarks, demos).",
         discussion: """
-        Uses the units of the ledger (import a unit list first). Writes an import CSV and, with --plan, \
-        a JSON file of the planted figures per level and per unit: `esign stats` over the imported \
-        CSV must find them again. The same seed gives the same file.
-        """
+            Uses the units of the ledger (import a unit list first). Writes an import CSV and, with --plan, \
+            a JSON file of the planted figures per level and per unit: `esign stats` over the imported \
+            CSV must find them again. The same seed gives the same file.
+            """
     )
     @Option(help: "Province code (e.g. 70 for Bình Phước).") var province: String
     @Option(help: "Year.") var year: Int
@@ -34,7 +35,10 @@ struct LedgerGenerateCommand: AsyncParsableCommand {
             let result = try generator.write(csv: temporary, directory: try await ledger.directory())
             guard rename(temporary, output) == 0 else { throw LedgerError.invalidArgument("cannot write \(output)") }
             if let plan { try emit(jsonText(result), to: plan, force: force) }
-            print("Wrote \(result.documents) documents of \(result.units.count) units of province \(province) in \(year) to \(output)")
+            print(
+                "Wrote \(result.documents) documents of \(result.units.count) units of province \(province) in "
+                    + "\(year) to \(output)"
+            )
         } catch { throw ledgerFailure(error) }
     }
 }

@@ -4,7 +4,9 @@ import Foundation
 
 /// The signing identity options shared by the commands that sign.
 struct IdentityOptions: ParsableArguments {
-    @Option(name: .customLong("p12"), help: ArgumentHelp("PKCS#12 file with the key and certificate chain.", valueName: "file"))
+    @Option(
+        name: .customLong("p12"),
+        help: ArgumentHelp("PKCS#12 file with the key and certificate chain.", valueName: "file"))
     var pkcs12: String?
 
     @Option(help: ArgumentHelp("PEM private key (PKCS#8, optionally encrypted).", valueName: "file"))
@@ -16,7 +18,9 @@ struct IdentityOptions: ParsableArguments {
     @Option(help: ArgumentHelp("PEM file with issuing CA certificates to embed.", valueName: "file"))
     var chain: String?
 
-    @Option(help: ArgumentHelp("File whose first line is the password (else ESIGN_PASSWORD, else a prompt).", valueName: "file"))
+    @Option(
+        help: ArgumentHelp(
+            "File whose first line is the password (else ESIGN_PASSWORD, else a prompt).", valueName: "file"))
     var passwordFile: String?
 
     func validate() throws {
@@ -35,7 +39,8 @@ struct IdentityOptions: ParsableArguments {
         }
         let keyPath = key!
         let needsPassword = (try? String(contentsOfFile: keyPath, encoding: .utf8))?.contains("ENCRYPTED") ?? false
-        let password = needsPassword ? try PasswordReader.read(file: passwordFile, prompt: "Password for \(keyPath): ") : nil
+        let password =
+            needsPassword ? try PasswordReader.read(file: passwordFile, prompt: "Password for \(keyPath): ") : nil
         return try SigningIdentity.load(keyPEM: keyPath, certificatePEM: cert!, chainPEM: chain, password: password)
     }
 }

@@ -4,10 +4,12 @@ import Foundation
 
 /// `--database`, shared by every command that reads or writes the ledger.
 struct LedgerOptions: ParsableArguments {
-    @Option(help: ArgumentHelp("""
-        Ledger database: a SQLite file path, or postgres://user@host:port/db (password from PGPASSWORD). \
-        Default: $ESIGN_DATABASE_URL, else $ESIGN_LEDGER, else ~/.local/share/esign/ledger.sqlite.
-        """, valueName: "url|path"))
+    @Option(
+        help: ArgumentHelp(
+            """
+            Ledger database: a SQLite file path, or postgres://user@host:port/db (password from PGPASSWORD). \
+            Default: $ESIGN_DATABASE_URL, else $ESIGN_LEDGER, else ~/.local/share/esign/ledger.sqlite.
+            """, valueName: "url|path"))
     var database: String?
 
     var location: LedgerLocation { LedgerLocation.resolve(database) }
@@ -29,7 +31,8 @@ func ledgerFailure(_ error: any Error) -> ExitCode {
     Terminal.error(e.description)
     switch e {
     case .invalidInput, .unknownUnit, .unitNotInForce, .invalidUnits: return ExitCode(ExitCodes.badInput)
-    case .invalidArgument(let m) where m.hasPrefix("cannot open") || m.hasPrefix("cannot read"): return ExitCode(ExitCodes.missingInput)
+    case .invalidArgument(let m) where m.hasPrefix("cannot open") || m.hasPrefix("cannot read"):
+        return ExitCode(ExitCodes.missingInput)
     case .invalidArgument: return ExitCode(ExitCodes.usage)
     case .database(let m) where m.contains("cannot connect"): return ExitCode(ExitCodes.serviceUnavailable)
     case .database: return ExitCode(ExitCodes.internalError)

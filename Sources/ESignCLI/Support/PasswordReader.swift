@@ -1,5 +1,6 @@
 import ESign
 import Foundation
+
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -9,7 +10,9 @@ import Glibc
 enum PasswordReader {
     static func read(file: String?, prompt: String) throws(SigningError) -> Secret? {
         if let file {
-            guard let data = FileManager.default.contents(atPath: file) else { throw .missingInput("cannot read password file \(file)") }
+            guard let data = FileManager.default.contents(atPath: file) else {
+                throw .missingInput("cannot read password file \(file)")
+            }
             var bytes = [UInt8](data)
             while let last = bytes.last, last == 0x0A || last == 0x0D { bytes.removeLast() }
             return Secret(bytes)

@@ -20,19 +20,29 @@ enum ReportRenderer {
     }
 
     static func text(_ report: DocumentReport) -> String {
-        var lines = ["\(Terminal.bold(report.file)): \(verdict(report.indication, report.subIndication)) — \(report.summary)"]
+        var lines = [
+            "\(Terminal.bold(report.file)): \(verdict(report.indication, report.subIndication)) — \(report.summary)"
+        ]
         for s in report.signatures {
-            lines.append("  \(Terminal.bold(s.fieldName)) [\(s.kind.rawValue)]: \(verdict(s.indication, s.subIndication))")
+            lines.append(
+                "  \(Terminal.bold(s.fieldName)) [\(s.kind.rawValue)]: \(verdict(s.indication, s.subIndication))")
             if let signer = s.signer {
                 lines.append("    signer      \(signer.subject)")
                 lines.append("    issuer      \(signer.issuer)")
-                lines.append("    certificate serial \(signer.serialNumber), valid \(time(signer.notBefore)) → \(time(signer.notAfter)), \(signer.publicKey)")
+                lines.append(
+                    "    certificate serial \(signer.serialNumber), valid \(time(signer.notBefore)) → "
+                        + "\(time(signer.notAfter)), \(signer.publicKey)"
+                )
             }
             if let claimed = s.claimedSigningTime { lines.append("    signed      \(time(claimed)) (claimed)") }
             if let proven = s.provenSigningTime { lines.append("    proven      \(time(proven)) (timestamp)") }
-            if let d = s.digestAlgorithm { lines.append("    algorithms  \(d)\(s.signatureAlgorithm.map { ", \($0)" } ?? "")") }
+            if let d = s.digestAlgorithm {
+                lines.append("    algorithms  \(d)\(s.signatureAlgorithm.map { ", \($0)" } ?? "")")
+            }
             var coverage = "    coverage    \(s.coverage.rawValue)"
-            if s.laterRevisions > 0 { coverage += ", \(s.laterRevisions) later revision(s): \(s.modificationLevel.rawValue)" }
+            if s.laterRevisions > 0 {
+                coverage += ", \(s.laterRevisions) later revision(s): \(s.modificationLevel.rawValue)"
+            }
             if let level = s.certificationLevel { coverage += ", certification P=\(level)" }
             lines.append(coverage)
             for m in s.modifications.prefix(5) { lines.append("      · \(m)") }

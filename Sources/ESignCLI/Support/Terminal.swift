@@ -1,4 +1,5 @@
 import Foundation
+
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -10,7 +11,9 @@ enum Terminal {
     static let colours = stdoutIsTTY && ProcessInfo.processInfo.environment["NO_COLOR"] == nil
 
     static func error(_ message: String) {
-        let prefix = stderrIsTTY && ProcessInfo.processInfo.environment["NO_COLOR"] == nil ? "\u{1B}[31mesign: error:\u{1B}[0m" : "esign: error:"
+        let prefix =
+            stderrIsTTY && ProcessInfo.processInfo.environment["NO_COLOR"] == nil
+            ? "\u{1B}[31mesign: error:\u{1B}[0m" : "esign: error:"
         FileHandle.standardError.write(Data("\(prefix) \(message)\n".utf8))
     }
 

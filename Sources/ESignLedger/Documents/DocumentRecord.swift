@@ -32,27 +32,45 @@ public struct DocumentRecord: Hashable, Codable, Sendable {
 
     /// JSON names match the import columns.
     enum CodingKeys: String, CodingKey {
-        case documentID = "document_id", unitCode = "unit_code", unitLevel = "unit_level", provinceCode = "province_code"
-        case number, type, title, issuedOn = "issued_on", classified, signed, signatureCount = "signature_count"
+        case documentID = "document_id"
+        case unitCode = "unit_code"
+        case unitLevel = "unit_level"
+        case provinceCode = "province_code"
+        case number, type, title
+        case issuedOn = "issued_on"
+        case classified, signed
+        case signatureCount = "signature_count"
         case timestamped, direction, verdict
     }
 
-    public init(documentID: String? = nil, unitCode: String, unitLevel: AdministrativeLevel = .commune,
-                provinceCode: String? = nil, number: String, type: String? = nil, title: String? = nil,
-                issuedOn: CivilDate, classified: Bool = false, signed: Bool, signatureCount: Int? = nil,
-                timestamped: Bool = false, direction: Direction = .issued, verdict: String? = nil) {
-        self.documentID = documentID; self.unitCode = unitCode; self.unitLevel = unitLevel
-        self.provinceCode = provinceCode; self.number = number; self.type = type; self.title = title
-        self.issuedOn = issuedOn; self.classified = classified; self.signed = signed
-        self.signatureCount = signatureCount ?? (signed ? 1 : 0); self.timestamped = timestamped
-        self.direction = direction; self.verdict = verdict
+    public init(
+        documentID: String? = nil, unitCode: String, unitLevel: AdministrativeLevel = .commune,
+        provinceCode: String? = nil, number: String, type: String? = nil, title: String? = nil,
+        issuedOn: CivilDate, classified: Bool = false, signed: Bool, signatureCount: Int? = nil,
+        timestamped: Bool = false, direction: Direction = .issued, verdict: String? = nil
+    ) {
+        self.documentID = documentID
+        self.unitCode = unitCode
+        self.unitLevel = unitLevel
+        self.provinceCode = provinceCode
+        self.number = number
+        self.type = type
+        self.title = title
+        self.issuedOn = issuedOn
+        self.classified = classified
+        self.signed = signed
+        self.signatureCount = signatureCount ?? (signed ? 1 : 0)
+        self.timestamped = timestamped
+        self.direction = direction
+        self.verdict = verdict
     }
 
     /// What identifies the document across imports: its file hash when known, else the unit,
     /// number and issue date. Importing the same document twice is a no-op.
     public var identity: String {
         if let documentID { return "id\u{1F}" + documentID }
-        return "nr\u{1F}" + direction.rawValue + "\u{1F}" + unitCode + "\u{1F}" + number + "\u{1F}" + issuedOn.description
+        return "nr\u{1F}" + direction.rawValue + "\u{1F}" + unitCode + "\u{1F}" + number + "\u{1F}"
+            + issuedOn.description
     }
 
     /// The fields the hash chain covers, in a fixed order with unambiguous separators.
@@ -63,9 +81,20 @@ public struct DocumentRecord: Hashable, Codable, Sendable {
             if let s { out.append(contentsOf: s.utf8) }
             if !last { out.append(0x1F) }
         }
-        add(documentID); add(unitCode); add(unitLevel.rawValue); add(provinceCode); add(number); add(type); add(title)
-        add(issuedOn.description); add(classified ? "1" : "0"); add(signed ? "1" : "0"); add(String(signatureCount))
-        add(timestamped ? "1" : "0"); add(direction.rawValue); add(verdict, last: true)
+        add(documentID)
+        add(unitCode)
+        add(unitLevel.rawValue)
+        add(provinceCode)
+        add(number)
+        add(type)
+        add(title)
+        add(issuedOn.description)
+        add(classified ? "1" : "0")
+        add(signed ? "1" : "0")
+        add(String(signatureCount))
+        add(timestamped ? "1" : "0")
+        add(direction.rawValue)
+        add(verdict, last: true)
         return out
     }
 
@@ -100,6 +129,9 @@ public struct LedgerEntry: Codable, Sendable, Equatable {
     public var chainHash: String
 
     enum CodingKeys: String, CodingKey {
-        case sequence, record, recordedAt = "recorded_at", source, chainHash = "chain_hash"
+        case sequence, record
+        case recordedAt = "recorded_at"
+        case source
+        case chainHash = "chain_hash"
     }
 }

@@ -32,9 +32,12 @@ public struct LedgerChain {
         return RecordKey(high: Int64(bitPattern: high), low: low)
     }
 
-    public func link(previous: [UInt8], sequence: Int64, record: DocumentRecord, recordedAt: String, source: String) -> [UInt8] {
-        link(previous: previous, sequence: sequence, canonical: record.canonicalBytes,
-             suffix: Self.suffix(recordedAt: recordedAt, source: source))
+    public func link(
+        previous: [UInt8], sequence: Int64, record: DocumentRecord, recordedAt: String, source: String
+    ) -> [UInt8] {
+        link(
+            previous: previous, sequence: sequence, canonical: record.canonicalBytes,
+            suffix: Self.suffix(recordedAt: recordedAt, source: source))
     }
 
     /// The same, from a record's canonical bytes and the append's suffix computed beforehand.
@@ -44,7 +47,9 @@ public struct LedgerChain {
         return hasher.hash(previous, seq, canonical, suffix)
     }
 
-    static func suffix(recordedAt: String, source: String) -> [UInt8] { Array("\u{1F}\(recordedAt)\u{1F}\(source)".utf8) }
+    static func suffix(recordedAt: String, source: String) -> [UInt8] {
+        Array("\u{1F}\(recordedAt)\u{1F}\(source)".utf8)
+    }
 }
 
 /// A record's identity key (see `LedgerChain.recordKey`).

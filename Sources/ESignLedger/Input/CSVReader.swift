@@ -35,12 +35,18 @@ public final class CSVReader {
 
     private func fill() {
         guard !atEOF, let handle else { return }
-        if position > 0 { buffer.removeFirst(position); position = 0 }
+        if position > 0 {
+            buffer.removeFirst(position)
+            position = 0
+        }
         let chunk = handle.readData(ofLength: 4 << 20)
         if chunk.isEmpty { atEOF = true } else { buffer.append(contentsOf: chunk) }
     }
 
-    public enum Failure: Error { case unterminatedQuote(line: Int), invalidUTF8(line: Int) }
+    public enum Failure: Error {
+        case unterminatedQuote(line: Int)
+        case invalidUTF8(line: Int)
+    }
 
     /// The next record's fields and the line it starts on, or nil at the end of the input.
     /// Blank lines are skipped.
@@ -48,7 +54,8 @@ public final class CSVReader {
         while true {
             if position >= buffer.count {
                 if atEOF { return nil }
-                fill(); continue
+                fill()
+                continue
             }
             // Make sure a whole record is buffered: find its end outside quotes, reading more as needed.
             var end = position
@@ -58,8 +65,16 @@ public final class CSVReader {
             while !found {
                 while end < buffer.count {
                     let b = buffer[end]
-                    if b == UInt8(ascii: "\"") { inQuotes.toggle() }
-                    else if b == UInt8(ascii: "\n") { if inQuotes { newlines += 1 } else { found = true; break } }
+                    if b == UInt8(ascii: "\"") {
+                        inQuotes.toggle()
+                    } else if b == UInt8(ascii: "\n") {
+                        if inQuotes {
+                            newlines += 1
+                        } else {
+                            found = true
+                            break
+                        }
+                    }
                     end += 1
                 }
                 if found || atEOF { break }
@@ -89,10 +104,16 @@ public final class CSVReader {
                 i += 1
                 while i < end {
                     if buffer[i] == UInt8(ascii: "\"") {
-                        if i + 1 < end && buffer[i + 1] == UInt8(ascii: "\"") { bytes.append(UInt8(ascii: "\"")); i += 2; continue }
-                        i += 1; break
+                        if i + 1 < end && buffer[i + 1] == UInt8(ascii: "\"") {
+                            bytes.append(UInt8(ascii: "\""))
+                            i += 2
+                            continue
+                        }
+                        i += 1
+                        break
                     }
-                    bytes.append(buffer[i]); i += 1
+                    bytes.append(buffer[i])
+                    i += 1
                 }
                 while i < end && buffer[i] != UInt8(ascii: ",") { i += 1 }
                 guard let s = String(validating: bytes, as: UTF8.self) else { throw .invalidUTF8(line: line) }
@@ -100,14 +121,19 @@ public final class CSVReader {
             } else {
                 var j = i
                 while j < end && buffer[j] != UInt8(ascii: ",") { j += 1 }
-                let s: String? = buffer.withUnsafeBufferPointer { String(validating: UnsafeBufferPointer(rebasing: $0[i..<j]), as: UTF8.self) }
+                let s: String? = buffer.withUnsafeBufferPointer {
+                    String(validating: UnsafeBufferPointer(rebasing: $0[i..<j]), as: UTF8.self)
+                }
                 guard let s else { throw .invalidUTF8(line: line) }
                 fields.append(s)
                 i = j
             }
             if i >= end { break }
             i += 1  // the comma
-            if i == end { fields.append(""); break }
+            if i == end {
+                fields.append("")
+                break
+            }
         }
         return fields
     }

@@ -9,17 +9,25 @@ public struct CoverageTable: Sendable {
     public init(_ report: CoverageReport, by: CoverageQuery.Grouping? = nil) {
         let figureHeader = ["issued", "classified", "eligible", "signed", "rate", "target", "gap"]
         func cells(_ f: CoverageFigures, _ target: Double?, _ gap: Double?) -> [String] {
-            [String(f.issued), String(f.classified), String(f.eligible), String(f.signed),
-             f.rate.map { Self.percent($0) } ?? "", target.map { Self.percent($0) } ?? "", gap.map { Self.signed($0) } ?? ""]
+            [
+                String(f.issued), String(f.classified), String(f.eligible), String(f.signed),
+                f.rate.map { Self.percent($0) } ?? "", target.map { Self.percent($0) } ?? "",
+                gap.map { Self.signed($0) } ?? "",
+            ]
         }
         switch by ?? report.by {
         case .level:
             header = ["level"] + figureHeader + ["units", "units_meeting_target"]
-            rows = report.levels.map { [$0.level.rawValue] + cells($0.figures, $0.target, $0.gap) + [String($0.units), String($0.unitsMeetingTarget)] }
+            rows = report.levels.map {
+                [$0.level.rawValue] + cells($0.figures, $0.target, $0.gap) + [
+                    String($0.units), String($0.unitsMeetingTarget),
+                ]
+            }
         case .unit:
             header = ["code", "name", "level", "parent_code", "province_code"] + figureHeader + ["rank", "rank_of"]
             rows = report.units.map {
-                [$0.code, $0.name, $0.level.rawValue, $0.parentCode ?? "", $0.provinceCode ?? ""] + cells($0.figures, $0.target, $0.gap)
+                [$0.code, $0.name, $0.level.rawValue, $0.parentCode ?? "", $0.provinceCode ?? ""]
+                    + cells($0.figures, $0.target, $0.gap)
                     + [$0.rank.map(String.init) ?? "", String($0.rankOf)]
             }
         case .month, .quarter, .year:
@@ -31,7 +39,8 @@ public struct CoverageTable: Sendable {
     /// Two decimals, no percent sign (so that spreadsheets read a number).
     public static func percent(_ v: Double) -> String {
         let scaled = Int((v * 100).rounded())
-        let whole = scaled / 100, frac = abs(scaled % 100)
+        let whole = scaled / 100
+        let frac = abs(scaled % 100)
         return "\(scaled < 0 && whole == 0 ? "-" : "")\(whole).\(frac < 10 ? "0" : "")\(frac)"
     }
 

@@ -12,9 +12,17 @@ public struct CoverageCount: Hashable, Sendable, Codable {
     public var signed: Int
     public var classified: Int
 
-    public init(day: CivilDate, unitCode: String, level: AdministrativeLevel, provinceCode: String, issued: Int, signed: Int, classified: Int) {
-        self.day = day; self.unitCode = unitCode; self.level = level; self.provinceCode = provinceCode
-        self.issued = issued; self.signed = signed; self.classified = classified
+    public init(
+        day: CivilDate, unitCode: String, level: AdministrativeLevel, provinceCode: String, issued: Int, signed: Int,
+        classified: Int
+    ) {
+        self.day = day
+        self.unitCode = unitCode
+        self.level = level
+        self.provinceCode = provinceCode
+        self.issued = issued
+        self.signed = signed
+        self.classified = classified
     }
 
     public struct Key: Hashable, Sendable {
@@ -30,7 +38,8 @@ public struct CoverageAccumulator {
 
     public mutating func add(_ r: DocumentRecord) {
         guard r.direction == .issued else { return }
-        let key = CoverageCount.Key(day: r.issuedOn, unitCode: r.unitCode, level: r.unitLevel, provinceCode: r.provinceCode ?? "")
+        let key = CoverageCount.Key(
+            day: r.issuedOn, unitCode: r.unitCode, level: r.unitLevel, provinceCode: r.provinceCode ?? "")
         var c = counts[key] ?? (0, 0, 0)
         c.issued += 1
         if r.classified { c.classified += 1 } else if r.signed { c.signed += 1 }
@@ -38,7 +47,10 @@ public struct CoverageAccumulator {
     }
 
     public var rows: [CoverageCount] {
-        counts.map { CoverageCount(day: $0.key.day, unitCode: $0.key.unitCode, level: $0.key.level, provinceCode: $0.key.provinceCode,
-                                   issued: $0.value.issued, signed: $0.value.signed, classified: $0.value.classified) }
+        counts.map {
+            CoverageCount(
+                day: $0.key.day, unitCode: $0.key.unitCode, level: $0.key.level, provinceCode: $0.key.provinceCode,
+                issued: $0.value.issued, signed: $0.value.signed, classified: $0.value.classified)
+        }
     }
 }

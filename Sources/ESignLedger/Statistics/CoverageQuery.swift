@@ -13,8 +13,15 @@ public struct CoverageQuery: Sendable {
     /// How many of the weakest units the report lists.
     public var weakestCount: Int
 
-    public init(from: CivilDate? = nil, to: CivilDate? = nil, by: Grouping = .level, province: String? = nil,
-                targets: CoverageTargets = .defaults, weakestCount: Int = 10) {
-        self.from = from; self.to = to; self.by = by; self.province = province; self.targets = targets; self.weakestCount = weakestCount
+    public init(
+        from: CivilDate? = nil, to: CivilDate? = nil, by: Grouping = .level, province: String? = nil,
+        targets: CoverageTargets = .defaults, weakestCount: Int = 10
+    ) {
+        self.from = from
+        self.to = to
+        self.by = by
+        self.province = province
+        self.targets = targets
+        self.weakestCount = weakestCount
     }
 }

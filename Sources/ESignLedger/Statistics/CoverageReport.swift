@@ -10,20 +10,31 @@ public struct CoverageFigures: Sendable, Codable, Equatable {
     /// Percent, nil when nothing counted (an empty period has no rate, not 0% nor a division by zero).
     public var rate: Double? { eligible > 0 ? Double(signed) * 100 / Double(eligible) : nil }
 
-    public init(issued: Int = 0, classified: Int = 0, signed: Int = 0) { self.issued = issued; self.classified = classified; self.signed = signed }
+    public init(issued: Int = 0, classified: Int = 0, signed: Int = 0) {
+        self.issued = issued
+        self.classified = classified
+        self.signed = signed
+    }
 
-    mutating func add(_ c: CoverageCount) { issued += c.issued; classified += c.classified; signed += c.signed }
+    mutating func add(_ c: CoverageCount) {
+        issued += c.issued
+        classified += c.classified
+        signed += c.signed
+    }
 
     enum CodingKeys: String, CodingKey { case issued, classified, eligible, signed, rate }
     public func encode(to encoder: any Encoder) throws {
         var c = encoder.container(keyedBy: CodingKeys.self)
-        try c.encode(issued, forKey: .issued); try c.encode(classified, forKey: .classified)
-        try c.encode(eligible, forKey: .eligible); try c.encode(signed, forKey: .signed)
+        try c.encode(issued, forKey: .issued)
+        try c.encode(classified, forKey: .classified)
+        try c.encode(eligible, forKey: .eligible)
+        try c.encode(signed, forKey: .signed)
         try c.encode(rate.map { ($0 * 100).rounded() / 100 }, forKey: .rate)
     }
     public init(from decoder: any Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
-        issued = try c.decode(Int.self, forKey: .issued); classified = try c.decode(Int.self, forKey: .classified)
+        issued = try c.decode(Int.self, forKey: .issued)
+        classified = try c.decode(Int.self, forKey: .classified)
         signed = try c.decode(Int.self, forKey: .signed)
     }
 }

@@ -13,9 +13,15 @@ public struct CoverageTargets: Sendable, Codable, Equatable {
         public var target: Double
         public var year: Int?
         public var provinceCode: String?
-        enum CodingKeys: String, CodingKey { case level, target, year, provinceCode = "province_code" }
+        enum CodingKeys: String, CodingKey {
+            case level, target, year
+            case provinceCode = "province_code"
+        }
         public init(level: AdministrativeLevel, target: Double, year: Int? = nil, provinceCode: String? = nil) {
-            self.level = level; self.target = target; self.year = year; self.provinceCode = provinceCode
+            self.level = level
+            self.target = target
+            self.year = year
+            self.provinceCode = provinceCode
         }
     }
 
@@ -35,41 +41,71 @@ public struct CoverageTargets: Sendable, Codable, Equatable {
         func score(_ t: Target) -> Int? {
             guard t.level == level else { return nil }
             var s = 0
-            if let y = t.year { guard y == year else { return nil }; s += 1 }
-            if let p = t.provinceCode { guard p == province else { return nil }; s += 2 }
+            if let y = t.year {
+                guard y == year else { return nil }
+                s += 1
+            }
+            if let p = t.provinceCode {
+                guard p == province else { return nil }
+                s += 2
+            }
             return s
         }
-        let candidates = (targets + Self.defaults.targets).enumerated().compactMap { i, t in score(t).map { (i, $0, t) } }
+        let candidates = (targets + Self.defaults.targets).enumerated().compactMap { i, t in score(t).map { (i, $0, t) }
+        }
         return candidates.max { a, b in a.1 != b.1 ? a.1 < b.1 : a.0 > b.0 }?.2.target
     }
 
     public static func load(path: String) throws -> CoverageTargets {
-        guard let data = FileManager.default.contents(atPath: path) else { throw LedgerError.invalidArgument("cannot read targets file \(path)") }
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw LedgerError.invalidArgument("cannot read targets file \(path)")
+        }
         if path.lowercased().hasSuffix(".json") {
             do { return CoverageTargets(try JSONDecoder().decode([Target].self, from: data)) } catch {
-                throw LedgerError.invalidInput(file: path, problems: [InputProblem(line: 1, "not a list of {level, target, year?, province_code?}: \(error)")])
+                throw LedgerError.invalidInput(
+                    file: path,
+                    problems: [InputProblem(line: 1, "not a list of {level, target, year?, province_code?}: \(error)")])
             }
         }
         let reader = CSVReader(bytes: Array(data), name: path)
         var problems: [InputProblem] = []
         var list: [Target] = []
         do {
-            guard let header = try reader.next() else { throw LedgerError.invalidInput(file: path, problems: [InputProblem(line: 1, "empty targets file")]) }
+            guard let header = try reader.next() else {
+                throw LedgerError.invalidInput(file: path, problems: [InputProblem(line: 1, "empty targets file")])
+            }
             let names = header.fields.map { $0.trimmingCharacters(in: .whitespaces).lowercased() }
             guard let li = names.firstIndex(of: "level"), let ti = names.firstIndex(of: "target") else {
-                throw LedgerError.invalidInput(file: path, problems: [InputProblem(line: 1, "header needs level,target (and optionally year,province_code)")])
+                throw LedgerError.invalidInput(
+                    file: path,
+                    problems: [InputProblem(line: 1, "header needs level,target (and optionally year,province_code)")])
             }
-            let yi = names.firstIndex(of: "year"), pi = names.firstIndex(of: "province_code")
+            let yi = names.firstIndex(of: "year")
+            let pi = names.firstIndex(of: "province_code")
             while let row = try reader.next() {
                 let f = row.fields
-                guard f.count == names.count else { problems.append(InputProblem(line: row.line, "\(f.count) fields, expected \(names.count)")); continue }
-                guard let level = AdministrativeLevel(parsing: f[li]) else { problems.append(InputProblem(line: row.line, "unknown level \"\(f[li])\"")); continue }
-                guard let t = Double(f[ti].replacingOccurrences(of: "%", with: "").trimmingCharacters(in: .whitespaces)), (0...100).contains(t) else {
-                    problems.append(InputProblem(line: row.line, "target \"\(f[ti])\" is not a percentage from 0 to 100")); continue
+                guard f.count == names.count else {
+                    problems.append(InputProblem(line: row.line, "\(f.count) fields, expected \(names.count)"))
+                    continue
+                }
+                guard let level = AdministrativeLevel(parsing: f[li]) else {
+                    problems.append(InputProblem(line: row.line, "unknown level \"\(f[li])\""))
+                    continue
+                }
+                guard
+                    let t = Double(f[ti].replacingOccurrences(of: "%", with: "").trimmingCharacters(in: .whitespaces)),
+                    (0...100).contains(t)
+                else {
+                    problems.append(
+                        InputProblem(line: row.line, "target \"\(f[ti])\" is not a percentage from 0 to 100"))
+                    continue
                 }
                 var year: Int?
                 if let yi, !f[yi].isEmpty {
-                    guard let y = Int(f[yi]), (1900...9999).contains(y) else { problems.append(InputProblem(line: row.line, "year \"\(f[yi])\" is not a year")); continue }
+                    guard let y = Int(f[yi]), (1900...9999).contains(y) else {
+                        problems.append(InputProblem(line: row.line, "year \"\(f[yi])\" is not a year"))
+                        continue
+                    }
                     year = y
                 }
                 let province = pi.flatMap { f[$0].isEmpty ? nil : f[$0] }

@@ -11,7 +11,11 @@
 /// - `document_numbers`: the last number each unit issued each year (Decree 30/2020 numbering).
 /// - `ledger_head`: one row, the chain's end; writers lock it, which serialises appends.
 enum LedgerSchema {
-    struct Migration { let name: String; let sqlite: [String]; let postgres: [String] }
+    struct Migration {
+        let name: String
+        let sqlite: [String]
+        let postgres: [String]
+    }
 
     /// The few words the two databases spell differently.
     enum Dialect {
@@ -34,38 +38,47 @@ enum LedgerSchema {
               valid_from TEXT NOT NULL, valid_to TEXT, PRIMARY KEY (code, valid_from))
             """,
             """
-            CREATE TABLE documents (seq \(d.int64) PRIMARY KEY, key_high \(d.int64) NOT NULL, key_low \(d.int64) NOT NULL, document_id TEXT,
+            CREATE TABLE documents (seq \(d.int64) PRIMARY KEY, key_high \(d.int64) NOT NULL, key_low \(d.int64) NOT \
+            NULL, document_id TEXT,
               unit_code TEXT NOT NULL, unit_level TEXT NOT NULL, province_code TEXT, number TEXT NOT NULL, type TEXT,
               title TEXT, issued_on TEXT NOT NULL, classified \(d.boolean) NOT NULL, signed \(d.boolean) NOT NULL,
-              signature_count INTEGER NOT NULL, timestamped \(d.boolean) NOT NULL, direction TEXT NOT NULL, verdict TEXT,
+              signature_count INTEGER NOT NULL, timestamped \(d.boolean) NOT NULL, direction TEXT NOT NULL, verdict \
+              TEXT,
               append_id \(d.int64) NOT NULL, chain_hash \(d.bytes) NOT NULL, UNIQUE (key_high, key_low))
             """,
             "CREATE TABLE appends (id \(d.serial) PRIMARY KEY, recorded_at TEXT NOT NULL, source TEXT NOT NULL)",
             """
             CREATE TABLE coverage_daily (day TEXT NOT NULL, unit_code TEXT NOT NULL, level TEXT NOT NULL,
-              province_code TEXT NOT NULL, issued \(d.int64) NOT NULL, signed \(d.int64) NOT NULL, classified \(d.int64) NOT NULL,
+              province_code TEXT NOT NULL, issued \(d.int64) NOT NULL, signed \(d.int64) NOT NULL, classified \
+              \(d.int64) NOT NULL,
               PRIMARY KEY (day, unit_code, level, province_code))\(d.clustered)
             """,
-            "CREATE TABLE ledger_head (id INTEGER PRIMARY KEY CHECK (id = 1), seq \(d.int64) NOT NULL, hash TEXT NOT NULL)",
+            "CREATE TABLE ledger_head (id INTEGER PRIMARY KEY CHECK (id = 1), seq \(d.int64) NOT NULL, hash TEXT NOT "
+                + "NULL)",
             "INSERT INTO ledger_head VALUES (1, 0, '\(genesisHex)')",
         ]
     }
 
-    static let documentNumbers = "CREATE TABLE document_numbers (unit_code TEXT NOT NULL, year INTEGER NOT NULL, last INTEGER NOT NULL, PRIMARY KEY (unit_code, year))"
+    static let documentNumbers =
+        "CREATE TABLE document_numbers (unit_code TEXT NOT NULL, year INTEGER NOT NULL, last INTEGER NOT NULL, "
+        + "PRIMARY KEY (unit_code, year))"
 
     static let migrations: [Migration] = [
         Migration(
             name: "v1-ledger",
             sqlite: ledgerTables(.sqlite) + [
-                "CREATE TRIGGER documents_append_only_update BEFORE UPDATE ON documents BEGIN SELECT RAISE(ABORT, 'the ledger is append-only'); END",
-                "CREATE TRIGGER documents_append_only_delete BEFORE DELETE ON documents BEGIN SELECT RAISE(ABORT, 'the ledger is append-only'); END",
+                "CREATE TRIGGER documents_append_only_update BEFORE UPDATE ON documents BEGIN SELECT RAISE(ABORT, "
+                    + "'the ledger is append-only'); END",
+                "CREATE TRIGGER documents_append_only_delete BEFORE DELETE ON documents BEGIN SELECT RAISE(ABORT, "
+                    + "'the ledger is append-only'); END",
             ],
             postgres: ledgerTables(.postgres) + [
                 """
                 CREATE FUNCTION esign_append_only() RETURNS trigger LANGUAGE plpgsql AS
                 $$ BEGIN RAISE EXCEPTION 'the ledger is append-only'; END $$
                 """,
-                "CREATE TRIGGER documents_append_only BEFORE UPDATE OR DELETE ON documents FOR EACH ROW EXECUTE FUNCTION esign_append_only()",
+                "CREATE TRIGGER documents_append_only BEFORE UPDATE OR DELETE ON documents FOR EACH ROW EXECUTE "
+                    + "FUNCTION esign_append_only()",
             ]
         ),
         Migration(name: "v2-document-numbers", sqlite: [documentNumbers], postgres: [documentNumbers]),

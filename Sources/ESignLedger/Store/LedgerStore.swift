@@ -23,8 +23,10 @@ public protocol LedgerStore: AnyObject, Sendable {
     /// Issues the next number of `unitCode` in `year` (or `explicit`), calls `make` with it while
     /// holding the ledger's write lock, and appends the record `make` returns in the same
     /// transaction. If `make` throws, nothing is recorded and the number is not used.
-    func appendNumbered(unitCode: String, year: Int, explicit: Int?, context: AppendContext,
-                        make: (Int) throws -> DocumentRecord) async throws -> (number: Int, summary: AppendSummary)
+    func appendNumbered(
+        unitCode: String, year: Int, explicit: Int?, context: AppendContext,
+        make: (Int) throws -> DocumentRecord
+    ) async throws -> (number: Int, summary: AppendSummary)
 
     /// Entries in chain order from `after` (exclusive), at most `limit`.
     func entries(after: Int64, limit: Int, filter: EntryFilter) async throws -> [LedgerEntry]
@@ -42,7 +44,10 @@ public protocol LedgerStore: AnyObject, Sendable {
 public struct AppendContext: Sendable {
     public var recordedAt: String
     public var source: String
-    public init(recordedAt: String, source: String) { self.recordedAt = recordedAt; self.source = source }
+    public init(recordedAt: String, source: String) {
+        self.recordedAt = recordedAt
+        self.source = source
+    }
     /// What the chain hashes after each record's fields.
     var chainSuffix: [UInt8] { LedgerChain.suffix(recordedAt: recordedAt, source: source) }
 }
@@ -62,11 +67,14 @@ public struct EntryFilter: Sendable {
     public var from: CivilDate?
     public var to: CivilDate?
     public init(unitCode: String? = nil, from: CivilDate? = nil, to: CivilDate? = nil) {
-        self.unitCode = unitCode; self.from = from; self.to = to
+        self.unitCode = unitCode
+        self.from = from
+        self.to = to
     }
 
     func matches(_ r: DocumentRecord) -> Bool {
-        (unitCode.map { $0 == r.unitCode } ?? true) && (from.map { r.issuedOn >= $0 } ?? true) && (to.map { r.issuedOn <= $0 } ?? true)
+        (unitCode.map { $0 == r.unitCode } ?? true) && (from.map { r.issuedOn >= $0 } ?? true)
+            && (to.map { r.issuedOn <= $0 } ?? true)
     }
 }
 
@@ -87,8 +95,10 @@ public class DocumentBatchSource: @unchecked Sendable {
         public var expectedSequence: Int64 = 0
         public var expectedHash: [UInt8] = []
         public init(line: Int, record r: DocumentRecord, chain: LedgerChain) {
-            self.line = line; record = r
-            key = chain.recordKey(r); canonical = r.canonicalBytes
+            self.line = line
+            record = r
+            key = chain.recordKey(r)
+            canonical = r.canonicalBytes
         }
     }
     public private(set) var problems: [InputProblem] = []
@@ -108,7 +118,13 @@ public class DocumentBatchSource: @unchecked Sendable {
     func existing(_ stored: DocumentRecord, for item: Item) -> Bool {
         let diff = stored.differences(from: item.record)
         if diff.isEmpty { return true }
-        report(InputProblem(line: item.line, "document \(item.record.number) of unit \(item.record.unitCode) issued \(item.record.issuedOn) is already in the ledger with a different \(diff.joined(separator: ", ")) (the ledger is append-only)"))
+        report(
+            InputProblem(
+                line: item.line,
+                "document \(item.record.number) of unit \(item.record.unitCode) issued \(item.record.issuedOn) is "
+                    + "already in the ledger with a different \(diff.joined(separator: ", ")) (the ledger is "
+                    + "append-only)"
+            ))
         return false
     }
 }
@@ -120,5 +136,8 @@ public final class DocumentListSource: DocumentBatchSource, @unchecked Sendable 
         let chain = LedgerChain()
         items = records.enumerated().map { Item(line: $0.offset + 1, record: $0.element, chain: chain) }
     }
-    public override func nextBatch() throws -> [Item]? { defer { items = nil }; return items }
+    public override func nextBatch() throws -> [Item]? {
+        defer { items = nil }
+        return items
+    }
 }

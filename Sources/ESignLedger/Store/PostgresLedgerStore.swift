@@ -15,16 +15,19 @@ public final class PostgresLedgerStore: LedgerStore, @unchecked Sendable {
     /// `PGPASSWORD` is used (so that none has to appear on a command line).
     public init(url: String) async throws {
         guard let parts = URLComponents(string: url), ["postgres", "postgresql"].contains(parts.scheme ?? ""),
-              let host = parts.host, !host.isEmpty else {
-            throw LedgerError.invalidArgument("not a PostgreSQL URL (postgres://user@host:port/database): \(Self.redacted(url))")
+            let host = parts.host, !host.isEmpty
+        else {
+            throw LedgerError.invalidArgument(
+                "not a PostgreSQL URL (postgres://user@host:port/database): \(Self.redacted(url))")
         }
         let database = String(parts.path.drop(while: { $0 == "/" }))
         let user = parts.user ?? ProcessInfo.processInfo.environment["PGUSER"] ?? "postgres"
         let password = parts.password ?? ProcessInfo.processInfo.environment["PGPASSWORD"]
         let port = parts.port ?? 5432
         location = "PostgreSQL \(database.isEmpty ? user : database)@\(host):\(port)"
-        let config = PostgresConnection.Configuration(host: host, port: port, username: user, password: password,
-                                                      database: database.isEmpty ? nil : database, tls: .disable)
+        let config = PostgresConnection.Configuration(
+            host: host, port: port, username: user, password: password,
+            database: database.isEmpty ? nil : database, tls: .disable)
         do {
             connection = try await PostgresConnection.connect(configuration: config, id: 1, logger: logger)
         } catch {
@@ -53,7 +56,9 @@ public final class PostgresLedgerStore: LedgerStore, @unchecked Sendable {
     private func run<T>(_ what: String, _ body: () async throws -> T) async throws -> T {
         do { return try await body() } catch let e as LedgerError { throw e } catch {
             // Errors of the caller's own work inside a transaction (signing a document) pass through.
-            if let t = error as? PostgresTransactionError, let inner = t.closureError, !(inner is PSQLError) { throw inner }
+            if let t = error as? PostgresTransactionError, let inner = t.closureError, !(inner is PSQLError) {
+                throw inner
+            }
             guard error is PSQLError || error is PostgresTransactionError else { throw error }
             throw LedgerError.database("\(what) failed: \(Self.message(error))")
         }
@@ -64,9 +69,16 @@ public final class PostgresLedgerStore: LedgerStore, @unchecked Sendable {
             try await connection.withTransaction(logger: logger) { c in
                 // One migrator at a time across processes.
                 try await c.query("SELECT pg_advisory_xact_lock(7310)", logger: logger)
-                try await c.query("CREATE TABLE IF NOT EXISTS esign_migrations (name TEXT PRIMARY KEY, applied_at TIMESTAMPTZ NOT NULL DEFAULT now())", logger: logger)
+                try await c.query(
+                    """
+                    CREATE TABLE IF NOT EXISTS esign_migrations \
+                    (name TEXT PRIMARY KEY, applied_at TIMESTAMPTZ NOT NULL DEFAULT now())
+                    """,
+                    logger: logger)
                 var applied = Set<String>()
-                for try await name in try await c.query("SELECT name FROM esign_migrations", logger: logger).decode(String.self) { applied.insert(name) }
+                for try await name in try await c.query("SELECT name FROM esign_migrations", logger: logger).decode(
+                    String.self)
+                { applied.insert(name) }
                 for m in LedgerSchema.migrations where !applied.contains(m.name) {
                     for sql in m.postgres { try await c.query(PostgresQuery(unsafeSQL: sql), logger: logger) }
                     try await c.query("INSERT INTO esign_migrations (name) VALUES (\(m.name))", logger: logger)
@@ -78,10 +90,16 @@ public final class PostgresLedgerStore: LedgerStore, @unchecked Sendable {
     public func units() async throws -> [AdministrativeUnit] {
         try await run("reading units") {
             var out: [AdministrativeUnit] = []
-            let rows = try await connection.query("SELECT code, name, level, parent_code, valid_from, valid_to FROM units", logger: logger)
-            for try await (code, name, level, parent, from, to) in rows.decode((String, String, String, String?, String, String?).self) {
+            let rows = try await connection.query(
+                "SELECT code, name, level, parent_code, valid_from, valid_to FROM units", logger: logger)
+            for try await (code, name, level, parent, from, to) in rows.decode(
+                (String, String, String, String?, String, String?).self)
+            {
                 guard let l = AdministrativeLevel(rawValue: level), let f = CivilDate(iso8601: from) else { continue }
-                out.append(AdministrativeUnit(code: code, name: name, level: l, parentCode: parent, validFrom: f, validTo: to.flatMap { CivilDate(iso8601: $0) }))
+                out.append(
+                    AdministrativeUnit(
+                        code: code, name: name, level: l, parentCode: parent, validFrom: f,
+                        validTo: to.flatMap { CivilDate(iso8601: $0) }))
             }
             return out
         }
@@ -90,10 +108,12 @@ public final class PostgresLedgerStore: LedgerStore, @unchecked Sendable {
     public func insertUnits(_ units: [AdministrativeUnit]) async throws {
         guard !units.isEmpty else { return }
         _ = try await run("importing units") {
-            try await connection.query("""
+            try await connection.query(
+                """
                 INSERT INTO units SELECT c, n, l, NULLIF(p, ''), f, NULLIF(t, '')
                 FROM unnest(\(units.map(\.code)), \(units.map(\.name)), \(units.map(\.level.rawValue)),
-                  \(units.map { $0.parentCode ?? "" }), \(units.map(\.validFrom.description)), \(units.map { $0.validTo?.description ?? "" }))
+                  \(units.map { $0.parentCode ?? "" }), \(units.map(\.validFrom.description)), \
+                  \(units.map { $0.validTo?.description ?? "" }))
                   AS u(c, n, l, p, f, t)
                 ON CONFLICT DO NOTHING
                 """, logger: logger)
@@ -102,44 +122,65 @@ public final class PostgresLedgerStore: LedgerStore, @unchecked Sendable {
 
     public func append(from source: DocumentBatchSource, context: AppendContext) async throws -> AppendSummary {
         try await run("appending to the ledger") {
-          do {
-            return try await connection.withTransaction(logger: logger) { c in
-                let summary = try await Self.appendRows(c, source: source, context: context, logger: logger)
-                guard source.problems.isEmpty else { throw LedgerRollback() }
-                return summary
+            do {
+                return try await connection.withTransaction(logger: logger) { c in
+                    let summary = try await Self.appendRows(c, source: source, context: context, logger: logger)
+                    guard source.problems.isEmpty else { throw LedgerRollback() }
+                    return summary
+                }
+            } catch let error as PostgresTransactionError
+                where error.closureError is LedgerRollback && error.rollbackError == nil
+            {
+                // The source reported problems: rolled back, nothing appended; the caller reads them from the source.
+                return AppendSummary()
             }
-          } catch let error as PostgresTransactionError where error.closureError is LedgerRollback && error.rollbackError == nil {
-            // The source reported problems: rolled back, nothing appended; the caller reads them from the source.
-            return AppendSummary()
-          }
         }
     }
 
-    public func appendNumbered(unitCode: String, year: Int, explicit: Int?, context: AppendContext,
-                               make: (Int) throws -> DocumentRecord) async throws -> (number: Int, summary: AppendSummary) {
+    public func appendNumbered(
+        unitCode: String, year: Int, explicit: Int?, context: AppendContext,
+        make: (Int) throws -> DocumentRecord
+    ) async throws -> (number: Int, summary: AppendSummary) {
         try await run("issuing a number") {
             try await connection.withTransaction(logger: logger) { c in
                 // The counter row is locked from choosing the number to recording the document.
-                try await c.query("INSERT INTO document_numbers VALUES (\(unitCode), \(year), 0) ON CONFLICT DO NOTHING", logger: logger)
+                try await c.query(
+                    "INSERT INTO document_numbers VALUES (\(unitCode), \(year), 0) ON CONFLICT DO NOTHING",
+                    logger: logger)
                 var last = 0
-                for try await value in try await c.query("SELECT last FROM document_numbers WHERE unit_code = \(unitCode) AND year = \(year) FOR UPDATE", logger: logger).decode(Int.self) { last = value }
+                for try await value in try await c.query(
+                    "SELECT last FROM document_numbers WHERE unit_code = \(unitCode) AND year = \(year) FOR UPDATE",
+                    logger: logger
+                ).decode(Int.self) { last = value }
                 let number = explicit ?? last + 1
                 let source = DocumentListSource([try make(number)])
                 let summary = try await Self.appendRows(c, source: source, context: context, logger: logger)
-                guard source.problems.isEmpty else { throw LedgerError.invalidInput(file: "issue", problems: source.problems) }
-                try await c.query("UPDATE document_numbers SET last = GREATEST(last, \(number)) WHERE unit_code = \(unitCode) AND year = \(year)", logger: logger)
+                guard source.problems.isEmpty else {
+                    throw LedgerError.invalidInput(file: "issue", problems: source.problems)
+                }
+                try await c.query(
+                    """
+                    UPDATE document_numbers SET last = GREATEST(last, \(number)) \
+                    WHERE unit_code = \(unitCode) AND year = \(year)
+                    """,
+                    logger: logger)
                 return (number, summary)
             }
         }
     }
 
     /// Appends inside the caller's transaction; the caller commits unless `source` has problems.
-    static func appendRows(_ c: PostgresConnection, source: DocumentBatchSource, context: AppendContext, logger: Logger) async throws -> AppendSummary {
+    static func appendRows(
+        _ c: PostgresConnection, source: DocumentBatchSource, context: AppendContext, logger: Logger
+    ) async throws -> AppendSummary {
         let chain = LedgerChain()
         var summary = AppendSummary()
         var head = try await Self.readHead(c, logger: logger, lock: true)
         var appendID: Int64 = 0
-        for try await id in try await c.query("INSERT INTO appends (recorded_at, source) VALUES (\(context.recordedAt), \(context.source)) RETURNING id", logger: logger).decode(Int64.self) { appendID = id }
+        for try await id in try await c.query(
+            "INSERT INTO appends (recorded_at, source) VALUES (\(context.recordedAt), \(context.source)) RETURNING id",
+            logger: logger
+        ).decode(Int64.self) { appendID = id }
         var counts = CoverageAccumulator()
         let suffix = context.chainSuffix
         source.chainStarts(at: head, suffix: suffix)
@@ -148,7 +189,8 @@ public final class PostgresLedgerStore: LedgerStore, @unchecked Sendable {
             let keys = batch.map(\.key)
             // Identities already stored (earlier imports, or earlier batches of this one).
             var stored: [RecordKey: DocumentRecord] = [:]
-            let rows = try await c.query("""
+            let rows = try await c.query(
+                """
                 SELECT key_high, key_low, \(unescaped: Self.entrySelect) FROM \(unescaped: LedgerSchema.entryTables)
                 WHERE (key_high, key_low) IN (SELECT * FROM unnest(\(keys.map(\.high)), \(keys.map(\.low))))
                 """, logger: logger)
@@ -163,7 +205,9 @@ public final class PostgresLedgerStore: LedgerStore, @unchecked Sendable {
                     continue
                 }
                 let sequence = head.sequence + 1
-                let hash = item.expectedSequence == sequence ? item.expectedHash
+                let hash =
+                    item.expectedSequence == sequence
+                    ? item.expectedHash
                     : chain.link(previous: head.hash, sequence: sequence, canonical: item.canonical, suffix: suffix)
                 head = ChainHead(sequence: sequence, hash: hash)
                 stored[key] = item.record
@@ -172,14 +216,20 @@ public final class PostgresLedgerStore: LedgerStore, @unchecked Sendable {
             }
             guard !new.isEmpty else { continue }
             let r = new.map(\.record)
-            try await c.query("""
+            try await c.query(
+                """
                 INSERT INTO documents
-                SELECT seq, kh, kl, NULLIF(did, ''), unit, lvl, NULLIF(prov, ''), nr, NULLIF(ty, ''), NULLIF(ti, ''), day,
+                SELECT seq, kh, kl, NULLIF(did, ''), unit, lvl, NULLIF(prov, ''), nr, NULLIF(ty, ''), NULLIF(ti, ''), \
+                day,
                   cl, sg, sc, ts, dir, NULLIF(vd, ''), \(appendID), decode(h, 'hex')
-                FROM unnest(\(new.map(\.seq)), \(new.map(\.key.high)), \(new.map(\.key.low)), \(r.map { $0.documentID ?? "" }), \(r.map(\.unitCode)),
-                  \(r.map(\.unitLevel.rawValue)), \(r.map { $0.provinceCode ?? "" }), \(r.map(\.number)), \(r.map { $0.type ?? "" }),
-                  \(r.map { $0.title ?? "" }), \(r.map(\.issuedOn.description)), \(r.map(\.classified)), \(r.map(\.signed)),
-                  \(r.map { Int64($0.signatureCount) }), \(r.map(\.timestamped)), \(r.map(\.direction.rawValue)), \(r.map { $0.verdict ?? "" }),
+                FROM unnest(\(new.map(\.seq)), \(new.map(\.key.high)), \(new.map(\.key.low)), \
+                \(r.map { $0.documentID ?? "" }), \(r.map(\.unitCode)),
+                  \(r.map(\.unitLevel.rawValue)), \(r.map { $0.provinceCode ?? "" }), \(r.map(\.number)), \
+                  \(r.map { $0.type ?? "" }),
+                  \(r.map { $0.title ?? "" }), \(r.map(\.issuedOn.description)), \(r.map(\.classified)), \
+                  \(r.map(\.signed)),
+                  \(r.map { Int64($0.signatureCount) }), \(r.map(\.timestamped)), \(r.map(\.direction.rawValue)), \
+                  \(r.map { $0.verdict ?? "" }),
                   \(new.map(\.hash)))
                   AS n(seq, kh, kl, did, unit, lvl, prov, nr, ty, ti, day, cl, sg, sc, ts, dir, vd, h)
                 """, logger: logger)
@@ -189,15 +239,21 @@ public final class PostgresLedgerStore: LedgerStore, @unchecked Sendable {
         if summary.appended == 0 { try await c.query("DELETE FROM appends WHERE id = \(appendID)", logger: logger) }
         let rows = counts.rows
         if !rows.isEmpty {
-            try await c.query("""
+            try await c.query(
+                """
                 INSERT INTO coverage_daily
-                SELECT * FROM unnest(\(rows.map(\.day.description)), \(rows.map(\.unitCode)), \(rows.map(\.level.rawValue)),
-                  \(rows.map(\.provinceCode)), \(rows.map { Int64($0.issued) }), \(rows.map { Int64($0.signed) }), \(rows.map { Int64($0.classified) }))
-                ON CONFLICT (day, unit_code, level, province_code) DO UPDATE SET issued = coverage_daily.issued + excluded.issued,
-                  signed = coverage_daily.signed + excluded.signed, classified = coverage_daily.classified + excluded.classified
+                SELECT * FROM unnest(\(rows.map(\.day.description)), \(rows.map(\.unitCode)), \
+                \(rows.map(\.level.rawValue)),
+                  \(rows.map(\.provinceCode)), \(rows.map { Int64($0.issued) }), \(rows.map { Int64($0.signed) }), \
+                  \(rows.map { Int64($0.classified) }))
+                ON CONFLICT (day, unit_code, level, province_code) DO UPDATE SET issued = coverage_daily.issued + \
+                excluded.issued,
+                  signed = coverage_daily.signed + excluded.signed, classified = coverage_daily.classified + \
+                  excluded.classified
                 """, logger: logger)
         }
-        try await c.query("UPDATE ledger_head SET seq = \(head.sequence), hash = \(head.hex) WHERE id = 1", logger: logger)
+        try await c.query(
+            "UPDATE ledger_head SET seq = \(head.sequence), hash = \(head.hex) WHERE id = 1", logger: logger)
         summary.head = head
         return summary
     }
@@ -205,12 +261,13 @@ public final class PostgresLedgerStore: LedgerStore, @unchecked Sendable {
     /// Thrown inside the transaction to roll it back when the source reported problems.
     struct LedgerRollback: Error {}
 
-
     /// The entry columns, with the chain hash as hex.
     static let entrySelect = LedgerSchema.entryColumns + ", encode(chain_hash, 'hex')"
 
     static func readHead(_ c: PostgresConnection, logger: Logger, lock: Bool) async throws -> ChainHead {
-        let rows = try await c.query(PostgresQuery(unsafeSQL: "SELECT seq, hash FROM ledger_head WHERE id = 1" + (lock ? " FOR UPDATE" : "")), logger: logger)
+        let rows = try await c.query(
+            PostgresQuery(unsafeSQL: "SELECT seq, hash FROM ledger_head WHERE id = 1" + (lock ? " FOR UPDATE" : "")),
+            logger: logger)
         for try await (seq, hex) in rows.decode((Int64, String).self) {
             guard let hash = Hex.decode(hex) else { break }
             return ChainHead(sequence: seq, hash: hash)
@@ -221,22 +278,30 @@ public final class PostgresLedgerStore: LedgerStore, @unchecked Sendable {
     static func entry(_ row: PostgresRow, offset: Int = 0) throws -> LedgerEntry {
         let cells = Array(row)
         func v<T: PostgresDecodable>(_ i: Int, _ type: T.Type) throws -> T { try cells[offset + i].decode(T.self) }
-        guard let level = AdministrativeLevel(rawValue: try v(3, String.self)), let issued = CivilDate(iso8601: try v(8, String.self)),
-              let direction = DocumentRecord.Direction(rawValue: try v(13, String.self)) else {
+        guard let level = AdministrativeLevel(rawValue: try v(3, String.self)),
+            let issued = CivilDate(iso8601: try v(8, String.self)),
+            let direction = DocumentRecord.Direction(rawValue: try v(13, String.self))
+        else {
             throw LedgerError.database("an entry has unreadable fields")
         }
-        let record = DocumentRecord(documentID: try v(1, String?.self), unitCode: try v(2, String.self), unitLevel: level,
-                                    provinceCode: try v(4, String?.self), number: try v(5, String.self), type: try v(6, String?.self),
-                                    title: try v(7, String?.self), issuedOn: issued, classified: try v(9, Bool.self), signed: try v(10, Bool.self),
-                                    signatureCount: try v(11, Int.self), timestamped: try v(12, Bool.self), direction: direction,
-                                    verdict: try v(14, String?.self))
-        return LedgerEntry(sequence: try v(0, Int64.self), record: record, recordedAt: try v(15, String.self),
-                           source: try v(16, String.self), chainHash: try v(17, String.self))
+        let record = DocumentRecord(
+            documentID: try v(1, String?.self), unitCode: try v(2, String.self), unitLevel: level,
+            provinceCode: try v(4, String?.self), number: try v(5, String.self), type: try v(6, String?.self),
+            title: try v(7, String?.self), issuedOn: issued, classified: try v(9, Bool.self),
+            signed: try v(10, Bool.self),
+            signatureCount: try v(11, Int.self), timestamped: try v(12, Bool.self), direction: direction,
+            verdict: try v(14, String?.self))
+        return LedgerEntry(
+            sequence: try v(0, Int64.self), record: record, recordedAt: try v(15, String.self),
+            source: try v(16, String.self), chainHash: try v(17, String.self))
     }
 
     static func keyedEntry(_ row: PostgresRow) throws -> (RecordKey, LedgerEntry) {
         let cells = Array(row)
-        return (RecordKey(high: try cells[0].decode(Int64.self), low: try cells[1].decode(Int64.self)), try entry(row, offset: 2))
+        return (
+            RecordKey(high: try cells[0].decode(Int64.self), low: try cells[1].decode(Int64.self)),
+            try entry(row, offset: 2)
+        )
     }
 
     public func head() async throws -> ChainHead {
@@ -245,10 +310,12 @@ public final class PostgresLedgerStore: LedgerStore, @unchecked Sendable {
 
     public func entries(after: Int64, limit: Int, filter: EntryFilter) async throws -> [LedgerEntry] {
         try await run("reading entries") {
-            let rows = try await connection.query("""
+            let rows = try await connection.query(
+                """
                 SELECT \(unescaped: Self.entrySelect) FROM \(unescaped: LedgerSchema.entryTables)
                 WHERE seq > \(after) AND (\(filter.unitCode ?? "") = '' OR unit_code = \(filter.unitCode ?? ""))
-                  AND issued_on >= \(filter.from?.description ?? "0000-00-00") AND issued_on <= \(filter.to?.description ?? "9999-99-99")
+                  AND issued_on >= \(filter.from?.description ?? "0000-00-00") AND issued_on <= \
+                  \(filter.to?.description ?? "9999-99-99")
                 ORDER BY seq LIMIT \(Int64(limit))
                 """, logger: logger)
             var out: [LedgerEntry] = []
@@ -258,16 +325,19 @@ public final class PostgresLedgerStore: LedgerStore, @unchecked Sendable {
     }
 
     public func coverageCounts(from: CivilDate?, to: CivilDate?) async throws -> [CoverageCount] {
-        try await counts("""
+        try await counts(
+            """
             SELECT day, unit_code, level, province_code, issued, signed, classified FROM coverage_daily
             WHERE day >= \(from?.description ?? "0000-00-00") AND day <= \(to?.description ?? "9999-99-99")
             """)
     }
 
     public func recomputedCoverageCounts() async throws -> [CoverageCount] {
-        try await counts("""
+        try await counts(
+            """
             SELECT issued_on, unit_code, unit_level, COALESCE(province_code, ''), COUNT(*)::bigint,
-              SUM(CASE WHEN signed AND NOT classified THEN 1 ELSE 0 END)::bigint, SUM(CASE WHEN classified THEN 1 ELSE 0 END)::bigint
+              SUM(CASE WHEN signed AND NOT classified THEN 1 ELSE 0 END)::bigint, SUM(CASE WHEN classified THEN 1 \
+              ELSE 0 END)::bigint
             FROM documents WHERE direction = 'issued' GROUP BY 1, 2, 3, 4
             """)
     }
@@ -276,9 +346,14 @@ public final class PostgresLedgerStore: LedgerStore, @unchecked Sendable {
         try await run("reading coverage counts") {
             var out: [CoverageCount] = []
             let rows = try await connection.query(query, logger: logger)
-            for try await (day, unit, level, province, issued, signed, classified) in rows.decode((String, String, String, String, Int64, Int64, Int64).self) {
+            for try await (day, unit, level, province, issued, signed, classified) in rows.decode(
+                (String, String, String, String, Int64, Int64, Int64).self)
+            {
                 guard let d = CivilDate(iso8601: day), let l = AdministrativeLevel(rawValue: level) else { continue }
-                out.append(CoverageCount(day: d, unitCode: unit, level: l, provinceCode: province, issued: Int(issued), signed: Int(signed), classified: Int(classified)))
+                out.append(
+                    CoverageCount(
+                        day: d, unitCode: unit, level: l, provinceCode: province, issued: Int(issued),
+                        signed: Int(signed), classified: Int(classified)))
             }
             return out
         }

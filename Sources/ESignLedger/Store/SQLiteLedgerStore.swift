@@ -13,7 +13,9 @@ public final class SQLiteLedgerStore: LedgerStore, @unchecked Sendable {
     public init(path: String) throws {
         self.path = path
         let directory = (path as NSString).deletingLastPathComponent
-        if !directory.isEmpty { try? FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true) }
+        if !directory.isEmpty {
+            try? FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        }
         var config = Configuration()
         config.busyMode = .timeout(60)
         config.prepareDatabase { db in
@@ -54,11 +56,15 @@ public final class SQLiteLedgerStore: LedgerStore, @unchecked Sendable {
     public func units() async throws -> [AdministrativeUnit] {
         try run("reading units") {
             try queue.read { db in
-                try Row.fetchAll(db, sql: "SELECT code, name, level, parent_code, valid_from, valid_to FROM units").compactMap { row in
-                    guard let level = AdministrativeLevel(rawValue: row[2]), let from = CivilDate(iso8601: row[4] as String) else { return nil }
-                    return AdministrativeUnit(code: row[0], name: row[1], level: level, parentCode: row[3], validFrom: from,
-                                              validTo: (row[5] as String?).flatMap { CivilDate(iso8601: $0) })
-                }
+                try Row.fetchAll(db, sql: "SELECT code, name, level, parent_code, valid_from, valid_to FROM units")
+                    .compactMap { row in
+                        guard let level = AdministrativeLevel(rawValue: row[2]),
+                            let from = CivilDate(iso8601: row[4] as String)
+                        else { return nil }
+                        return AdministrativeUnit(
+                            code: row[0], name: row[1], level: level, parentCode: row[3], validFrom: from,
+                            validTo: (row[5] as String?).flatMap { CivilDate(iso8601: $0) })
+                    }
             }
         }
     }
@@ -69,7 +75,10 @@ public final class SQLiteLedgerStore: LedgerStore, @unchecked Sendable {
                 try db.inTransaction(.immediate) {
                     let insert = try db.makeStatement(sql: "INSERT OR IGNORE INTO units VALUES (?, ?, ?, ?, ?, ?)")
                     for u in units {
-                        try insert.execute(arguments: [u.code, u.name, u.level.rawValue, u.parentCode, u.validFrom.description, u.validTo?.description])
+                        try insert.execute(arguments: [
+                            u.code, u.name, u.level.rawValue, u.parentCode, u.validFrom.description,
+                            u.validTo?.description,
+                        ])
                     }
                     return .commit
                 }
@@ -90,26 +99,31 @@ public final class SQLiteLedgerStore: LedgerStore, @unchecked Sendable {
         }
     }
 
-    public func appendNumbered(unitCode: String, year: Int, explicit: Int?, context: AppendContext,
-                               make: (Int) throws -> DocumentRecord) async throws -> (number: Int, summary: AppendSummary) {
+    public func appendNumbered(
+        unitCode: String, year: Int, explicit: Int?, context: AppendContext,
+        make: (Int) throws -> DocumentRecord
+    ) async throws -> (number: Int, summary: AppendSummary) {
         try run("issuing a number") {
             try queue.writeWithoutTransaction { db in
                 var result = (0, AppendSummary())
                 // The write lock is held from choosing the number to recording the document: concurrent
                 // issuers queue here, so numbers have no gap and no duplicate.
                 try db.inTransaction(.immediate) {
-                    let last = try Int.fetchOne(db, sql: "SELECT last FROM document_numbers WHERE unit_code = ? AND year = ?",
-                                                arguments: [unitCode, year]) ?? 0
+                    let last =
+                        try Int.fetchOne(
+                            db, sql: "SELECT last FROM document_numbers WHERE unit_code = ? AND year = ?",
+                            arguments: [unitCode, year]) ?? 0
                     let number = explicit ?? last + 1
                     let source = DocumentListSource([try make(number)])
                     let summary = try Self.appendRows(db, source: source, context: context)
                     guard source.problems.isEmpty else {
                         throw LedgerError.invalidInput(file: "issue", problems: source.problems)
                     }
-                    try db.execute(sql: """
-                        INSERT INTO document_numbers VALUES (?, ?, ?)
-                        ON CONFLICT (unit_code, year) DO UPDATE SET last = max(last, excluded.last)
-                        """, arguments: [unitCode, year, number])
+                    try db.execute(
+                        sql: """
+                            INSERT INTO document_numbers VALUES (?, ?, ?)
+                            ON CONFLICT (unit_code, year) DO UPDATE SET last = max(last, excluded.last)
+                            """, arguments: [unitCode, year, number])
                     result = (number, summary)
                     return .commit
                 }
@@ -119,20 +133,25 @@ public final class SQLiteLedgerStore: LedgerStore, @unchecked Sendable {
     }
 
     /// Appends inside the caller's write transaction; the caller commits unless `source` has problems.
-    static func appendRows(_ db: Database, source: DocumentBatchSource, context: AppendContext) throws -> AppendSummary {
+    static func appendRows(_ db: Database, source: DocumentBatchSource, context: AppendContext) throws -> AppendSummary
+    {
         let chain = LedgerChain()
         var summary = AppendSummary()
         var head = try Self.readHead(db)
-        let insert = try db.makeStatement(sql: """
-            INSERT INTO documents VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-            ON CONFLICT (key_high, key_low) DO NOTHING
-            """)
-        let lookup = try db.makeStatement(sql: "SELECT \(Self.entrySelect) FROM \(LedgerSchema.entryTables) WHERE key_high = ? AND key_low = ?")
+        let insert = try db.makeStatement(
+            sql: """
+                INSERT INTO documents VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                ON CONFLICT (key_high, key_low) DO NOTHING
+                """)
+        let lookup = try db.makeStatement(
+            sql: "SELECT \(Self.entrySelect) FROM \(LedgerSchema.entryTables) WHERE key_high = ? AND key_low = ?")
         var counts = CoverageAccumulator()
         let suffix = context.chainSuffix
         source.chainStarts(at: head, suffix: suffix)
         let bulk = SQLiteEntryInserter(insert, db)
-        try db.execute(sql: "INSERT INTO appends (recorded_at, source) VALUES (?, ?)", arguments: [context.recordedAt, context.source])
+        try db.execute(
+            sql: "INSERT INTO appends (recorded_at, source) VALUES (?, ?)",
+            arguments: [context.recordedAt, context.source])
         let appendID = db.lastInsertedRowID
         while let batch = try source.nextBatch() {
             for item in batch {
@@ -141,30 +160,39 @@ public final class SQLiteLedgerStore: LedgerStore, @unchecked Sendable {
                 let key = item.key
                 let sequence = head.sequence + 1
                 // The parsing thread's hash holds while nothing before this item was skipped.
-                let hash = item.expectedSequence == sequence ? item.expectedHash
+                let hash =
+                    item.expectedSequence == sequence
+                    ? item.expectedHash
                     : chain.link(previous: head.hash, sequence: sequence, canonical: item.canonical, suffix: suffix)
-                let inserted = try bulk.insert(sequence: sequence, key: key, record: r, appendID: appendID, chainHash: hash)
+                let inserted = try bulk.insert(
+                    sequence: sequence, key: key, record: r, appendID: appendID, chainHash: hash)
                 if inserted {
                     head = ChainHead(sequence: sequence, hash: hash)
                     counts.add(r)
                     summary.appended += 1
-                } else if let row = try Row.fetchOne(lookup, arguments: [key.high, key.low]), let stored = Self.entry(row)?.record,
-                          source.existing(stored, for: item) {
+                } else if let row = try Row.fetchOne(lookup, arguments: [key.high, key.low]),
+                    let stored = Self.entry(row)?.record,
+                    source.existing(stored, for: item)
+                {
                     summary.unchanged += 1
                 }
             }
         }
         guard source.problems.isEmpty else { return summary }
         if summary.appended == 0 { try db.execute(sql: "DELETE FROM appends WHERE id = ?", arguments: [appendID]) }
-        let upsert = try db.makeStatement(sql: """
-            INSERT INTO coverage_daily VALUES (?, ?, ?, ?, ?, ?, ?)
-            ON CONFLICT (day, unit_code, level, province_code) DO UPDATE SET issued = issued + excluded.issued,
-              signed = signed + excluded.signed, classified = classified + excluded.classified
-            """)
+        let upsert = try db.makeStatement(
+            sql: """
+                INSERT INTO coverage_daily VALUES (?, ?, ?, ?, ?, ?, ?)
+                ON CONFLICT (day, unit_code, level, province_code) DO UPDATE SET issued = issued + excluded.issued,
+                  signed = signed + excluded.signed, classified = classified + excluded.classified
+                """)
         for c in counts.rows {
-            try upsert.execute(arguments: [c.day.description, c.unitCode, c.level.rawValue, c.provinceCode, c.issued, c.signed, c.classified])
+            try upsert.execute(arguments: [
+                c.day.description, c.unitCode, c.level.rawValue, c.provinceCode, c.issued, c.signed, c.classified,
+            ])
         }
-        try db.execute(sql: "UPDATE ledger_head SET seq = ?, hash = ? WHERE id = 1", arguments: [head.sequence, head.hex])
+        try db.execute(
+            sql: "UPDATE ledger_head SET seq = ?, hash = ? WHERE id = 1", arguments: [head.sequence, head.hex])
         summary.head = head
         return summary
     }
@@ -174,16 +202,19 @@ public final class SQLiteLedgerStore: LedgerStore, @unchecked Sendable {
 
     static func readHead(_ db: Database) throws -> ChainHead {
         guard let row = try Row.fetchOne(db, sql: "SELECT seq, hash FROM ledger_head WHERE id = 1"),
-              let hash = Hex.decode(row[1] as String) else { throw LedgerError.database("the ledger has no head row") }
+            let hash = Hex.decode(row[1] as String)
+        else { throw LedgerError.database("the ledger has no head row") }
         return ChainHead(sequence: row[0], hash: hash)
     }
 
     static func entry(_ row: Row) -> LedgerEntry? {
         guard let level = AdministrativeLevel(rawValue: row[3]), let issued = CivilDate(iso8601: row[8] as String),
-              let direction = DocumentRecord.Direction(rawValue: row[13]) else { return nil }
-        let record = DocumentRecord(documentID: row[1], unitCode: row[2], unitLevel: level, provinceCode: row[4], number: row[5],
-                                    type: row[6], title: row[7], issuedOn: issued, classified: row[9], signed: row[10],
-                                    signatureCount: row[11], timestamped: row[12], direction: direction, verdict: row[14])
+            let direction = DocumentRecord.Direction(rawValue: row[13])
+        else { return nil }
+        let record = DocumentRecord(
+            documentID: row[1], unitCode: row[2], unitLevel: level, provinceCode: row[4], number: row[5],
+            type: row[6], title: row[7], issuedOn: issued, classified: row[9], signed: row[10],
+            signatureCount: row[11], timestamped: row[12], direction: direction, verdict: row[14])
         return LedgerEntry(sequence: row[0], record: record, recordedAt: row[15], source: row[16], chainHash: row[17])
     }
 
@@ -194,16 +225,27 @@ public final class SQLiteLedgerStore: LedgerStore, @unchecked Sendable {
     public func entries(after: Int64, limit: Int, filter: EntryFilter) async throws -> [LedgerEntry] {
         var sql = "SELECT \(Self.entrySelect) FROM \(LedgerSchema.entryTables) WHERE seq > ?"
         var args: [(any DatabaseValueConvertible)?] = [after]
-        if let unit = filter.unitCode { sql += " AND unit_code = ?"; args.append(unit) }
-        if let from = filter.from { sql += " AND issued_on >= ?"; args.append(from.description) }
-        if let to = filter.to { sql += " AND issued_on <= ?"; args.append(to.description) }
+        if let unit = filter.unitCode {
+            sql += " AND unit_code = ?"
+            args.append(unit)
+        }
+        if let from = filter.from {
+            sql += " AND issued_on >= ?"
+            args.append(from.description)
+        }
+        if let to = filter.to {
+            sql += " AND issued_on <= ?"
+            args.append(to.description)
+        }
         sql += " ORDER BY seq LIMIT ?"
         args.append(limit)
         let arguments = StatementArguments(args)
         return try run("reading entries") {
             try queue.read { db in
                 try Row.fetchAll(db, sql: sql, arguments: arguments).map { row in
-                    guard let e = Self.entry(row) else { throw LedgerError.database("entry \(row[0] as Int64) has unreadable fields") }
+                    guard let e = Self.entry(row) else {
+                        throw LedgerError.database("entry \(row[0] as Int64) has unreadable fields")
+                    }
                     return e
                 }
             }
@@ -211,24 +253,32 @@ public final class SQLiteLedgerStore: LedgerStore, @unchecked Sendable {
     }
 
     public func coverageCounts(from: CivilDate?, to: CivilDate?) async throws -> [CoverageCount] {
-        try counts(sql: "SELECT day, unit_code, level, province_code, issued, signed, classified FROM coverage_daily WHERE day >= ? AND day <= ?",
-                   arguments: [from?.description ?? "0000-00-00", to?.description ?? "9999-99-99"])
+        try counts(
+            sql:
+                "SELECT day, unit_code, level, province_code, issued, signed, classified FROM coverage_daily WHERE "
+                + "day >= ? AND day <= ?",
+            arguments: [from?.description ?? "0000-00-00", to?.description ?? "9999-99-99"])
     }
 
     public func recomputedCoverageCounts() async throws -> [CoverageCount] {
-        try counts(sql: """
-            SELECT issued_on, unit_code, unit_level, COALESCE(province_code, ''), COUNT(*),
-              SUM(CASE WHEN signed AND NOT classified THEN 1 ELSE 0 END), SUM(classified)
-            FROM documents WHERE direction = 'issued' GROUP BY 1, 2, 3, 4
-            """, arguments: [])
+        try counts(
+            sql: """
+                SELECT issued_on, unit_code, unit_level, COALESCE(province_code, ''), COUNT(*),
+                  SUM(CASE WHEN signed AND NOT classified THEN 1 ELSE 0 END), SUM(classified)
+                FROM documents WHERE direction = 'issued' GROUP BY 1, 2, 3, 4
+                """, arguments: [])
     }
 
     private func counts(sql: String, arguments: StatementArguments) throws -> [CoverageCount] {
         try run("reading coverage counts") {
             try queue.read { db in
                 try Row.fetchAll(db, sql: sql, arguments: arguments).compactMap { row in
-                    guard let day = CivilDate(iso8601: row[0] as String), let level = AdministrativeLevel(rawValue: row[2]) else { return nil }
-                    return CoverageCount(day: day, unitCode: row[1], level: level, provinceCode: row[3], issued: row[4], signed: row[5], classified: row[6])
+                    guard let day = CivilDate(iso8601: row[0] as String),
+                        let level = AdministrativeLevel(rawValue: row[2])
+                    else { return nil }
+                    return CoverageCount(
+                        day: day, unitCode: row[1], level: level, provinceCode: row[3], issued: row[4], signed: row[5],
+                        classified: row[6])
                 }
             }
         }

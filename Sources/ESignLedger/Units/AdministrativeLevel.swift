@@ -1,3 +1,5 @@
+import Foundation
+
 /// Where a unit sits in Vietnam's administration. Statistics and targets are per level.
 ///
 /// Until 30 June 2025 there were three local levels (province, district, commune); from 1 July 2025
@@ -29,5 +31,3 @@ public enum AdministrativeLevel: String, CaseIterable, Codable, Sendable, Compar
     private var order: Int { AdministrativeLevel.allCases.firstIndex(of: self)! }
     public static func < (a: Self, b: Self) -> Bool { a.order < b.order }
 }
-
-import Foundation

@@ -14,10 +14,16 @@ public struct AdministrativeUnit: Hashable, Codable, Sendable {
     /// Last day in force; nil while the unit exists.
     public var validTo: CivilDate?
 
-    public init(code: String, name: String, level: AdministrativeLevel, parentCode: String?,
-                validFrom: CivilDate, validTo: CivilDate?) {
-        self.code = code; self.name = name; self.level = level; self.parentCode = parentCode
-        self.validFrom = validFrom; self.validTo = validTo
+    public init(
+        code: String, name: String, level: AdministrativeLevel, parentCode: String?,
+        validFrom: CivilDate, validTo: CivilDate?
+    ) {
+        self.code = code
+        self.name = name
+        self.level = level
+        self.parentCode = parentCode
+        self.validFrom = validFrom
+        self.validTo = validTo
     }
 
     public func isInForce(on date: CivilDate) -> Bool {
@@ -26,7 +32,8 @@ public struct AdministrativeUnit: Hashable, Codable, Sendable {
 
     /// Whether this version's period overlaps another's.
     public func overlaps(_ other: AdministrativeUnit) -> Bool {
-        let endA = validTo?.dayNumber ?? Int.max, endB = other.validTo?.dayNumber ?? Int.max
+        let endA = validTo?.dayNumber ?? Int.max
+        let endB = other.validTo?.dayNumber ?? Int.max
         return validFrom.dayNumber <= endB && other.validFrom.dayNumber <= endA
     }
 }

@@ -59,18 +59,24 @@ public struct UnitDirectory: Sendable {
         var found: [String] = []
         for (code, list) in versions.sorted(by: { $0.key < $1.key }) {
             for (i, a) in list.enumerated() {
-                if let to = a.validTo, to < a.validFrom { found.append("unit \(code): valid_to \(to) is before valid_from \(a.validFrom)") }
+                if let to = a.validTo, to < a.validFrom {
+                    found.append("unit \(code): valid_to \(to) is before valid_from \(a.validFrom)")
+                }
                 for b in list[(i + 1)...] where a.overlaps(b) {
                     found.append("unit \(code): versions from \(a.validFrom) and \(b.validFrom) overlap")
                 }
                 guard let parent = a.parentCode else { continue }
                 guard let parents = versions[parent] else {
-                    found.append("unit \(code): parent \(parent) is not a known unit"); continue
+                    found.append("unit \(code): parent \(parent) is not a known unit")
+                    continue
                 }
                 if !parents.contains(where: { $0.isInForce(on: a.validFrom) }) {
                     found.append("unit \(code): parent \(parent) is not in force on \(a.validFrom)")
                 } else if let p = parents.first(where: { $0.isInForce(on: a.validFrom) }), p.level > a.level {
-                    found.append("unit \(code): parent \(parent) is at a lower level (\(p.level.rawValue)) than the unit (\(a.level.rawValue))")
+                    found.append(
+                        "unit \(code): parent \(parent) is at a lower level (\(p.level.rawValue)) than the unit "
+                            + "(\(a.level.rawValue))"
+                    )
                 }
             }
         }

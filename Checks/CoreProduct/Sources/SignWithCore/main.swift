@@ -10,7 +10,8 @@ guard arguments.count == 4 else {
 }
 do {
     let pki = try DemoPKI.create(in: arguments[3])
-    let password = Secret(try String(contentsOfFile: pki.passwordPath, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines))
+    let password = Secret(
+        try String(contentsOfFile: pki.passwordPath, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines))
     let identity = try SigningIdentity.load(pkcs12: pki.signers["province-official"]!.pkcs12Path, password: password)
     _ = try PAdESSigner(identity: identity).sign(input: arguments[1], output: arguments[2])
     var options = VerificationOptions()

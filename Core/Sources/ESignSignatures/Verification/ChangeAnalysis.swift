@@ -49,7 +49,9 @@ struct ChangeAnalysis {
     mutating func run(changedNumbers: Set<Int>, revisions: [Revision], signedEnd: Int) throws {
         let audit = CrossReferenceAudit(document: new, old: old, revisions: revisions, signedEnd: signedEnd)
         for finding in audit.findings() { raise(.other, finding) }
-        if new.trailer["Root"] != old.trailer["Root"] { raise(.other, "the document catalog was replaced (/Root changed)") }
+        if new.trailer["Root"] != old.trailer["Root"] {
+            raise(.other, "the document catalog was replaced (/Root changed)")
+        }
         if new.trailer["Encrypt"] != old.trailer["Encrypt"] { raise(.other, "encryption settings changed") }
         try checkInfo()
         var changedExisting: [(ObjectReference, PDFObject, PDFObject)] = []
@@ -87,7 +89,9 @@ struct ChangeAnalysis {
         guard let newInfo = new.trailer["Info"]?.reference, newInfo != oldInfo else { return }
         switch old.entry(for: newInfo.number) {
         case .inFile?, .compressed?:
-            raise(.other, "the trailer's /Info now names object \(newInfo.number), which the signed revision uses otherwise")
+            raise(
+                .other,
+                "the trailer's /Info now names object \(newInfo.number), which the signed revision uses otherwise")
         default: break
         }
     }
@@ -103,7 +107,8 @@ struct ChangeAnalysis {
     /// Semantic equality: same values; for streams, same dictionary (but /Length) and same bytes.
     func same(_ a: PDFObject, _ b: PDFObject) throws -> Bool {
         if case .stream(var sa) = a, case .stream(var sb) = b {
-            let da = try old.rawStreamData(sa), db = try new.rawStreamData(sb)
+            let da = try old.rawStreamData(sa)
+            let db = try new.rawStreamData(sb)
             sa.dictionary["Length"] = nil
             sb.dictionary["Length"] = nil
             return da == db && sa.dictionary == sb.dictionary
@@ -115,7 +120,7 @@ struct ChangeAnalysis {
 
     mutating func judge(_ reference: ObjectReference, _ oldObject: PDFObject, _ newObject: PDFObject) throws {
         let usages = oldGraph?.usages[reference] ?? []
-        if usages.isEmpty { return } // unreachable before: an orphan rewrite changes nothing shown
+        if usages.isEmpty { return }  // unreachable before: an orphan rewrite changes nothing shown
         if newObject == .null {
             raise(.other, "object \(reference.number) was deleted")
             return
@@ -135,7 +140,9 @@ struct ChangeAnalysis {
         // not uses of an object's content.
         for usage in usages where usage.path != ["P"] && usage.path != ["Parent"] {
             guard let explained = try explain(reference, oldObject, newObject, usage: usage) else {
-                raise(.other, "object \(reference.number) changed, and it is used at \(usage), where changes are not allowed")
+                raise(
+                    .other,
+                    "object \(reference.number) changed, and it is used at \(usage), where changes are not allowed")
                 return
             }
             raise(explained)
@@ -143,8 +150,10 @@ struct ChangeAnalysis {
     }
 
     /// The level at which a change of `reference` is allowed in the place `usage`, or nil.
-    mutating func explain(_ reference: ObjectReference, _ oldObject: PDFObject, _ newObject: PDFObject,
-                          usage: ReferenceGraph.Usage) throws -> ModificationLevel? {
+    mutating func explain(
+        _ reference: ObjectReference, _ oldObject: PDFObject, _ newObject: PDFObject,
+        usage: ReferenceGraph.Usage
+    ) throws -> ModificationLevel? {
         let path = usage.path
         guard let container = usage.container else {
             switch path {
@@ -179,7 +188,9 @@ struct ChangeAnalysis {
         // A page's /Annots array, when it is an object of its own.
         if parent?["Type"]?.isName("Page") == true, path == ["Annots"] { return try annotsChange(oldObject, newObject) }
         // Appearance dictionaries and streams of widgets.
-        if path.first == "AP", parent?["Subtype"]?.isName("Widget") == true || parent?["FT"] != nil || parent?["Parent"] != nil {
+        if path.first == "AP",
+            parent?["Subtype"]?.isName("Widget") == true || parent?["FT"] != nil || parent?["Parent"] != nil
+        {
             touch(container)
             return .formFilling
         }
@@ -225,7 +236,8 @@ struct ChangeAnalysis {
     }
 
     func isAppearanceDictionary(_ reference: ObjectReference) -> Bool {
-        (oldGraph?.usages[reference] ?? []).allSatisfy { $0.path == ["AP"] } && !(oldGraph?.usages[reference] ?? []).isEmpty
+        (oldGraph?.usages[reference] ?? []).allSatisfy { $0.path == ["AP"] }
+            && !(oldGraph?.usages[reference] ?? []).isEmpty
     }
 
     // MARK: Rules per kind of object
@@ -258,7 +270,9 @@ struct ChangeAnalysis {
     }
 
     mutating func acroFormChange(_ oldObject: PDFObject, _ newObject: PDFObject) throws -> ModificationLevel? {
-        guard let a = try old.resolve(oldObject).dictionary, let b = try new.resolve(newObject).dictionary else { return nil }
+        guard let a = try old.resolve(oldObject).dictionary, let b = try new.resolve(newObject).dictionary else {
+            return nil
+        }
         var result = ModificationLevel.none
         for key in Set(a.keys.map(\.string)).union(b.keys.map(\.string)) where a[key] != b[key] {
             guard Self.acroFormExempt.contains(key) else {
@@ -267,7 +281,9 @@ struct ChangeAnalysis {
             }
             if key == "Fields", case .array = a[key] ?? .array([]) {
                 if a[key]?.reference == nil, b[key]?.reference == nil {
-                    guard let level = try fieldsArrayChange(a[key] ?? .array([]), b[key] ?? .array([])) else { return nil }
+                    guard let level = try fieldsArrayChange(a[key] ?? .array([]), b[key] ?? .array([])) else {
+                        return nil
+                    }
                     result = max(result, level)
                 }
             }
@@ -277,8 +293,11 @@ struct ChangeAnalysis {
 
     /// /Fields may only grow, and only by new signature fields.
     mutating func fieldsArrayChange(_ oldObject: PDFObject, _ newObject: PDFObject) throws -> ModificationLevel? {
-        let a = try old.resolve(oldObject).array ?? [], b = try new.resolve(newObject).array ?? []
-        guard b.count >= a.count, Array(b.prefix(a.count)) == a || Set(a.compactMap(\.reference)).isSubset(of: Set(b.compactMap(\.reference))) else {
+        let a = try old.resolve(oldObject).array ?? []
+        let b = try new.resolve(newObject).array ?? []
+        guard b.count >= a.count,
+            Array(b.prefix(a.count)) == a || Set(a.compactMap(\.reference)).isSubset(of: Set(b.compactMap(\.reference)))
+        else {
             raise(.other, "form fields were removed or reordered")
             return nil
         }
@@ -305,7 +324,8 @@ struct ChangeAnalysis {
         for (index, page) in pages.enumerated() {
             let annots = (try? new.resolve(new.object(page).dictionary?["Annots"]).array) ?? []
             for case .reference(let annotation) in annots where touchedAnnotations.contains(annotation) {
-                let rect = ((try? new.resolve(new.object(annotation).dictionary?["Rect"]).array) ?? []).compactMap(\.number)
+                let rect = ((try? new.resolve(new.object(annotation).dictionary?["Rect"]).array) ?? []).compactMap(
+                    \.number)
                 if rect.count == 4 { areas[index, default: []].append(rect) }
             }
         }
@@ -345,7 +365,9 @@ struct ChangeAnalysis {
         return .formFilling
     }
 
-    mutating func fieldChange(_ reference: ObjectReference, _ oldObject: PDFObject, _ newObject: PDFObject) throws -> ModificationLevel? {
+    mutating func fieldChange(
+        _ reference: ObjectReference, _ oldObject: PDFObject, _ newObject: PDFObject
+    ) throws -> ModificationLevel? {
         guard let a = oldObject.dictionary, let b = newObject.dictionary else { return nil }
         touch(reference)
         let isSignature = try a["FT"].map { try old.resolve($0).name?.string } ?? (try inheritedFieldType(a)) == "Sig"
@@ -362,11 +384,17 @@ struct ChangeAnalysis {
             if key == "AP", let shared = a[key]?.reference {
                 let uses = oldGraph?.usages[shared] ?? []
                 if uses.contains(where: { $0.container != reference || $0.path != ["AP"] }) {
-                    raise(.other, "the appearance dictionary of object \(reference.number) changed, but it is also used at \(uses.map(\.description).sorted().joined(separator: ", "))")
+                    raise(
+                        .other,
+                        "the appearance dictionary of object \(reference.number) changed, but it is also used at "
+                            + "\(uses.map(\.description).sorted().joined(separator: ", "))"
+                    )
                     return nil
                 }
             }
-            if key == "V", isSignature, let v = try new.resolve(b[key]).dictionary, v["Type"]?.isName("DocTimeStamp") == true {
+            if key == "V", isSignature, let v = try new.resolve(b[key]).dictionary,
+                v["Type"]?.isName("DocTimeStamp") == true
+            {
                 result = max(result, .ltaUpdates)
             }
         }
@@ -383,7 +411,9 @@ struct ChangeAnalysis {
         return nil
     }
 
-    mutating func pageChange(_ reference: ObjectReference, _ oldObject: PDFObject, _ newObject: PDFObject) throws
+    mutating func pageChange(
+        _ reference: ObjectReference, _ oldObject: PDFObject, _ newObject: PDFObject
+    ) throws
         -> ModificationLevel?
     {
         guard let a = oldObject.dictionary, let b = newObject.dictionary else {
@@ -395,9 +425,11 @@ struct ChangeAnalysis {
             return nil
         }
         if a["Annots"] != b["Annots"] {
-            // A reference may move to a new array object; pointing it at another existing object would clobber that one.
+            // A reference may move to a new array object; pointing it at another existing object would clobber that
+            // one.
             if a["Annots"]?.reference != nil, let newRef = b["Annots"]?.reference, newRef != a["Annots"]?.reference,
-               old.entry(for: newRef.number).map({ if case .free = $0 { return false } else { return true } }) == true {
+                old.entry(for: newRef.number).map({ if case .free = $0 { return false } else { return true } }) == true
+            {
                 raise(.other, "page object \(reference.number): its /Annots now points to another existing object")
                 return nil
             }
@@ -409,9 +441,12 @@ struct ChangeAnalysis {
     /// A page's annotations may only grow; new signature widgets are form filling, anything else
     /// is an annotation change.
     mutating func annotsChange(_ oldObject: PDFObject, _ newObject: PDFObject) throws -> ModificationLevel? {
-        let a = try old.resolve(oldObject).array ?? [], b = try new.resolve(newObject).array ?? []
+        let a = try old.resolve(oldObject).array ?? []
+        let b = try new.resolve(newObject).array ?? []
         let kept = Set(a.compactMap(\.reference))
-        guard kept.isSubset(of: Set(b.compactMap(\.reference))), a.filter({ $0.reference == nil }).allSatisfy({ b.contains($0) }) else {
+        guard kept.isSubset(of: Set(b.compactMap(\.reference))),
+            a.filter({ $0.reference == nil }).allSatisfy({ b.contains($0) })
+        else {
             raise(.other, "annotations were removed from a page")
             return nil
         }
@@ -430,7 +465,10 @@ struct ChangeAnalysis {
             if isWidget && type == "Sig" {
                 var value = try new.resolve(annotation["V"]).dictionary
                 if value == nil, let field { value = try new.resolve(field.dictionary["V"]).dictionary }
-                if value?["Type"]?.isName("DocTimeStamp") == true { result = max(result, .ltaUpdates); continue }
+                if value?["Type"]?.isName("DocTimeStamp") == true {
+                    result = max(result, .ltaUpdates)
+                    continue
+                }
                 if value == nil, try Self.isVisible(annotation, in: new) {
                     // An unsigned signature field that shows an appearance: the Sneaky Signature pattern.
                     raise(.annotations, "an unsigned signature field with a visible appearance was added")
@@ -450,6 +488,6 @@ struct ChangeAnalysis {
         let rect = (try document.resolve(annotation["Rect"]).array ?? []).compactMap(\.number)
         guard rect.count == 4, abs(rect[2] - rect[0]) > 0.5, abs(rect[3] - rect[1]) > 0.5 else { return false }
         let flags = try document.resolve(annotation["F"]).integer ?? 0
-        return flags & 0x2 == 0 && flags & 0x20 == 0 // not Hidden, not NoView
+        return flags & 0x2 == 0 && flags & 0x20 == 0  // not Hidden, not NoView
     }
 }

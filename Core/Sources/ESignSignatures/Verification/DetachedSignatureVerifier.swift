@@ -6,7 +6,8 @@ import Foundation
 /// algorithms, trust and any signature timestamp, with the same report as PDF signatures.
 ///
 /// ```swift
-/// let report = DetachedSignatureVerifier(options: options).verify(content: "report.docx", signature: "report.docx.p7s")
+/// let report = DetachedSignatureVerifier(options: options).verify(content: "report.docx", signature:
+/// "report.docx.p7s")
 /// ```
 public struct DetachedSignatureVerifier: Sendable {
     public let options: VerificationOptions
@@ -18,7 +19,9 @@ public struct DetachedSignatureVerifier: Sendable {
 
     public func verify(content path: String, signature signaturePath: String) -> DocumentReport {
         let source: FileByteSource
-        do { source = try FileByteSource(path: path) } catch { return PDFSignatureVerifier.failed(path, "\(error)", .formatFailure) }
+        do { source = try FileByteSource(path: path) } catch {
+            return PDFSignatureVerifier.failed(path, "\(error)", .formatFailure)
+        }
         guard var bytes = FileManager.default.contents(atPath: signaturePath).map({ [UInt8]($0) }) else {
             return PDFSignatureVerifier.failed(path, "cannot read \(signaturePath)", .formatFailure)
         }
@@ -26,13 +29,16 @@ public struct DetachedSignatureVerifier: Sendable {
             let body = text.split(separator: "\n").filter { !$0.hasPrefix("-----") }.joined()
             bytes = Data(base64Encoded: body).map { [UInt8]($0) } ?? bytes
         }
-        let embedded = EmbeddedSignature(fieldName: (signaturePath as NSString).lastPathComponent, dictionary: PDFDictionary(),
-                                         dictionaryOffset: nil, byteRange: [0, source.count, source.count, 0], contents: bytes,
-                                         subFilter: nil, isDocumentTimestamp: false)
-        var verification = SignatureVerification(signature: embedded, document: nil, source: source, revisions: [],
-                                                 options: options, validator: validator, now: Date(), documentCertification: nil)
+        let embedded = EmbeddedSignature(
+            fieldName: (signaturePath as NSString).lastPathComponent, dictionary: PDFDictionary(),
+            dictionaryOffset: nil, byteRange: [0, source.count, source.count, 0], contents: bytes,
+            subFilter: nil, isDocumentTimestamp: false)
+        var verification = SignatureVerification(
+            signature: embedded, document: nil, source: source, revisions: [],
+            options: options, validator: validator, now: Date(), documentCertification: nil)
         let report = verification.run()
-        return DocumentReport(file: path, fileSHA256: nil, validationTime: options.validationTime ?? Date(), signatures: [report],
-                              indication: report.indication, subIndication: report.subIndication, summary: report.summary)
+        return DocumentReport(
+            file: path, fileSHA256: nil, validationTime: options.validationTime ?? Date(), signatures: [report],
+            indication: report.indication, subIndication: report.subIndication, summary: report.summary)
     }
 }

@@ -40,9 +40,11 @@ public struct EmbeddedSignature: Sendable {
             guard let value = field.dictionary["V"] else { continue }
             let resolved: PDFObject
             do { resolved = try document.resolve(value) } catch {
-                result.append(EmbeddedSignature(fieldName: field.name, dictionary: PDFDictionary(), dictionaryOffset: nil, byteRange: nil,
-                                                contents: nil, subFilter: nil, isDocumentTimestamp: false,
-                                                readError: "the signature dictionary cannot be read: \(error)"))
+                result.append(
+                    EmbeddedSignature(
+                        fieldName: field.name, dictionary: PDFDictionary(), dictionaryOffset: nil, byteRange: nil,
+                        contents: nil, subFilter: nil, isDocumentTimestamp: false,
+                        readError: "the signature dictionary cannot be read: \(error)"))
                 continue
             }
             guard let dict = resolved.dictionary else { continue }
@@ -52,9 +54,11 @@ public struct EmbeddedSignature: Sendable {
             let contents = try document.resolve(dict["Contents"]).string?.bytes
             let subFilter = try document.resolve(dict["SubFilter"]).name?.string
             let type = try document.resolve(dict["Type"]).name?.string
-            result.append(EmbeddedSignature(fieldName: field.name, dictionary: dict, dictionaryOffset: offset, byteRange: range,
-                                            contents: contents, subFilter: subFilter,
-                                            isDocumentTimestamp: type == "DocTimeStamp" || subFilter == "ETSI.RFC3161"))
+            result.append(
+                EmbeddedSignature(
+                    fieldName: field.name, dictionary: dict, dictionaryOffset: offset, byteRange: range,
+                    contents: contents, subFilter: subFilter,
+                    isDocumentTimestamp: type == "DocTimeStamp" || subFilter == "ETSI.RFC3161"))
         }
         return result.sorted { ($0.signedEnd ?? 0) < ($1.signedEnd ?? 0) }
     }

@@ -39,13 +39,17 @@ public struct PDFSignatureVerifier: Sendable {
     /// Verifies many PDFs on every core and returns `transform` of each report, in input order
     /// (`transform` runs on the worker too: rendering a report is part of the work). Each worker
     /// takes a few documents at a time so that their signed bytes are hashed together.
-    public func verify<T>(paths: [String], workers: Int = ProcessInfo.processInfo.activeProcessorCount,
-                          progress: ((Int) -> Void)? = nil, _ transform: @escaping (DocumentReport) -> T) -> [T] {
+    public func verify<T>(
+        paths: [String], workers: Int = ProcessInfo.processInfo.activeProcessorCount,
+        progress: ((Int) -> Void)? = nil, _ transform: @escaping (DocumentReport) -> T
+    ) -> [T] {
         let workers = max(1, workers)
         // As many documents per group as lanes, but never so few groups that a core idles.
         let group = max(1, min(hashesAhead ? MultiBufferSHA256.lanes : 1, (paths.count + workers - 1) / workers))
         let groups = (paths.count + group - 1) / group
-        let done = parallelMap(groups, workers: workers, progress: progress.map { report in { report(min(paths.count, $0 * group)) } }) { g in
+        let done = parallelMap(
+            groups, workers: workers, progress: progress.map { report in { report(min(paths.count, $0 * group)) } }
+        ) { g in
             let documents = paths[(g * group)..<min(paths.count, (g + 1) * group)].map { read(path: $0) }
             return check(documents).map(transform)
         }
@@ -67,10 +71,13 @@ public struct PDFSignatureVerifier: Sendable {
     func read(source: ByteSource, name: String) -> ReadDocument {
         do {
             let document = try PDFDocument(source: source)
-            if document.isEncrypted { return .failed(Self.failed(name, PDFError.encrypted.description, .formatFailure)) }
+            if document.isEncrypted {
+                return .failed(Self.failed(name, PDFError.encrypted.description, .formatFailure))
+            }
             // Readers cut a looping /Prev chain at different places: no one reading of it is the document.
             if let loop = document.chainLoop { return .failed(Self.failed(name, loop, .formatFailure)) }
-            return .read(name: name, source: source, document: document, signatures: try EmbeddedSignature.all(in: document))
+            return .read(
+                name: name, source: source, document: document, signatures: try EmbeddedSignature.all(in: document))
         } catch {
             return .failed(Self.failed(name, "\(error)", .formatFailure))
         }
@@ -94,24 +101,28 @@ public struct PDFSignatureVerifier: Sendable {
         }
     }
 
-    func check(_ document: PDFDocument, signatures: [EmbeddedSignature], source: ByteSource, name: String,
-               sha256: [[Range<Int>]: [UInt8]]) -> DocumentReport {
+    func check(
+        _ document: PDFDocument, signatures: [EmbeddedSignature], source: ByteSource, name: String,
+        sha256: [[Range<Int>]: [UInt8]]
+    ) -> DocumentReport {
         let now = Date()
         let revisions = (try? document.revisions()) ?? []
         let certification = try? Self.certificationLevel(document)
         let embedded = Self.revocationData(document)
         var reports: [SignatureReport] = []
         for signature in signatures {
-            var context = SignatureVerification(signature: signature, document: document, source: source,
-                                                revisions: revisions, options: options, validator: validator, now: now,
-                                                documentCertification: certification ?? nil)
+            var context = SignatureVerification(
+                signature: signature, document: document, source: source,
+                revisions: revisions, options: options, validator: validator, now: now,
+                documentCertification: certification ?? nil)
             context.embeddedRevocation = embedded
             context.precomputedSHA256 = sha256
             context.documentName = name
             reports.append(context.run())
         }
-        var report = DocumentReport(file: name, fileSHA256: nil, validationTime: options.validationTime ?? now,
-                                    signatures: reports, indication: .totalPassed, subIndication: nil, summary: "")
+        var report = DocumentReport(
+            file: name, fileSHA256: nil, validationTime: options.validationTime ?? now,
+            signatures: reports, indication: .totalPassed, subIndication: nil, summary: "")
         if reports.isEmpty {
             report.indication = .indeterminate
             report.subIndication = .noSignature
@@ -121,7 +132,8 @@ public struct PDFSignatureVerifier: Sendable {
             report.indication = worst
             report.subIndication = reports.first { $0.indication == worst }?.subIndication
             let failed = reports.filter { $0.indication != .totalPassed }
-            report.summary = failed.isEmpty
+            report.summary =
+                failed.isEmpty
                 ? "\(reports.count) signature\(reports.count == 1 ? "" : "s"), all valid"
                 : failed.map { "\($0.fieldName): \($0.summary)" }.joined(separator: "; ")
         }
@@ -129,8 +141,9 @@ public struct PDFSignatureVerifier: Sendable {
     }
 
     static func failed(_ name: String, _ error: String, _ sub: SubIndication) -> DocumentReport {
-        DocumentReport(file: name, fileSHA256: nil, validationTime: Date(), signatures: [], indication: .totalFailed,
-                       subIndication: sub, summary: "cannot be read: \(error)", error: error)
+        DocumentReport(
+            file: name, fileSHA256: nil, validationTime: Date(), signatures: [], indication: .totalFailed,
+            subIndication: sub, summary: "cannot be read: \(error)", error: error)
     }
 
     /// OCSP responses and CRLs in the document security store (PAdES LTV, ETSI EN 319 142-1 §5.4).
@@ -151,10 +164,12 @@ public struct PDFSignatureVerifier: Sendable {
     /// The certification signature's dictionary and its DocMDP permission (1–3), if certified.
     static func certificationLevel(_ document: PDFDocument) throws -> (signature: PDFDictionary, permission: Int)? {
         guard let perms = try document.dictionary(document.catalog()["Perms"]),
-              let signature = try document.dictionary(perms["DocMDP"]) else { return nil }
+            let signature = try document.dictionary(perms["DocMDP"])
+        else { return nil }
         for reference in try document.resolve(signature["Reference"]).array ?? [] {
             guard let ref = try document.resolve(reference).dictionary,
-                  try document.resolve(ref["TransformMethod"]).name?.string == "DocMDP" else { continue }
+                try document.resolve(ref["TransformMethod"]).name?.string == "DocMDP"
+            else { continue }
             let params = try document.dictionary(ref["TransformParams"])
             return (signature, min(3, max(1, try document.resolve(params?["P"]).integer ?? 2)))
         }

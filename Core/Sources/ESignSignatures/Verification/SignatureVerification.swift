@@ -26,8 +26,11 @@ struct SignatureVerification {
     private var failure: (Indication, SubIndication, String)?
     private var report: SignatureReport
 
-    init(signature: EmbeddedSignature, document: PDFDocument?, source: ByteSource, revisions: [Revision],
-         options: VerificationOptions, validator: ChainValidator, now: Date, documentCertification: (signature: PDFDictionary, permission: Int)?) {
+    init(
+        signature: EmbeddedSignature, document: PDFDocument?, source: ByteSource, revisions: [Revision],
+        options: VerificationOptions, validator: ChainValidator, now: Date,
+        documentCertification: (signature: PDFDictionary, permission: Int)?
+    ) {
         self.signature = signature
         self.document = document
         self.source = source
@@ -36,12 +39,13 @@ struct SignatureVerification {
         self.validator = validator
         self.now = now
         self.documentCertification = documentCertification
-        report = SignatureReport(kind: document == nil ? .detached : (signature.isDocumentTimestamp ? .documentTimestamp : .signature),
-                                 fieldName: signature.fieldName, subFilter: signature.subFilter, signer: nil,
-                                 claimedSigningTime: nil, provenSigningTime: nil, digestAlgorithm: nil, signatureAlgorithm: nil,
-                                 byteRange: signature.byteRange ?? [], coverage: .unclear, laterRevisions: 0,
-                                 modificationLevel: .none, modifications: [], certificationLevel: nil, checks: [],
-                                 indication: .totalPassed, subIndication: nil, summary: "")
+        report = SignatureReport(
+            kind: document == nil ? .detached : (signature.isDocumentTimestamp ? .documentTimestamp : .signature),
+            fieldName: signature.fieldName, subFilter: signature.subFilter, signer: nil,
+            claimedSigningTime: nil, provenSigningTime: nil, digestAlgorithm: nil, signatureAlgorithm: nil,
+            byteRange: signature.byteRange ?? [], coverage: .unclear, laterRevisions: 0,
+            modificationLevel: .none, modifications: [], certificationLevel: nil, checks: [],
+            indication: .totalPassed, subIndication: nil, summary: "")
     }
 
     /// Records a failed check and remembers the most serious verdict it implies.
@@ -54,8 +58,12 @@ struct SignatureVerification {
 
     mutating func run() -> SignatureReport {
         if let document {
-            if let m = (try? document.resolve(signature.dictionary["M"]))?.string { report.claimedSigningTime = PDFDate.date(from: m.text) }
-            if let cert = documentCertification, cert.signature == signature.dictionary { report.certificationLevel = cert.permission }
+            if let m = (try? document.resolve(signature.dictionary["M"]))?.string {
+                report.claimedSigningTime = PDFDate.date(from: m.text)
+            }
+            if let cert = documentCertification, cert.signature == signature.dictionary {
+                report.certificationLevel = cert.permission
+            }
             if let (ranges, wellFormed) = checkFormat() {
                 if wellFormed {
                     checkCoverageAndChanges(ranges, document: document)
@@ -105,7 +113,9 @@ struct SignatureVerification {
             return nil
         }
         guard r.count == 4, r[0] == 0, r[1] > 0, r[2] > r[1] else {
-            fail("format", .totalFailed, .formatFailure, "/ByteRange \(r) is not two ranges from byte 0 around /Contents")
+            fail(
+                "format", .totalFailed, .formatFailure, "/ByteRange \(r) is not two ranges from byte 0 around /Contents"
+            )
             return (ranges, false)
         }
         // The gap must be exactly the hex string of this dictionary's /Contents.
@@ -113,16 +123,22 @@ struct SignatureVerification {
         let inner = gap.dropFirst().dropLast()
         let isHex = inner.allSatisfy { Hex.digitValue($0) != nil }
         guard gap.first == 0x3C, gap.last == 0x3E, isHex, inner.count == 2 * contents.count else {
-            fail("format", .totalFailed, .formatFailure, "the bytes left out by /ByteRange are not exactly the /Contents string")
+            fail(
+                "format", .totalFailed, .formatFailure,
+                "the bytes left out by /ByteRange are not exactly the /Contents string")
             return (ranges, false)
         }
         guard let offset = signature.dictionaryOffset else {
-            fail("format", .totalFailed, .formatFailure, "the signature dictionary is not an uncompressed indirect object")
+            fail(
+                "format", .totalFailed, .formatFailure,
+                "the signature dictionary is not an uncompressed indirect object")
             return (ranges, false)
         }
         let head = (try? source.read(at: offset, length: max(0, r[1] - offset))) ?? []
         guard offset < r[1], head.firstRange(of: Array("endobj".utf8)) == nil else {
-            fail("format", .totalFailed, .formatFailure, "/ByteRange frames a /Contents outside this signature's dictionary")
+            fail(
+                "format", .totalFailed, .formatFailure,
+                "/ByteRange frames a /Contents outside this signature's dictionary")
             return (ranges, false)
         }
         pass("format", "/ByteRange frames exactly /Contents")
@@ -226,14 +242,16 @@ struct SignatureVerification {
         } else {
             pass(
                 "changes after signing",
-                report.modificationLevel == .none ? "none" : "only allowed changes (\(report.modificationLevel.rawValue))")
+                report.modificationLevel == .none
+                    ? "none" : "only allowed changes (\(report.modificationLevel.rawValue))")
         }
     }
 
     /// The visual check (`--visual`): a page that looks different outside the allowed
     /// annotations is a change after signing that is not allowed.
     private mutating func compareRenderings(document: PDFDocument, signedEnd: Int, allowed: [Int: [[Double]]]) {
-        let comparison = VisualComparison(source: source, document: document, signedEnd: signedEnd, allowedAreas: allowed)
+        let comparison = VisualComparison(
+            source: source, document: document, signedEnd: signedEnd, allowedAreas: allowed)
         let file = (documentName as NSString).lastPathComponent
         let field = signature.fieldName.isEmpty ? "signature" : signature.fieldName
         let label = "\(file)-\(field)".map { $0.isLetter || $0.isNumber || $0 == "-" || $0 == "." ? $0 : "_" }
@@ -273,7 +291,8 @@ struct SignatureVerification {
         }
         // A signature timestamp proves when the signature existed.
         if let tokenType = signer.attributeValue(CMSSignedData.idSignatureTimeStampToken, signed: false) {
-            checkTimestamp(token: Self.stripASN1Type(tokenType), over: signer.signatureValue, label: "signature timestamp")
+            checkTimestamp(
+                token: Self.stripASN1Type(tokenType), over: signer.signatureValue, label: "signature timestamp")
         }
         checkAlgorithms(digestName: report.digestAlgorithm ?? "", certificate: certificate)
         checkKeyUsage(certificate)
@@ -303,7 +322,8 @@ struct SignatureVerification {
         if report.claimedSigningTime == nil { report.claimedSigningTime = signer.signingTime }
         guard let certificate = signer.certificate else {
             fail(
-                "signer", .indeterminate, .noSigningCertificateFound, "the signer's certificate is not in the signature")
+                "signer", .indeterminate, .noSigningCertificateFound, "the signer's certificate is not in the signature"
+            )
             return nil
         }
         report.signer = Self.summary(certificate)
@@ -327,11 +347,15 @@ struct SignatureVerification {
                 return false
             }
             guard signer.signatureVerifies() else {
-                fail("integrity", .totalFailed, .sigCryptoFailure, "the signature value does not verify under the signer's key")
+                fail(
+                    "integrity", .totalFailed, .sigCryptoFailure,
+                    "the signature value does not verify under the signer's key")
                 return false
             }
         } else if !signer.signatureVerifies(overContentDigest: computed) {
-            fail("integrity", .totalFailed, .sigCryptoFailure, "the signature value does not verify over the signed bytes")
+            fail(
+                "integrity", .totalFailed, .sigCryptoFailure,
+                "the signature value does not verify over the signed bytes")
             return false
         }
         pass("integrity", "message digest matches; signature verifies")
@@ -348,7 +372,9 @@ struct SignatureVerification {
         report.provenSigningTime = token.time
         report.claimedSigningTime = token.time
         guard let computed = try? digest(ranges, oid: token.imprintAlgorithmOID), computed == token.imprint else {
-            fail("integrity", .totalFailed, .hashFailure, "the timestamp's message imprint does not match the signed bytes")
+            fail(
+                "integrity", .totalFailed, .hashFailure,
+                "the timestamp's message imprint does not match the signed bytes")
             return
         }
         guard token.signatureVerifies else {
@@ -382,26 +408,34 @@ struct SignatureVerification {
         checkTimestampingCertificate(tsa, label: label)
         if case .valid = validator.validate(tsa, intermediates: token.cms.certificates, at: token.time) {
             report.provenSigningTime = token.time
-            pass(label, "timestamped \(vietnamTime(token.time)) by \(tsa.subject.commonName ?? tsa.subject.description)")
+            pass(
+                label, "timestamped \(vietnamTime(token.time)) by \(tsa.subject.commonName ?? tsa.subject.description)")
         } else {
-            checks.append(Check(label, .indeterminate, "the TSA does not chain to a trusted root; its time is not used as proof"))
+            checks.append(
+                Check(label, .indeterminate, "the TSA does not chain to a trusted root; its time is not used as proof"))
         }
     }
 
     private mutating func checkTimestampingCertificate(_ tsa: Certificate, label: String) {
         if let eku = tsa.extendedKeyUsage, eku == [ExtendedKeyUsageOID.timeStamping] { return }
-        fail(label, .indeterminate, .chainConstraintsFailure, "the TSA certificate lacks the sole extended key usage timeStamping")
+        fail(
+            label, .indeterminate, .chainConstraintsFailure,
+            "the TSA certificate lacks the sole extended key usage timeStamping")
     }
 
     // MARK: Policies and trust
 
     private mutating func checkAlgorithms(digestName: String, certificate: Certificate) {
         if options.rejectedDigests.contains(digestName.uppercased().replacingOccurrences(of: "-", with: "")) {
-            fail("algorithms", .indeterminate, .cryptoConstraintsFailureNoPOE, "\(digestName) is no longer an acceptable digest algorithm")
+            fail(
+                "algorithms", .indeterminate, .cryptoConstraintsFailureNoPOE,
+                "\(digestName) is no longer an acceptable digest algorithm")
             return
         }
         if let bits = certificate.rsaKeyBits, bits < options.minimumRSABits {
-            fail("algorithms", .indeterminate, .cryptoConstraintsFailureNoPOE, "RSA-\(bits) keys are too weak (at least \(options.minimumRSABits) bits)")
+            fail(
+                "algorithms", .indeterminate, .cryptoConstraintsFailureNoPOE,
+                "RSA-\(bits) keys are too weak (at least \(options.minimumRSABits) bits)")
             return
         }
         pass("algorithms", "\(digestName), \(certificate.publicKeyDescription)")
@@ -409,7 +443,9 @@ struct SignatureVerification {
 
     private mutating func checkKeyUsage(_ certificate: Certificate) {
         if let usage = certificate.keyUsage, usage.isDisjoint(with: [.digitalSignature, .nonRepudiation]) {
-            fail("key usage", .indeterminate, .chainConstraintsFailure, "the signer's certificate does not allow digital signatures")
+            fail(
+                "key usage", .indeterminate, .chainConstraintsFailure,
+                "the signer's certificate does not allow digital signatures")
         } else {
             pass("key usage")
         }
@@ -417,7 +453,9 @@ struct SignatureVerification {
 
     /// The path from the certificate to a trust anchor, when one is valid at the signing time.
     @discardableResult
-    private mutating func checkTrust(_ certificate: Certificate, intermediates: [Certificate], label: String, at fixed: Date? = nil) -> [Certificate]? {
+    private mutating func checkTrust(
+        _ certificate: Certificate, intermediates: [Certificate], label: String, at fixed: Date? = nil
+    ) -> [Certificate]? {
         guard !options.trustAnchors.isEmpty else {
             fail(label, .indeterminate, .noCertificateChainFound, "no trust anchors were given (--trust)")
             return nil
@@ -429,7 +467,10 @@ struct SignatureVerification {
             return path
         case .invalid(let code, let reason):
             switch code {
-            case 10: fail(label, .indeterminate, .outOfBoundsNoPOE, "a certificate had expired at \(vietnamTime(time)) and no timestamp proves an earlier signing time")
+            case 10:
+                fail(
+                    label, .indeterminate, .outOfBoundsNoPOE,
+                    "a certificate had expired at \(vietnamTime(time)) and no timestamp proves an earlier signing time")
             case 9: fail(label, .indeterminate, .notYetValid, "a certificate was not yet valid at \(vietnamTime(time))")
             default: fail(label, .indeterminate, .noCertificateChainFound, "no chain to a trusted root: \(reason)")
             }
@@ -440,23 +481,35 @@ struct SignatureVerification {
     /// Every certificate of the path but the anchor: not revoked, or revoked only after a timestamp
     /// proves the signature existed.
     private mutating func checkRevocation(path: [Certificate], untrusted: [Certificate]) {
-        let checker = RevocationChecker(trustAnchors: options.trustAnchors, offline: options.offline, timeout: Int(options.networkTimeout))
+        let checker = RevocationChecker(
+            trustAnchors: options.trustAnchors, offline: options.offline, timeout: Int(options.networkTimeout))
         var notes: [String] = []
         for (index, certificate) in path.dropLast().enumerated() {
             let name = certificate.subject.commonName ?? certificate.subject.description
-            switch checker.status(of: certificate, issuer: path[index + 1], untrusted: untrusted + path, embedded: embeddedRevocation) {
+            switch checker.status(
+                of: certificate, issuer: path[index + 1], untrusted: untrusted + path, embedded: embeddedRevocation)
+            {
             case .good(let source):
                 notes.append("\(name): good (\(source))")
             case .notPublished:
                 notes.append("\(name): publishes no revocation information")
             case .unknown(let reason):
-                fail("revocation", .indeterminate, .tryLater, "the revocation status of \(name) cannot be established: \(reason)")
+                fail(
+                    "revocation", .indeterminate, .tryLater,
+                    "the revocation status of \(name) cannot be established: \(reason)")
                 return
             case .revoked(let at, let source):
                 if let proven = report.provenSigningTime, proven < at {
-                    notes.append("\(name): revoked at \(vietnamTime(at)), after the signature was proven to exist (\(vietnamTime(proven)))")
+                    notes.append(
+                        "\(name): revoked at \(vietnamTime(at)), after the signature was proven to exist "
+                            + "(\(vietnamTime(proven)))"
+                    )
                 } else {
-                    fail("revocation", .totalFailed, .revoked, "\(name) was revoked at \(vietnamTime(at)) (\(source)), and no timestamp proves the signature was made before")
+                    fail(
+                        "revocation", .totalFailed, .revoked,
+                        "\(name) was revoked at \(vietnamTime(at)) (\(source)), and no timestamp proves the signature "
+                            + "was made before"
+                    )
                     return
                 }
             }
@@ -465,8 +518,9 @@ struct SignatureVerification {
     }
 
     static func summary(_ c: Certificate) -> CertificateSummary {
-        CertificateSummary(subject: c.subject.description, issuer: c.issuer.description, serialNumber: c.serialNumberHex,
-                           notBefore: c.notBefore, notAfter: c.notAfter, publicKey: c.publicKeyDescription)
+        CertificateSummary(
+            subject: c.subject.description, issuer: c.issuer.description, serialNumber: c.serialNumberHex,
+            notBefore: c.notBefore, notAfter: c.notAfter, publicKey: c.publicKeyDescription)
     }
 
     /// An attribute value read as ASN1_TYPE DER is the token itself (a SEQUENCE).

@@ -21,9 +21,10 @@ enum SignedBytesDigests {
         var seen: Set<[Range<Int>]> = []
         return signatures.compactMap { signature in
             guard let contents = signature.contents,
-                  DERReader.digestAlgorithms(ofContentInfo: contents) == [sha256OID],
-                  let ranges = signature.signedRanges(fileSize: source.count),
-                  seen.insert(ranges).inserted else { return nil }
+                DERReader.digestAlgorithms(ofContentInfo: contents) == [sha256OID],
+                let ranges = signature.signedRanges(fileSize: source.count),
+                seen.insert(ranges).inserted
+            else { return nil }
             return Request(document: document, source: source, ranges: ranges)
         }
     }
@@ -67,7 +68,8 @@ final class SignedBytesReader {
                 if range < ranges.count { offset = ranges[range].lowerBound }
                 continue
             }
-            let room = UnsafeMutableRawBufferPointer(rebasing: buffer[written..<min(buffer.count, written + end - offset)])
+            let room = UnsafeMutableRawBufferPointer(
+                rebasing: buffer[written..<min(buffer.count, written + end - offset)])
             let n = try source.read(into: room, at: offset)
             if n == 0 { throw PDFError.io("the input shrank while being read") }
             written += n

@@ -31,13 +31,20 @@ public struct VerificationOptions: Sendable {
         let fm = FileManager.default
         for path in paths {
             var isDirectory: ObjCBool = false
-            guard fm.fileExists(atPath: path, isDirectory: &isDirectory) else { throw .missingInput("no such trust anchor file or folder: \(path)") }
-            let files = isDirectory.boolValue
-                ? ((try? fm.contentsOfDirectory(atPath: path)) ?? []).sorted().map { (path as NSString).appendingPathComponent($0) }
+            guard fm.fileExists(atPath: path, isDirectory: &isDirectory) else {
+                throw .missingInput("no such trust anchor file or folder: \(path)")
+            }
+            let files =
+                isDirectory.boolValue
+                ? ((try? fm.contentsOfDirectory(atPath: path)) ?? []).sorted().map {
+                    (path as NSString).appendingPathComponent($0)
+                }
                 : [path]
             var found = 0
             for file in files {
-                guard let data = fm.contents(atPath: file), let certs = try? Certificate.load([UInt8](data)) else { continue }
+                guard let data = fm.contents(atPath: file), let certs = try? Certificate.load([UInt8](data)) else {
+                    continue
+                }
                 result += certs
                 found += certs.count
             }

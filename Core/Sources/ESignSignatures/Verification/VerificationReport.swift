@@ -62,7 +62,10 @@ public enum ModificationLevel: String, Codable, Sendable, Comparable {
 
 /// One named check with its outcome and, when it did not pass, why.
 public struct Check: Codable, Sendable, Equatable {
-    public enum Outcome: String, Codable, Sendable { case passed, failed, indeterminate, notApplicable = "not-applicable" }
+    public enum Outcome: String, Codable, Sendable {
+        case passed, failed, indeterminate
+        case notApplicable = "not-applicable"
+    }
     public let name: String
     public let outcome: Outcome
     public let detail: String?
@@ -86,7 +89,11 @@ public struct CertificateSummary: Codable, Sendable, Equatable {
 
 /// Everything esign found out about one signature or document timestamp.
 public struct SignatureReport: Codable, Sendable {
-    public enum Kind: String, Codable, Sendable { case signature, documentTimestamp = "document-timestamp", detached }
+    public enum Kind: String, Codable, Sendable {
+        case signature
+        case documentTimestamp = "document-timestamp"
+        case detached
+    }
     public var kind: Kind
     public var fieldName: String
     public var subFilter: String?

@@ -11,7 +11,8 @@ extension DocumentReport {
             ("schema", .string(schema)), ("file", .string(file)), ("file_sha256", fileSHA256.map(JSONValue.string)),
             ("validation_time", .string(vietnamTime(validationTime))),
             ("signatures", .array(signatures.map(\.jsonValue))),
-            ("indication", .string(indication.rawValue)), ("sub_indication", subIndication.map { .string($0.rawValue) }),
+            ("indication", .string(indication.rawValue)),
+            ("sub_indication", subIndication.map { .string($0.rawValue) }),
             ("summary", .string(summary)), ("error", error.map(JSONValue.string)),
         ])
     }
@@ -23,7 +24,8 @@ extension DocumentReport {
 extension SignatureReport {
     public var jsonValue: JSONValue {
         .object([
-            ("kind", .string(kind.rawValue)), ("field_name", .string(fieldName)), ("sub_filter", subFilter.map(JSONValue.string)),
+            ("kind", .string(kind.rawValue)), ("field_name", .string(fieldName)),
+            ("sub_filter", subFilter.map(JSONValue.string)),
             ("signer", signer?.jsonValue),
             ("claimed_signing_time", claimedSigningTime.map { .string(vietnamTime($0)) }),
             ("proven_signing_time", provenSigningTime.map { .string(vietnamTime($0)) }),
@@ -34,7 +36,8 @@ extension SignatureReport {
             ("modifications", .array(modifications.map(JSONValue.string))),
             ("certification_level", certificationLevel.map(JSONValue.int)),
             ("checks", .array(checks.map(\.jsonValue))),
-            ("indication", .string(indication.rawValue)), ("sub_indication", subIndication.map { .string($0.rawValue) }),
+            ("indication", .string(indication.rawValue)),
+            ("sub_indication", subIndication.map { .string($0.rawValue) }),
             ("summary", .string(summary)),
         ])
     }
@@ -52,6 +55,8 @@ extension CertificateSummary {
 
 extension Check {
     public var jsonValue: JSONValue {
-        .object([("name", .string(name)), ("outcome", .string(outcome.rawValue)), ("detail", detail.map(JSONValue.string))])
+        .object([
+            ("name", .string(name)), ("outcome", .string(outcome.rawValue)), ("detail", detail.map(JSONValue.string)),
+        ])
     }
 }

@@ -62,7 +62,8 @@ struct VisualComparison {
                 found.append(Difference(page: index + 1, pixels: 0, area: [], note: "was removed after signing"))
                 continue
             }
-            let old = signedPages[index], new = nowPages[index]
+            let old = signedPages[index]
+            let new = nowPages[index]
             if let difference = compare(old, new, page: index) { found.append(difference) }
             if let outputDirectory {
                 let name = "\(label)-page\(index + 1).png"
@@ -96,7 +97,10 @@ struct VisualComparison {
             return (x0, y0, x1, y1)
         }
         var count = 0
-        var minX = Int.max, minY = Int.max, maxX = -1, maxY = -1
+        var minX = Int.max
+        var minY = Int.max
+        var maxX = -1
+        var maxY = -1
         for y in 0..<old.height {
             for x in 0..<old.width {
                 let i = 3 * (y * old.width + x)
@@ -175,7 +179,8 @@ struct VisualComparison {
         var position = 2
         guard bytes.starts(with: Array("P6".utf8)) else { return nil }
         while fields.count < 3, position < bytes.count {
-            while position < bytes.count, bytes[position] == 0x20 || bytes[position] == 0x0A || bytes[position] == 0x0D {
+            while position < bytes.count, bytes[position] == 0x20 || bytes[position] == 0x0A || bytes[position] == 0x0D
+            {
                 position += 1
             }
             var value = 0
@@ -189,7 +194,9 @@ struct VisualComparison {
             fields.append(value)
         }
         position += 1  // the single whitespace before the samples
-        guard fields.count == 3, fields[2] == 255, position + 3 * fields[0] * fields[1] <= bytes.count else { return nil }
+        guard fields.count == 3, fields[2] == 255, position + 3 * fields[0] * fields[1] <= bytes.count else {
+            return nil
+        }
         let rgb = Array(bytes[position..<(position + 3 * fields[0] * fields[1])])
         return PNGImage(width: fields[0], height: fields[1], rgb: rgb, alpha: nil)
     }
