@@ -100,3 +100,36 @@ struct CivilTimeTests {
         }
     }
 }
+
+@Suite("Byte search")
+struct ByteSearchTests {
+    /// Held to a naive search on random haystacks over a small alphabet (many partial matches).
+    @Test func agreesWithANaiveSearch() {
+        var generator = SystemRandomNumberGenerator()
+        for _ in 0..<3000 {
+            let haystack = (0..<Int.random(in: 0...40, using: &generator)).map { _ in UInt8.random(in: 97...99) }
+            let needle = (0..<Int.random(in: 1...4, using: &generator)).map { _ in UInt8.random(in: 97...99) }
+            let places =
+                haystack.count >= needle.count
+                ? (0...(haystack.count - needle.count)).filter { Array(haystack[$0..<($0 + needle.count)]) == needle }
+                : []
+            #expect(haystack.firstOffset(of: needle) == places.first, "\(haystack) \(needle)")
+            #expect(haystack.lastOffset(of: needle) == places.last, "\(haystack) \(needle)")
+            #expect(haystack.containsBytes(needle) == !places.isEmpty)
+        }
+        #expect(Array("<< /Type /Sig >> endobj".utf8).containsBytes(Array("endobj".utf8)))
+        #expect(!Array("<< /Type /Sig >> endob".utf8).containsBytes(Array("endobj".utf8)))
+    }
+}
+
+@Suite("Hex digits")
+struct HexDigitTests {
+    @Test func isDigitsAgreesWithDigitValueOnEveryByte() {
+        for c in 0...255 {
+            let byte = UInt8(c)
+            #expect(Hex.isDigits([0x30, byte, 0x61][...]) == (Hex.digitValue(byte) != nil), "byte \(c)")
+        }
+        #expect(Hex.isDigits([][...]))
+        #expect(Hex.isDigits(Array("0123456789abcdefABCDEF".utf8)[...]))
+    }
+}

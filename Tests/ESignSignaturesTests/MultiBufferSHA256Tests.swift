@@ -25,10 +25,23 @@ final class MultiBufferSHA256Tests: XCTestCase {
         }
     }
 
+    /// The digests with every lane count the kernel has; they must all agree.
     func digests(_ messages: [Message], bufferSize: Int = 64 << 10) throws -> [[UInt8]] {
-        try MultiBufferSHA256.digests(of: messages.map { m in { m.fill($0) } }, bufferSize: bufferSize).map {
-            try $0.get()
+        var first: [[UInt8]]?
+        for lanes in 1...MultiBufferSHA256.maximumLanes {
+            for message in messages { message.offset = 0 }
+            let got = try MultiBufferSHA256.digests(
+                of: messages.map { m in { m.fill($0) } }, bufferSize: bufferSize, lanes: lanes
+            ).map { try $0.get() }
+            if let first { XCTAssertEqual(got, first, "\(lanes) lanes") } else { first = got }
         }
+        return first!
+    }
+
+    /// The lane count is measured, within the kernel's range.
+    func testLaneCountIsMeasured() {
+        XCTAssertTrue((1...MultiBufferSHA256.maximumLanes).contains(MultiBufferSHA256.lanes))
+        XCTAssertTrue((1...MultiBufferSHA256.maximumLanes).contains(MultiBufferSHA256.fastestLaneCount()))
     }
 
     func testFIPSExamples() throws {

@@ -24,6 +24,22 @@ public enum Hex {
         }
     }
 
+    /// Whether every byte is an ASCII hex digit (a signature's /Contents gap: thousands of bytes,
+    /// checked without a closure call or bounds check per byte).
+    public static func isDigits(_ bytes: ArraySlice<UInt8>) -> Bool {
+        bytes.withUnsafeBufferPointer { buffer in
+            var bad: UInt8 = 0
+            for c in buffer {
+                // Fold case (0x20), then: '0'...'9' or 'a'...'f'.
+                let lower = c | 0x20
+                let digit = c &- 0x30 < 10
+                let letter = lower &- 0x61 < 6
+                bad |= (digit || letter) ? 0 : 1
+            }
+            return bad == 0
+        }
+    }
+
     /// Lowercase hex text (hashes and keys in the ledger, as `sha256sum` prints them).
     public static func string(_ bytes: [UInt8]) -> String {
         String(decoding: encode(bytes, uppercase: false), as: UTF8.self)

@@ -1,3 +1,5 @@
+import ESignCore
+
 /// Reads the chain of cross-reference sections from the last `startxref` back through `/Prev`,
 /// tolerating the small defects that readers repair: a `startxref` that is a few bytes off,
 /// `startxref` and its number on one line, CR/LF variations in tables, subsections not starting at 0.
@@ -11,11 +13,11 @@ struct CrossReferenceReader {
     func findStartXref() throws(PDFError) -> Int {
         let tailLength = min(source.count, 4096)
         let tail = try source.read(at: source.count - tailLength, length: tailLength)
-        guard let range = tail.lastRange(of: Array("startxref".utf8)) else {
+        guard let at = tail.lastOffset(of: Array("startxref".utf8)) else {
             throw .brokenCrossReference("no startxref at the end of the file")
         }
-        var lexer = PDFLexer(
-            bytes: Array(tail[range.upperBound...]), base: source.count - tailLength + range.upperBound)
+        let after = at + 9  // "startxref"
+        var lexer = PDFLexer(bytes: Array(tail[after...]), base: source.count - tailLength + after)
         guard case .integer(let offset)? = try? lexer.next(), offset >= 0 else {
             throw .brokenCrossReference("startxref is not followed by an offset")
         }

@@ -1,3 +1,5 @@
+import ESignCore
+
 /// A PDF opened for reading: its revisions, its objects (resolved on demand) and the few document
 /// structures signing needs (catalog, pages, interactive form).
 ///
@@ -41,10 +43,10 @@ public final class PDFDocument {
         self.source = source
         guard source.count > 0 else { throw .notPDF("the file is empty") }
         let head = try source.read(at: 0, length: 1024)
-        guard let headerRange = head.firstRange(of: Array("%PDF-".utf8)) else {
+        guard let header = head.firstOffset(of: Array("%PDF-".utf8)) else {
             throw .notPDF("no %PDF- header in the first 1024 bytes")
         }
-        let versionBytes = head[headerRange.upperBound...].prefix { !PDFLexer.isWhitespace($0) && $0 != 0x25 }
+        let versionBytes = head[(header + 5)...].prefix { !PDFLexer.isWhitespace($0) && $0 != 0x25 }
         let version = String(decoding: versionBytes, as: UTF8.self)
         guard versionBytes.count == 3, let major = versionBytes.first, (0x31...0x32).contains(major),
             versionBytes[versionBytes.startIndex + 1] == 0x2E,

@@ -1,3 +1,5 @@
+import ESignCore
+
 /// One revision of a PDF: the bytes from the start of the file to the `%%EOF` that closes one
 /// cross-reference section. Each incremental update makes a new revision; a signature covers one.
 public struct Revision: Sendable, Equatable {
@@ -16,8 +18,8 @@ extension PDFDocument {
         var result: [Revision] = []
         for (index, section) in sections.enumerated() {
             let window = try source.read(at: section.end, length: 1024)
-            if let r = window.firstRange(of: Array("%%EOF".utf8)) {
-                var end = section.end + r.upperBound
+            if let at = window.firstOffset(of: Array("%%EOF".utf8)) {
+                var end = section.end + at + 5
                 let after = try source.read(at: end, length: 2)
                 if after.first == 0x0D {
                     end += 1
@@ -25,7 +27,7 @@ extension PDFDocument {
                 } else if after.first == 0x0A {
                     end += 1
                 }
-                result.append(Revision(sectionIndex: index, end: end, eofMarker: section.end + r.lowerBound))
+                result.append(Revision(sectionIndex: index, end: end, eofMarker: section.end + at))
             } else {
                 result.append(Revision(sectionIndex: index, end: section.end, eofMarker: section.end))
             }

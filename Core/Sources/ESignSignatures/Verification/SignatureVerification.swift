@@ -121,8 +121,7 @@ struct SignatureVerification {
         // The gap must be exactly the hex string of this dictionary's /Contents.
         let gap = (try? source.read(at: r[1], length: r[2] - r[1])) ?? []
         let inner = gap.dropFirst().dropLast()
-        let isHex = inner.allSatisfy { Hex.digitValue($0) != nil }
-        guard gap.first == 0x3C, gap.last == 0x3E, isHex, inner.count == 2 * contents.count else {
+        guard gap.first == 0x3C, gap.last == 0x3E, inner.count == 2 * contents.count, Hex.isDigits(inner) else {
             fail(
                 "format", .totalFailed, .formatFailure,
                 "the bytes left out by /ByteRange are not exactly the /Contents string")
@@ -135,7 +134,7 @@ struct SignatureVerification {
             return (ranges, false)
         }
         let head = (try? source.read(at: offset, length: max(0, r[1] - offset))) ?? []
-        guard offset < r[1], head.firstRange(of: Array("endobj".utf8)) == nil else {
+        guard offset < r[1], !head.containsBytes(Array("endobj".utf8)) else {
             fail(
                 "format", .totalFailed, .formatFailure,
                 "/ByteRange frames a /Contents outside this signature's dictionary")
