@@ -28,9 +28,9 @@ public indirect enum JSONValue: Sendable, Equatable {
     public func write(into out: inout [UInt8]) {
         switch self {
         case .string(let text): Self.writeString(text, into: &out)
-        case .int(let value): out += Array(String(value).utf8)
-        case .bool(let value): out += value ? Array("true".utf8) : Array("false".utf8)
-        case .null: out += Array("null".utf8)
+        case .int(let value): out.append(contentsOf: String(value).utf8)
+        case .bool(let value): out.append(contentsOf: value ? "true".utf8 : "false".utf8)
+        case .null: out.append(contentsOf: "null".utf8)
         case .array(let items):
             out.append(UInt8(ascii: "["))
             for (i, item) in items.enumerated() {
@@ -57,8 +57,14 @@ public indirect enum JSONValue: Sendable, Equatable {
     /// other controls as \u00xx (lower-case hex); everything else, '/' included, as UTF-8.
     static func writeString(_ text: String, into out: inout [UInt8]) {
         out.append(UInt8(ascii: "\""))
-        // Most strings need no escape: copy them whole.
-        if text.utf8.allSatisfy({ $0 >= 0x20 && $0 != UInt8(ascii: "\"") && $0 != UInt8(ascii: "\\") }) {
+        // Most strings need no escape: copy them whole (checked over the contiguous UTF-8 at once).
+        var text = text
+        let plain = text.withUTF8 { bytes in
+            var bad = false
+            for byte in bytes { bad = bad || byte < 0x20 || byte == 0x22 || byte == 0x5C }
+            return !bad
+        }
+        if plain {
             out.append(contentsOf: text.utf8)
             out.append(UInt8(ascii: "\""))
             return

@@ -183,19 +183,21 @@ struct PDFLexer {
         // Signature /Contents are thousands of digits without spaces: take them two at a time
         // through a table, then finish (spaces, odd digit, '>') one byte at a time.
         let table = Self.hexTable  // read once: each access to a static goes through swift_once
-        bytes.withUnsafeBufferPointer { buffer in
-            var i = position
-            var end = i
-            while end < buffer.count && table[Int(buffer[end])] != 0xFF { end += 1 }
-            let pairs = (end - i) / 2
-            out = [UInt8](unsafeUninitializedCapacity: pairs) { digits, count in
-                for k in 0..<pairs {
-                    digits[k] = table[Int(buffer[i + 2 * k])] << 4 | table[Int(buffer[i + 2 * k + 1])]
+        table.withUnsafeBufferPointer { table in
+            bytes.withUnsafeBufferPointer { buffer in
+                var i = position
+                var end = i
+                while end < buffer.count && table[Int(buffer[end])] != 0xFF { end += 1 }
+                let pairs = (end - i) / 2
+                out = [UInt8](unsafeUninitializedCapacity: pairs) { digits, count in
+                    for k in 0..<pairs {
+                        digits[k] = table[Int(buffer[i + 2 * k])] << 4 | table[Int(buffer[i + 2 * k + 1])]
+                    }
+                    count = pairs
                 }
-                count = pairs
+                i += 2 * pairs
+                position = i
             }
-            i += 2 * pairs
-            position = i
         }
         while position < bytes.count {
             let c = bytes[position]
