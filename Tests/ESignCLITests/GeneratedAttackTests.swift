@@ -159,10 +159,28 @@ struct GeneratedAttackTests {
     @Test func widgetListedThroughIndirectKidsIsFormFilling() throws {
         let context = try Self.esignContext("decision.pdf")
         let added = try #require(try SignatureFieldShape.kidsIndirectNoParent.add(to: context.signed))
-        let signedAgain = try context.sign(added)
+        // The second signature goes into that field, as a document-management system that
+        // prepared the field would have it.
+        var options = PAdESOptions()
+        options.fieldName = "Shape-\(SignatureFieldShape.kidsIndirectNoParent.rawValue)"
+        let signedAgain = try PAdESSigner(identity: Fixtures.identity("province-seal"), options: options).sign(
+            pdf: added)
         let report = Self.verify(signedAgain)
         #expect(report.indication == .totalPassed, "\(report.summary)")
+        #expect(report.signatures.count == 2)
+        #expect(report.signatures.map(\.fieldName).contains(options.fieldName!))
         #expect(report.signatures.first?.modificationLevel == .formFilling)
+        // pyHanko, on the same file: form filling, allowed.
+        let file = Fixtures.temporaryDirectory("esign-kids").appendingPathComponent("kids.pdf")
+        try Data(signedAgain).write(to: file)
+        let script = Fixtures.packageRoot.appendingPathComponent("scripts/pyhanko-verdicts.py").path
+        let run = try Peers.run("python3", [script, file.path])
+        try #require(run.status == 0, "\(run.combined)")
+        let json = try #require(try JSONSerialization.jsonObject(with: Data(run.stdout.utf8)) as? [String: Any])
+        let signatures = try #require(json["signatures"] as? [[String: Any]])
+        #expect(signatures.count == 2)
+        #expect(signatures.allSatisfy { $0["allowed"] as? Bool == true }, "\(run.stdout)")
+        #expect(signatures.first?["modification"] as? String == "FORM_FILLING", "\(run.stdout)")
     }
 
     /// pyHanko's verdicts on the same generated files: every allowed variant is allowed by pyHanko
