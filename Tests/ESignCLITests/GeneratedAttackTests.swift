@@ -122,29 +122,39 @@ struct GeneratedAttackTests {
         }
     }
 
-    @Test(arguments: ["decision.pdf", "decision-objstm.pdf", "report.pdf"])
-    func manipulationsOfESignDocumentsFail(_ sample: String) throws {
+    /// What `generators` make of the sample's document; every generator must make something.
+    static func variants(
+        _ generators: [(String, AttackGenerator.Generator)], of sample: String
+    ) throws -> [AttackGenerator.Variant] {
         let context = try Self.esignContext(sample)
         var variants: [AttackGenerator.Variant] = []
-        for (name, generator) in AttackGenerator.manipulationGenerators {
+        for (name, generator) in generators {
             let made = try generator(context)
             #expect(!made.isEmpty, "generator \(name) made no variant of \(sample)")
             variants += made
         }
+        return variants
+    }
+
+    @Test(arguments: ["decision.pdf", "decision-objstm.pdf", "report.pdf"])
+    func manipulationsOfESignDocumentsFail(_ sample: String) throws {
+        let variants = try Self.variants(AttackGenerator.manipulationGenerators, of: sample)
         #expect(variants.count >= 30, "only \(variants.count) variants")
         Self.expectVerdicts(variants)
     }
 
     @Test(arguments: ["decision.pdf", "decision-objstm.pdf", "report.pdf"])
     func allowedChangesOfESignDocumentsPass(_ sample: String) throws {
-        let context = try Self.esignContext(sample)
-        var variants: [AttackGenerator.Variant] = []
-        for (name, generator) in AttackGenerator.allowedGenerators {
-            let made = try generator(context)
-            #expect(!made.isEmpty, "generator \(name) made no variant of \(sample)")
-            variants += made
-        }
-        Self.expectVerdicts(variants)
+        Self.expectVerdicts(try Self.variants(AttackGenerator.allowedGenerators, of: sample))
+    }
+
+    /// The certified document the certification attacks start from verifies, at its level.
+    @Test(arguments: [1, 2, 3])
+    func certifiedDocumentsPass(_ level: Int) throws {
+        let original = [UInt8](try Data(contentsOf: Fixtures.samples.appendingPathComponent("decision.pdf")))
+        let report = Self.verify(try Self.certify(original, level))
+        #expect(report.indication == .totalPassed, "\(report.summary)")
+        #expect(report.signatures.first?.certificationLevel == level)
     }
 
     @Test(arguments: ["decision.pdf", "notice.pdf"])

@@ -164,20 +164,8 @@ public enum AttackGenerator {
         let appended = context.signed + Array("99 0 obj\n<< /Type /Annot /Subtype /FreeText >>\nendobj\n".utf8)
         variants.append(variant("incremental-saving/no-xref", appended, ["without a cross-reference section"]))
         // A FreeText annotation over an approval signature (annotations are not form filling).
-        update = try RawUpdate(context.signed)
-        pageDict = try update.document.object(page).dictionary!
-        let note = update.allocate()
-        update.add(
-            note,
-            .dictionary(
-                PDFDictionary([
-                    ("Type", "Annot"), ("Subtype", "FreeText"), ("Rect", [300, 300, 500, 340]),
-                    ("Contents", .string(PDFString(text: "PAID"))), ("DA", .string(PDFString(text: "/Helv 12 Tf"))),
-                ])))
-        pageDict["Annots"] = .array(
-            (try update.document.resolve(pageDict["Annots"]).array ?? []) + [.reference(ObjectReference(note))])
-        update.add(page.number, .dictionary(pageDict))
-        variants.append(variant("incremental-saving/freetext-annotation", update.bytes(), ["FreeText"]))
+        variants.append(
+            variant("incremental-saving/freetext-annotation", try addNote(to: context.signed), ["FreeText"]))
         return variants
     }
 
@@ -512,10 +500,7 @@ public enum AttackGenerator {
                 ("P", .reference(page)),
                 ("DA", .string(PDFString(text: "/Helv 10 Tf 0 g"))),
             ]
-            var pageDict = try document.object(page).dictionary!
-            pageDict["Annots"] = .array(
-                (try document.resolve(pageDict["Annots"]).array ?? []) + [.reference(ObjectReference(field))])
-            update.add(page.number, .dictionary(pageDict))
+            try update.appendAnnotation(field, toPage: page)
         }
         update.add(field, .dictionary(PDFDictionary(keys)))
         var catalog = try document.catalog()
@@ -533,11 +518,10 @@ public enum AttackGenerator {
 
     // MARK: Certification
 
-    /// A FreeText note on page 1 of `certified`.
-    static func addNote(to certified: [UInt8]) throws -> [UInt8] {
-        var update = try RawUpdate(certified)
+    /// A FreeText note on page 1 of `signed`.
+    static func addNote(to signed: [UInt8]) throws -> [UInt8] {
+        var update = try RawUpdate(signed)
         let page = try update.document.pageReference(at: 0)
-        var pageDict = try update.document.object(page).dictionary!
         let note = update.allocate()
         update.add(
             note,
@@ -547,9 +531,7 @@ public enum AttackGenerator {
                     ("Contents", .string(PDFString(text: "Đã thanh toán"))),
                     ("DA", .string(PDFString(text: "/Helv 12 Tf"))),
                 ])))
-        pageDict["Annots"] = .array(
-            (try update.document.resolve(pageDict["Annots"]).array ?? []) + [.reference(ObjectReference(note))])
-        update.add(page.number, .dictionary(pageDict))
+        try update.appendAnnotation(note, toPage: page)
         return update.bytes()
     }
 
@@ -572,7 +554,6 @@ public enum AttackGenerator {
         var update = try RawUpdate(certified)
         let document = update.document
         let page = try document.pageReference(at: 0)
-        var pageDict = try document.object(page).dictionary!
         let appearance = update.allocate()
         update.add(
             appearance,
@@ -589,9 +570,7 @@ public enum AttackGenerator {
                     ("Rect", [72, 600, 272, 640]), ("F", 4), ("P", .reference(page)),
                     ("AP", .dictionary(PDFDictionary([("N", .reference(ObjectReference(appearance)))]))),
                 ])))
-        pageDict["Annots"] = .array(
-            (try document.resolve(pageDict["Annots"]).array ?? []) + [.reference(ObjectReference(field))])
-        update.add(page.number, .dictionary(pageDict))
+        try update.appendAnnotation(field, toPage: page)
         let form = try document.acroForm()!
         var formDict = form.dictionary
         formDict["Fields"] = .array(

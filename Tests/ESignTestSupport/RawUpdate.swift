@@ -92,6 +92,19 @@ public struct RawUpdate {
         return out
     }
 
+    /// Rewrites the page with `annotation` added to its /Annots (the array object itself when the
+    /// page points to one).
+    public mutating func appendAnnotation(_ annotation: Int, toPage page: ObjectReference) throws {
+        var pageDict = try document.object(page).dictionary!
+        let annots = (try document.resolve(pageDict["Annots"]).array ?? []) + [.reference(ObjectReference(annotation))]
+        if let indirect = pageDict["Annots"]?.reference {
+            add(indirect.number, .array(annots))
+        } else {
+            pageDict["Annots"] = .array(annots)
+            add(page.number, .dictionary(pageDict))
+        }
+    }
+
     /// Where the table will start once laid out (for a /Prev that points forward).
     public var sectionOffset: Int { offset }
 }
