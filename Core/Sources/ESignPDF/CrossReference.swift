@@ -1,5 +1,5 @@
 /// Where an object lives, as a cross-reference section says (ISO 32000-2 §7.5.4, §7.5.8).
-public enum CrossReferenceEntry: Sendable, Equatable {
+public enum CrossReferenceEntry: Sendable, Hashable {
     case free
     /// An uncompressed object at a byte offset.
     case inFile(offset: Int, generation: Int)

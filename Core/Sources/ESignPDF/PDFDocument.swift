@@ -36,6 +36,13 @@ public final class PDFDocument {
     /// Every "N G obj" header in the file, by object number, in file order: the repair index.
     private var scannedOffsets: [Int: [Int]]?
     private var sectionEnds: [Int]?
+    /// What `objectExactly` found for each entry: the cross-reference audit and the change
+    /// analysis both read every entry of a later revision.
+    private var exactReads: [ExactReadKey: ExactRead] = [:]
+    private struct ExactReadKey: Hashable {
+        let number: Int
+        let entry: CrossReferenceEntry
+    }
     /// Set when an object had to be located by scanning because its cross-reference entry was wrong.
     public private(set) var neededRepair = false
 
@@ -190,6 +197,14 @@ public final class PDFDocument {
     /// stands exactly at the entry's offset (or exactly at the entry's index of its object
     /// stream), or why there is none. `.free` reads as `null`.
     public func objectExactly(_ number: Int, entry: CrossReferenceEntry) -> ExactRead {
+        let key = ExactReadKey(number: number, entry: entry)
+        if let known = exactReads[key] { return known }
+        let read = readExactly(number, entry: entry)
+        exactReads[key] = read
+        return read
+    }
+
+    private func readExactly(_ number: Int, entry: CrossReferenceEntry) -> ExactRead {
         switch entry {
         case .free:
             return .object(.null)

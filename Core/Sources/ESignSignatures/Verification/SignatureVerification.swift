@@ -147,7 +147,7 @@ struct SignatureVerification {
     // MARK: Coverage and what changed afterwards
 
     private mutating func checkCoverageAndChanges(_ ranges: [Range<Int>], document: PDFDocument) {
-        guard let signedRevision = checkCoverage(ranges, document: document) else { return }
+        guard let signedRevision = checkCoverage(ranges) else { return }
         checkBytesAfterLastRevision(signedEnd: signedRevision.end)
         if report.laterRevisions > 0 {
             let allowedAreas = analyseLaterRevisions(document: document, signedEnd: signedRevision.end)
@@ -160,7 +160,7 @@ struct SignatureVerification {
 
     /// What the byte ranges cover: the whole file, a whole earlier revision, or something else
     /// (a failure). Returns the signed revision.
-    private mutating func checkCoverage(_ ranges: [Range<Int>], document: PDFDocument) -> Revision? {
+    private mutating func checkCoverage(_ ranges: [Range<Int>]) -> Revision? {
         let end = ranges[ranges.count - 1].upperBound
         let signedRevision = revisions.first { $0.end == end || ($0.eofMarker + 5 <= end && end <= $0.end) }
         if end == source.count, signedRevision != nil || revisions.isEmpty {
@@ -173,7 +173,6 @@ struct SignatureVerification {
         guard let signedRevision else {
             report.modificationLevel = .other
             report.modifications = ["the signed bytes end at \(end), which is not the end of a revision"]
-            if let loop = document.chainLoop { report.modifications.append(loop) }
             fail(
                 "coverage", .totalFailed, .sigConstraintsFailure,
                 "the signature does not cover a complete revision of the file")
