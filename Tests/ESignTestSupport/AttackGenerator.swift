@@ -359,7 +359,7 @@ public enum AttackGenerator {
         loopFirst.prev = guess
         let firstBytes = loopFirst.bytes()
         var loopSecond = try RawUpdate(firstBytes)
-        loopSecond.prev = loopFirst.sectionOffset
+        loopSecond.prev = loopFirst.offset  // where its table will start
         let looped = loopSecond.bytes()
         if looped.count > guess, looped[guess...].starts(with: Array("xref".utf8)) {
             variants.append(variant("prev/loop", looped, ["loop"]))
@@ -503,16 +503,7 @@ public enum AttackGenerator {
             try update.appendAnnotation(field, toPage: page)
         }
         update.add(field, .dictionary(PDFDictionary(keys)))
-        var catalog = try document.catalog()
-        var form = try document.acroForm()?.dictionary ?? PDFDictionary()
-        form["Fields"] = .array(
-            (try document.resolve(form["Fields"]).array ?? []) + [.reference(ObjectReference(field))])
-        if let formReference = try document.acroForm()?.reference {
-            update.add(formReference.number, .dictionary(form))
-        } else {
-            catalog["AcroForm"] = .dictionary(form)
-            update.add(document.catalogReference.number, .dictionary(catalog))
-        }
+        try update.appendField(field)
         return (update.bytes(), field)
     }
 
@@ -571,17 +562,7 @@ public enum AttackGenerator {
                     ("AP", .dictionary(PDFDictionary([("N", .reference(ObjectReference(appearance)))]))),
                 ])))
         try update.appendAnnotation(field, toPage: page)
-        let form = try document.acroForm()!
-        var formDict = form.dictionary
-        formDict["Fields"] = .array(
-            (try document.resolve(formDict["Fields"]).array ?? []) + [.reference(ObjectReference(field))])
-        if let reference = form.reference {
-            update.add(reference.number, .dictionary(formDict))
-        } else {
-            var catalog = try document.catalog()
-            catalog["AcroForm"] = .dictionary(formDict)
-            update.add(document.catalogReference.number, .dictionary(catalog))
-        }
+        try update.appendField(field)
         variants.append(variant("certification/sneaky-signature", update.bytes(), ["unsigned signature field"]))
         // Signers refuse to sign a document certified with P=1; a forger adds the field by hand.
         if let locked = try SignatureFieldShape.merged.add(to: certify(context.original, 1)) {
@@ -635,7 +616,7 @@ public enum SignatureFieldShape: String, CaseIterable, Sendable {
         var update = try RawUpdate(signed)
         let document = update.document
         let page = try document.pageReference(at: 0)
-        guard let form = try document.acroForm() else { return nil }
+        guard try document.acroForm() != nil else { return nil }
         let field = update.allocate()
         let name = PDFObject.string(PDFString(text: "Shape-\(rawValue)"))
         let widgetKeys: [(key: PDFName, value: PDFObject)] = [
@@ -671,39 +652,8 @@ public enum SignatureFieldShape: String, CaseIterable, Sendable {
             }
             update.add(field, .dictionary(PDFDictionary([("FT", "Sig"), ("T", name), ("Kids", kids)])))
         }
-        // The page's /Annots.
-        var pageDict = try document.object(page).dictionary!
-        let annots = (try document.resolve(pageDict["Annots"]).array ?? []) + [.reference(ObjectReference(annotation))]
-        if let indirect = pageDict["Annots"]?.reference {
-            update.add(indirect.number, .array(annots))
-        } else if self == .annotsIndirect {
-            let array = update.allocate()
-            update.add(array, .array(annots))
-            pageDict["Annots"] = .reference(ObjectReference(array))
-            update.add(page.number, .dictionary(pageDict))
-        } else {
-            pageDict["Annots"] = .array(annots)
-            update.add(page.number, .dictionary(pageDict))
-        }
-        // The form's /Fields.
-        var formDict = form.dictionary
-        let fields = (try document.resolve(formDict["Fields"]).array ?? []) + [.reference(ObjectReference(field))]
-        if let indirect = formDict["Fields"]?.reference {
-            update.add(indirect.number, .array(fields))
-        } else if self == .fieldsIndirect {
-            let array = update.allocate()
-            update.add(array, .array(fields))
-            formDict["Fields"] = .reference(ObjectReference(array))
-        } else {
-            formDict["Fields"] = .array(fields)
-        }
-        if let formReference = form.reference {
-            update.add(formReference.number, .dictionary(formDict))
-        } else {
-            var catalog = try document.catalog()
-            catalog["AcroForm"] = .dictionary(formDict)
-            update.add(document.catalogReference.number, .dictionary(catalog))
-        }
+        try update.appendAnnotation(annotation, toPage: page, indirectArray: self == .annotsIndirect)
+        try update.appendField(field, indirectArray: self == .fieldsIndirect)
         return update.bytes()
     }
 }

@@ -92,21 +92,52 @@ public struct RawUpdate {
         return out
     }
 
-    /// Rewrites the page with `annotation` added to its /Annots (the array object itself when the
-    /// page points to one).
-    public mutating func appendAnnotation(_ annotation: Int, toPage page: ObjectReference) throws {
+    /// Rewrites the page with `annotation` added to its /Annots: the array object itself when the
+    /// page points to one, else the page, with the array made an object of its own when
+    /// `indirectArray` says so.
+    public mutating func appendAnnotation(
+        _ annotation: Int, toPage page: ObjectReference, indirectArray: Bool = false
+    )
+        throws
+    {
         var pageDict = try document.object(page).dictionary!
-        let annots = (try document.resolve(pageDict["Annots"]).array ?? []) + [.reference(ObjectReference(annotation))]
-        if let indirect = pageDict["Annots"]?.reference {
-            add(indirect.number, .array(annots))
+        let annots = try appended(annotation, to: pageDict["Annots"], indirectArray: indirectArray)
+        guard annots != pageDict["Annots"] else { return }  // the array object was rewritten
+        pageDict["Annots"] = annots
+        add(page.number, .dictionary(pageDict))
+    }
+
+    /// Rewrites the form (or the catalog, when the form is written into it; a new form when there
+    /// is none) with `field` added to its /Fields, likewise.
+    public mutating func appendField(_ field: Int, indirectArray: Bool = false) throws {
+        let form = try document.acroForm()
+        var formDict = form?.dictionary ?? PDFDictionary()
+        let fields = try appended(field, to: formDict["Fields"], indirectArray: indirectArray)
+        guard fields != formDict["Fields"] else { return }  // the array object was rewritten
+        formDict["Fields"] = fields
+        if let reference = form?.reference {
+            add(reference.number, .dictionary(formDict))
         } else {
-            pageDict["Annots"] = .array(annots)
-            add(page.number, .dictionary(pageDict))
+            var catalog = try document.catalog()
+            catalog["AcroForm"] = .dictionary(formDict)
+            add(document.catalogReference.number, .dictionary(catalog))
         }
     }
 
-    /// Where the table will start once laid out (for a /Prev that points forward).
-    public var sectionOffset: Int { offset }
+    /// The value for an array entry with `number` added: the same reference when the array is an
+    /// object of its own (the object is rewritten), else the array, or a reference to a new array
+    /// object when `indirectArray`.
+    private mutating func appended(_ number: Int, to value: PDFObject?, indirectArray: Bool) throws -> PDFObject {
+        let items = (try document.resolve(value).array ?? []) + [.reference(ObjectReference(number))]
+        if let indirect = value?.reference {
+            add(indirect.number, .array(items))
+            return .reference(indirect)
+        }
+        guard indirectArray else { return .array(items) }
+        let array = allocate()
+        add(array, .array(items))
+        return .reference(ObjectReference(array))
+    }
 }
 
 extension PDFDocument {
