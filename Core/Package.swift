@@ -14,7 +14,8 @@ let package = Package(
         .library(
             name: "ESignSigning",
             targets: [
-                "ESignSigning", "ESignCore", "ESignCrypto", "ESignPDF", "ESignAppearance", "ESignTimestamps",
+                "ESignSigning", "ESignCore", "ESignCrypto", "ESignPKCS11", "ESignPDF", "ESignAppearance",
+                "ESignTimestamps",
                 "ESignSignatures", "ESignIssuance",
             ])
     ],
@@ -22,6 +23,8 @@ let package = Package(
         // System OpenSSL 3 (libssl-dev) and zlib.
         .systemLibrary(name: "COpenSSL", pkgConfig: "openssl", providers: [.apt(["libssl-dev"])]),
         .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
+        // The PKCS#11 v2.40 header as p11-kit ships it (libp11-kit-dev); modules are loaded with dlopen.
+        .systemLibrary(name: "CPKCS11", pkgConfig: "p11-kit-1", providers: [.apt(["libp11-kit-dev"])]),
         // Real functions for the OpenSSL macros Swift cannot import.
         .target(name: "CESignShims", dependencies: ["COpenSSL"]),
         // Linux system calls Swift's Glibc module does not import (copy_file_range).
@@ -30,9 +33,11 @@ let package = Package(
         .target(name: "CSHA256MultiBuffer"),
         // Small value types every layer shares (calendar arithmetic without ICU).
         .target(name: "ESignCore"),
-        // The only place with unsafe pointer code: OpenSSL bindings and DER encoding.
+        // OpenSSL bindings and DER encoding: with ESignPKCS11, the only places with unsafe pointer code.
         .target(
             name: "ESignCrypto", dependencies: ["ESignCore", "COpenSSL", "CESignShims", "CSHA256MultiBuffer"]),
+        // Keys on USB tokens and HSMs through PKCS#11: the other place with unsafe pointer code.
+        .target(name: "ESignPKCS11", dependencies: ["ESignCore", "ESignCrypto", "CPKCS11"]),
         // PDF reading and incremental writing; knows nothing about signatures' cryptography.
         .target(name: "ESignPDF", dependencies: ["ESignCore", "CZlib", "CSystemShims"]),
         // Visible signature appearances: PNG images, TrueType subsets, the form XObjects that draw them.
@@ -43,7 +48,8 @@ let package = Package(
         .target(
             name: "ESignSignatures",
             dependencies: [
-                "ESignCore", "ESignCrypto", "ESignPDF", "ESignAppearance", "ESignTimestamps", "CSystemShims",
+                "ESignCore", "ESignCrypto", "ESignPKCS11", "ESignPDF", "ESignAppearance", "ESignTimestamps",
+                "CSystemShims",
             ]),
         // Issuing documents as Vietnamese agencies do (Decree 30/2020): official and seal signatures
         // with their images, attachments and copies. Numbering from the ledger lives in ESignLedger.
@@ -56,8 +62,8 @@ let package = Package(
         .target(
             name: "ESignSigning",
             dependencies: [
-                "ESignCore", "ESignCrypto", "ESignPDF", "ESignAppearance", "ESignTimestamps", "ESignSignatures",
-                "ESignIssuance",
+                "ESignCore", "ESignCrypto", "ESignPKCS11", "ESignPDF", "ESignAppearance", "ESignTimestamps",
+                "ESignSignatures", "ESignIssuance",
             ]),
     ]
 )

@@ -8,6 +8,9 @@ Prints a table (or --json) with:
   - `openssl cms -sign` per process (wall ms, median)
   - the OpenSSL limit: `openssl speed` RSA-2048 sign + SHA-256 over 1 MB, on every core (docs/s)
   - peak memory (max RSS) of `esign sign` on a 200 MB PDF
+  - with SoftHSM2 installed: the same batch signed with the same RSA-2048 key on a SoftHSM token
+    (`--pkcs11`), in runs interleaved with the PKCS#12 runs, beside SoftHSM's own signing rate for
+    that key measured through python-pkcs11 (the token's cost is the floor)
 and the ratios. Builds esign in release mode with a static Swift runtime (--static-swift-stdlib).
 Not a test: figures depend on the machine; the README records them.
 """
@@ -134,12 +137,54 @@ print(n / (time.perf_counter() - t))
     return float(out.stdout.strip()), None
 
 
+def softhsm_tokens(pki, work, log):
+    """The demo identities in SoftHSM tokens (scripts/softhsm-demo.sh); (env, URI, module, PIN) or None."""
+    out = os.path.join(work, "softhsm")
+    shutil.rmtree(out, ignore_errors=True)
+    try:
+        done = subprocess.run(["bash", os.path.join(ROOT, "scripts", "softhsm-demo.sh"), pki, out],
+                              check=True, capture_output=True, text=True)
+    except (subprocess.CalledProcessError, FileNotFoundError) as e:
+        log("no SoftHSM: %s" % getattr(e, "stderr", e))
+        return None
+    module = done.stdout.strip().splitlines()[-1]
+    env = dict(os.environ, SOFTHSM2_CONF=os.path.join(out, "softhsm2.conf"))
+    uri = "pkcs11:token=Chu%%20tich%%20UBND%%20tinh;object=province-official?module-path=%s" % module
+    return env, uri, module, os.path.join(out, "pin.txt")
+
+
+def softhsm_raw_rate(env, module, pinfile, seconds=3.0):
+    """SoftHSM's own RSA-2048 signing rate for the token key (CKM_RSA_PKCS over a SHA-256 DigestInfo,
+    what esign asks of it), through python-pkcs11 in one thread: the floor under token signing."""
+    code = r"""
+import os, sys, time, pkcs11
+from pkcs11 import Mechanism, ObjectClass
+lib = pkcs11.lib(sys.argv[1])
+token = lib.get_token(token_label="Chu tich UBND tinh")
+pin = open(sys.argv[2]).readline().strip()
+info = bytes.fromhex("3031300d060960864801650304020105000420") + os.urandom(32)
+with token.open(user_pin=pin) as session:
+    key = session.get_key(object_class=ObjectClass.PRIVATE_KEY, label="province-official")
+    n, t = 0, time.perf_counter()
+    while time.perf_counter() - t < float(sys.argv[3]):
+        key.sign(info, mechanism=Mechanism.RSA_PKCS); n += 1
+    print(n / (time.perf_counter() - t))
+"""
+    try:
+        done = subprocess.run([sys.executable, "-c", code, module, pinfile, str(seconds)], env=env,
+                              check=True, capture_output=True, text=True)
+        return float(done.stdout.strip()), None
+    except subprocess.CalledProcessError as e:
+        return None, (e.stderr.strip().splitlines() or ["python-pkcs11 failed"])[-1]
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--docs", type=int, default=1000, help="documents per batch run (default 1000)")
     ap.add_argument("--runs", type=int, default=3, help="batch runs; the median is reported")
     ap.add_argument("--big-mb", type=int, default=200, help="size of the large PDF for the memory figure")
     ap.add_argument("--json", action="store_true")
+    ap.add_argument("--no-pkcs11", action="store_true", help="skip the SoftHSM token runs")
     ap.add_argument("--workdir", default=None, help="where to write (default: a temporary folder on this disk)")
     args = ap.parse_args()
 
@@ -165,7 +210,8 @@ def main():
         if not os.path.exists(name):
             os.link(pdf, name)
         names.append(name)
-    rates, copies = [], []
+    token = None if args.no_pkcs11 else softhsm_tokens(pki, work, log)
+    rates, copies, token_rates = [], [], []
     for run in range(args.runs):
         out = os.path.join(work, "out-%d-%d" % (os.getpid(), run))
         # Start each run with no dirty pages, so that one run's writeback does not throttle the next.
@@ -178,10 +224,20 @@ def main():
         subprocess.run(["sync"])
         time.sleep(1)
         copies.append(copy_files(names, out + "-copy", cores))
+        if token:
+            env, uri, _, pinfile = token
+            subprocess.run(["sync"])
+            time.sleep(1)
+            t = time.perf_counter()
+            subprocess.run([esign, "sign", *names, "--out-dir", out + "-token", "--pkcs11", uri, "--pin-file", pinfile],
+                           check=True, stdout=subprocess.DEVNULL, env=env)
+            token_rates.append(args.docs / (time.perf_counter() - t))
     batch = statistics.median(rates)
+    token_batch = statistics.median(token_rates) if token_rates else None
+    token_raw, token_raw_error = softhsm_raw_rate(token[0], token[2], token[3]) if token else (None, None)
     copy_rate = statistics.median(copies)
     for run in range(args.runs):
-        for suffix in ("", "-copy"):
+        for suffix in ("", "-copy", "-token"):
             shutil.rmtree(os.path.join(work, "out-%d-%d%s" % (os.getpid(), run, suffix)), ignore_errors=True)
 
     log("one esign sign per process, alternating with openssl cms -sign per process…")
@@ -222,6 +278,20 @@ def main():
     }
     if pyhanko_error:
         result["pyhanko_error"] = pyhanko_error
+    if token_batch:
+        result["pkcs11"] = {
+            "esign_batch_softhsm_docs_per_s": round(token_batch),
+            "esign_batch_softhsm_runs_docs_per_s": [round(r) for r in token_rates],
+            "softhsm_raw_sign_per_s_one_thread": round(token_raw) if token_raw else None,
+            "softhsm_vs_pkcs12_batch": round(token_batch / batch, 2),
+            # A CPU-bound batch that swaps OpenSSL's RSA for SoftHSM's spends the difference on
+            # every document: the best token rate SoftHSM allows beside this PKCS#12 rate.
+            "softhsm_ceiling_docs_per_s": round(1 / (1 / batch + (1 / token_raw - 1 / rsa_sign_per_s) / cores))
+            if token_raw else None,
+            "target_softhsm_vs_pkcs12_at_least": 0.8,
+        }
+        if token_raw_error:
+            result["pkcs11"]["raw_rate_error"] = token_raw_error
     if args.json:
         print(json.dumps(result, indent=2))
         return
@@ -230,6 +300,16 @@ def main():
         ("pyHanko in-process batch", "%.1f docs/s" % pyhanko if pyhanko else "n/a", "esign ×%.0f" % (batch / pyhanko) if pyhanko else (pyhanko_error or "")),
         ("OpenSSL limit (RSA-2048 + SHA-256 1 MB)", "%d docs/s" % limit, "esign at %.0f%% of it" % (100 * batch / limit)),
         ("buffered copy of the same files (like cp)", "%d files/s" % copy_rate, "runs: %s; esign at %.0f%% of it" % (", ".join("%d" % r for r in copies), 100 * batch / copy_rate)),
+        *([("esign batch, key on a SoftHSM token", "%d docs/s" % token_batch,
+            "runs: %s; %.0f%% of the PKCS#12 batch (target ≥ 80%%)" % (", ".join("%d" % r for r in token_rates),
+                                                                      100 * token_batch / batch)),
+           ("SoftHSM's own RSA-2048 signing (python-pkcs11)",
+            "%d sig/s" % token_raw if token_raw else "n/a",
+            "one thread; %s" % (token_raw_error or "OpenSSL signs at %d/s a core; the token batch can reach at most "
+                                "%d docs/s (%.0f%%) beside this PKCS#12 rate" % (
+                                    rsa_sign_per_s, 1 / (1 / batch + (1 / token_raw - 1 / rsa_sign_per_s) / cores),
+                                    100 / batch / (1 / batch + (1 / token_raw - 1 / rsa_sign_per_s) / cores))))]
+          if token_batch else []),
         ("one esign sign per process", "%.1f ms" % single, "×%.2f openssl cms" % (single / openssl)),
         ("openssl cms -sign per process", "%.1f ms" % openssl, ""),
         ("peak memory, %d MB PDF" % args.big_mb, "%.1f MiB" % (rss / 1024), "target ≤ 64 MiB"),

@@ -32,7 +32,16 @@ struct TSACommand: AsyncParsableCommand {
         @Option(
             name: .customLong("p12"),
             help: ArgumentHelp("PKCS#12 with the TSA key and certificate chain.", valueName: "file"))
-        var pkcs12: String
+        var pkcs12: String?
+        @Option(
+            help: ArgumentHelp("The TSA key in an HSM or on a token (PKCS#11 URI).", valueName: "uri"))
+        var pkcs11: String?
+        @Option(
+            help: ArgumentHelp(
+                "File whose first line is the token PIN (else ESIGN_PIN or a prompt).", valueName: "file"))
+        var pinFile: String?
+        @Option(help: ArgumentHelp("PEM file with the TSA's issuing CA certificates.", valueName: "file"))
+        var chain: String?
         @Option(
             help: ArgumentHelp(
                 "File whose first line is the password (else ESIGN_PASSWORD, else a prompt).", valueName: "file"))
@@ -45,13 +54,25 @@ struct TSACommand: AsyncParsableCommand {
         @Option(help: "Log level: trace, debug, info, notice, warning, error.") var logLevel = "info"
 
         /// The TSA identity, or the exit code that explains why it cannot serve.
+        func validate() throws {
+            if (pkcs12 == nil) == (pkcs11 == nil) { throw ValidationError("give one of --p12 and --pkcs11") }
+        }
+
         func loadIdentity() -> Result<SigningIdentity, ExitCode> {
             do throws(SigningError) {
-                let password =
-                    try PasswordReader.read(file: passwordFile, prompt: "Password for \(pkcs12): ") ?? Secret("")
-                let identity = try SigningIdentity.load(pkcs12: pkcs12, password: password)
+                let identity: SigningIdentity
+                if let pkcs11 {
+                    identity = try IdentityOptions.loadToken(pkcs11, pinFile: pinFile, chain: chain)
+                } else {
+                    let path = pkcs12 ?? ""
+                    let password =
+                        try PasswordReader.read(file: passwordFile, prompt: "Password for \(path): ") ?? Secret("")
+                    identity = try SigningIdentity.load(pkcs12: path, password: password)
+                }
                 guard identity.certificate.extendedKeyUsage == [ExtendedKeyUsageOID.timeStamping] else {
-                    throw .identity("\(pkcs12): a TSA certificate must have the sole extended key usage timeStamping")
+                    throw .identity(
+                        "\(pkcs12 ?? pkcs11 ?? ""): a TSA certificate must have the sole extended key usage "
+                            + "timeStamping")
                 }
                 return .success(identity)
             } catch {

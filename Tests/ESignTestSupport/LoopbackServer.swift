@@ -9,13 +9,20 @@ public final class LoopbackServer: @unchecked Sendable {
     /// Starts `executable` with `arguments` (where "{port}" is replaced by a free port) and waits
     /// until the port accepts connections.
     /// `port`: a port chosen beforehand, when it must be known before the server starts.
-    public init(_ executable: String, _ arguments: [String], directory: URL? = nil, port fixed: Int? = nil) throws {
+    /// `environment`: variables added to this process's for the server.
+    public init(
+        _ executable: String, _ arguments: [String], directory: URL? = nil, port fixed: Int? = nil,
+        environment: [String: String] = [:]
+    ) throws {
         port = try fixed ?? Self.freePort()
         process = Process()
         process.executableURL = URL(
             fileURLWithPath: executable.hasPrefix("/") ? executable : try Peers.locate(executable))
         process.arguments = arguments.map { $0.replacingOccurrences(of: "{port}", with: String(port)) }
         if let directory { process.currentDirectoryURL = directory }
+        if !environment.isEmpty {
+            process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
+        }
         process.standardOutput = FileHandle.nullDevice
         process.standardError = FileHandle.nullDevice
         process.standardInput = FileHandle.nullDevice

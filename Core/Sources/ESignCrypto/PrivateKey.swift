@@ -10,8 +10,17 @@ import Foundation
 public final class PrivateKey: @unchecked Sendable {
     /// The owned `EVP_PKEY*`. OpenSSL 3 allows concurrent signing operations on one key.
     let pointer: OpaquePointer
+    /// For a key that signs outside esign (``external(certificate:signer:)``): where its signer's
+    /// failures wait to be reported.
+    let bridge: ExternalKeyBridge?
 
-    init(takingOwnership pointer: OpaquePointer) { self.pointer = pointer }
+    init(takingOwnership pointer: OpaquePointer, bridge: ExternalKeyBridge? = nil) {
+        self.pointer = pointer
+        self.bridge = bridge
+    }
+
+    /// True when the key signs outside esign (a token, a remote service).
+    public var isExternal: Bool { bridge != nil }
     deinit { EVP_PKEY_free(pointer) }
 
     /// Key algorithms esign signs with.
@@ -153,6 +162,14 @@ public final class PrivateKey: @unchecked Sendable {
 
     /// Signs `message` (hashing it with `digest`): RSA PKCS#1 v1.5, or ECDSA with a DER signature.
     public func sign(_ message: [UInt8], digest: DigestAlgorithm) throws(OpenSSLError) -> [UInt8] {
+        if let bridge {
+            do {
+                if let signature = try bridge.signer.sign(message: message, algorithm: digest) { return signature }
+            } catch {
+                throw OpenSSLError(
+                    operation: "the external signer", entries: [.init(library: 0, reason: 0, text: "\(error)")])
+            }
+        }
         let ctx = try check(EVP_MD_CTX_new(), "EVP_MD_CTX_new")
         defer { EVP_MD_CTX_free(ctx) }
         try check(EVP_DigestSignInit(ctx, nil, digest.evp, nil, pointer), "EVP_DigestSignInit")
@@ -161,8 +178,16 @@ public final class PrivateKey: @unchecked Sendable {
             try check(EVP_DigestSign(ctx, nil, &length, buffer.baseAddress, buffer.count), "EVP_DigestSign")
         }
         var signature = [UInt8](repeating: 0, count: length)
-        try message.withUnsafeBufferPointer { buffer throws(OpenSSLError) in
-            try check(EVP_DigestSign(ctx, &signature, &length, buffer.baseAddress, buffer.count), "EVP_DigestSign")
+        let status = message.withUnsafeBufferPointer { buffer in
+            EVP_DigestSign(ctx, &signature, &length, buffer.baseAddress, buffer.count)
+        }
+        if status != 1 {
+            if let failure = takeExternalFailure() {
+                OpenSSLError.clearQueue()
+                throw OpenSSLError(
+                    operation: "the external signer", entries: [.init(library: 0, reason: 0, text: failure)])
+            }
+            throw OpenSSLError.capture("EVP_DigestSign")
         }
         return Array(signature.prefix(length))
     }

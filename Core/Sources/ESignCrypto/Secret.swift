@@ -23,5 +23,10 @@ public final class Secret: @unchecked Sendable, CustomStringConvertible {
         return try copy.withUnsafeBufferPointer { try body($0.baseAddress!) }
     }
 
+    /// Calls `body` with the secret's bytes (no terminator), e.g. for a PKCS#11 PIN.
+    public func withBytes<R>(_ body: (UnsafeBufferPointer<UInt8>) throws -> R) rethrows -> R {
+        try storage.withUnsafeBufferPointer { try body($0) }
+    }
+
     public var description: String { "<secret>" }
 }

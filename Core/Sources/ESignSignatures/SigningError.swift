@@ -12,6 +12,8 @@ public enum SigningError: Error, Equatable, Sendable, CustomStringConvertible {
     case cannotWrite(String)
     /// The key, certificate or password cannot be used to sign.
     case identity(String)
+    /// The token or HSM holding the key cannot be reached (absent, removed, module not loadable).
+    case tokenUnavailable(String)
     /// OpenSSL failed where it should not have.
     case crypto(String)
     /// The time-stamping authority could not be reached, refused, or answered badly.
@@ -20,7 +22,7 @@ public enum SigningError: Error, Equatable, Sendable, CustomStringConvertible {
     public var description: String {
         switch self {
         case .badInput(let s), .missingInput(let s), .outputExists(let s), .cannotWrite(let s),
-            .identity(let s), .crypto(let s), .timestamp(let s):
+            .identity(let s), .tokenUnavailable(let s), .crypto(let s), .timestamp(let s):
             return s
         }
     }

@@ -16,7 +16,13 @@ public struct SigningIdentity: Sendable {
     private let signers: [DigestAlgorithm: CMSSigner]
 
     public init(privateKey: PrivateKey, certificate: Certificate, chain: [Certificate]) throws(SigningError) {
-        guard certificate.matches(privateKey) else {
+        try self.init(privateKey: privateKey, certificate: certificate, chain: chain, checked: false)
+    }
+
+    /// `checked`: the caller has already proved that the key and certificate belong together (a
+    /// token key, by verifying a signature it made; OpenSSL cannot compare a key it cannot read).
+    init(privateKey: PrivateKey, certificate: Certificate, chain: [Certificate], checked: Bool) throws(SigningError) {
+        guard checked || certificate.matches(privateKey) else {
             throw .identity("the private key does not match the certificate (\(certificate.subject))")
         }
         self.privateKey = privateKey

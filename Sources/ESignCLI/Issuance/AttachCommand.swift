@@ -52,13 +52,25 @@ struct CopyCommand: AsyncParsableCommand {
 
 /// The agency's seal and how it signs, shared by `attach` and `copy`.
 struct AgencySealOptions: ParsableArguments {
-    @Option(help: ArgumentHelp("The agency seal's PKCS#12.", valueName: "file")) var seal: String
+    @Option(help: ArgumentHelp("The agency seal's PKCS#12.", valueName: "file")) var seal: String?
+    @Option(help: ArgumentHelp("The seal's key on a token (PKCS#11 URI).", valueName: "uri")) var sealPkcs11: String?
+    @Option(
+        help: ArgumentHelp(
+            "PIN file for --seal-pkcs11 (else ESIGN_SEAL_PIN, ESIGN_PIN or a prompt).", valueName: "file"))
+    var pinFile: String?
     @Option(help: ArgumentHelp("Timestamp at this TSA.", valueName: "url")) var tsa: String?
     @Option(
         help: ArgumentHelp("Password file for --seal (else ESIGN_SEAL_PASSWORD or ESIGN_PASSWORD).", valueName: "file"))
     var passwordFile: String?
     @OptionGroup var appearance: AppearanceOptions
     @Flag(help: "Overwrite the output.") var force = false
+
+    func validate() throws {
+        if (seal == nil) == (sealPkcs11 == nil) { throw ValidationError("give one of --seal and --seal-pkcs11") }
+        if let sealPkcs11 {
+            do { _ = try PKCS11URI(parsing: sealPkcs11) } catch { throw ValidationError(error.description) }
+        }
+    }
 
     func sign(_ kind: AgencyNote.Kind, input: String, output: String?) throws {
         guard FileManager.default.fileExists(atPath: input) else {
@@ -68,7 +80,9 @@ struct AgencySealOptions: ParsableArguments {
         let out = output ?? ((input.lowercased().hasSuffix(".pdf") ? String(input.dropLast(4)) : input) + ".signed.pdf")
         let font = try appearance.loadFont()
         var note = AgencyNote(
-            agency: try loadIdentity(seal, passwordFile: passwordFile, environment: "ESIGN_SEAL_PASSWORD"),
+            agency: try loadIdentity(
+                p12: seal, pkcs11: sealPkcs11, passwordFile: passwordFile, pinFile: pinFile,
+                environment: "ESIGN_SEAL_PASSWORD", pinEnvironment: "ESIGN_SEAL_PIN", role: "--seal"),
             layout: Decree30Layout(font: font))
         note.timestampClient = tsa.map(TimestampClient.init(url:))
         do {

@@ -30,9 +30,25 @@ func loadPNG(_ path: String, what: String) throws -> PNGImage {
     }
 }
 
-/// Loads a PKCS#12 identity with the password from a file or an environment variable.
-func loadIdentity(_ path: String, passwordFile: String?, environment variable: String) throws -> SigningIdentity {
+/// Loads a Decree 30 signer's identity: a PKCS#12 file (password from a file, `variable`, then
+/// ESIGN_PASSWORD, then a prompt) or a key on a token (PIN from `pinFile`, `pinVariable`, ESIGN_PIN,
+/// the URI's pin-source, then a prompt). `role` names the option in errors ("--seal").
+func loadIdentity(
+    p12 path: String?, pkcs11: String?, passwordFile: String?, pinFile: String?, environment variable: String,
+    pinEnvironment pinVariable: String, role: String
+) throws -> SigningIdentity {
     do {
+        if let pkcs11 {
+            let uri: PKCS11URI
+            do { uri = try PKCS11URI(parsing: pkcs11) } catch { throw SigningError.identity(error.description) }
+            return try SigningIdentity.load(pkcs11: uri) { token throws(PKCS11Error) in
+                try PINReader.read(file: pinFile, uri: uri, token: token, environment: [pinVariable, "ESIGN_PIN"])
+            }
+        }
+        guard let path else {
+            Terminal.error("give \(role) FILE.p12 or \(role)-pkcs11 URI")
+            throw ExitCode(ExitCodes.usage)
+        }
         let password: Secret
         if let passwordFile {
             password = try PasswordReader.read(file: passwordFile, prompt: "") ?? Secret("")
@@ -44,5 +60,5 @@ func loadIdentity(_ path: String, passwordFile: String?, environment variable: S
             password = try PasswordReader.read(file: nil, prompt: "Password for \(path): ") ?? Secret("")
         }
         return try SigningIdentity.load(pkcs12: path, password: password)
-    } catch { throw fail(error) }
+    } catch let error as SigningError { throw fail(error) }
 }

@@ -20,6 +20,10 @@ struct IssueCommand: AsyncParsableCommand {
             (`esign pki demo` makes them). Passwords: --password-file / --seal-password-file, or \
             ESIGN_PASSWORD / ESIGN_SEAL_PASSWORD.
 
+            The official and the seal may each be a key on a token (--signer-pkcs11, --seal-pkcs11, two \
+            tokens or one); give their images then. PINs: --pin-file / --seal-pin-file, or ESIGN_PIN / \
+            ESIGN_SEAL_PIN, or pin-source in the URI, or a prompt.
+
               esign issue qd.pdf --unit 70 --signer pki/province-official.p12 --seal pki/province-seal.p12 --symbol \
               QĐ-UBND
             """
@@ -28,8 +32,14 @@ struct IssueCommand: AsyncParsableCommand {
     @Option(name: .shortAndLong, help: ArgumentHelp("Output (default IN.issued.pdf).", valueName: "file")) var output:
         String?
     @Option(help: "Issuing unit's code.") var unit: String
-    @Option(help: ArgumentHelp("The competent official's PKCS#12.", valueName: "file")) var signer: String
-    @Option(help: ArgumentHelp("The agency seal's PKCS#12.", valueName: "file")) var seal: String
+    @Option(help: ArgumentHelp("The competent official's PKCS#12.", valueName: "file")) var signer: String?
+    @Option(help: ArgumentHelp("The agency seal's PKCS#12.", valueName: "file")) var seal: String?
+    @Option(help: ArgumentHelp("The official's key on a token (PKCS#11 URI).", valueName: "uri")) var signerPkcs11:
+        String?
+    @Option(help: ArgumentHelp("The seal's key on a token (PKCS#11 URI).", valueName: "uri")) var sealPkcs11: String?
+    @Option(help: ArgumentHelp("PIN file for --signer-pkcs11.", valueName: "file")) var pinFile: String?
+    @Option(help: ArgumentHelp("PIN file for --seal-pkcs11 (default: the signer's).", valueName: "file"))
+    var sealPinFile: String?
     @Option(help: ArgumentHelp("auto (the unit's next number this year) or a number.", valueName: "auto|N"))
     var number = "auto"
     @Option(help: ArgumentHelp("Symbol after the number, e.g. QĐ-UBND.", valueName: "symbol")) var symbol = "QĐ-UBND"
@@ -53,6 +63,19 @@ struct IssueCommand: AsyncParsableCommand {
     @Flag(help: "Print the result as JSON.") var json = false
 
     func validate() throws {
+        if (signer == nil) == (signerPkcs11 == nil) {
+            throw ValidationError("give one of --signer and --signer-pkcs11")
+        }
+        if (seal == nil) == (sealPkcs11 == nil) { throw ValidationError("give one of --seal and --seal-pkcs11") }
+        if signerPkcs11 != nil && signatureImage == nil {
+            throw ValidationError("--signer-pkcs11 needs --signature-image (there is no file beside a token)")
+        }
+        if sealPkcs11 != nil && sealImage == nil {
+            throw ValidationError("--seal-pkcs11 needs --seal-image (there is no file beside a token)")
+        }
+        for uri in [signerPkcs11, sealPkcs11].compactMap({ $0 }) {
+            do { _ = try PKCS11URI(parsing: uri) } catch { throw ValidationError(error.description) }
+        }
         if number != "auto" && (Int(number) ?? 0) < 1 { throw ValidationError("--number is auto or a positive number") }
         if symbol.isEmpty || symbol.contains("/") { throw ValidationError("--symbol is like QĐ-UBND (no slash)") }
     }
@@ -67,15 +90,22 @@ struct IssueCommand: AsyncParsableCommand {
             Terminal.error("\(out) exists (use --force to overwrite)")
             throw ExitCode(ExitCodes.cannotCreateOutput)
         }
+        let signerFile = signer ?? ""
+        let sealFile = seal ?? ""
         let signatureImagePath =
-            signatureImage ?? (signer.hasSuffix(".p12") ? String(signer.dropLast(4)) : signer) + "-signature.png"
-        let sealImagePath = sealImage ?? (seal.hasSuffix(".p12") ? String(seal.dropLast(4)) : seal) + ".png"
+            signatureImage
+            ?? (signerFile.hasSuffix(".p12") ? String(signerFile.dropLast(4)) : signerFile) + "-signature.png"
+        let sealImagePath = sealImage ?? (sealFile.hasSuffix(".p12") ? String(sealFile.dropLast(4)) : sealFile) + ".png"
         let signatureArt = try loadPNG(signatureImagePath, what: "signature image")
         let sealArt = try loadPNG(sealImagePath, what: "seal image")
         let font = try appearance.loadFont()
-        let officialIdentity = try loadIdentity(signer, passwordFile: passwordFile, environment: "ESIGN_PASSWORD")
+        let officialIdentity = try loadIdentity(
+            p12: signer, pkcs11: signerPkcs11, passwordFile: passwordFile, pinFile: pinFile,
+            environment: "ESIGN_PASSWORD", pinEnvironment: "ESIGN_PIN", role: "--signer")
         let sealIdentity = try loadIdentity(
-            seal, passwordFile: sealPasswordFile ?? passwordFile, environment: "ESIGN_SEAL_PASSWORD")
+            p12: seal, pkcs11: sealPkcs11, passwordFile: sealPasswordFile ?? passwordFile,
+            pinFile: sealPinFile ?? pinFile, environment: "ESIGN_SEAL_PASSWORD", pinEnvironment: "ESIGN_SEAL_PIN",
+            role: "--seal")
         var issuer = DocumentIssuer(
             official: officialIdentity, seal: sealIdentity, signatureImage: signatureArt, sealImage: sealArt,
             layout: Decree30Layout(font: font))

@@ -23,16 +23,33 @@ struct IdentityOptions: ParsableArguments {
             "File whose first line is the password (else ESIGN_PASSWORD, else a prompt).", valueName: "file"))
     var passwordFile: String?
 
+    @Option(
+        help: ArgumentHelp(
+            "Key on a USB token or HSM, as a PKCS#11 URI (RFC 7512; `esign token list` shows them).",
+            valueName: "uri"))
+    var pkcs11: String?
+
+    @Option(
+        help: ArgumentHelp(
+            "File whose first line is the token PIN (else ESIGN_PIN, pin-source in the URI, else a prompt).",
+            valueName: "file"))
+    var pinFile: String?
+
     func validate() throws {
-        if pkcs12 == nil && (key == nil || cert == nil) {
-            throw ValidationError("give either --p12 FILE, or --key FILE and --cert FILE")
+        let sources = [pkcs12 != nil, key != nil || cert != nil, pkcs11 != nil].filter { $0 }.count
+        if sources == 0 || (pkcs11 == nil && pkcs12 == nil && (key == nil || cert == nil)) {
+            throw ValidationError("give --p12 FILE, or --key FILE and --cert FILE, or --pkcs11 URI")
         }
-        if pkcs12 != nil && (key != nil || cert != nil) {
-            throw ValidationError("--p12 cannot be combined with --key/--cert")
+        if sources > 1 {
+            throw ValidationError("give only one of --p12, --key/--cert and --pkcs11")
+        }
+        if let pkcs11 {
+            do { _ = try PKCS11URI(parsing: pkcs11) } catch { throw ValidationError(error.description) }
         }
     }
 
     func load() throws(SigningError) -> SigningIdentity {
+        if let pkcs11 { return try Self.loadToken(pkcs11, pinFile: pinFile, chain: chain) }
         if let pkcs12 {
             let password = try PasswordReader.read(file: passwordFile, prompt: "Password for \(pkcs12): ") ?? Secret("")
             return try SigningIdentity.load(pkcs12: pkcs12, password: password)
@@ -42,5 +59,14 @@ struct IdentityOptions: ParsableArguments {
         let password =
             needsPassword ? try PasswordReader.read(file: passwordFile, prompt: "Password for \(keyPath): ") : nil
         return try SigningIdentity.load(keyPEM: keyPath, certificatePEM: cert!, chainPEM: chain, password: password)
+    }
+
+    /// The identity of a key on a token, the PIN asked for only if the token wants one.
+    static func loadToken(_ text: String, pinFile: String?, chain: String?) throws(SigningError) -> SigningIdentity {
+        let uri: PKCS11URI
+        do { uri = try PKCS11URI(parsing: text) } catch { throw .identity(error.description) }
+        return try SigningIdentity.load(pkcs11: uri, chainPEM: chain) { token throws(PKCS11Error) in
+            try PINReader.read(file: pinFile, uri: uri, token: token)
+        }
     }
 }

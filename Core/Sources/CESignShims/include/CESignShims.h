@@ -25,4 +25,5 @@ void esign_sk_X509_free(struct stack_st_X509 *sk);
 int esign_X509_add_ext_conf(X509 *cert, X509 *issuer, int nid, const char *value);
 /// sk_DIST_POINT_pop_free(points, DIST_POINT_free).
 void esign_sk_DIST_POINT_pop_free(void *points);
+#include "ExternalKey.h"
 #endif
