@@ -27,6 +27,17 @@ struct PKICommand: ParsableCommand {
             String?
         @Option(help: ArgumentHelp("CRL URL to put in end-entity certificates (CDP).", valueName: "url")) var crlUrl:
             String?
+        @Option(
+            help: ArgumentHelp(
+                "CRL URL to put in the issuing CA's certificate; the root's CRL is written as root.crl.",
+                valueName: "url"))
+        var caCrlUrl: String?
+        @Option(help: ArgumentHelp("Days the signers' certificates are valid (default 1095).", valueName: "n"))
+        var signerDays: Int?
+        @Option(
+            help: ArgumentHelp(
+                "Days the TSA and OCSP responder certificates are valid (default: as the signers').", valueName: "n"))
+        var tsaDays: Int?
         @Flag(help: "Replace an existing demo PKI in the folder.") var force = false
 
         func run() throws {
@@ -34,6 +45,9 @@ struct PKICommand: ParsableCommand {
             options.ocspURL = ocspUrl
             options.crlURL = crlUrl
             options.overwrite = force
+            options.caCRLURL = caCrlUrl
+            if let signerDays { options.notAfter = Date().addingTimeInterval(Double(signerDays) * 86400) }
+            if let tsaDays { options.tsaNotAfter = Date().addingTimeInterval(Double(tsaDays) * 86400) }
             do {
                 let pki = try DemoPKI.create(in: dir, options: options)
                 print("Demo PKI written to \(pki.directory)")

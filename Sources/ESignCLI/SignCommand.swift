@@ -45,6 +45,20 @@ struct SignCommand: AsyncParsableCommand {
     @Option(help: ArgumentHelp("Timestamp the signature at this RFC 3161 TSA (PAdES B-T, CAdES-T).", valueName: "url"))
     var tsa: String?
 
+    @Option(
+        help: ArgumentHelp(
+            "PAdES level: B-B, B-T (with --tsa), B-LT (adds the DSS: certificates, OCSP responses, CRLs), B-LTA (then "
+                + "a document timestamp). Default B-T with --tsa, else B-B.",
+            valueName: "level"))
+    var level: PAdESLevel?
+
+    @Option(
+        help: ArgumentHelp(
+            "Trust anchors for checking OCSP responses and CRLs fetched for B-LT/B-LTA (default: the roots in the "
+                + "signer's chain).",
+            valueName: "file"))
+    var trust: [String] = []
+
     @Flag(help: "Write a detached CAdES signature (FILE.p7s) instead of signing inside a PDF.")
     var detached = false
 
@@ -128,7 +142,15 @@ struct SignCommand: AsyncParsableCommand {
         if let at, parsePoint(at) == nil { throw ValidationError("--at is x,y in points, e.g. 350,80") }
         if !(4...72).contains(fontSize) { throw ValidationError("--font-size is between 4 and 72 points") }
         if let jobs, !(1...256).contains(jobs) { throw ValidationError("--jobs is between 1 and 256") }
+        if let level, level >= .bT && tsa == nil { throw ValidationError("--level \(level.rawValue) needs --tsa URL") }
+        if level == .bB && tsa != nil { throw ValidationError("--level B-B signs without a timestamp; drop --tsa") }
+        if let level, level >= .bLT && detached {
+            throw ValidationError("--level \(level.rawValue) is for PDFs; detached CAdES-LT is not supported yet")
+        }
     }
+
+    /// The level asked for, or the one the flags imply.
+    var effectiveLevel: PAdESLevel { level ?? (tsa == nil ? .bB : .bT) }
 
     func outputPath(for input: String) -> String {
         if let output { return output }
@@ -199,8 +221,21 @@ struct SignCommand: AsyncParsableCommand {
         return options
     }
 
+    /// For B-LT and B-LTA: the extender, its collector trusting `--trust` or else the self-issued
+    /// certificates of the signer's chain. Built once per run, so a batch asks each responder once
+    /// per certificate.
+    func longTermExtender(chain: [Certificate]) throws -> LongTermExtender? {
+        guard effectiveLevel >= .bLT else { return nil }
+        var anchors: [Certificate]
+        do { anchors = try VerificationOptions.loadTrustAnchors(trust) } catch { throw fail(error) }
+        if trust.isEmpty { anchors = chain.filter(\.isSelfIssued) }
+        return LongTermExtender(
+            level: effectiveLevel, collector: ValidationDataCollector(trustAnchors: anchors),
+            timestampClient: tsa.map(TimestampClient.init(url:)))
+    }
+
     func sign(into signedOutputs: inout [String]) throws {
-        if files.count == 1 && !detached && !visible && outDir == nil {
+        if files.count == 1 && !detached && !visible && outDir == nil && effectiveLevel < .bLT {
             return try signOneWhileLoadingKey(into: &signedOutputs)
         }
         let loaded: SigningIdentity
@@ -242,6 +277,7 @@ struct SignCommand: AsyncParsableCommand {
     /// The PAdES options with the visible appearance, when asked for, built for `identity`.
     func signingOptions(for identity: SigningIdentity) throws -> PAdESOptions {
         var options = pdfOptions()
+        options.longTerm = try longTermExtender(chain: [identity.certificate] + identity.chain)
         if visible {
             options.visible = try visibleSignature(identity, time: options.signingTime)
             if let anchor { try placeUnder(anchor, &options.visible!) }
@@ -386,7 +422,7 @@ struct SignCommand: AsyncParsableCommand {
         } else {
             print(
                 "Signed \(result.input) → \(Terminal.bold(result.output)) (field \(result.fieldName), PAdES "
-                    + "\(tsa == nil ? "B-B" : "B-T"), \(result.signatureLength) of \(result.reservedLength) reserved "
+                    + "\(effectiveLevel.rawValue), \(result.signatureLength) of \(result.reservedLength) reserved "
                     + "bytes)"
             )
         }
@@ -402,3 +438,4 @@ struct SignCommand: AsyncParsableCommand {
 }
 
 extension DigestAlgorithm: @retroactive ExpressibleByArgument {}
+extension PAdESLevel: @retroactive ExpressibleByArgument {}

@@ -10,9 +10,10 @@ public final class LoopbackServer: @unchecked Sendable {
     /// until the port accepts connections.
     /// `port`: a port chosen beforehand, when it must be known before the server starts.
     /// `environment`: variables added to this process's for the server.
+    /// `log`: a file that gets the server's standard output and error (else they are discarded).
     public init(
         _ executable: String, _ arguments: [String], directory: URL? = nil, port fixed: Int? = nil,
-        environment: [String: String] = [:]
+        environment: [String: String] = [:], log: URL? = nil
     ) throws {
         port = try fixed ?? Self.freePort()
         process = Process()
@@ -23,8 +24,15 @@ public final class LoopbackServer: @unchecked Sendable {
         if !environment.isEmpty {
             process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
         }
-        process.standardOutput = FileHandle.nullDevice
-        process.standardError = FileHandle.nullDevice
+        if let log {
+            _ = FileManager.default.createFile(atPath: log.path, contents: nil)
+            let handle = try FileHandle(forWritingTo: log)
+            process.standardOutput = handle
+            process.standardError = handle
+        } else {
+            process.standardOutput = FileHandle.nullDevice
+            process.standardError = FileHandle.nullDevice
+        }
         process.standardInput = FileHandle.nullDevice
         try process.run()
         let deadline = Date().addingTimeInterval(10)

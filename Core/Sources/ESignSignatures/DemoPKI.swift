@@ -40,10 +40,17 @@ public struct DemoPKI: Sendable {
         /// Written into end-entity certificates when set (for revocation tests).
         public var ocspURL: String?
         public var crlURL: String?
+        /// Written into the issuing CA's certificate when set: where the root's CRL (written as
+        /// root.crl, valid 30 days) is served. Long-term validators want revocation data for every
+        /// certificate below the root.
+        public var caCRLURL: String?
         public var overwrite = false
         /// Validity of end-entity certificates.
         public var notBefore = Date().addingTimeInterval(-86400)
         public var notAfter = Date().addingTimeInterval(3 * 365 * 86400)
+        /// End of the TSA's and the OCSP responder's certificates' validity (default `notAfter`):
+        /// longer than the signers', to try archives whose signers' certificates have expired.
+        public var tsaNotAfter: Date?
         public init() {}
     }
 
@@ -109,8 +116,13 @@ public struct DemoPKI: Sendable {
             "issuing-ca", subject: [("C", "VN"), ("O", org), ("CN", "esign Demo Issuing CA")], key: options.caKey,
             extensions: [
                 ("basicConstraints", "critical,CA:TRUE,pathlen:0"), ("keyUsage", "critical,keyCertSign,cRLSign"),
-            ],
+            ] + (options.caCRLURL.map { [("crlDistributionPoints", "URI:\($0)")] } ?? []),
             issuer: root, chain: [root.certificate], notBefore: caStart, notAfter: caEnd)
+        if options.caCRLURL != nil {
+            var crl = CRLBuilder(issuer: root.certificate, issuerKey: root.privateKey)
+            crl.nextUpdate = Date().addingTimeInterval(30 * 86400)
+            _ = try write(try crl.issue(), "root.crl")
+        }
         let chain = [issuing.certificate, root.certificate]
         let chainPath = try write(Array((issuing.certificate.pem + root.certificate.pem).utf8), "chain.pem")
 
@@ -142,15 +154,17 @@ public struct DemoPKI: Sendable {
             extensions: [
                 ("basicConstraints", "critical,CA:FALSE"), ("keyUsage", "critical,digitalSignature"),
                 ("extendedKeyUsage", "critical,timeStamping"),
-            ],
-            issuer: issuing, chain: chain, notBefore: options.notBefore, notAfter: options.notAfter)
+            ] + revocation,
+            issuer: issuing, chain: chain, notBefore: options.notBefore,
+            notAfter: min(options.tsaNotAfter ?? options.notAfter, caEnd))
         let ocsp = try entity(
             "ocsp", subject: [("C", "VN"), ("O", org), ("CN", "esign Demo OCSP Responder")], key: options.signerKey,
             extensions: [
                 ("basicConstraints", "critical,CA:FALSE"), ("keyUsage", "critical,digitalSignature"),
                 ("extendedKeyUsage", "critical,OCSPSigning"), ("noCheck", "ignored"),
             ],
-            issuer: issuing, chain: chain, notBefore: options.notBefore, notAfter: options.notAfter)
+            issuer: issuing, chain: chain, notBefore: options.notBefore,
+            notAfter: min(options.tsaNotAfter ?? options.notAfter, caEnd))
         // Stand-in images for visible signatures (Decree 30/2020): a seal per agency, a handwritten
         // signature per official. Generated, never a real seal.
         for (i, unit) in units.enumerated() {

@@ -33,6 +33,10 @@ public struct PAdESOptions: Sendable {
     /// Draw the signature on a page (Decree 30/2020 appearances); invisible when nil.
     public var visible: VisibleSignature?
 
+    /// Raise each signature to B-LT or B-LTA right after signing (the DSS, and a document
+    /// timestamp for B-LTA); the output is written only once all of it succeeded.
+    public var longTerm: LongTermExtender?
+
     public init() {}
 }
 

@@ -28,6 +28,7 @@ public struct PAdESSigner: Sendable {
     @discardableResult
     public func sign(input: String, output: String) throws(SigningError) -> SigningResult {
         try identity.checkUsable(at: options.signingTime, allowExpired: options.allowExpired)
+        if let longTerm = options.longTerm { return try signLongTerm(input: input, output: output, longTerm) }
         let writer = try makeWriter()
         return try writer.write(
             input: input, output: output, overwrite: options.overwrite, durable: options.durable,
@@ -45,7 +46,7 @@ public struct PAdESSigner: Sendable {
         input: String, output: String, options: PAdESOptions,
         loadingIdentity loadIdentity: @escaping @Sendable () throws(SigningError) -> SigningIdentity
     ) throws(SigningError) -> SigningResult {
-        if options.visible != nil {
+        if options.visible != nil || options.longTerm != nil {
             return try PAdESSigner(identity: try loadIdentity(), options: options).sign(input: input, output: output)
         }
         let loading = IdentityLoad(loadIdentity)
@@ -84,11 +85,37 @@ public struct PAdESSigner: Sendable {
         }
     }
 
+    /// Signs into a partial file beside `output`, raises it to the long-term level, then writes
+    /// `output` atomically; the partial file is removed whatever happens, so a refused level leaves
+    /// nothing behind.
+    func signLongTerm(
+        input: String, output: String, _ longTerm: LongTermExtender
+    ) throws(SigningError)
+        -> SigningResult
+    {
+        if !options.overwrite && FileManager.default.fileExists(atPath: output) {
+            throw .outputExists("\(output) exists (use --force to overwrite)")
+        }
+        let partial = output + ".esign-partial-\(UUID().uuidString.prefix(8))"
+        defer { try? FileManager.default.removeItem(atPath: partial) }
+        var plain = options
+        plain.longTerm = nil
+        plain.overwrite = false
+        let result = try PAdESSigner(identity: identity, options: plain).sign(input: input, output: partial)
+        try longTerm.extend(input: partial, output: output, overwrite: options.overwrite, name: input)
+        let length = (try? FileManager.default.attributesOfItem(atPath: output)[.size] as? Int) ?? nil
+        return SigningResult(
+            input: input, output: output, fieldName: result.fieldName, byteRange: result.byteRange,
+            signatureLength: result.signatureLength, reservedLength: result.reservedLength,
+            outputLength: length ?? result.outputLength)
+    }
+
     /// Signs a PDF held in memory and returns the signed bytes (for services that receive documents over HTTP).
     public func sign(pdf bytes: [UInt8]) throws(SigningError) -> [UInt8] {
         try identity.checkUsable(at: options.signingTime, allowExpired: options.allowExpired)
-        return try makeWriter().write(
+        let signed = try makeWriter().write(
             pdf: bytes, produce: { (digest: [UInt8]) throws(SigningError) in try signature(over: digest) })
+        return try options.longTerm?.extend(pdf: signed) ?? signed
     }
 
     func makeWriter() throws(SigningError) -> IncrementalSignatureWriter {

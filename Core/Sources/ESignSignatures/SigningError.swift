@@ -14,6 +14,9 @@ public enum SigningError: Error, Equatable, Sendable, CustomStringConvertible {
     case identity(String)
     /// The token or HSM holding the key cannot be reached (absent, removed, module not loadable).
     case tokenUnavailable(String)
+    /// Revocation data for a long-term level could not be had (a responder down, slow, or
+    /// answering badly).
+    case validationData(String)
     /// OpenSSL failed where it should not have.
     case crypto(String)
     /// The time-stamping authority could not be reached, refused, or answered badly.
@@ -22,7 +25,7 @@ public enum SigningError: Error, Equatable, Sendable, CustomStringConvertible {
     public var description: String {
         switch self {
         case .badInput(let s), .missingInput(let s), .outputExists(let s), .cannotWrite(let s),
-            .identity(let s), .tokenUnavailable(let s), .crypto(let s), .timestamp(let s):
+            .identity(let s), .tokenUnavailable(let s), .validationData(let s), .crypto(let s), .timestamp(let s):
             return s
         }
     }

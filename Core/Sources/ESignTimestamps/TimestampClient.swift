@@ -56,27 +56,32 @@ public struct TimestampClient: Sendable {
 
     /// The size of this TSA's tokens, learnt once per process from a real request and kept, so a
     /// PDF can reserve exactly the room a signature plus its timestamp needs.
-    public func tokenLength() throws(Failure) -> Int {
-        if let known = TokenLengths.shared.get(url) { return known }
+    public func tokenLength() throws(Failure) -> Int { try sampleToken().der.count }
+
+    /// A token of this TSA's, requested once per process (over a zero imprint) and kept: its size
+    /// and its certificates (the TSA's chain, whose validation data a B-LTA document embeds before
+    /// the document timestamp) are the same for every later token.
+    public func sampleToken() throws(Failure) -> TimestampToken {
+        if let known = TokenSamples.shared.get(url) { return known }
         let (token, _) = try timestamp(imprint: [UInt8](repeating: 0, count: digest.outputLength))
-        TokenLengths.shared.set(url, token.der.count)
-        return token.der.count
+        TokenSamples.shared.set(url, token)
+        return token
     }
 }
 
-/// Token sizes per TSA URL, shared by the threads of a batch.
-final class TokenLengths: @unchecked Sendable {
-    static let shared = TokenLengths()
+/// A sample token per TSA URL, shared by the threads of a batch.
+final class TokenSamples: @unchecked Sendable {
+    static let shared = TokenSamples()
     private let lock = NSLock()
-    private var lengths: [String: Int] = [:]
-    func get(_ url: String) -> Int? {
+    private var tokens: [String: TimestampToken] = [:]
+    func get(_ url: String) -> TimestampToken? {
         lock.lock()
         defer { lock.unlock() }
-        return lengths[url]
+        return tokens[url]
     }
-    func set(_ url: String, _ length: Int) {
+    func set(_ url: String, _ token: TimestampToken) {
         lock.lock()
-        lengths[url] = length
+        tokens[url] = token
         lock.unlock()
     }
 }

@@ -18,7 +18,7 @@ enum ExitCodes {
         case .missingInput: return missingInput
         case .outputExists, .cannotWrite: return cannotCreateOutput
         case .identity: return identity
-        case .tokenUnavailable: return serviceUnavailable
+        case .tokenUnavailable, .validationData: return serviceUnavailable
         case .crypto: return internalError
         case .timestamp: return serviceUnavailable
         }

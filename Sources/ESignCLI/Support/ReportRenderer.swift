@@ -23,6 +23,9 @@ enum ReportRenderer {
         var lines = [
             "\(Terminal.bold(report.file)): \(verdict(report.indication, report.subIndication)) — \(report.summary)"
         ]
+        if let until = report.archiveProtectedUntil {
+            lines.append("  archive protected until \(time(until)) (the newest document timestamp's TSA certificate)")
+        }
         for s in report.signatures {
             lines.append(
                 "  \(Terminal.bold(s.fieldName)) [\(s.kind.rawValue)]: \(verdict(s.indication, s.subIndication))")
@@ -36,6 +39,7 @@ enum ReportRenderer {
             }
             if let claimed = s.claimedSigningTime { lines.append("    signed      \(time(claimed)) (claimed)") }
             if let proven = s.provenSigningTime { lines.append("    proven      \(time(proven)) (timestamp)") }
+            if let level = s.level { lines.append("    level       PAdES \(level.rawValue)") }
             if let d = s.digestAlgorithm {
                 lines.append("    algorithms  \(d)\(s.signatureAlgorithm.map { ", \($0)" } ?? "")")
             }

@@ -109,8 +109,7 @@ public struct PDFSignatureVerifier: Sendable {
         let revisions = (try? document.revisions()) ?? []
         let certification = try? Self.certificationLevel(document)
         let embedded = Self.revocationData(document)
-        var reports: [SignatureReport] = []
-        for signature in signatures {
+        func verify(_ signature: EmbeddedSignature, documentTimestampPOE: Date?) -> SignatureReport {
             var context = SignatureVerification(
                 signature: signature, document: document, source: source,
                 revisions: revisions, options: options, validator: validator, now: now,
@@ -118,11 +117,39 @@ public struct PDFSignatureVerifier: Sendable {
             context.embeddedRevocation = embedded
             context.precomputedSHA256 = sha256
             context.documentName = name
-            reports.append(context.run())
+            context.documentTimestampPOE = documentTimestampPOE
+            return context.run()
+        }
+        // Document timestamps first: a valid one proves that every signature before it existed
+        // at its time (PAdES B-T by document timestamp; the proof past signature validation uses).
+        var timestampReports: [Int: SignatureReport] = [:]
+        for (i, signature) in signatures.enumerated() where signature.isDocumentTimestamp {
+            timestampReports[i] = verify(signature, documentTimestampPOE: nil)
+        }
+        var reports: [SignatureReport] = []
+        reports.reserveCapacity(signatures.count)
+        for (i, signature) in signatures.enumerated() {
+            if let done = timestampReports[i] {
+                reports.append(done)
+                continue
+            }
+            let proof = timestampReports.filter { $0.key > i && $0.value.indication == .totalPassed }
+                .compactMap(\.value.provenSigningTime).min()
+            reports.append(verify(signature, documentTimestampPOE: proof))
+        }
+        // B-LTA: a valid document timestamp after a B-LT signature covers it and its validation
+        // data; the newest one's TSA certificate says until when the archive is protected.
+        let timestamps = reports.indices.filter {
+            reports[$0].kind == .documentTimestamp && reports[$0].indication == .totalPassed
+        }
+
+        for i in reports.indices where reports[i].level == .bLT && timestamps.contains(where: { $0 > i }) {
+            reports[i].level = .bLTA
         }
         var report = DocumentReport(
             file: name, fileSHA256: nil, validationTime: options.validationTime ?? now,
             signatures: reports, indication: .totalPassed, subIndication: nil, summary: "")
+        report.archiveProtectedUntil = timestamps.last.flatMap { reports[$0].signer?.notAfter }
         if reports.isEmpty {
             report.indication = .indeterminate
             report.subIndication = .noSignature

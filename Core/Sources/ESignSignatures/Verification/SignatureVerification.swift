@@ -17,6 +17,11 @@ struct SignatureVerification {
     let documentCertification: (signature: PDFDictionary, permission: Int)?
     /// Revocation evidence the document embeds (its DSS).
     var embeddedRevocation = RevocationData()
+    /// Whether any revocation status came from a responder or CRL fetched now rather than from
+    /// the document (then the document alone is not B-LT).
+    var revocationFromNetwork = false
+    /// The earliest time a valid later document timestamp proves this signature existed.
+    var documentTimestampPOE: Date?
     /// SHA-256 digests of byte ranges hashed ahead (``SignedBytesDigests``), by the ranges.
     var precomputedSHA256: [[Range<Int>]: [UInt8]] = [:]
     /// The document's name, for the pictures `--visual-out` writes.
@@ -86,6 +91,12 @@ struct SignatureVerification {
         } else {
             report.indication = .totalPassed
             report.summary = report.kind == .documentTimestamp ? "document timestamp valid" : "signature valid"
+            if report.kind != .documentTimestamp {
+                // B-LTA is decided with the whole document (PDFSignatureVerifier).
+                report.level =
+                    report.provenSigningTime == nil
+                    ? .bB : (revocationFromNetwork || embeddedRevocation.isEmpty) ? .bT : .bLT
+            }
         }
         return report
     }
@@ -292,6 +303,10 @@ struct SignatureVerification {
             checkTimestamp(
                 token: Self.stripASN1Type(tokenType), over: signer.signatureValue, label: "signature timestamp")
         }
+        if report.provenSigningTime == nil, let poe = documentTimestampPOE {
+            report.provenSigningTime = poe
+            pass("document timestamp", "a later document timestamp proves the signature existed at \(vietnamTime(poe))")
+        }
         checkAlgorithms(digestName: report.digestAlgorithm ?? "", certificate: certificate)
         checkKeyUsage(certificate)
         if let path = checkTrust(certificate, intermediates: cms.certificates, label: "trust") {
@@ -459,7 +474,19 @@ struct SignatureVerification {
             return nil
         }
         let time = options.validationTime ?? fixed ?? report.provenSigningTime ?? report.claimedSigningTime ?? now
-        switch validator.validate(certificate, intermediates: intermediates, at: time) {
+        let result = validator.validate(certificate, intermediates: intermediates, at: time)
+        // Past signature validation (ETSI EN 319 102-1 § 5.6): a certificate that has expired
+        // since is judged at the time a valid timestamp proves the signature existed.
+        if case .invalid(10, _) = result, fixed == nil, let proven = report.provenSigningTime, proven < time,
+            case .valid(let path) = validator.validate(certificate, intermediates: intermediates, at: proven)
+        {
+            pass(
+                label,
+                "chains to \(path.last?.subject.commonName ?? "a trusted root") at \(vietnamTime(proven)), the time "
+                    + "the signature timestamp proves (a certificate has expired since)")
+            return path
+        }
+        switch result {
         case .valid(let path):
             pass(label, "chains to \(path.last?.subject.commonName ?? "a trusted root") at \(vietnamTime(time))")
             return path
@@ -489,6 +516,7 @@ struct SignatureVerification {
             {
             case .good(let source):
                 notes.append("\(name): good (\(source))")
+                if !source.hasSuffix("in the document") { revocationFromNetwork = true }
             case .notPublished:
                 notes.append("\(name): publishes no revocation information")
             case .unknown(let reason):
@@ -497,6 +525,7 @@ struct SignatureVerification {
                     "the revocation status of \(name) cannot be established: \(reason)")
                 return
             case .revoked(let at, let source):
+                if !source.hasSuffix("in the document") { revocationFromNetwork = true }
                 if let proven = report.provenSigningTime, proven < at {
                     notes.append(
                         "\(name): revoked at \(vietnamTime(at)), after the signature was proven to exist "

@@ -118,6 +118,10 @@ public struct SignatureReport: Codable, Sendable {
     public var subIndication: SubIndication?
     /// One sentence a clerk can act on.
     public var summary: String
+    /// The PAdES baseline level the signature reaches (valid signatures only): B-B, B-T with a
+    /// signature timestamp, B-LT when the document holds the revocation data its chain needs,
+    /// B-LTA when a valid document timestamp covers that too.
+    public var level: PAdESLevel? = nil
 }
 
 /// The report on one document: every signature, and the document's verdict.
@@ -134,4 +138,7 @@ public struct DocumentReport: Codable, Sendable {
     public var summary: String
     /// Set when the file could not be read at all.
     public var error: String?
+    /// Until when the newest valid document timestamp protects the archive: its TSA
+    /// certificate's expiry (renew before then with `esign ltv renew`).
+    public var archiveProtectedUntil: Date? = nil
 }

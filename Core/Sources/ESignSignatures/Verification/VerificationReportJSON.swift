@@ -14,6 +14,7 @@ extension DocumentReport {
             ("indication", .string(indication.rawValue)),
             ("sub_indication", subIndication.map { .string($0.rawValue) }),
             ("summary", .string(summary)), ("error", error.map(JSONValue.string)),
+            ("archive_protected_until", archiveProtectedUntil.map { .string(vietnamTime($0)) }),
         ])
     }
 
@@ -38,7 +39,7 @@ extension SignatureReport {
             ("checks", .array(checks.map(\.jsonValue))),
             ("indication", .string(indication.rawValue)),
             ("sub_indication", subIndication.map { .string($0.rawValue) }),
-            ("summary", .string(summary)),
+            ("summary", .string(summary)), ("level", level.map { .string($0.rawValue) }),
         ])
     }
 }

@@ -1,0 +1,75 @@
+import ESignCrypto
+import ESignPDF
+import ESignTimestamps
+import Foundation
+
+/// Renewing a B-LTA archive (ETSI EN 319 142-1 § 5.5): before the newest document timestamp's
+/// TSA certificate expires, or once its algorithms are getting weak, its validation data goes into
+/// the DSS and a fresh document timestamp covers everything, so the chain of proofs goes on.
+public struct ArchiveRenewal: Sendable {
+    /// What was decided for one document.
+    public enum Outcome: Sendable, Equatable {
+        case renewed(previousExpiry: Date?, newExpiry: Date?)
+        case skipped(String)
+    }
+
+    public let extender: LongTermExtender
+    /// Renew when the newest timestamp's TSA certificate expires before now + `window`.
+    public let window: TimeInterval
+    /// Digests no longer strong enough to protect an archive for long.
+    public var weakDigests: Set<String> = ["SHA1", "MD5"]
+    public var minimumRSABits = 2048
+
+    public init(extender: LongTermExtender, window: TimeInterval) {
+        self.extender = extender
+        self.window = window
+    }
+
+    /// Whether the document needs renewing, and why (or why not).
+    public func assess(
+        pdf bytes: [UInt8], name: String, now: Date = Date()
+    ) throws(SigningError) -> (
+        renew: Bool, reason: String, expiry: Date?
+    ) {
+        let signatures: [EmbeddedSignature]
+        do { signatures = try EmbeddedSignature.all(in: PDFDocument(source: MemoryByteSource(bytes))) } catch {
+            throw SigningError.reading(error, path: name)
+        }
+        guard !signatures.isEmpty else { return (false, "no signature", nil) }
+        guard let newest = signatures.last(where: \.isDocumentTimestamp) else {
+            return (true, "no document timestamp yet (not B-LTA)", nil)
+        }
+        guard let token = try? TimestampToken(der: newest.contents ?? []), let tsa = token.tsaCertificate else {
+            return (true, "the newest document timestamp cannot be read", nil)
+        }
+        let expiry = tsa.notAfter
+        let formatter = ISO8601DateFormatter()
+        if expiry < now.addingTimeInterval(window) {
+            return (true, "the newest timestamp's TSA certificate expires \(formatter.string(from: expiry))", expiry)
+        }
+        let digest = Digest.name(ofOID: token.imprintAlgorithmOID)
+        if weakDigests.contains(digest.uppercased().replacingOccurrences(of: "-", with: "")) {
+            return (true, "the newest timestamp uses \(digest), no longer strong enough", expiry)
+        }
+        if let bits = tsa.rsaKeyBits, bits < minimumRSABits {
+            return (true, "the newest timestamp's TSA key is RSA-\(bits), weak for long-term use", expiry)
+        }
+        return (false, "protected until \(formatter.string(from: expiry))", expiry)
+    }
+
+    /// Renews the file at `input` into `output` (atomically) when it needs it.
+    public func renew(input: String, output: String, overwrite: Bool) throws(SigningError) -> Outcome {
+        let bytes: [UInt8]
+        do { bytes = [UInt8](try Data(contentsOf: URL(fileURLWithPath: input))) } catch {
+            throw .missingInput("cannot read \(input)")
+        }
+        let decision = try assess(pdf: bytes, name: input)
+        guard decision.renew else { return .skipped(decision.reason) }
+        let renewed = try extender.extend(pdf: bytes, name: input)
+        let file = try AtomicOutputFile(destination: output, overwrite: overwrite)
+        try file.write(renewed)
+        try file.commit(durable: true)
+        let after = try assess(pdf: renewed, name: input)
+        return .renewed(previousExpiry: decision.expiry, newExpiry: after.expiry)
+    }
+}
