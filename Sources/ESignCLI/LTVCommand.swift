@@ -40,6 +40,11 @@ struct LTVCommand: ParsableCommand {
         var trust: [String] = []
         @Option(help: ArgumentHelp("Time limit for each OCSP, CRL or TSA request.", valueName: "seconds"))
         var timeout = 10
+        @Option(
+            help: ArgumentHelp(
+                "Files extended at once (default: four per core; most of a file's time is the TSA's answer).",
+                valueName: "n"))
+        var jobs: Int?
         @Flag(help: "Overwrite existing outputs.") var force = false
         @Flag(help: "One JSON object per file.") var json = false
 
@@ -78,9 +83,11 @@ struct LTVCommand: ParsableCommand {
             let files = self.files
             let outputs = files.map(outputPath(for:))
             let force = self.force
-            let results = parallelMap(files.count, progress: { bar.update($0) }) { i -> SigningError? in
+            let workers = jobs ?? 4 * ProcessInfo.processInfo.activeProcessorCount
+            let results = parallelMap(files.count, workers: workers, progress: { bar.update($0) }) {
+                i -> SigningError? in
                 do throws(SigningError) {
-                    try extender.extend(input: files[i], output: outputs[i], overwrite: force)
+                    try extender.extend(input: files[i], output: outputs[i], overwrite: force, direct: files.count > 1)
                     return nil
                 } catch {
                     return error
@@ -223,7 +230,9 @@ struct LTVCommand: ParsableCommand {
                 outDir.map { ($0 as NSString).appendingPathComponent((file as NSString).lastPathComponent) } ?? file
             }
             let inPlace = self.inPlace
-            let outcomes = parallelMap(files.count, progress: { bar.update($0) }) {
+            let outcomes = parallelMap(
+                files.count, workers: 4 * ProcessInfo.processInfo.activeProcessorCount, progress: { bar.update($0) }
+            ) {
                 i -> Result<ArchiveRenewal.Outcome, SigningError> in
                 do throws(SigningError) {
                     return .success(try renewal.renew(input: files[i], output: outputs[i], overwrite: inPlace))

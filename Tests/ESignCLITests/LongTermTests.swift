@@ -314,3 +314,60 @@ struct LongTermTests {
         http.server.ThreadingHTTPServer(('127.0.0.1', int(sys.argv[1])), Handler).serve_forever()
         """
 }
+
+/// Refusals a CRL can cause: one that is stale, and one from another issuer.
+@Suite("Long-term signatures: CRLs that must be refused", .serialized)
+struct LongTermCRLTests {
+    @Test("A stale CRL, or one that does not cover the certificate, refuses B-LT and leaves nothing")
+    func badCRLs() throws {
+        let port = try LoopbackServer.freePort()
+        var options = DemoPKI.Options()
+        options.crlURL = "http://127.0.0.1:\(port)/issuing-ca.crl"
+        let dir = Fixtures.temporaryDirectory("esign-ltv-crl")
+        let pki = try DemoPKI.create(in: dir.appendingPathComponent("pki").path, options: options)
+        let served = dir.appendingPathComponent("served")
+        try FileManager.default.createDirectory(at: served, withIntermediateDirectories: true)
+        let server = try LoopbackServer(
+            "python3", ["-m", "http.server", "--bind", "127.0.0.1", String(port)], directory: served, port: port)
+        defer { server.stop() }
+        let input = dir.appendingPathComponent("d.pdf").path
+        try FileManager.default.copyItem(
+            atPath: Fixtures.samples.appendingPathComponent("decision.pdf").path, toPath: input)
+        let signed = dir.appendingPathComponent("signed.pdf").path
+        let official = pki.signers["province-official"]!
+        #expect(
+            try Peers.esign([
+                "sign", input, "-o", signed, "--p12", official.pkcs12Path, "--password-file", pki.passwordPath,
+            ])
+            .status == 0)
+        let crlPath = served.appendingPathComponent("issuing-ca.crl")
+        func extend(_ name: String) throws -> (Peers.Output, String) {
+            let output = dir.appendingPathComponent(name).path
+            return (
+                try Peers.esign(["ltv", "extend", signed, "--level", "B-LT", "-o", output, "--trust", pki.rootPath]),
+                output
+            )
+        }
+        var stale = CRLBuilder(issuer: pki.issuingCA.certificate, issuerKey: pki.issuingCA.privateKey)
+        stale.thisUpdate = Date().addingTimeInterval(-10 * 86400)
+        stale.nextUpdate = Date().addingTimeInterval(-3 * 86400)
+        try Data(try stale.issue()).write(to: crlPath)
+        let (old, oldOutput) = try extend("stale.pdf")
+        #expect(old.status == 69 && old.stderr.contains("stale"), "\(old.combined)")
+        #expect(!FileManager.default.fileExists(atPath: oldOutput))
+
+        let foreign = CRLBuilder(issuer: pki.root.certificate, issuerKey: pki.root.privateKey)
+        try Data(try foreign.issue()).write(to: crlPath)
+        let (other, otherOutput) = try extend("other.pdf")
+        #expect(other.status == 69 && other.stderr.contains("does not cover"), "\(other.combined)")
+        #expect(!FileManager.default.fileExists(atPath: otherOutput))
+
+        let good = CRLBuilder(issuer: pki.issuingCA.certificate, issuerKey: pki.issuingCA.privateKey)
+        try Data(try good.issue()).write(to: crlPath)
+        let (fine, fineOutput) = try extend("fine.pdf")
+        #expect(fine.status == 0, "\(fine.combined)")
+        let verify = try Peers.esign(["verify", fineOutput, "--trust", pki.rootPath, "--offline", "--json"])
+        #expect(verify.stdout.contains("\"level\":\"B-B\"") || verify.stdout.contains("\"level\":\"B-LT\""))
+        #expect(verify.stdout.contains("CRL in the document"), "\(verify.stdout)")
+    }
+}

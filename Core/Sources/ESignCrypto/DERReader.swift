@@ -83,8 +83,10 @@ public struct DERReader {
         ofContentInfo der: [UInt8]
     ) -> (rest: [UInt8], certificates: [ArraySlice<UInt8>])? {
         let reader = DERReader(der)
+        // A PDF's /Contents is zero-padded after the DER; OpenSSL reads the DER and ignores the
+        // zeros, and so does this. Anything else after it is left for OpenSSL to judge.
         guard let contentInfo = reader.element(at: 0), contentInfo.tag == 0x30,
-            contentInfo.range.upperBound == der.count
+            der[contentInfo.range.upperBound...].allSatisfy({ $0 == 0 })
         else { return nil }
         let outer = reader.children(of: contentInfo)
         guard outer.count == 2, outer[0].tag == 0x06, outer[1].tag == 0xA0,

@@ -20,6 +20,9 @@ public struct DocumentIssuer: Sendable {
     public var sealImage: PNGImage
     public var layout: Decree30Layout
     public var timestampClient: TimestampClient?
+    /// B-LT or B-LTA: the validation data of both signatures (and a document timestamp) added
+    /// after the seal, before the output is published.
+    public var longTerm: LongTermExtender?
     /// Titles to look for at the signer block; default: the official's certificate title, then the
     /// usual ones (CHỦ TỊCH, GIÁM ĐỐC, …).
     public var titles: [String] = []
@@ -102,6 +105,7 @@ public struct DocumentIssuer: Sendable {
         var second = options(sealVisible, field: "ChuKyCoQuan", reason: "Đóng dấu ban hành văn bản số \(reference)")
         second.overwrite = overwrite
         second.timestampClient = timestampClient
+        second.longTerm = longTerm
         _ = try PAdESSigner(identity: seal, options: second).sign(input: temporary, output: output)
         return try FileDigest.sha256Hex(path: output)
     }

@@ -28,6 +28,12 @@ public struct DocumentTimestamper: Sendable {
         try writer().write(pdf: bytes, produce: { (digest: [UInt8]) throws(SigningError) in try token(over: digest) })
     }
 
+    /// Appends the document timestamp to `bytes` in place.
+    public func timestamp(appendingTo bytes: inout [UInt8]) throws(SigningError) {
+        try writer().append(
+            to: &bytes, produce: { (digest: [UInt8]) throws(SigningError) in try token(over: digest) })
+    }
+
     func writer() throws(SigningError) -> IncrementalSignatureWriter {
         let length: Int
         do { length = try client.tokenLength() + 32 } catch { throw .timestamp("\(error)") }

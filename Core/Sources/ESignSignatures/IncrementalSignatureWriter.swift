@@ -183,6 +183,22 @@ struct IncrementalSignatureWriter {
         return out
     }
 
+    /// Signs a PDF held in memory by appending the update to `bytes` itself: no copy of the
+    /// document is made (the document read from `bytes` is gone before they grow).
+    func append(to bytes: inout [UInt8], produce: ([UInt8]) throws(SigningError) -> [UInt8]) throws(SigningError) {
+        let prepared = try prepare(source: MemoryByteSource(bytes), path: "document")
+        let hasher = try Self.hasher(digest)
+        hasher.update(bytes)
+        var tail: [UInt8] = []
+        tail.reserveCapacity(prepared.update.count)
+        _ = try finish(
+            prepared, hasher: hasher, produce: produce,
+            writeUpdate: { (chunk: UnsafeRawBufferPointer) throws(SigningError) in
+                tail.append(contentsOf: chunk)
+            })
+        bytes.append(contentsOf: tail)
+    }
+
     /// Room for "0 a b c" with three offsets of up to 12 digits.
     static let byteRangeWidth = 40
 

@@ -54,6 +54,12 @@ struct IssueCommand: AsyncParsableCommand {
     @Option(help: ArgumentHelp("Issue date (YYYY-MM-DD); default today in Vietnam.", valueName: "date")) var issuedOn:
         CivilDate?
     @Option(help: ArgumentHelp("Timestamp the seal signature at this TSA.", valueName: "url")) var tsa: String?
+    @Option(
+        help: ArgumentHelp(
+            "PAdES level: B-B, B-T (with --tsa), B-LT (the DSS for both signatures), B-LTA (then a document "
+                + "timestamp).",
+            valueName: "level"))
+    var level: PAdESLevel?
     @Option(help: ArgumentHelp("Password file for --signer.", valueName: "file")) var passwordFile: String?
     @Option(help: ArgumentHelp("Password file for --seal (default: the signer's).", valueName: "file"))
     var sealPasswordFile: String?
@@ -76,6 +82,8 @@ struct IssueCommand: AsyncParsableCommand {
         for uri in [signerPkcs11, sealPkcs11].compactMap({ $0 }) {
             do { _ = try PKCS11URI(parsing: uri) } catch { throw ValidationError(error.description) }
         }
+        if let level, level >= .bT && tsa == nil { throw ValidationError("--level \(level.rawValue) needs --tsa URL") }
+        if level == .bB && tsa != nil { throw ValidationError("--level B-B signs without a timestamp; drop --tsa") }
         if number != "auto" && (Int(number) ?? 0) < 1 { throw ValidationError("--number is auto or a positive number") }
         if symbol.isEmpty || symbol.contains("/") { throw ValidationError("--symbol is like QĐ-UBND (no slash)") }
     }
@@ -110,6 +118,12 @@ struct IssueCommand: AsyncParsableCommand {
             official: officialIdentity, seal: sealIdentity, signatureImage: signatureArt, sealImage: sealArt,
             layout: Decree30Layout(font: font))
         issuer.timestampClient = tsa.map(TimestampClient.init(url:))
+        if let level, level >= .bLT {
+            let roots = (officialIdentity.chain + sealIdentity.chain).filter(\.isSelfIssued)
+            issuer.longTerm = LongTermExtender(
+                level: level, collector: ValidationDataCollector(trustAnchors: roots),
+                timestampClient: tsa.map(TimestampClient.init(url:)))
+        }
         if let title { issuer.titles = [title] }
 
         let ledger = try await ledgerOptions.open()

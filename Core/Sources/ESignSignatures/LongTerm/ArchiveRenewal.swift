@@ -59,13 +59,10 @@ public struct ArchiveRenewal: Sendable {
 
     /// Renews the file at `input` into `output` (atomically) when it needs it.
     public func renew(input: String, output: String, overwrite: Bool) throws(SigningError) -> Outcome {
-        let bytes: [UInt8]
-        do { bytes = [UInt8](try Data(contentsOf: URL(fileURLWithPath: input))) } catch {
-            throw .missingInput("cannot read \(input)")
-        }
-        let decision = try assess(pdf: bytes, name: input)
+        var renewed = try LongTermExtender.read(input, spare: 256 << 10)
+        let decision = try assess(pdf: renewed, name: input)
         guard decision.renew else { return .skipped(decision.reason) }
-        let renewed = try extender.extend(pdf: bytes, name: input)
+        try extender.extend(appendingTo: &renewed, name: input)
         let file = try AtomicOutputFile(destination: output, overwrite: overwrite)
         try file.write(renewed)
         try file.commit(durable: true)

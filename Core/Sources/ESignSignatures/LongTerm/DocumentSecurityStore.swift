@@ -10,8 +10,11 @@ import Foundation
 /// A DSS change is an allowed change to every earlier signature.
 enum DocumentSecurityStore {
     /// The update's bytes to append to `document`'s, or nil when the store already holds all of it.
+    /// `materialRequired`: return nil when the update would only add `/VRI` entries (the final
+    /// update after a document timestamp whose material the store already holds).
     static func update(
-        _ document: PDFDocument, adding material: ValidationMaterial, for signatures: [EmbeddedSignature]
+        _ document: PDFDocument, adding material: ValidationMaterial, for signatures: [EmbeddedSignature],
+        materialRequired: Bool = false
     ) throws -> [UInt8]? {
         guard let rootReference = document.trailer["Root"]?.reference else {
             throw PDFError.malformed("the trailer has no /Root")
@@ -23,19 +26,19 @@ enum DocumentSecurityStore {
         /// The existing array under `key` and the bytes of each stream it holds, then the new ones.
         func merged(
             _ key: String, _ items: [[UInt8]]
-        ) throws -> (entries: [PDFObject], refs: [[UInt8]: PDFObject], added: Bool) {
+        ) throws -> (entries: [PDFObject], refs: [DERKey: PDFObject], added: Bool) {
             var entries = try document.resolve(old[key]).array ?? []
-            var byBytes: [[UInt8]: PDFObject] = [:]
+            var byBytes: [DERKey: PDFObject] = [:]
             for entry in entries {
                 guard case .stream(let stream) = try document.resolve(entry) else { continue }
-                byBytes[try document.streamData(stream)] = entry
+                byBytes[DERKey(try document.streamData(stream))] = entry
             }
             var added = false
-            for item in items where byBytes[item] == nil {
+            for item in items where byBytes[DERKey(item)] == nil {
                 let reference = update.allocate()
                 update.set(reference, .stream(PDFStream(dictionary: PDFDictionary(), data: .bytes(item))))
                 entries.append(.reference(reference))
-                byBytes[item] = .reference(reference)
+                byBytes[DERKey(item)] = .reference(reference)
                 added = true
             }
             return (entries, byBytes, added)
@@ -53,15 +56,16 @@ enum DocumentSecurityStore {
             let key = String(decoding: Hex.encode(try sha1.finalize()), as: UTF8.self)
             guard vri[key] == nil else { continue }
             var entry = PDFDictionary()
-            entry["Cert"] = .array(material.certificates.compactMap { certs.refs[$0.der] })
+            entry["Cert"] = .array(material.certificates.compactMap { certs.refs[DERKey($0.der)] })
             if !material.ocspResponses.isEmpty {
-                entry["OCSP"] = .array(material.ocspResponses.compactMap { ocsps.refs[$0] })
+                entry["OCSP"] = .array(material.ocspResponses.compactMap { ocsps.refs[DERKey($0)] })
             }
-            if !material.crls.isEmpty { entry["CRL"] = .array(material.crls.compactMap { crls.refs[$0] }) }
+            if !material.crls.isEmpty { entry["CRL"] = .array(material.crls.compactMap { crls.refs[DERKey($0)] }) }
             vri[key] = .dictionary(entry)
             vriAdded = true
         }
-        guard certs.added || ocsps.added || crls.added || vriAdded else { return nil }
+        let materialAdded = certs.added || ocsps.added || crls.added
+        guard materialAdded || (vriAdded && !materialRequired) else { return nil }
 
         var dss = old
         dss["Type"] = .name(PDFName("DSS"))
@@ -77,4 +81,20 @@ enum DocumentSecurityStore {
         }
         return update.serialize().bytes
     }
+}
+
+/// DER bytes as a dictionary key, hashed by length and a few bytes at each end (certificates and
+/// responses differ there: serial numbers, signatures) rather than byte by byte; equality still
+/// compares every byte.
+struct DERKey: Hashable {
+    let bytes: [UInt8]
+    init(_ bytes: [UInt8]) { self.bytes = bytes }
+
+    func hash(into hasher: inout Hasher) {
+        hasher.combine(bytes.count)
+        bytes.prefix(48).withUnsafeBytes { hasher.combine(bytes: $0) }
+        bytes.suffix(48).withUnsafeBytes { hasher.combine(bytes: $0) }
+    }
+
+    static func == (a: DERKey, b: DERKey) -> Bool { a.bytes == b.bytes }
 }

@@ -35,54 +35,91 @@ public struct LongTermExtender: Sendable {
         timestamper = timestampClient.map { DocumentTimestamper(client: $0) }
     }
 
-    /// Extends the PDF at `input` into `output`, written atomically.
+    /// Extends the PDF at `input` into `output`, written atomically. The document is read once
+    /// into a buffer with room for what is added, and every update is appended to it in place.
     /// `name`: the file named in errors (default `input`).
-    public func extend(input: String, output: String, overwrite: Bool, name: String? = nil) throws(SigningError) {
-        let bytes: [UInt8]
-        do { bytes = [UInt8](try Data(contentsOf: URL(fileURLWithPath: input))) } catch {
-            throw .missingInput("cannot read \(input)")
-        }
-        let extended = try extend(pdf: bytes, name: name ?? input)
+    /// `direct`: write with direct I/O, for batches (see ``AtomicOutputFile/writeDirect(_:)``).
+    public func extend(
+        input: String, output: String, overwrite: Bool, name: String? = nil, direct: Bool = false
+    ) throws(SigningError) {
+        var bytes = try Self.read(input, spare: 256 << 10)
+        try extend(appendingTo: &bytes, name: name ?? input)
         let file = try AtomicOutputFile(destination: output, overwrite: overwrite)
-        try file.write(extended)
+        if direct { try file.writeDirect(bytes) } else { try file.write(bytes) }
         try file.commit()
     }
 
     /// The extended document: `bytes` followed by the DSS update(s) and, for B-LTA, the
     /// document timestamp.
     public func extend(pdf bytes: [UInt8], name: String = "document") throws(SigningError) -> [UInt8] {
-        guard level >= .bLT else { return bytes }
-        if level == .bLTA && timestamper == nil {
-            throw .timestamp("B-LTA needs a time-stamping authority (--tsa URL)")
+        var result = bytes
+        try extend(appendingTo: &result, name: name)
+        return result
+    }
+
+    /// Appends the DSS update(s) and, for B-LTA, the document timestamp to `bytes`.
+    public func extend(appendingTo bytes: inout [UInt8], name: String) throws(SigningError) {
+        guard level >= .bLT else { return }
+        guard let timestamper = level == .bLTA ? timestamper : nil else {
+            if level == .bLTA { throw .timestamp("B-LTA needs a time-stamping authority (--tsa URL)") }
+            try appendMaterial(to: &bytes, name: name)
+            return
         }
         // The document timestamp's own TSA chain goes into the DSS it will cover: validators look
         // for a timestamp's revocation data in what that timestamp protects.
         var extra: [[Certificate]] = []
-        if level == .bLTA, let timestamper {
-            do {
-                let sample = try timestamper.client.sampleToken()
-                if let tsa = sample.tsaCertificate {
-                    extra.append(collector.chain(of: tsa, pool: sample.cms.certificates))
-                }
-            } catch {
-                throw .timestamp("\(error)")
-            }
+        do {
+            let sample = try timestamper.client.sampleToken()
+            if let tsa = sample.tsaCertificate { extra.append(collector.chain(of: tsa, pool: sample.cms.certificates)) }
+        } catch {
+            throw .timestamp("\(error)")
         }
-        var result = try addingMaterial(to: bytes, name: name, extraChains: extra)
-        if level == .bLTA, let timestamper {
-            result = try timestamper.timestamp(pdf: result)
-            result = try addingMaterial(to: result, name: name)
-        }
-        return result
+        try appendMaterial(to: &bytes, name: name, extraChains: extra)
+        try timestamper.timestamp(appendingTo: &bytes)
+        // The timestamp's material is in the store already (unless its TSA changed certificates
+        // meanwhile): a last update only when there is something to add.
+        try appendMaterial(to: &bytes, name: name, materialRequired: true)
     }
 
-    /// One DSS update with the material of every signature and timestamp in `bytes` (none when
-    /// the store already holds it all).
-    func addingMaterial(
-        to bytes: [UInt8], name: String, extraChains: [[Certificate]] = []
-    ) throws(SigningError)
-        -> [UInt8]
-    {
+    /// A file's bytes in an array with `spare` bytes of capacity beyond them, read straight into
+    /// the array's storage.
+    static func read(_ path: String, spare: Int) throws(SigningError) -> [UInt8] {
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { throw .missingInput("cannot read \(path): \(String(cString: strerror(errno)))") }
+        defer { close(fd) }
+        var status = stat()
+        guard fstat(fd, &status) == 0 else { throw .missingInput("cannot read \(path)") }
+        let size = Int(status.st_size)
+        var failure: Int32 = 0
+        let bytes = [UInt8](unsafeUninitializedCapacity: size + spare) { buffer, count in
+            while count < size {
+                let got = Foundation.read(fd, buffer.baseAddress! + count, size - count)
+                if got < 0 && errno == EINTR { continue }
+                if got <= 0 {
+                    failure = got < 0 ? errno : EIO
+                    break
+                }
+                count += got
+            }
+        }
+        guard failure == 0 else { throw .missingInput("cannot read \(path): \(String(cString: strerror(failure)))") }
+        return bytes
+    }
+
+    /// Appends one DSS update with the material of every signature and timestamp in `bytes`
+    /// (nothing when the store already holds it all).
+    func appendMaterial(
+        to bytes: inout [UInt8], name: String, extraChains: [[Certificate]] = [], materialRequired: Bool = false
+    ) throws(SigningError) {
+        // The document reads `bytes`; it is gone before they grow, so they are not copied.
+        let update = try materialUpdate(
+            for: bytes, name: name, extraChains: extraChains, materialRequired: materialRequired)
+        if let update { bytes.append(contentsOf: update) }
+    }
+
+    func materialUpdate(
+        for bytes: [UInt8], name: String, extraChains: [[Certificate]], materialRequired: Bool
+    ) throws(SigningError) -> [UInt8]? {
         let document: PDFDocument
         let signatures: [EmbeddedSignature]
         do {
@@ -102,10 +139,8 @@ public struct LongTermExtender: Sendable {
             throw error.revoked ? .identity(message) : .validationData(message)
         }
         do {
-            guard let update = try DocumentSecurityStore.update(document, adding: material, for: signatures) else {
-                return bytes
-            }
-            return bytes + update
+            return try DocumentSecurityStore.update(
+                document, adding: material, for: signatures, materialRequired: materialRequired)
         } catch {
             throw .badInput("\(name): cannot add the DSS: \(error)")
         }

@@ -31,8 +31,8 @@ public final class ValidationDataCollector: @unchecked Sendable {
     public let trustAnchors: [Certificate]
     let checker: RevocationChecker
     private let lock = NSLock()
-    private var cache: [[UInt8]: Result<RevocationEvidence, RevocationEvidenceError>] = [:]
-    private var inFlight: [[UInt8]: NSCondition] = [:]
+    private var cache: [DERKey: Result<RevocationEvidence, RevocationEvidenceError>] = [:]
+    private var inFlight: [DERKey: NSCondition] = [:]
     /// How many certificates were looked up over the network (for tests and the benchmark).
     public private(set) var lookups = 0
 
@@ -43,7 +43,32 @@ public final class ValidationDataCollector: @unchecked Sendable {
     }
 
     /// `certificate`'s chain from `pool` (issuers nearest first), up to a self-issued certificate.
+    /// Remembered per certificate and pool: the documents of a batch share a few signers.
     public func chain(of certificate: Certificate, pool: [Certificate]) -> [Certificate] {
+        let key = ChainKey(leaf: ObjectIdentifier(certificate), pool: pool.map(ObjectIdentifier.init))
+        lock.lock()
+        if let known = chains[key] {
+            lock.unlock()
+            return known.chain
+        }
+        lock.unlock()
+        let chain = buildChain(of: certificate, pool: pool)
+        lock.lock()
+        chains[key] = ([certificate] + pool, chain)
+        lock.unlock()
+        return chain
+    }
+
+    /// Chains are remembered by certificate identity: certificates read from documents come from
+    /// the process-wide cache, one object per certificate; the objects are kept alive by the entry.
+    private struct ChainKey: Hashable {
+        let leaf: ObjectIdentifier
+        let pool: [ObjectIdentifier]
+    }
+    /// Each entry keeps the certificates its key names alive, so no identifier is ever reused.
+    private var chains: [ChainKey: (retained: [Certificate], chain: [Certificate])] = [:]
+
+    private func buildChain(of certificate: Certificate, pool: [Certificate]) -> [Certificate] {
         var chain = [certificate]
         var current = certificate
         let candidates = pool + trustAnchors
@@ -82,7 +107,7 @@ public final class ValidationDataCollector: @unchecked Sendable {
     private func evidence(
         for certificate: Certificate, issuer: Certificate, untrusted: [Certificate]
     ) throws(RevocationEvidenceError) -> RevocationEvidence {
-        let key = certificate.der
+        let key = DERKey(certificate.der)
         lock.lock()
         while true {
             if let cached = cache[key] {
