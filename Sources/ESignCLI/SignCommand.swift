@@ -144,8 +144,9 @@ struct SignCommand: AsyncParsableCommand {
         if let jobs, !(1...256).contains(jobs) { throw ValidationError("--jobs is between 1 and 256") }
         if let level, level >= .bT && tsa == nil { throw ValidationError("--level \(level.rawValue) needs --tsa URL") }
         if level == .bB && tsa != nil { throw ValidationError("--level B-B signs without a timestamp; drop --tsa") }
-        if let level, level >= .bLT && detached {
-            throw ValidationError("--level \(level.rawValue) is for PDFs; detached CAdES-LT is not supported yet")
+        if level == .bLTA && detached {
+            throw ValidationError(
+                "detached signatures go up to --level B-LT (CAdES archive timestamps are not supported yet)")
         }
     }
 
@@ -334,6 +335,7 @@ struct SignCommand: AsyncParsableCommand {
         signer.allowExpired = allowExpired
         signer.overwrite = force
         signer.timestampClient = tsa.map(TimestampClient.init(url:))
+        signer.longTerm = try longTermExtender(chain: [identity.certificate] + identity.chain)?.collector
         var failures: [SigningError] = []
         for file in files {
             let out = outputPath(for: file)
@@ -342,10 +344,11 @@ struct SignCommand: AsyncParsableCommand {
                 signedOutputs.append(file)  // the issued document is the file itself; the .p7s travels with it
                 if json {
                     printJSON([
-                        "input": file, "output": out, "format": "CAdES-BES detached", "signature_length": "\(length)",
+                        "input": file, "output": out, "format": "CAdES detached", "level": effectiveLevel.rawValue,
+                        "signature_length": "\(length)",
                     ])
                 } else {
-                    print("Signed \(file) → \(out) (detached CAdES, \(length) bytes)")
+                    print("Signed \(file) → \(out) (detached CAdES \(effectiveLevel.rawValue), \(length) bytes)")
                 }
             } catch {
                 failures.append(error)

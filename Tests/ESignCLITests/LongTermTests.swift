@@ -135,6 +135,45 @@ struct LongTermTests {
         }
     }
 
+    @Test(
+        "Detached CAdES-LT: openssl cms accepts it, esign validates it offline after the signer's certificate expired")
+    func detachedLT() throws {
+        let ltv = try LongTermPKI()
+        defer { ltv.stop() }
+        let dir = Fixtures.temporaryDirectory("esign-cades-lt")
+        let file = dir.appendingPathComponent("tờ trình.xml").path
+        try "<vanban so=\"15/TTr-UBND\"/>\n".write(toFile: file, atomically: true, encoding: .utf8)
+        let (p12, passwordFile) = try ltv.identity()
+        let run = try Peers.esign([
+            "sign", file, "--detached", "--p12", p12, "--password-file", passwordFile, "--tsa", ltv.tsaURL, "--level",
+            "B-LT",
+        ])
+        try #require(run.status == 0, "\(run.combined)")
+        #expect(run.stdout.contains("CAdES B-LT"))
+        let cms = try Peers.run(
+            "openssl",
+            [
+                "cms", "-verify", "-binary", "-inform", "DER", "-in", file + ".p7s", "-content", file, "-CAfile",
+                ltv.pki.rootPath, "-purpose", "any", "-out", "/dev/null",
+            ])
+        #expect(cms.status == 0, "\(cms.combined)")
+        let attributes = try Peers.run("openssl", ["cms", "-cmsout", "-print", "-inform", "DER", "-in", file + ".p7s"])
+        #expect(attributes.stdout.contains("id-smime-aa-ets-revocationValues"))
+        #expect(attributes.stdout.contains("id-smime-aa-ets-certValues"))
+        ltv.goOffline()
+        let verify = try Peers.esign([
+            "verify", file, "--signature", file + ".p7s", "--trust", ltv.pki.rootPath, "--offline", "--at", Self.later,
+            "--json",
+        ])
+        #expect(verify.stdout.contains("\"indication\":\"TOTAL-PASSED\""), "\(verify.combined)")
+        #expect(verify.stdout.contains("\"level\":\"B-LT\""), "\(verify.stdout)")
+        let lta = try Peers.esign([
+            "sign", file, "--detached", "--p12", p12, "--password-file", passwordFile, "--tsa", ltv.tsaURL, "--level",
+            "B-LTA", "--force",
+        ])
+        #expect(lta.status == 64 && lta.stderr.contains("archive timestamps"), "\(lta.combined)")
+    }
+
     @Test("A batch asks the responder once per certificate, not once per document")
     func responsesAreCached() throws {
         let ltv = try LongTermPKI()

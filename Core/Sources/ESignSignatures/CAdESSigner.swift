@@ -18,6 +18,9 @@ public struct CAdESSigner: Sendable {
     public var overwrite = false
     /// A TSA to timestamp the signature (CAdES-T).
     public var timestampClient: TimestampClient?
+    /// With a TSA: also embed the certificates and revocation data of the signer's chain and of
+    /// the TSA's (CAdES-LT, certificate-values and revocation-values), gathered by this collector.
+    public var longTerm: ValidationDataCollector?
 
     public init(identity: SigningIdentity) { self.identity = identity }
 
@@ -36,12 +39,29 @@ public struct CAdESSigner: Sendable {
             var signed = try CMSSignedData.sign(
                 messageDigest: try hasher.finalize(), signer: identity.cmsSigner(digest: digest),
                 signingTime: signingTime)
+            var tsaChain: [Certificate] = []
             if let tsa = timestampClient {
                 do {
-                    signed.addSignatureTimestamp(token: try tsa.timestamp(data: signed.signatureValue).token.der)
+                    let token = try tsa.timestamp(data: signed.signatureValue).token
+                    signed.addSignatureTimestamp(token: token.der)
+                    if let longTerm, let certificate = token.tsaCertificate {
+                        tsaChain = longTerm.chain(of: certificate, pool: token.cms.certificates)
+                    }
                 } catch {
                     throw SigningError.timestamp("\(error)")
                 }
+            }
+            if let longTerm {
+                guard timestampClient != nil else { throw SigningError.timestamp("CAdES-LT needs a TSA (--tsa URL)") }
+                let signerChain = longTerm.chain(of: identity.certificate, pool: identity.chain)
+                let material: ValidationMaterial
+                do { material = try longTerm.collect(chains: [signerChain, tsaChain].filter { !$0.isEmpty }) } catch {
+                    let message = "\(input): refused B-LT: \(error)"
+                    throw error.revoked ? SigningError.identity(message) : SigningError.validationData(message)
+                }
+                signed.addValidationData(
+                    certificates: material.certificates.map(\.der), crls: material.crls,
+                    ocspResponses: material.ocspResponses)
             }
             der = signed.encoded()
         } catch let error as PDFError {

@@ -39,7 +39,9 @@ enum ReportRenderer {
             }
             if let claimed = s.claimedSigningTime { lines.append("    signed      \(time(claimed)) (claimed)") }
             if let proven = s.provenSigningTime { lines.append("    proven      \(time(proven)) (timestamp)") }
-            if let level = s.level { lines.append("    level       PAdES \(level.rawValue)") }
+            if let level = s.level {
+                lines.append("    level       \(s.kind == .detached ? "CAdES" : "PAdES") \(level.rawValue)")
+            }
             if let d = s.digestAlgorithm {
                 lines.append("    algorithms  \(d)\(s.signatureAlgorithm.map { ", \($0)" } ?? "")")
             }

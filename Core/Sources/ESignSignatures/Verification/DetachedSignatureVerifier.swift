@@ -36,9 +36,19 @@ public struct DetachedSignatureVerifier: Sendable {
         var verification = SignatureVerification(
             signature: embedded, document: nil, source: source, revisions: [],
             options: options, validator: validator, now: Date(), documentCertification: nil)
+        verification.embeddedRevocation = Self.revocationValues(bytes)
         let report = verification.run()
         return DocumentReport(
             file: path, fileSHA256: nil, validationTime: options.validationTime ?? Date(), signatures: [report],
             indication: report.indication, subIndication: report.subIndication, summary: report.summary)
+    }
+
+    /// The revocation data a CAdES-LT signature carries (its revocation-values attribute).
+    static func revocationValues(_ der: [UInt8]) -> RevocationData {
+        guard let cms = try? CMSSignedDataReader(der: der),
+            let value = cms.signers.first?.attributeValue(CAdESValidationData.idRevocationValues, signed: false)
+        else { return RevocationData() }
+        let values = CAdESValidationData.read(revocationValues: value)
+        return RevocationData(ocspResponses: values.ocspResponses, crls: values.crls)
     }
 }
