@@ -33,13 +33,7 @@ struct LTVCommand: ParsableCommand {
             String?
         @Option(help: ArgumentHelp("Write outputs into this folder under the input's name.", valueName: "dir"))
         var outDir: String?
-        @Option(
-            help: ArgumentHelp(
-                "Trust anchors for checking the OCSP responses and CRLs (default: the roots the signatures embed).",
-                valueName: "file"))
-        var trust: [String] = []
-        @Option(help: ArgumentHelp("Time limit for each OCSP, CRL or TSA request.", valueName: "seconds"))
-        var timeout = 10
+        @OptionGroup var network: LongTermNetworkOptions
         @Option(
             help: ArgumentHelp(
                 "Files extended at once (default: four per core; most of a file's time is the TSA's answer).",
@@ -49,7 +43,6 @@ struct LTVCommand: ParsableCommand {
         @Flag(help: "One JSON object per file.") var json = false
 
         func validate() throws {
-            guard (1...120).contains(timeout) else { throw ValidationError("--timeout is 1 to 120 seconds") }
             guard level >= .bLT else { throw ValidationError("--level is B-LT or B-LTA") }
             if level == .bLTA && tsa == nil { throw ValidationError("B-LTA needs --tsa URL") }
             if output != nil && files.count > 1 { throw ValidationError("-o takes one input; use --out-dir") }
@@ -64,9 +57,7 @@ struct LTVCommand: ParsableCommand {
         }
 
         func run() throws {
-            var anchors: [Certificate]
-            do { anchors = try VerificationOptions.loadTrustAnchors(trust) } catch { throw fail(error) }
-            if trust.isEmpty { anchors = Self.embeddedRoots(files) }
+            let collector = try network.collector(for: files)
             if let outDir {
                 do { try FileManager.default.createDirectory(atPath: outDir, withIntermediateDirectories: true) } catch
                 {
@@ -74,10 +65,8 @@ struct LTVCommand: ParsableCommand {
                 }
             }
             var client = tsa.map(TimestampClient.init(url:))
-            client?.timeout = timeout
-            let extender = LongTermExtender(
-                level: level, collector: ValidationDataCollector(trustAnchors: anchors, timeout: timeout),
-                timestampClient: client)
+            client?.timeout = network.timeout
+            let extender = LongTermExtender(level: level, collector: collector, timestampClient: client)
             let bar = Terminal.ProgressBar(total: files.count, label: "Extending")
             let start = Date()
             let files = self.files
@@ -119,21 +108,6 @@ struct LTVCommand: ParsableCommand {
             if !failures.isEmpty { throw ExitCode(ExitCodes.batchHadFailures) }
         }
 
-        /// The self-issued certificates the files' signatures carry, as the anchors for checking
-        /// revocation answers when no --trust is given.
-        static func embeddedRoots(_ files: [String]) -> [Certificate] {
-            var roots: [Certificate] = []
-            for file in files {
-                guard let document = try? PDFDocument(path: file) else { continue }
-                for signature in (try? LongTermExtender.signatures(in: document)) ?? [] {
-                    guard let cms = try? CMSSignedDataReader(der: signature.contents ?? []) else { continue }
-                    for certificate in cms.certificates where certificate.isSelfIssued && !roots.contains(certificate) {
-                        roots.append(certificate)
-                    }
-                }
-            }
-            return roots
-        }
     }
 
     struct Renew: ParsableCommand {
@@ -160,13 +134,7 @@ struct LTVCommand: ParsableCommand {
         @Flag(help: "Replace each renewed file (atomically).") var inPlace = false
         @Option(help: ArgumentHelp("Write renewed files here instead, under their names.", valueName: "dir"))
         var outDir: String?
-        @Option(
-            help: ArgumentHelp(
-                "Trust anchors for checking the OCSP responses and CRLs (default: the roots the signatures embed).",
-                valueName: "file"))
-        var trust: [String] = []
-        @Option(help: ArgumentHelp("Time limit for each OCSP, CRL or TSA request.", valueName: "seconds"))
-        var timeout = 10
+        @OptionGroup var network: LongTermNetworkOptions
         @Flag(help: "One JSON object per file, then a summary object.") var json = false
 
         func validate() throws {
@@ -209,21 +177,18 @@ struct LTVCommand: ParsableCommand {
 
         func run() throws {
             let files = try documents()
-            var anchors: [Certificate]
-            do { anchors = try VerificationOptions.loadTrustAnchors(trust) } catch { throw fail(error) }
-            if trust.isEmpty { anchors = Extend.embeddedRoots(files) }
+            let collector = try network.collector(for: files)
             if let outDir {
-                do { try FileManager.default.createDirectory(atPath: outDir, withIntermediateDirectories: true) } catch
-                {
+                do {
+                    try FileManager.default.createDirectory(atPath: outDir, withIntermediateDirectories: true)
+                } catch {
                     throw fail(.cannotWrite("cannot create \(outDir): \(error.localizedDescription)"))
                 }
             }
             var client = TimestampClient(url: tsa)
-            client.timeout = timeout
+            client.timeout = network.timeout
             let renewal = ArchiveRenewal(
-                extender: LongTermExtender(
-                    level: .bLTA, collector: ValidationDataCollector(trustAnchors: anchors, timeout: timeout),
-                    timestampClient: client),
+                extender: LongTermExtender(level: .bLTA, collector: collector, timestampClient: client),
                 window: Self.seconds(within)!)
             let bar = Terminal.ProgressBar(total: files.count, label: "Renewing")
             let outputs = files.map { file in
@@ -278,4 +243,44 @@ struct LTVCommand: ParsableCommand {
             if failed > 0 { throw ExitCode(ExitCodes.batchHadFailures) }
         }
     }
+
+    /// Where `ltv` commands check revocation answers, and how long they wait for a server.
+    struct LongTermNetworkOptions: ParsableArguments {
+        @Option(
+            help: ArgumentHelp(
+                "Trust anchors for checking the OCSP responses and CRLs (default: the roots the signatures embed).",
+                valueName: "file"))
+        var trust: [String] = []
+        @Option(help: ArgumentHelp("Time limit for each OCSP, CRL or TSA request.", valueName: "seconds"))
+        var timeout = 10
+
+        func validate() throws {
+            guard (1...120).contains(timeout) else { throw ValidationError("--timeout is 1 to 120 seconds") }
+        }
+
+        /// A collector trusting `--trust`, or else the roots the files' signatures carry.
+        func collector(for files: [String]) throws -> ValidationDataCollector {
+            var anchors: [Certificate]
+            do { anchors = try VerificationOptions.loadTrustAnchors(trust) } catch { throw fail(error) }
+            if trust.isEmpty { anchors = Self.embeddedRoots(files) }
+            return ValidationDataCollector(trustAnchors: anchors, timeout: timeout)
+        }
+
+        /// The self-issued certificates the files' signatures carry, as the anchors for checking
+        /// revocation answers when no --trust is given.
+        static func embeddedRoots(_ files: [String]) -> [Certificate] {
+            var roots: [Certificate] = []
+            for file in files {
+                guard let document = try? PDFDocument(path: file) else { continue }
+                for signature in (try? LongTermExtender.signatures(in: document)) ?? [] {
+                    guard let cms = try? CMSSignedDataReader(der: signature.contents ?? []) else { continue }
+                    for certificate in cms.certificates where certificate.isSelfIssued && !roots.contains(certificate) {
+                        roots.append(certificate)
+                    }
+                }
+            }
+            return roots
+        }
+    }
+
 }

@@ -99,20 +99,60 @@ public struct RevocationChecker: Sendable {
         _ der: [UInt8], certificate: Certificate, issuer: Certificate, untrusted: [Certificate],
         source: String
     ) throws(OpenSSLError) -> RevocationStatus? {
+        let answer: OCSPAnswer
+        switch readOCSP(der, certificate: certificate, issuer: issuer, untrusted: untrusted) {
+        case .success(let read): answer = read
+        case .failure(.otherCertificate): return nil
+        case .failure(let problem): throw OpenSSLError(operation: problem.description)
+        }
+        switch answer.status {
+        case V_OCSP_CERTSTATUS_GOOD: return .good(source: source)
+        case V_OCSP_CERTSTATUS_REVOKED: return .revoked(at: answer.revokedAt ?? answer.thisUpdate, source: source)
+        default: return .unknown(reason: "\(source) does not know the certificate")
+        }
+    }
+
+    /// Why an OCSP response gives no answer to rely on.
+    enum OCSPProblem: Error, CustomStringConvertible {
+        case unreadable, refused(Int32), otherCertificate, unsigned
+
+        var description: String {
+            switch self {
+            case .unreadable: return "not an OCSP response"
+            case .refused(let status): return "the responder refused (status \(status))"
+            case .otherCertificate: return "the response is about another certificate"
+            case .unsigned: return "the response is not signed by the issuer or a responder it authorised"
+            }
+        }
+    }
+
+    /// What one OCSP response says about one certificate, read and its signature checked.
+    struct OCSPAnswer {
+        let status: Int32
+        let revokedAt: Date?
+        let thisUpdate: Date
+        let nextUpdate: Date?
+        /// The certificates the response carries that are not the issuer (a delegated responder).
+        let signers: [Certificate]
+    }
+
+    /// Reads `der`, finds its answer about `certificate`, and checks that the issuer or a
+    /// responder the issuer authorised (chaining to the trust anchors) signed it.
+    func readOCSP(
+        _ der: [UInt8], certificate: Certificate, issuer: Certificate, untrusted: [Certificate]
+    ) -> Result<OCSPAnswer, OCSPProblem> {
+        defer { ERR_clear_error() }
         let parsed = der.withUnsafeBufferPointer { buffer -> OpaquePointer? in
             var cursor: UnsafePointer<UInt8>? = buffer.baseAddress
             return d2i_OCSP_RESPONSE(nil, &cursor, buffer.count)
         }
-        let response = try check(parsed, "d2i_OCSP_RESPONSE")
+        guard let response = parsed else { return .failure(.unreadable) }
         defer { OCSP_RESPONSE_free(response) }
-        guard OCSP_response_status(response) == OCSP_RESPONSE_STATUS_SUCCESSFUL else {
-            throw OpenSSLError(operation: "OCSP responder answered status \(OCSP_response_status(response))")
-        }
-        let basic = try check(OCSP_response_get1_basic(response), "OCSP_response_get1_basic")
+        let responseStatus = OCSP_response_status(response)
+        guard responseStatus == OCSP_RESPONSE_STATUS_SUCCESSFUL else { return .failure(.refused(responseStatus)) }
+        guard let basic = OCSP_response_get1_basic(response) else { return .failure(.unreadable) }
         defer { OCSP_BASICRESP_free(basic) }
-        guard let id = OCSP_cert_to_id(nil, certificate.pointer, issuer.pointer) else {
-            throw OpenSSLError.capture("OCSP_cert_to_id")
-        }
+        guard let id = OCSP_cert_to_id(nil, certificate.pointer, issuer.pointer) else { return .failure(.unreadable) }
         defer { OCSP_CERTID_free(id) }
         var status: Int32 = -1
         var reason: Int32 = -1
@@ -120,11 +160,10 @@ public struct RevocationChecker: Sendable {
         var thisUpdate: UnsafeMutablePointer<ASN1_GENERALIZEDTIME>?
         var nextUpdate: UnsafeMutablePointer<ASN1_GENERALIZEDTIME>?
         guard OCSP_resp_find_status(basic, id, &status, &reason, &revokedAt, &thisUpdate, &nextUpdate) == 1 else {
-            return nil
+            return .failure(.otherCertificate)
         }
-        // The response must be signed by the issuer or by a responder the issuer authorised.
         guard let store = X509_STORE_new(), let stack = esign_sk_X509_new_null() else {
-            throw OpenSSLError(operation: "out of memory")
+            return .failure(.unreadable)
         }
         defer {
             X509_STORE_free(store)
@@ -135,14 +174,20 @@ public struct RevocationChecker: Sendable {
             X509_up_ref(cert.pointer)
             esign_sk_X509_push(stack, cert.pointer)
         }
-        guard OCSP_basic_verify(basic, stack, store, 0) > 0 else {
-            throw OpenSSLError.capture("OCSP response signature or responder authorisation")
+        guard OCSP_basic_verify(basic, stack, store, 0) > 0 else { return .failure(.unsigned) }
+        var signers: [Certificate] = []
+        if let certs = OCSP_resp_get0_certs(basic) {
+            for i in 0..<OPENSSL_sk_num(certs) {
+                guard let raw = OPENSSL_sk_value(certs, i), let cert = try? Certificate(borrowing: OpaquePointer(raw))
+                else { continue }
+                if cert != issuer { signers.append(cert) }
+            }
         }
-        switch status {
-        case V_OCSP_CERTSTATUS_GOOD: return .good(source: source)
-        case V_OCSP_CERTSTATUS_REVOKED: return .revoked(at: Certificate.date(UnsafePointer(revokedAt)), source: source)
-        default: return .unknown(reason: "\(source) does not know the certificate")
-        }
+        return .success(
+            OCSPAnswer(
+                status: status, revokedAt: revokedAt.map { Certificate.date(UnsafePointer($0)) },
+                thisUpdate: Certificate.date(UnsafePointer(thisUpdate)),
+                nextUpdate: nextUpdate.map { Certificate.date(UnsafePointer($0)) }, signers: signers))
     }
 
     func queryOCSP(url: String, certificate: Certificate, issuer: Certificate) throws(OpenSSLError) -> [UInt8] {

@@ -73,83 +73,31 @@ extension RevocationChecker {
         _ der: [UInt8], certificate: Certificate, issuer: Certificate, untrusted: [Certificate], at now: Date,
         source: String
     ) throws(RevocationEvidenceError) -> RevocationEvidence {
-        func fail(_ why: String) -> RevocationEvidenceError {
-            RevocationEvidenceError(description: "\(source): \(why)")
+        func fail(_ why: String) -> RevocationEvidenceError { RevocationEvidenceError(description: "\(source): \(why)") }
+        let answer: OCSPAnswer
+        switch readOCSP(der, certificate: certificate, issuer: issuer, untrusted: untrusted) {
+        case .success(let read): answer = read
+        case .failure(let problem): throw fail(problem.description)
         }
-        let parsed = der.withUnsafeBufferPointer { buffer -> OpaquePointer? in
-            var cursor: UnsafePointer<UInt8>? = buffer.baseAddress
-            return d2i_OCSP_RESPONSE(nil, &cursor, buffer.count)
-        }
-        guard let response = parsed else {
-            ERR_clear_error()
-            throw fail("not an OCSP response")
-        }
-        defer { OCSP_RESPONSE_free(response) }
-        guard OCSP_response_status(response) == OCSP_RESPONSE_STATUS_SUCCESSFUL else {
-            throw fail("the responder refused (status \(OCSP_response_status(response)))")
-        }
-        guard let basic = OCSP_response_get1_basic(response) else {
-            ERR_clear_error()
-            throw fail("no basic response")
-        }
-        defer { OCSP_BASICRESP_free(basic) }
-        guard let id = OCSP_cert_to_id(nil, certificate.pointer, issuer.pointer) else {
-            ERR_clear_error()
-            throw fail("cannot identify the certificate")
-        }
-        defer { OCSP_CERTID_free(id) }
-        var status: Int32 = -1
-        var reason: Int32 = -1
-        var revokedAt: UnsafeMutablePointer<ASN1_GENERALIZEDTIME>?
-        var thisUpdate: UnsafeMutablePointer<ASN1_GENERALIZEDTIME>?
-        var nextUpdate: UnsafeMutablePointer<ASN1_GENERALIZEDTIME>?
-        guard OCSP_resp_find_status(basic, id, &status, &reason, &revokedAt, &thisUpdate, &nextUpdate) == 1 else {
-            throw fail("the response is about another certificate")
-        }
-        guard let store = X509_STORE_new(), let stack = esign_sk_X509_new_null() else {
-            throw fail("out of memory")
-        }
-        defer {
-            X509_STORE_free(store)
-            esign_sk_X509_pop_free(stack)
-        }
-        for anchor in trustAnchors { X509_STORE_add_cert(store, anchor.pointer) }
-        for cert in [issuer] + untrusted {
-            X509_up_ref(cert.pointer)
-            esign_sk_X509_push(stack, cert.pointer)
-        }
-        guard OCSP_basic_verify(basic, stack, store, 0) > 0 else {
-            ERR_clear_error()
-            throw fail("the response is not signed by the issuer or a responder it authorised")
-        }
-        let produced = Certificate.date(UnsafePointer(thisUpdate))
-        if produced > now.addingTimeInterval(Self.skew) { throw fail("the response is dated in the future") }
-        if let nextUpdate {
-            if Certificate.date(UnsafePointer(nextUpdate)) < now.addingTimeInterval(-Self.skew) {
+        if answer.thisUpdate > now.addingTimeInterval(Self.skew) { throw fail("the response is dated in the future") }
+        if let nextUpdate = answer.nextUpdate {
+            if nextUpdate < now.addingTimeInterval(-Self.skew) {
                 throw fail("the response is stale (its nextUpdate has passed)")
             }
-        } else if produced < now.addingTimeInterval(-Self.freshWithoutNextUpdate) {
+        } else if answer.thisUpdate < now.addingTimeInterval(-Self.freshWithoutNextUpdate) {
             throw fail("the response is stale (produced more than a day ago, no nextUpdate)")
         }
-        switch status {
+        switch answer.status {
         case V_OCSP_CERTSTATUS_GOOD: break
         case V_OCSP_CERTSTATUS_REVOKED:
-            let when = ISO8601DateFormatter().string(from: Certificate.date(UnsafePointer(revokedAt)))
+            let when = ISO8601DateFormatter().string(from: answer.revokedAt ?? answer.thisUpdate)
             var error = fail("\(certificate.subject.commonName ?? "the certificate") was revoked on \(when)")
             error.revoked = true
             throw error
         default: throw fail("the responder does not know the certificate")
         }
-        var signers: [Certificate] = []
-        if let certs = OCSP_resp_get0_certs(basic) {
-            for i in 0..<OPENSSL_sk_num(certs) {
-                guard let raw = OPENSSL_sk_value(certs, i),
-                    let cert = try? Certificate(borrowing: OpaquePointer(raw))
-                else { continue }
-                if cert != issuer { signers.append(cert) }
-            }
-        }
-        return RevocationEvidence(kind: .ocsp, der: der, signers: signers, source: source, thisUpdate: produced)
+        return RevocationEvidence(
+            kind: .ocsp, der: der, signers: answer.signers, source: source, thisUpdate: answer.thisUpdate)
     }
 
     func checkedCRL(
