@@ -114,7 +114,9 @@ public struct RevocationChecker: Sendable {
 
     /// Why an OCSP response gives no answer to rely on.
     enum OCSPProblem: Error, CustomStringConvertible {
-        case unreadable, refused(Int32), otherCertificate, unsigned
+        case unreadable
+        case refused(Int32)
+        case otherCertificate, unsigned
 
         var description: String {
             switch self {

@@ -73,7 +73,9 @@ extension RevocationChecker {
         _ der: [UInt8], certificate: Certificate, issuer: Certificate, untrusted: [Certificate], at now: Date,
         source: String
     ) throws(RevocationEvidenceError) -> RevocationEvidence {
-        func fail(_ why: String) -> RevocationEvidenceError { RevocationEvidenceError(description: "\(source): \(why)") }
+        func fail(_ why: String) -> RevocationEvidenceError {
+            RevocationEvidenceError(description: "\(source): \(why)")
+        }
         let answer: OCSPAnswer
         switch readOCSP(der, certificate: certificate, issuer: issuer, untrusted: untrusted) {
         case .success(let read): answer = read
