@@ -152,11 +152,31 @@ public final class TokenKey: ExternalSigner, @unchecked Sendable {
                 : "the certificate with its id or label holds another public key"
             throw .key("no certificate on token \"\(token.label)\" matches the key \(name) (\(why))")
         }
-        return TokenKey(
+        let opened = TokenKey(
             module: module, token: token, handle: handle, label: keyURI.object, id: keyURI.id, algorithm: algorithm,
             certificate: matching.certificate,
             otherCertificates: certificates.map(\.certificate).filter { $0 != matching.certificate }, uri: keyURI,
             mechanisms: key.mechanisms, contextPIN: key.contextPIN, sessions: pool)
+        openKeys.keep(pool)
+        return opened
+    }
+
+    /// The session pools of every key opened, kept until the process ends, like the modules. The
+    /// last reference to a key may be dropped by any thread (a batch worker finishing after the
+    /// command has returned); closing its sessions there would call into the module while the
+    /// process's exit tears the module down (SoftHSM crashed so, seen in CI). Sessions end with
+    /// the process instead.
+    static let openKeys = OpenKeys()
+
+    final class OpenKeys: @unchecked Sendable {
+        private let lock = NSLock()
+        private var pools: [SessionPool] = []
+
+        func keep(_ pool: SessionPool) {
+            lock.lock()
+            pools.append(pool)
+            lock.unlock()
+        }
     }
 
     /// Signs a digest: RSA with CKM_RSA_PKCS over the DigestInfo, ECDSA with CKM_ECDSA (its r‖s
@@ -386,6 +406,7 @@ final class SessionPool: @unchecked Sendable {
     private let slot: CK_SLOT_ID
     private let condition = NSCondition()
     private var idle: [PKCS11Session]
+    private var discarded: [PKCS11Session] = []
     private var open: Int
     private var limit: Int
 
@@ -444,8 +465,11 @@ final class SessionPool: @unchecked Sendable {
         condition.unlock()
     }
 
+    /// Forgets a session of a token that cannot be reached; it stays allocated (not closed) with
+    /// the others until the process ends.
     func discard(_ session: PKCS11Session) {
         condition.lock()
+        discarded.append(session)
         open -= 1
         condition.broadcast()
         condition.unlock()
