@@ -46,6 +46,22 @@ extension Certificate {
         return EVP_PKEY_verify(ctx, signature, signature.count, digest, digest.count) == 1
     }
 
+    /// This certificate's issuers found among `candidates`, nearest first, up to a self-issued one
+    /// (at most eight): the chain to embed, or to gather validation data for.
+    public func issuers(among candidates: [Certificate]) -> [Certificate] {
+        var chain: [Certificate] = []
+        var current = self
+        while !current.isSelfIssued, chain.count < 8,
+            let issuer = candidates.first(where: {
+                $0 != current && $0 != self && !chain.contains($0) && $0.issued(current)
+            })
+        {
+            chain.append(issuer)
+            current = issuer
+        }
+        return chain
+    }
+
     /// Whether `subject`'s signature names this certificate as its issuer and verifies with its key.
     public func issued(_ subject: Certificate) -> Bool {
         defer { ERR_clear_error() }

@@ -21,7 +21,7 @@ extension SigningIdentity {
         if let chainPath {
             chain = try loadCertificates(chainPath)
         } else {
-            chain = Self.chain(from: key.certificate, among: key.otherCertificates)
+            chain = key.certificate.issuers(among: key.otherCertificates)
         }
         let privateKey: PrivateKey
         do {
@@ -30,19 +30,6 @@ extension SigningIdentity {
             throw .crypto("cannot use the key on token \"\(key.token.label)\": \(error)")
         }
         return try SigningIdentity(privateKey: privateKey, certificate: key.certificate, chain: chain, checked: true)
-    }
-
-    /// Issuers of `certificate` found among `candidates`, nearest first, up to a self-issued root.
-    static func chain(from certificate: Certificate, among candidates: [Certificate]) -> [Certificate] {
-        var chain: [Certificate] = []
-        var current = certificate
-        while !current.isSelfIssued, chain.count < 8,
-            let issuer = candidates.first(where: { $0 != current && !chain.contains($0) && $0.issued(current) })
-        {
-            chain.append(issuer)
-            current = issuer
-        }
-        return chain
     }
 }
 

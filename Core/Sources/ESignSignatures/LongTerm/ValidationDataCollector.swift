@@ -52,7 +52,7 @@ public final class ValidationDataCollector: @unchecked Sendable {
             return known.chain
         }
         lock.unlock()
-        let chain = buildChain(of: certificate, pool: pool)
+        let chain = [certificate] + certificate.issuers(among: pool + trustAnchors)
         lock.lock()
         chains[key] = ([certificate] + pool, chain)
         lock.unlock()
@@ -67,19 +67,6 @@ public final class ValidationDataCollector: @unchecked Sendable {
     }
     /// Each entry keeps the certificates its key names alive, so no identifier is ever reused.
     private var chains: [ChainKey: (retained: [Certificate], chain: [Certificate])] = [:]
-
-    private func buildChain(of certificate: Certificate, pool: [Certificate]) -> [Certificate] {
-        var chain = [certificate]
-        var current = certificate
-        let candidates = pool + trustAnchors
-        while !current.isSelfIssued, chain.count < 10,
-            let issuer = candidates.first(where: { !chain.contains($0) && $0.issued(current) })
-        {
-            chain.append(issuer)
-            current = issuer
-        }
-        return chain
-    }
 
     /// The material for `chains` (each a certificate followed by its issuers): every certificate,
     /// and for each that has an issuer in its chain and publishes an OCSP responder or CRL, data
