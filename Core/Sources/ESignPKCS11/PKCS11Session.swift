@@ -23,16 +23,7 @@ public final class PKCS11Session: @unchecked Sendable {
     /// session of the process with this token, so this is done once. Exactly one C_Login call:
     /// a wrong PIN is never retried, since tokens lock after a few.
     public func login(pin: Secret?, token: TokenInfo) throws(PKCS11Error) {
-        let rv: CK_RV
-        if let pin {
-            rv = pin.withBytes { bytes in
-                var copy = Array(bytes)
-                defer { for i in copy.indices { copy[i] = 0 } }
-                return f.C_Login!(handle, CK_USER_TYPE(CKU_USER), &copy, CK_ULONG(copy.count))
-            }
-        } else {
-            rv = f.C_Login!(handle, CK_USER_TYPE(CKU_USER), nil, 0)
-        }
+        let rv = callLogin(CK_USER_TYPE(CKU_USER), pin: pin)
         switch rv {
         case CKR_OK, CKR_USER_ALREADY_LOGGED_IN:
             return
@@ -49,6 +40,16 @@ public final class PKCS11Session: @unchecked Sendable {
             throw .tokenAbsent("token \"\(token.label)\" was removed")
         default:
             throw .call(function: "C_Login", code: UInt(rv))
+        }
+    }
+
+    /// One C_Login with a copy of the PIN that is zeroed after the call (nil: the reader's keypad).
+    private func callLogin(_ user: CK_USER_TYPE, pin: Secret?) -> CK_RV {
+        guard let pin else { return f.C_Login!(handle, user, nil, 0) }
+        return pin.withBytes { bytes in
+            var copy = Array(bytes)
+            defer { for i in copy.indices { copy[i] = 0 } }
+            return f.C_Login!(handle, user, &copy, CK_ULONG(copy.count))
         }
     }
 
@@ -114,11 +115,7 @@ public final class PKCS11Session: @unchecked Sendable {
         try module.check("C_SignInit", rv)
         if let contextPIN {
             // A key with CKA_ALWAYS_AUTHENTICATE wants the PIN again for each signature.
-            rv = contextPIN.withBytes { bytes in
-                var copy = Array(bytes)
-                defer { for i in copy.indices { copy[i] = 0 } }
-                return f.C_Login!(handle, CK_USER_TYPE(CKU_CONTEXT_SPECIFIC), &copy, CK_ULONG(copy.count))
-            }
+            rv = callLogin(CK_USER_TYPE(CKU_CONTEXT_SPECIFIC), pin: contextPIN)
             try module.check("C_Login (context-specific)", rv)
         }
         // One call with room for any signature esign's keys make (RSA-4096 or ECDSA P-521); a token

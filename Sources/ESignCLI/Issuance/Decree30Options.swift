@@ -39,11 +39,8 @@ func loadIdentity(
 ) throws -> SigningIdentity {
     do {
         if let pkcs11 {
-            let uri: PKCS11URI
-            do { uri = try PKCS11URI(parsing: pkcs11) } catch { throw SigningError.identity(error.description) }
-            return try SigningIdentity.load(pkcs11: uri) { token throws(PKCS11Error) in
-                try PINReader.read(file: pinFile, uri: uri, token: token, environment: [pinVariable, "ESIGN_PIN"])
-            }
+            return try IdentityOptions.loadToken(
+                pkcs11, pinFile: pinFile, chain: nil, pinVariables: [pinVariable, "ESIGN_PIN"])
         }
         guard let path else {
             Terminal.error("give \(role) FILE.p12 or \(role)-pkcs11 URI")

@@ -61,12 +61,15 @@ struct IdentityOptions: ParsableArguments {
         return try SigningIdentity.load(keyPEM: keyPath, certificatePEM: cert!, chainPEM: chain, password: password)
     }
 
-    /// The identity of a key on a token, the PIN asked for only if the token wants one.
-    static func loadToken(_ text: String, pinFile: String?, chain: String?) throws(SigningError) -> SigningIdentity {
+    /// The identity of a key on a token, the PIN asked for only if the token wants one;
+    /// `pinVariables`: the environment variables to take it from, in order.
+    static func loadToken(
+        _ text: String, pinFile: String?, chain: String?, pinVariables: [String] = ["ESIGN_PIN"]
+    ) throws(SigningError) -> SigningIdentity {
         let uri: PKCS11URI
         do { uri = try PKCS11URI(parsing: text) } catch { throw .identity(error.description) }
         return try SigningIdentity.load(pkcs11: uri, chainPEM: chain) { token throws(PKCS11Error) in
-            try PINReader.read(file: pinFile, uri: uri, token: token)
+            try PINReader.read(file: pinFile, uri: uri, token: token, environment: pinVariables)
         }
     }
 }
