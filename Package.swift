@@ -8,7 +8,7 @@ import PackageDescription
 // ledger and coverage statistics (GRDB, PostgresNIO), the HTTP services (Hummingbird), the `esign`
 // command and the tests.
 //
-// Data flows one way: ESignCLI -> ESign (umbrella) -> ESignLedger / ESignServer -> ESignSigning.
+// Data flows one way: ESignCLI -> ESign (umbrella) -> ESignServer -> ESignLedger -> ESignSigning.
 /// The signing core (Core/, no package dependencies).
 let signing: Target.Dependency = .product(name: "ESignSigning", package: "Core")
 
@@ -45,11 +45,12 @@ let package = Package(
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "Logging", package: "swift-log"),
             ]),
-        // HTTP services on Hummingbird: the time-stamping authority.
+        // HTTP services on Hummingbird: the time-stamping authority, and `esign serve` (signing,
+        // verification, ledger and statistics for other systems, with web pages for people).
         .target(
             name: "ESignServer",
             dependencies: [
-                signing,
+                signing, "ESignLedger",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
             ]),

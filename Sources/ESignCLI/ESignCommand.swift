@@ -23,7 +23,7 @@ struct ESignCommand: AsyncParsableCommand {
         subcommands: [
             SignCommand.self, IssueCommand.self, AttachCommand.self, CopyCommand.self, VerifyCommand.self,
             TimestampCommand.self, TSACommand.self, UnitsCommand.self, LedgerCommand.self,
-            StatsCommand.self, PKICommand.self, TokenCommand.self, LTVCommand.self, DemoCommand.self,
+            StatsCommand.self, PKICommand.self, TokenCommand.self, LTVCommand.self, ServeCommand.self, DemoCommand.self,
         ]
     )
 

@@ -8,6 +8,11 @@ public enum FileDigest {
         public let description: String
     }
 
+    /// SHA-256 (lower-case hex) of bytes in memory.
+    public static func sha256Hex(_ bytes: [UInt8]) -> String {
+        Hex.string(try! MessageHasher(.sha256).hash(bytes))
+    }
+
     public static func sha256Hex(path: String) throws -> String {
         guard let handle = FileHandle(forReadingAtPath: path) else {
             throw UnreadableFile(description: "cannot open \(path): \(String(cString: strerror(errno)))")

@@ -36,34 +36,7 @@ public struct CAdESSigner: Sendable {
         do {
             let hasher = try Digest(digest)
             try source.forEachChunk(in: 0..<source.count, chunkSize: 1 << 20) { hasher.update($0) }
-            var signed = try CMSSignedData.sign(
-                messageDigest: try hasher.finalize(), signer: identity.cmsSigner(digest: digest),
-                signingTime: signingTime)
-            var tsaChain: [Certificate] = []
-            if let tsa = timestampClient {
-                do {
-                    let token = try tsa.timestamp(data: signed.signatureValue).token
-                    signed.addSignatureTimestamp(token: token.der)
-                    if let longTerm, let certificate = token.tsaCertificate {
-                        tsaChain = longTerm.chain(of: certificate, pool: token.cms.certificates)
-                    }
-                } catch {
-                    throw SigningError.timestamp("\(error)")
-                }
-            }
-            if let longTerm {
-                guard timestampClient != nil else { throw SigningError.timestamp("CAdES-LT needs a TSA (--tsa URL)") }
-                let signerChain = longTerm.chain(of: identity.certificate, pool: identity.chain)
-                let material: ValidationMaterial
-                do { material = try longTerm.collect(chains: [signerChain, tsaChain].filter { !$0.isEmpty }) } catch {
-                    let message = "\(input): refused B-LT: \(error)"
-                    throw error.revoked ? SigningError.identity(message) : SigningError.validationData(message)
-                }
-                signed.addValidationData(
-                    certificates: material.certificates.map(\.der), crls: material.crls,
-                    ocspResponses: material.ocspResponses)
-            }
-            der = signed.encoded()
+            der = try signature(messageDigest: try hasher.finalize(), name: input)
         } catch let error as PDFError {
             throw SigningError.from(error, path: input)
         } catch let error as SigningError {
@@ -75,5 +48,51 @@ public struct CAdESSigner: Sendable {
         try file.write(der)
         try file.commit()
         return der.count
+    }
+
+    /// The detached signature (DER) over `data` held in memory (a request body).
+    public func sign(data: [UInt8]) throws(SigningError) -> [UInt8] {
+        try identity.checkUsable(at: signingTime, allowExpired: allowExpired)
+        do {
+            let hasher = try Digest(digest)
+            hasher.update(data)
+            return try signature(messageDigest: try hasher.finalize(), name: "the document")
+        } catch let error as SigningError {
+            throw error
+        } catch {
+            throw .crypto("signing failed: \(error)")
+        }
+    }
+
+    /// The CMS over a content digest: signed, then timestamped and given validation data as asked.
+    func signature(messageDigest: [UInt8], name input: String) throws -> [UInt8] {
+        var signed = try CMSSignedData.sign(
+            messageDigest: messageDigest, signer: identity.cmsSigner(digest: digest),
+            signingTime: signingTime)
+        var tsaChain: [Certificate] = []
+        if let tsa = timestampClient {
+            do {
+                let token = try tsa.timestamp(data: signed.signatureValue).token
+                signed.addSignatureTimestamp(token: token.der)
+                if let longTerm, let certificate = token.tsaCertificate {
+                    tsaChain = longTerm.chain(of: certificate, pool: token.cms.certificates)
+                }
+            } catch {
+                throw SigningError.timestamp("\(error)")
+            }
+        }
+        if let longTerm {
+            guard timestampClient != nil else { throw SigningError.timestamp("CAdES-LT needs a TSA (--tsa URL)") }
+            let signerChain = longTerm.chain(of: identity.certificate, pool: identity.chain)
+            let material: ValidationMaterial
+            do { material = try longTerm.collect(chains: [signerChain, tsaChain].filter { !$0.isEmpty }) } catch {
+                let message = "\(input): refused B-LT: \(error)"
+                throw error.revoked ? SigningError.identity(message) : SigningError.validationData(message)
+            }
+            signed.addValidationData(
+                certificates: material.certificates.map(\.der), crls: material.crls,
+                ocspResponses: material.ocspResponses)
+        }
+        return signed.encoded()
     }
 }

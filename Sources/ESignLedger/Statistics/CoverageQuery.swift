@@ -9,6 +9,8 @@ public struct CoverageQuery: Sendable {
     public var by: Grouping
     /// Only units that belonged to this province on the issue date.
     public var province: String?
+    /// Only these unit codes (an API client's units and those below them); nil: all.
+    public var units: Set<String>?
     public var targets: CoverageTargets
     /// How many of the weakest units the report lists.
     public var weakestCount: Int

@@ -7,7 +7,9 @@ public enum CoverageStatistics {
         counts all: [CoverageCount], directory: UnitDirectory, query: CoverageQuery
     ) -> CoverageReport {
         let counts = all.filter { c in
-            (query.province.map { c.provinceCode == $0 } ?? true) && (query.from.map { c.day >= $0 } ?? true)
+            (query.province.map { c.provinceCode == $0 } ?? true)
+                && (query.units.map { $0.contains(c.unitCode) } ?? true)
+                && (query.from.map { c.day >= $0 } ?? true)
                 && (query.to.map { c.day <= $0 } ?? true)
         }
         var report = CoverageReport(

@@ -10,6 +10,9 @@
 ///   refer to it rather than repeating it, which keeps the rows of a 10-million-row import narrow.
 /// - `document_numbers`: the last number each unit issued each year (Decree 30/2020 numbering).
 /// - `ledger_head`: one row, the chain's end; writers lock it, which serialises appends.
+/// - `api_clients`: the systems allowed to call `esign serve` (token SHA-256, units, scopes).
+/// - `audit_events`, `audit_head`: the service's append-only, hash-chained record of signatures.
+/// - `tsa_serials`: the next free serial of the service's TSA; instances take blocks from it.
 enum LedgerSchema {
     struct Migration {
         let name: String
@@ -63,6 +66,26 @@ enum LedgerSchema {
         "CREATE TABLE document_numbers (unit_code TEXT NOT NULL, year INTEGER NOT NULL, last INTEGER NOT NULL, "
         + "PRIMARY KEY (unit_code, year))"
 
+    /// Version 3: what `esign serve` keeps (see `ServiceRecordStore`).
+    static func serviceTables(_ d: Dialect) -> [String] {
+        [
+            """
+            CREATE TABLE api_clients (name TEXT PRIMARY KEY, token_sha256 TEXT NOT NULL UNIQUE, units TEXT NOT NULL,
+              scopes TEXT NOT NULL, created_at TEXT NOT NULL, revoked_at TEXT)
+            """,
+            """
+            CREATE TABLE audit_events (seq \(d.int64) PRIMARY KEY, at TEXT NOT NULL, client TEXT NOT NULL,
+              action TEXT NOT NULL, key_id TEXT, unit_code TEXT, document_sha256 TEXT, number TEXT,
+              outcome TEXT NOT NULL, detail TEXT, chain_hash TEXT NOT NULL)
+            """,
+            "CREATE TABLE audit_head (id INTEGER PRIMARY KEY CHECK (id = 1), seq \(d.int64) NOT NULL, hash TEXT NOT "
+                + "NULL)",
+            "INSERT INTO audit_head VALUES (1, 0, '\(genesisHex)')",
+            "CREATE TABLE tsa_serials (id INTEGER PRIMARY KEY CHECK (id = 1), next \(d.int64) NOT NULL)",
+            "INSERT INTO tsa_serials VALUES (1, 1)",
+        ]
+    }
+
     static let migrations: [Migration] = [
         Migration(
             name: "v1-ledger",
@@ -82,6 +105,19 @@ enum LedgerSchema {
             ]
         ),
         Migration(name: "v2-document-numbers", sqlite: [documentNumbers], postgres: [documentNumbers]),
+        Migration(
+            name: "v3-service",
+            sqlite: serviceTables(.sqlite) + [
+                "CREATE TRIGGER audit_append_only_update BEFORE UPDATE ON audit_events BEGIN SELECT RAISE(ABORT, "
+                    + "'the audit chain is append-only'); END",
+                "CREATE TRIGGER audit_append_only_delete BEFORE DELETE ON audit_events BEGIN SELECT RAISE(ABORT, "
+                    + "'the audit chain is append-only'); END",
+            ],
+            postgres: serviceTables(.postgres) + [
+                "CREATE TRIGGER audit_append_only BEFORE UPDATE OR DELETE ON audit_events FOR EACH ROW EXECUTE "
+                    + "FUNCTION esign_append_only()"
+            ]
+        ),
     ]
 
     /// Entries with their append's time and source.

@@ -3,7 +3,7 @@ import ESignCore
 /// Where the ledger lives: an embedded SQLite file (the default) or a PostgreSQL server shared by
 /// several signing services. Both keep the same schema and behave the same; `Ledger` holds the
 /// logic, a store only moves rows.
-public protocol LedgerStore: AnyObject, Sendable {
+public protocol LedgerStore: ServiceRecordStore {
     /// "SQLite /var/lib/…/ledger.sqlite" or "PostgreSQL db@host:port", for messages (no password).
     var location: String { get }
 

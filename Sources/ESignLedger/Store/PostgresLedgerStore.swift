@@ -5,10 +5,13 @@ import PostgresNIO
 
 /// The shared ledger: a PostgreSQL database that several signing services write to. Appends lock
 /// the chain's head row (`SELECT … FOR UPDATE`), so concurrent writers queue behind each other
-/// exactly as they do on SQLite; records go in batches through `unnest` arrays.
+/// exactly as they do on SQLite; records go in batches through `unnest` arrays. Connections come
+/// from a pool, so that a server's concurrent requests each run their transaction on a connection
+/// of its own.
 public final class PostgresLedgerStore: LedgerStore, @unchecked Sendable {
-    private let connection: PostgresConnection
-    private let logger = Logger(label: "esign.ledger.postgres")
+    let client: PostgresClient
+    private let running: Task<Void, Never>
+    let logger = Logger(label: "esign.ledger.postgres")
     public let location: String
 
     /// Connects to `postgres://user[:password]@host[:port]/database`. Without a password in the URL,
@@ -28,11 +31,22 @@ public final class PostgresLedgerStore: LedgerStore, @unchecked Sendable {
         let config = PostgresConnection.Configuration(
             host: host, port: port, username: user, password: password,
             database: database.isEmpty ? nil : database, tls: .disable)
+        // One direct connection first: the pool would keep retrying an unreachable server, and a
+        // command should say at once that it cannot reach it.
         do {
-            connection = try await PostgresConnection.connect(configuration: config, id: 1, logger: logger)
+            let probe = try await PostgresConnection.connect(configuration: config, id: 0, logger: logger)
+            try await probe.close()
         } catch {
             throw LedgerError.database("cannot connect to \(location): \(Self.message(error))")
         }
+        var poolConfig = PostgresClient.Configuration(
+            host: host, port: port, username: user, password: password,
+            database: database.isEmpty ? nil : database, tls: .disable)
+        poolConfig.options.maximumConnections = 16
+        poolConfig.options.connectionIdleTimeout = .seconds(60)
+        let client = PostgresClient(configuration: poolConfig, backgroundLogger: logger)
+        self.client = client
+        running = Task { await client.run() }
     }
 
     /// The URL with any password replaced, for messages.
@@ -53,7 +67,7 @@ public final class PostgresLedgerStore: LedgerStore, @unchecked Sendable {
         return "\(error)"
     }
 
-    private func run<T>(_ what: String, _ body: () async throws -> T) async throws -> T {
+    func run<T>(_ what: String, _ body: () async throws -> T) async throws -> T {
         do { return try await body() } catch let e as LedgerError { throw e } catch {
             // Errors of the caller's own work inside a transaction (signing a document) pass through.
             if let t = error as? PostgresTransactionError, let inner = t.closureError, !(inner is PSQLError) {
@@ -66,7 +80,7 @@ public final class PostgresLedgerStore: LedgerStore, @unchecked Sendable {
 
     public func migrate() async throws {
         try await run("migration") {
-            try await connection.withTransaction(logger: logger) { c in
+            try await client.withTransaction(logger: logger) { c in
                 // One migrator at a time across processes.
                 try await c.query("SELECT pg_advisory_xact_lock(7310)", logger: logger)
                 try await c.query(
@@ -90,7 +104,7 @@ public final class PostgresLedgerStore: LedgerStore, @unchecked Sendable {
     public func units() async throws -> [AdministrativeUnit] {
         try await run("reading units") {
             var out: [AdministrativeUnit] = []
-            let rows = try await connection.query(
+            let rows = try await client.query(
                 "SELECT code, name, level, parent_code, valid_from, valid_to FROM units", logger: logger)
             for try await (code, name, level, parent, from, to) in rows.decode(
                 (String, String, String, String?, String, String?).self)
@@ -108,7 +122,7 @@ public final class PostgresLedgerStore: LedgerStore, @unchecked Sendable {
     public func insertUnits(_ units: [AdministrativeUnit]) async throws {
         guard !units.isEmpty else { return }
         _ = try await run("importing units") {
-            try await connection.query(
+            try await client.query(
                 """
                 INSERT INTO units SELECT c, n, l, NULLIF(p, ''), f, NULLIF(t, '')
                 FROM unnest(\(units.map(\.code)), \(units.map(\.name)), \(units.map(\.level.rawValue)),
@@ -123,7 +137,7 @@ public final class PostgresLedgerStore: LedgerStore, @unchecked Sendable {
     public func append(from source: DocumentBatchSource, context: AppendContext) async throws -> AppendSummary {
         try await run("appending to the ledger") {
             do {
-                return try await connection.withTransaction(logger: logger) { c in
+                return try await client.withTransaction(logger: logger) { c in
                     let summary = try await Self.appendRows(c, source: source, context: context, logger: logger)
                     guard source.problems.isEmpty else { throw LedgerRollback() }
                     return summary
@@ -142,7 +156,7 @@ public final class PostgresLedgerStore: LedgerStore, @unchecked Sendable {
         make: (Int) throws -> DocumentRecord
     ) async throws -> (number: Int, summary: AppendSummary) {
         try await run("issuing a number") {
-            try await connection.withTransaction(logger: logger) { c in
+            try await client.withTransaction(logger: logger) { c in
                 // The counter row is locked from choosing the number to recording the document.
                 try await c.query(
                     "INSERT INTO document_numbers VALUES (\(unitCode), \(year), 0) ON CONFLICT DO NOTHING",
@@ -305,12 +319,14 @@ public final class PostgresLedgerStore: LedgerStore, @unchecked Sendable {
     }
 
     public func head() async throws -> ChainHead {
-        try await run("reading the chain head") { try await Self.readHead(connection, logger: logger, lock: false) }
+        try await run("reading the chain head") {
+            try await client.withConnection { try await Self.readHead($0, logger: logger, lock: false) }
+        }
     }
 
     public func entries(after: Int64, limit: Int, filter: EntryFilter) async throws -> [LedgerEntry] {
         try await run("reading entries") {
-            let rows = try await connection.query(
+            let rows = try await client.query(
                 """
                 SELECT \(unescaped: Self.entrySelect) FROM \(unescaped: LedgerSchema.entryTables)
                 WHERE seq > \(after) AND (\(filter.unitCode ?? "") = '' OR unit_code = \(filter.unitCode ?? ""))
@@ -345,7 +361,7 @@ public final class PostgresLedgerStore: LedgerStore, @unchecked Sendable {
     private func counts(_ query: PostgresQuery) async throws -> [CoverageCount] {
         try await run("reading coverage counts") {
             var out: [CoverageCount] = []
-            let rows = try await connection.query(query, logger: logger)
+            let rows = try await client.query(query, logger: logger)
             for try await (day, unit, level, province, issued, signed, classified) in rows.decode(
                 (String, String, String, String, Int64, Int64, Int64).self)
             {
@@ -359,5 +375,8 @@ public final class PostgresLedgerStore: LedgerStore, @unchecked Sendable {
         }
     }
 
-    public func close() async throws { try await connection.close() }
+    public func close() async throws {
+        running.cancel()
+        await running.value
+    }
 }

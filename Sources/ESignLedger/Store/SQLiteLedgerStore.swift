@@ -6,7 +6,7 @@ import GRDB
 /// machine (writers take the write lock with BEGIN IMMEDIATE and wait for each other up to a
 /// minute; readers never block).
 public final class SQLiteLedgerStore: LedgerStore, @unchecked Sendable {
-    private let queue: DatabaseQueue
+    let queue: DatabaseQueue
     public let path: String
     public var location: String { "SQLite \(path)" }
 
@@ -39,7 +39,7 @@ public final class SQLiteLedgerStore: LedgerStore, @unchecked Sendable {
         return "\(error)"
     }
 
-    private func run<T>(_ what: String, _ body: () throws -> T) throws -> T {
+    func run<T>(_ what: String, _ body: () throws -> T) throws -> T {
         do { return try body() } catch let e as DatabaseError {
             throw LedgerError.database("\(what) failed: \(Self.message(e))")
         }

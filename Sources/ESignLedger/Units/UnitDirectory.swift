@@ -53,6 +53,19 @@ public struct UnitDirectory: Sendable {
         return placement
     }
 
+    /// `codes` and every unit that was ever below one of them (any version's parent chain), for
+    /// deciding what an API client acting for `codes` may reach.
+    public func descendants(of codes: [String]) -> Set<String> {
+        var children: [String: Set<String>] = [:]
+        for unit in allUnits { if let parent = unit.parentCode { children[parent, default: []].insert(unit.code) } }
+        var found = Set(codes)
+        var pending = codes
+        while let code = pending.popLast() {
+            for child in children[code] ?? [] where found.insert(child).inserted { pending.append(child) }
+        }
+        return found
+    }
+
     /// Problems in a set of versions taken together: overlapping versions of one code, parents
     /// unknown or not in force over the child's period, a parent at a lower level than its child.
     public func problems() -> [String] {

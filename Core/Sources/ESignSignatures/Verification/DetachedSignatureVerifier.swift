@@ -22,15 +22,25 @@ public struct DetachedSignatureVerifier: Sendable {
         do { source = try FileByteSource(path: path) } catch {
             return PDFSignatureVerifier.failed(path, "\(error)", .formatFailure)
         }
-        guard var bytes = FileManager.default.contents(atPath: signaturePath).map({ [UInt8]($0) }) else {
+        guard let bytes = FileManager.default.contents(atPath: signaturePath).map({ [UInt8]($0) }) else {
             return PDFSignatureVerifier.failed(path, "cannot read \(signaturePath)", .formatFailure)
         }
+        return verify(
+            content: source, name: path, signature: bytes,
+            signatureName: (signaturePath as NSString).lastPathComponent)
+    }
+
+    /// Verifies `signature` (DER or PEM) over content held anywhere (a file, a request body).
+    public func verify(
+        content source: ByteSource, name: String, signature: [UInt8], signatureName: String
+    ) -> DocumentReport {
+        var bytes = signature
         if let text = String(bytes: bytes, encoding: .utf8), text.contains("-----BEGIN") {
             let body = text.split(separator: "\n").filter { !$0.hasPrefix("-----") }.joined()
             bytes = Data(base64Encoded: body).map { [UInt8]($0) } ?? bytes
         }
         let embedded = EmbeddedSignature(
-            fieldName: (signaturePath as NSString).lastPathComponent, dictionary: PDFDictionary(),
+            fieldName: signatureName, dictionary: PDFDictionary(),
             dictionaryOffset: nil, byteRange: [0, source.count, source.count, 0], contents: bytes,
             subFilter: nil, isDocumentTimestamp: false)
         var verification = SignatureVerification(
@@ -39,7 +49,7 @@ public struct DetachedSignatureVerifier: Sendable {
         verification.embeddedRevocation = Self.revocationValues(bytes)
         let report = verification.run()
         return DocumentReport(
-            file: path, fileSHA256: nil, validationTime: options.validationTime ?? Date(), signatures: [report],
+            file: name, fileSHA256: nil, validationTime: options.validationTime ?? Date(), signatures: [report],
             indication: report.indication, subIndication: report.subIndication, summary: report.summary)
     }
 

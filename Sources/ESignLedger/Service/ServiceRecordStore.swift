@@ -1,0 +1,21 @@
+/// What `esign serve` keeps in the ledger's database besides documents: its API clients and its
+/// audit chain. Every ledger store keeps them, so that several instances of the service on one
+/// PostgreSQL share them exactly as they share the ledger.
+public protocol ServiceRecordStore: AnyObject, Sendable {
+    /// Adds a client with the SHA-256 of its token; a name already taken is refused.
+    func addClient(_ client: APIClient, tokenSHA256: String) async throws
+    func clients() async throws -> [APIClient]
+    /// The client a token belongs to, unless revoked.
+    func client(tokenSHA256: String) async throws -> APIClient?
+    /// Marks a client revoked; false when no such client (or already revoked).
+    func revokeClient(name: String, at time: String) async throws -> Bool
+
+    /// Appends events to the audit chain in one transaction; returns the new head.
+    @discardableResult
+    func appendAudit(_ events: [AuditEvent]) async throws -> ChainHead
+    func auditEntries(after: Int64, limit: Int) async throws -> [AuditEntry]
+    func auditHead() async throws -> ChainHead
+
+    /// Takes `count` serial numbers for the service's TSA, never handed to anyone else.
+    func reserveTimestampSerials(_ count: Int) async throws -> Range<Int64>
+}

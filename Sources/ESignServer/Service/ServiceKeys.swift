@@ -1,0 +1,59 @@
+import ESignSigning
+import Foundation
+
+/// The keys a service signs with, loaded once at start: each with its id, the unit it signs for,
+/// and the image its signatures show in issued documents.
+public struct ServiceKey: Sendable {
+    public var id: String
+    public var unit: String
+    public var identity: SigningIdentity
+    public var image: PNGImage?
+}
+
+extension ServiceConfiguration.KeySource {
+    /// Loads the identity, reading its password or PIN from the file named (secrets only by file).
+    public func loadIdentity() throws(SigningError) -> SigningIdentity {
+        switch location {
+        case .pkcs12(let path, let passwordFile):
+            return try SigningIdentity.load(pkcs12: path, password: try Self.secret(passwordFile))
+        case .pem(let key, let certificate, let chain, let passwordFile):
+            return try SigningIdentity.load(
+                keyPEM: key, certificatePEM: certificate, chainPEM: chain,
+                password: try passwordFile.map { (f: String) throws(SigningError) in try Self.secret(f) })
+        case .token(let text, let pinFile, let chain):
+            let uri: PKCS11URI
+            do { uri = try PKCS11URI(parsing: text) } catch { throw .identity(error.description) }
+            return try SigningIdentity.load(pkcs11: uri, chainPEM: chain) { _ throws(PKCS11Error) in
+                guard let pinFile else { return nil }
+                guard let data = FileManager.default.contents(atPath: pinFile) else {
+                    throw PKCS11Error.pinRequired("cannot read PIN file \(pinFile)")
+                }
+                return Self.firstLine(data)
+            }
+        }
+    }
+
+    public func load() throws(SigningError) -> ServiceKey {
+        let identity = try loadIdentity()
+        var png: PNGImage?
+        if let image {
+            do { png = try PNGImage(path: image) } catch {
+                throw .identity("keys \(id): image \(image): \(error)")
+            }
+        }
+        return ServiceKey(id: id, unit: unit, identity: identity, image: png)
+    }
+
+    static func secret(_ path: String) throws(SigningError) -> Secret {
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw .missingInput("cannot read password file \(path)")
+        }
+        return firstLine(data)
+    }
+
+    static func firstLine(_ data: Data) -> Secret {
+        var bytes = [UInt8](data.prefix { $0 != 0x0A && $0 != 0x0D })
+        defer { for i in bytes.indices { bytes[i] = 0 } }
+        return Secret(bytes)
+    }
+}
