@@ -37,19 +37,30 @@ enum Responses {
 struct Query {
     let values: [String: String]
 
+    /// Reads the query string as forms send it (`+` is a space, `%XX` a byte of UTF-8); unknown
+    /// names, repeated names and undecodable text are refused.
     init(_ request: Request, allowed: Set<String>) throws {
         var values: [String: String] = [:]
-        for (key, value) in request.uri.queryParameters {
-            let name = String(key)
+        for pair in (request.uri.query ?? "").split(separator: "&", omittingEmptySubsequences: true) {
+            let parts = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
+            guard let name = Self.decode(parts[0]), let value = Self.decode(parts.count > 1 ? parts[1] : "") else {
+                throw Problem.badRequest("the query string is not valid percent-encoded UTF-8")
+            }
             guard allowed.contains(name) else {
                 let known = allowed.sorted().joined(separator: ", ")
                 throw Problem.badRequest("unknown query parameter \(name.debugDescription) (known: \(known))")
             }
             guard values[name] == nil else { throw Problem.badRequest("query parameter \(name) given twice") }
-            let decoded = String(value).removingPercentEncoding ?? String(value)
-            values[name] = decoded
+            guard value.count <= 1000, !value.contains(where: { $0.isNewline || $0 == "\u{0}" }) else {
+                throw Problem.badRequest("query parameter \(name) is too long or holds control characters")
+            }
+            values[name] = value
         }
         self.values = values
+    }
+
+    static func decode(_ text: Substring) -> String? {
+        text.replacingOccurrences(of: "+", with: " ").removingPercentEncoding
     }
 
     subscript(_ name: String) -> String? { values[name].flatMap { $0.isEmpty ? nil : $0 } }
