@@ -160,10 +160,11 @@ public struct ServiceConfiguration: Sendable {
         }
         switch kinds[0] {
         case "p12":
+            let p12 = try file("p12")!
             guard let passwordFile = try file("passwordFile") else {
                 throw Problem(field: "\(path).passwordFile", message: "required with p12 (secrets only by file)")
             }
-            location = .pkcs12(path: try file("p12")!, passwordFile: passwordFile)
+            location = .pkcs12(path: p12, passwordFile: passwordFile)
         case "key":
             guard let cert = try file("cert") else {
                 throw Problem(field: "\(path).cert", message: "required with key")
