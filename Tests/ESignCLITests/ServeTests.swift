@@ -45,7 +45,8 @@ struct ServeTests {
         // The scope it lacks.
         let sign = try fixture.request(
             server, "POST", "/v1/sign?key=dn-seal", token: token, file: Self.decision, contentType: "application/pdf")
-        #expect(sign.status == 403 && sign.json?["detail"] as? String == "client qlvb-tinh does not have the scope sign")
+        #expect(
+            sign.status == 403 && sign.json?["detail"] as? String == "client qlvb-tinh does not have the scope sign")
         let revoke = try Peers.esign(["serve", "clients", "revoke", "qlvb-tinh", "--database", fixture.database])
         #expect(revoke.status == 0)
         Thread.sleep(forTimeInterval: 5.5)  // the token cache's lifetime
@@ -222,14 +223,18 @@ struct ServeTests {
         }
         // Multipart: a file and its detached signature.
         let multipart = try fixture.request(
-            server, "POST", "/v1/verify", arguments: ["-F", "file=@\(note);filename=\(note)", "-F", "signature=@\(note).p7s"])
+            server, "POST", "/v1/verify",
+            arguments: ["-F", "file=@\(note);filename=\(note)", "-F", "signature=@\(note).p7s"])
         let cli = try Peers.esign(["verify", note, "--signature", note + ".p7s", "--trust", pki.rootPath, "--json"])
         #expect(multipart.status == 200 && withoutTime(multipart.text)?["indication"] as? String == "TOTAL-PASSED")
         #expect(
-            NSDictionary(dictionary: withoutTime(multipart.text) ?? [:]).isEqual(to: withoutTime(cli.stdout) ?? ["": 0]),
+            NSDictionary(dictionary: withoutTime(multipart.text) ?? [:]).isEqual(
+                to: withoutTime(cli.stdout) ?? ["": 0]),
             "service: \(multipart.text)\ncli: \(cli.stdout)")
         // A client without the verify scope is refused.
-        #expect(try fixture.request(server, "POST", "/v1/verify", token: "xa", file: signed, contentType: "application/pdf").status == 403)
+        #expect(
+            try fixture.request(server, "POST", "/v1/verify", token: "xa", file: signed, contentType: "application/pdf")
+                .status == 403)
     }
 
     @Test(arguments: [
@@ -240,8 +245,10 @@ struct ServeTests {
         (#"{"limits": {"maxBodySize": 10}}"#, "limits.maxBodySize"),
         (#"{"tsa": {"p12": "PKI/tsa.p12"}}"#, "tsa.passwordFile"),
         (#"{"trust": 5}"#, "trust"),
-        (#"{"keys": [{"id": "a", "unit": "99999", "p12": "PKI/province-seal.p12", "passwordFile": "PW"}]}"#,
-         "keys[0].unit"),
+        (
+            #"{"keys": [{"id": "a", "unit": "99999", "p12": "PKI/province-seal.p12", "passwordFile": "PW"}]}"#,
+            "keys[0].unit"
+        ),
         (#"{"keys": [{"id": "a", "unit": "75", "p12": "PKI/province-seal.p12", "passwordFile": "BAD"}]}"#, "keys[0]"),
         ("{", "not valid JSON"),
     ])

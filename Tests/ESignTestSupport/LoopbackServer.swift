@@ -56,6 +56,9 @@ public final class LoopbackServer: @unchecked Sendable {
 
     public var url: String { "http://127.0.0.1:\(port)" }
 
+    /// The server's process id (for reading its memory from /proc).
+    public var pid: Int32 { process.processIdentifier }
+
     /// Sends SIGTERM and waits (up to 20 s) for the server to finish; returns its exit status.
     public func terminateGracefully() -> Int32 {
         guard process.isRunning else { return process.terminationStatus }

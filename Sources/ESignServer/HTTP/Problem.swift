@@ -91,28 +91,41 @@ public struct Problem: Error, Sendable, CustomStringConvertible {
 }
 
 /// Turns thrown ``Problem``s (and any other error, as a 500 without internals) into problem
-/// responses, and Hummingbird's own errors (no route: 404, method: 405) too.
-struct ProblemMiddleware<Context: RequestContext>: RouterMiddleware {
+/// responses, and Hummingbird's own errors (no route: 404, method: 405) too. An error answer to a
+/// request that came with a body closes the connection a moment later (`Connection: close`): the
+/// rest of a body refused unread (413, 408, 503) is not worth reading.
+struct ProblemMiddleware: RouterMiddleware {
+    typealias Context = ServiceRequestContext
+
     func handle(
         _ request: Request, context: Context, next: (Request, Context) async throws -> Response
     ) async throws
         -> Response
     {
+        let problem: Problem
         do {
             return try await next(request, context)
-        } catch let problem as Problem {
-            return problem.response(instance: request.uri.path)
+        } catch let thrown as Problem {
+            problem = thrown
         } catch let error as HTTPError {
             let kind =
                 error.status == .notFound
                 ? "not-found" : error.status == .methodNotAllowed ? "method-not-allowed" : "http"
-            return Problem(
-                error.status, kind, error.status.reasonPhrase, detail: error.body ?? error.status.reasonPhrase
-            )
-            .response(instance: request.uri.path)
+            problem = Problem(
+                error.status, kind, error.status.reasonPhrase, detail: error.body ?? error.status.reasonPhrase)
         } catch {
             context.logger.error("request failed", metadata: ["error": "\(error)"])
-            return Problem.internalError("the request could not be completed").response(instance: request.uri.path)
+            problem = Problem.internalError("the request could not be completed")
         }
+        var response = problem.response(instance: request.uri.path)
+        let hasBody =
+            request.headers[.transferEncoding] != nil
+            || (request.headers[.contentLength].flatMap { Int($0) } ?? 0) > 0
+        if hasBody {
+            response.headers[.connection] = "close"
+            let channel = context.channel
+            channel.eventLoop.scheduleTask(in: .milliseconds(500)) { channel.close(promise: nil) }
+        }
+        return response
     }
 }

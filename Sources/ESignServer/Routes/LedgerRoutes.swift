@@ -8,7 +8,7 @@ import Hummingbird
 extension SigningService {
     static let maximumRecordsPerRequest = 10_000
 
-    func addLedgerRoutes(_ router: Router<BasicRequestContext>) {
+    func addLedgerRoutes(_ router: Router<ServiceRequestContext>) {
         router.post("/v1/ledger/documents") { request, _ in try await self.recordDocuments(request) }
         router.get("/v1/stats") { request, _ in try await self.statistics(request) }
     }

@@ -7,7 +7,7 @@ import Hummingbird
 /// `POST /v1/sign` (a PDF: PAdES inside it; anything else: a detached CAdES signature) and
 /// `POST /v1/issue` (Decree 30 issuance: official, seal, number, ledger).
 extension SigningService {
-    func addSigningRoutes(_ router: Router<BasicRequestContext>) {
+    func addSigningRoutes(_ router: Router<ServiceRequestContext>) {
         router.post("/v1/sign") { request, _ in try await self.sign(request) }
         router.post("/v1/issue") { request, _ in try await self.issue(request) }
     }
@@ -139,7 +139,10 @@ extension SigningService {
             logger.error("audit chain not written; the signature is withheld", metadata: ["error": "\(error)"])
             throw Problem.unavailable("audit-unavailable", "the audit chain cannot be written: \(error)")
         }
-        return try result.get()
+        switch result {
+        case .success(let value): return value
+        case .failure(let error): throw Self.problem(signing: error)
+        }
     }
 
     /// The problem a signing failure is for the caller.

@@ -5,7 +5,7 @@ import NIOCore
 
 /// `GET /healthz`, `GET /metrics`, `GET /openapi.json`, and `POST /tsa` when the service has a TSA.
 extension SigningService {
-    func addSystemRoutes(_ router: Router<BasicRequestContext>) {
+    func addSystemRoutes(_ router: Router<ServiceRequestContext>) {
         router.get("/healthz") { _, _ in
             do { _ = try await self.ledger.store.auditHead() } catch {
                 throw Problem.unavailable("database-unavailable", "the database does not answer")

@@ -5,7 +5,7 @@ import Hummingbird
 /// `POST /v1/verify`: a PDF (`application/pdf`), or `multipart/form-data` with a `file` and, for a
 /// detached signature, its `signature` (.p7s). The answer is the report of `esign verify --json`.
 extension SigningService {
-    func addVerificationRoutes(_ router: Router<BasicRequestContext>) {
+    func addVerificationRoutes(_ router: Router<ServiceRequestContext>) {
         router.post("/v1/verify") { request, _ in try await self.verify(request) }
     }
 

@@ -110,8 +110,8 @@ public final class SigningService: Sendable {
         try await workers.runIfActive(work)
     }
 
-    func router() -> Router<BasicRequestContext> {
-        let router = Router()
+    func router() -> Router<ServiceRequestContext> {
+        let router = Router(context: ServiceRequestContext.self)
         router.add(middleware: MetricsMiddleware(metrics: metrics))
         router.add(middleware: ProblemMiddleware())
         addSystemRoutes(router)
