@@ -13,8 +13,21 @@ public struct TimestampClient: Sendable {
     public var digest: DigestAlgorithm = .sha256
     public var policyOID: String?
     public var timeout: Int = 10
+    /// Sends a query and returns the reply; nil: HTTP POST to `url`.
+    let transport: (@Sendable ([UInt8]) throws -> [UInt8])?
 
-    public init(url: String) { self.url = url }
+    public init(url: String) {
+        self.url = url
+        transport = nil
+    }
+
+    /// A client of a TSA in this process (a service's own), which `transport` answers directly:
+    /// no HTTP round trip, and no request that waits on the service's own threads. `url` names it
+    /// in messages.
+    public init(url: String, transport: @escaping @Sendable ([UInt8]) throws -> [UInt8]) {
+        self.url = url
+        self.transport = transport
+    }
 
     /// Why no token was obtained.
     public enum Failure: Error, Equatable, Sendable, CustomStringConvertible {
@@ -41,9 +54,13 @@ public struct TimestampClient: Sendable {
         let request = TimestampProtocol.request(imprint: imprint, algorithm: digest, nonce: nonce, policyOID: policyOID)
         let reply: [UInt8]
         do {
-            reply = try HTTPClient.post(
-                url: url, body: request, contentType: "application/timestamp-query",
-                expectedType: "application/timestamp-reply", timeout: timeout)
+            if let transport {
+                reply = try transport(request)
+            } else {
+                reply = try HTTPClient.post(
+                    url: url, body: request, contentType: "application/timestamp-query",
+                    expectedType: "application/timestamp-reply", timeout: timeout)
+            }
         } catch {
             throw .unreachable("\(url): \(error)")
         }

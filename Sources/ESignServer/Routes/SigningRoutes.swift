@@ -30,18 +30,20 @@ extension SigningService {
             throw Problem.badRequest("level is one of B-B, B-T, B-LT, B-LTA, not \(text.debugDescription)")
         }
         if level == .bB { return (level, nil) }
-        guard let url = timestampURL else {
+        guard let client = timestampClient else {
             throw Problem.badRequest("level \(level.rawValue) needs a TSA, and this service has none configured")
         }
-        return (level, TimestampClient(url: url))
+        return (level, client)
     }
 
-    /// The TSA signatures are timestamped at: the configured one, else this service's own.
-    var timestampURL: String? {
-        if let url = configuration.timestampURL { return url }
-        guard timestampResponder != nil else { return nil }
-        let host = configuration.host == "0.0.0.0" || configuration.host == "::" ? "127.0.0.1" : configuration.host
-        return "http://\(host.contains(":") ? "[\(host)]" : host):\(boundPort.load(ordering: .relaxed))/tsa"
+    /// The TSA signatures are timestamped at: the configured one, else this service's own, asked
+    /// in-process (a request to itself over HTTP could wait on its own busy threads).
+    var timestampClient: TimestampClient? {
+        if let url = configuration.timestampURL { return TimestampClient(url: url) }
+        guard let responder = timestampResponder, let serials else { return nil }
+        return TimestampClient(url: "esign serve's TSA") { query in
+            try responder.reply(to: query, serial: { try serials.next() }).reply
+        }
     }
 
     func sign(_ request: Request) async throws -> Response {

@@ -31,8 +31,7 @@ extension SigningService {
         let body: ByteBuffer
         do { body = try await request.body.collect(upTo: 16 * 1024) } catch { throw Problem.tooLarge(16 * 1024) }
         request.body = .init(buffer: ByteBuffer())
-        let serial = try await serials.next()
-        let issued = try responder.reply(to: Array(body.readableBytesView), serial: { serial })
+        let issued = try responder.reply(to: Array(body.readableBytesView), serial: { try serials.next() })
         return Responses.bytes(issued.reply, type: "application/timestamp-reply")
     }
 }

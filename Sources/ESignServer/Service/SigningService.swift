@@ -5,7 +5,6 @@ import Hummingbird
 import Logging
 import NIOCore
 import NIOPosix
-import Synchronization
 
 /// `esign serve`: signing, issuing, verification, the ledger and coverage statistics over HTTP for
 /// the systems an agency runs (document management, the provincial data hub), with web pages for
@@ -32,8 +31,6 @@ public final class SigningService: Sendable {
     let logger: Logger
     /// The font of issued documents' appearances (nil: issuing is refused with a problem).
     let issuingFont: TrueTypeFont?
-    /// The port listened on (known once listening; 0 in the configuration picks a free one).
-    let boundPort = Atomic<Int>(0)
 
     init(
         configuration: ServiceConfiguration, ledger: Ledger, keys: [ServiceKey], trust: [Certificate],
@@ -56,7 +53,6 @@ public final class SigningService: Sendable {
         self.serials = serials
         self.logger = logger
         issuingFont = try? TrueTypeFont(path: TrueTypeFont.defaultPath)
-        boundPort.store(configuration.port, ordering: .relaxed)
     }
 
     /// Opens the database, loads the trust anchors and keys; any failure is reported with the
@@ -100,6 +96,10 @@ public final class SigningService: Sendable {
                 field: "keys[\(i)].unit", message: "unknown unit \(key.unit) (import units with `esign units import`)")
         }
         let serials = responder == nil ? nil : TimestampSerials(store: ledger.store)
+        do { try await serials?.prepare() } catch {
+            try? await ledger.close()
+            throw ServiceConfiguration.Problem(field: "database", message: "cannot reserve TSA serials: \(error)")
+        }
         return SigningService(
             configuration: configuration, ledger: ledger, keys: keys, trust: trust, timestampResponder: responder,
             serials: serials, logger: logger)
@@ -130,11 +130,7 @@ public final class SigningService: Sendable {
             server: .http1(configuration: .init(idleTimeout: idle)),
             configuration: .init(
                 address: .hostname(configuration.host, port: configuration.port), serverName: "esign"),
-            onServerRunning: { channel in
-                let port = channel.localAddress?.port ?? 0
-                self.boundPort.store(port, ordering: .relaxed)
-                await onServerRunning?(port)
-            },
+            onServerRunning: { channel in await onServerRunning?(channel.localAddress?.port ?? 0) },
             logger: logger)
         logger.info(
             "serving",
