@@ -63,7 +63,11 @@ struct ServeSharedDatabaseTests {
                                 r.failures.append("issue \(issued.status): \(issued.text.prefix(200))")
                             }
                             if sign.status == 200 { r.signed += 1 } else { r.failures.append("sign \(sign.status)") }
-                            if let serial { r.serials.append(String(serial)) } else { r.failures.append("tsa: \(text)") }
+                            if let serial {
+                                r.serials.append(String(serial))
+                            } else {
+                                r.failures.append("tsa: \(text)")
+                            }
                         }
                     } catch {
                         results.add { $0.failures.append("\(error)") }
@@ -81,9 +85,13 @@ struct ServeSharedDatabaseTests {
         // No TSA serial given twice.
         #expect(results.serials.count == total && Set(results.serials).count == total, "\(results.serials)")
         // No lost ledger row, the chain intact; the audit chain holds every signature (two per issuance).
-        let issuedRows = try Peers.esign(["ledger", "list", "--unit", "75-VP", "--database", fixture.database, "--json"])
+        let issuedRows = try Peers.esign([
+            "ledger", "list", "--unit", "75-VP", "--database", fixture.database, "--json",
+        ])
         #expect(issuedRows.stdout.split(separator: "\n").count == total, "\(issuedRows.combined.prefix(500))")
-        let signedRows = try Peers.esign(["ledger", "list", "--unit", "25195", "--database", fixture.database, "--json"])
+        let signedRows = try Peers.esign([
+            "ledger", "list", "--unit", "25195", "--database", fixture.database, "--json",
+        ])
         #expect(signedRows.stdout.split(separator: "\n").count == total)
         #expect(try Peers.esign(["ledger", "check", "--database", fixture.database]).status == 0)
         let audit = try Peers.esign(["serve", "audit", "check", "--database", fixture.database, "--json"])

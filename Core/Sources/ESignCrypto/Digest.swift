@@ -26,6 +26,22 @@ public final class Digest {
         try self.init(md: md, xofLength: isXOF ? 64 : nil)
     }
 
+    private init(context: OpaquePointer, xofLength: Int?) {
+        self.context = context
+        self.xofLength = xofLength
+    }
+
+    /// A second digest in the same state: both go on independently (one hash of a shared prefix
+    /// serves two messages that continue differently).
+    public func copy() throws(OpenSSLError) -> Digest {
+        let duplicate = try check(EVP_MD_CTX_new(), "EVP_MD_CTX_new")
+        guard EVP_MD_CTX_copy_ex(duplicate, context) == 1 else {
+            EVP_MD_CTX_free(duplicate)
+            throw OpenSSLError.capture("EVP_MD_CTX_copy_ex")
+        }
+        return Digest(context: duplicate, xofLength: xofLength)
+    }
+
     private init(md: OpaquePointer, xofLength: Int?) throws(OpenSSLError) {
         self.xofLength = xofLength
         context = try check(EVP_MD_CTX_new(), "EVP_MD_CTX_new")

@@ -1,3 +1,4 @@
+import ESignCore
 import ESignCrypto
 import ESignPDF
 import ESignTimestamps
@@ -51,12 +52,16 @@ public struct CAdESSigner: Sendable {
     }
 
     /// The detached signature (DER) over `data` held in memory (a request body).
-    public func sign(data: [UInt8]) throws(SigningError) -> [UInt8] {
+    public func sign(data: [UInt8]) throws(SigningError) -> [UInt8] { try signHashed(data: data).signature }
+
+    /// The same, with the SHA-256 (hex) of `data` (the signature's own message digest when it is
+    /// SHA-256, so the content is hashed once).
+    public func signHashed(data: [UInt8]) throws(SigningError) -> (signature: [UInt8], sha256: String) {
         try identity.checkUsable(at: signingTime, allowExpired: allowExpired)
         do {
-            let hasher = try Digest(digest)
-            hasher.update(data)
-            return try signature(messageDigest: try hasher.finalize(), name: "the document")
+            let messageDigest = try Digest.hash(data, digest)
+            let sha256 = digest == .sha256 ? messageDigest : try Digest.hash(data, .sha256)
+            return (try signature(messageDigest: messageDigest, name: "the document"), Hex.string(sha256))
         } catch let error as SigningError {
             throw error
         } catch {

@@ -168,34 +168,58 @@ struct IncrementalSignatureWriter {
 
     /// Signs a PDF held in memory and returns the signed bytes.
     func write(pdf bytes: [UInt8], produce: ([UInt8]) throws(SigningError) -> [UInt8]) throws(SigningError) -> [UInt8] {
-        let source = MemoryByteSource(bytes)
-        let prepared = try prepare(source: source, path: "document")
-        var out: [UInt8] = []
-        out.reserveCapacity(bytes.count + prepared.update.count)
-        out.append(contentsOf: bytes)
-        let hasher = try Self.hasher(digest)
-        hasher.update(bytes)
-        _ = try finish(
-            prepared, hasher: hasher, produce: produce,
-            writeUpdate: { (chunk: UnsafeRawBufferPointer) throws(SigningError) in
-                out.append(contentsOf: chunk)
-            })
-        return out
+        try write(pdf: bytes, produce: produce, hashingOutput: false).bytes
     }
 
-    /// Signs a PDF held in memory by appending the update to `bytes` itself: no copy of the
-    /// document is made (the document read from `bytes` is gone before they grow).
-    func append(to bytes: inout [UInt8], produce: ([UInt8]) throws(SigningError) -> [UInt8]) throws(SigningError) {
+    /// The same, and with `hashingOutput` a SHA-256 under way over the whole output (to be
+    /// finalised by the caller, who may append more).
+    func write(
+        pdf bytes: [UInt8], produce: ([UInt8]) throws(SigningError) -> [UInt8], hashingOutput: Bool
+    ) throws(SigningError) -> (bytes: [UInt8], outputHash: Digest?) {
+        let (update, hash) = try update(pdf: bytes, produce: produce, hashingOutput: hashingOutput)
+        var out: [UInt8] = []
+        out.reserveCapacity(bytes.count + update.count)
+        out.append(contentsOf: bytes)
+        out.append(contentsOf: update)
+        return (out, hash)
+    }
+
+    /// Only the incremental update that signs `bytes` (the signed file is `bytes` followed by
+    /// it), so that a caller holding the document elsewhere (a server's request) copies nothing.
+    /// With `hashingOutput`, a SHA-256 under way over the signed file: with SHA-256 signatures a
+    /// copy of the signature's own hash taken after the original bytes, so they are hashed once.
+    func update(
+        pdf bytes: [UInt8], produce: ([UInt8]) throws(SigningError) -> [UInt8], hashingOutput: Bool
+    ) throws(SigningError) -> (update: [UInt8], outputHash: Digest?) {
         let prepared = try prepare(source: MemoryByteSource(bytes), path: "document")
         let hasher = try Self.hasher(digest)
         hasher.update(bytes)
+        var outputHash: Digest?
+        if hashingOutput {
+            do {
+                if digest == .sha256 {
+                    outputHash = try hasher.copy()
+                } else {
+                    outputHash = try Digest(.sha256)
+                    outputHash?.update(bytes)
+                }
+            } catch { throw .crypto("\(error)") }
+        }
         var tail: [UInt8] = []
         tail.reserveCapacity(prepared.update.count)
         _ = try finish(
             prepared, hasher: hasher, produce: produce,
             writeUpdate: { (chunk: UnsafeRawBufferPointer) throws(SigningError) in
                 tail.append(contentsOf: chunk)
+                outputHash?.update(chunk)
             })
+        return (tail, outputHash)
+    }
+
+    /// Signs a PDF held in memory by appending the update to `bytes` itself: no copy of the
+    /// document is made (the document read from `bytes` is gone before they grow).
+    func append(to bytes: inout [UInt8], produce: ([UInt8]) throws(SigningError) -> [UInt8]) throws(SigningError) {
+        let tail = try update(pdf: bytes, produce: produce, hashingOutput: false).update
         bytes.append(contentsOf: tail)
     }
 

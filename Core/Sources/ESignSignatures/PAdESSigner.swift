@@ -1,3 +1,4 @@
+import ESignCore
 import ESignCrypto
 import ESignPDF
 import ESignTimestamps
@@ -116,6 +117,37 @@ public struct PAdESSigner: Sendable {
         let signed = try makeWriter().write(
             pdf: bytes, produce: { (digest: [UInt8]) throws(SigningError) in try signature(over: digest) })
         return try options.longTerm?.extend(pdf: signed) ?? signed
+    }
+
+    /// Signs a PDF held in memory and also returns the SHA-256 (hex) of the signed file, computed
+    /// along the way rather than by hashing the output again.
+    public func signHashed(pdf bytes: [UInt8]) throws(SigningError) -> (pdf: [UInt8], sha256: String) {
+        try identity.checkUsable(at: options.signingTime, allowExpired: options.allowExpired)
+        let (signed, hash) = try makeWriter().write(
+            pdf: bytes, produce: { (digest: [UInt8]) throws(SigningError) in try signature(over: digest) },
+            hashingOutput: true)
+        guard let hash else { throw .crypto("no output hash") }
+        var output = signed
+        if let longTerm = options.longTerm {
+            // Long-term data is appended as incremental updates: the signed file stays a prefix.
+            try longTerm.extend(appendingTo: &output, name: "document")
+            guard output.count >= signed.count else { throw .crypto("the extended document is shorter") }
+            output.withUnsafeBytes { hash.update(UnsafeRawBufferPointer(rebasing: $0[signed.count...])) }
+        }
+        do { return (output, Hex.string(try hash.finalize())) } catch { throw .crypto("\(error)") }
+    }
+
+    /// The incremental update that signs `bytes` (B-B and B-T; the signed file is `bytes` followed
+    /// by it) and the SHA-256 (hex) of the signed file: for a server that sends the document it
+    /// already holds followed by the update, copying neither.
+    public func signedUpdate(pdf bytes: [UInt8]) throws(SigningError) -> (update: [UInt8], sha256: String) {
+        guard options.longTerm == nil else { throw .badInput("long-term levels rewrite more than one update") }
+        try identity.checkUsable(at: options.signingTime, allowExpired: options.allowExpired)
+        let (update, hash) = try makeWriter().update(
+            pdf: bytes, produce: { (digest: [UInt8]) throws(SigningError) in try signature(over: digest) },
+            hashingOutput: true)
+        guard let hash else { throw .crypto("no output hash") }
+        do { return (update, Hex.string(try hash.finalize())) } catch { throw .crypto("\(error)") }
     }
 
     func makeWriter() throws(SigningError) -> IncrementalSignatureWriter {

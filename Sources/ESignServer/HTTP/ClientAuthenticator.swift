@@ -63,3 +63,46 @@ struct ClientUnits: Sendable {
         }
     }
 }
+
+/// The units each client reaches, computed from the unit list and kept for `seconds`: the list
+/// changes a few times a year, and reading it for every request cost more than a signature's hash.
+/// Units imported while the service runs are seen within that time.
+final class ClientUnitsCache: Sendable {
+    private let ledger: Ledger
+    private let seconds: Double
+    private let state = Mutex<(directory: UnitDirectory, until: Date, clients: [String: ClientUnits])?>(nil)
+
+    init(ledger: Ledger, seconds: Double = 30) {
+        self.ledger = ledger
+        self.seconds = seconds
+    }
+
+    func units(of client: APIClient) async throws -> ClientUnits {
+        let key = client.name + "\u{1F}" + client.units.joined(separator: ",")
+        let now = Date()
+        if let cached = state.withLock({ s -> ClientUnits? in
+            guard let s, s.until > now else { return nil }
+            return s.clients[key]
+        }) {
+            return cached
+        }
+        let directory = try await current(now)
+        let units = ClientUnits(client: client, directory: directory)
+        state.withLock { s in
+            if s != nil { s!.clients[key] = units }
+        }
+        return units
+    }
+
+    private func current(_ now: Date) async throws -> UnitDirectory {
+        if let fresh = state.withLock({ s -> UnitDirectory? in
+            guard let s, s.until > now else { return nil }
+            return s.directory
+        }) {
+            return fresh
+        }
+        let directory = try await ledger.directory()
+        state.withLock { $0 = (directory, now.addingTimeInterval(seconds), [:]) }
+        return directory
+    }
+}

@@ -43,23 +43,29 @@ final class RequestBodyReader: Sendable {
         defer { reserved.withLock { $0 -= claim } }
         let limit = maximumBytes
         let stream = request.body
-        let collected: ByteBuffer = try await withThrowingTaskGroup(of: ByteBuffer?.self) { group in
+        let expected = min(declared ?? 64 * 1024, limit)
+        // Straight into one array sized from Content-Length: no growing buffer, no second copy.
+        let collected: [UInt8] = try await withThrowingTaskGroup(of: [UInt8]?.self) { group in
             group.addTask {
-                do { return try await stream.collect(upTo: limit) } catch is NIOTooManyBytesError {
-                    throw Problem.tooLarge(limit)
+                var bytes: [UInt8] = []
+                bytes.reserveCapacity(expected)
+                for try await chunk in stream {
+                    guard bytes.count + chunk.readableBytes <= limit else { throw Problem.tooLarge(limit) }
+                    chunk.withUnsafeReadableBytes { bytes.append(contentsOf: $0) }
                 }
+                return bytes
             }
             group.addTask {
                 try await Task.sleep(for: self.timeout)
                 return nil
             }
             defer { group.cancelAll() }
-            guard let first = try await group.next(), let buffer = first else {
+            guard let first = try await group.next(), let bytes = first else {
                 throw Problem.timeout(self.timeoutSeconds)
             }
-            return buffer
+            return bytes
         }
         request.body = .init(buffer: ByteBuffer())
-        return try await body(Array(collected.readableBytesView))
+        return try await body(collected)
     }
 }

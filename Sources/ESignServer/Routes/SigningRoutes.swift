@@ -3,6 +3,7 @@ import ESignSigning
 import Foundation
 import HTTPTypes
 import Hummingbird
+import NIOCore
 
 /// `POST /v1/sign` (a PDF: PAdES inside it; anything else: a detached CAdES signature) and
 /// `POST /v1/issue` (Decree 30 issuance: official, seal, number, ledger).
@@ -20,7 +21,7 @@ extension SigningService {
     }
 
     func clientUnits(_ client: APIClient) async throws -> ClientUnits {
-        ClientUnits(client: client, directory: try await ledger.directory())
+        try await unitsCache.units(of: client)
     }
 
     /// The PAdES level asked for, and what it takes (a TSA for B-T and above).
@@ -83,14 +84,20 @@ extension SigningService {
                     options.reason = query["reason"]
                     options.location = query["location"]
                     options.timestampClient = tsa
-                    if level >= .bLT {
-                        let roots = trust.isEmpty ? key.identity.chain.filter(\.isSelfIssued) : trust
-                        options.longTerm = LongTermExtender(
-                            level: level, collector: ValidationDataCollector(trustAnchors: roots),
-                            timestampClient: tsa)
+                    guard level >= .bLT else {
+                        // The answer is the request's bytes followed by the update: one copy, into the response.
+                        let signer = PAdESSigner(identity: key.identity, options: options)
+                        let (update, sha256) = try signer.signedUpdate(pdf: body)
+                        var buffer = ByteBufferAllocator().buffer(capacity: body.count + update.count)
+                        buffer.writeBytes(body)
+                        buffer.writeBytes(update)
+                        return (buffer, sha256)
                     }
-                    let out = try PAdESSigner(identity: key.identity, options: options).sign(pdf: body)
-                    return (out, FileDigest.sha256Hex(out))
+                    let roots = trust.isEmpty ? key.identity.chain.filter(\.isSelfIssued) : trust
+                    options.longTerm = LongTermExtender(
+                        level: level, collector: ValidationDataCollector(trustAnchors: roots), timestampClient: tsa)
+                    let signed = try PAdESSigner(identity: key.identity, options: options).signHashed(pdf: body)
+                    return (ByteBuffer(bytes: signed.pdf), signed.sha256)
                 }
                 var signer = CAdESSigner(identity: key.identity)
                 signer.digest = digest
@@ -100,7 +107,8 @@ extension SigningService {
                     signer.longTerm = ValidationDataCollector(trustAnchors: roots)
                 }
                 if level == .bLTA { throw SigningError.badInput("detached signatures go up to level B-LT") }
-                return (try signer.sign(data: body), FileDigest.sha256Hex(body))
+                let signed = try signer.signHashed(data: body)
+                return (ByteBuffer(bytes: signed.signature), signed.sha256)
             }
         }
         var headers = HTTPFields()
@@ -116,7 +124,8 @@ extension SigningService {
                 throw Self.problem(ledger: error)
             }
         }
-        return Responses.bytes(signed, type: pdf ? "application/pdf" : "application/pkcs7-signature", headers: headers)
+        headers[.contentType] = pdf ? "application/pdf" : "application/pkcs7-signature"
+        return Response(status: .ok, headers: headers, body: .init(byteBuffer: signed))
     }
 
     /// Makes a signature on a worker thread and records it in the audit chain, whatever the outcome;

@@ -20,6 +20,7 @@ public final class SigningService: Sendable {
     let keys: [String: ServiceKey]
     let verification: VerificationOptions
     let authenticator: ClientAuthenticator
+    let unitsCache: ClientUnitsCache
     let bodies: RequestBodyReader
     let metrics = ServiceMetrics()
     let audit: AuditRecorder
@@ -43,6 +44,7 @@ public final class SigningService: Sendable {
         options.trustAnchors = trust
         verification = options
         authenticator = ClientAuthenticator(store: ledger.store)
+        unitsCache = ClientUnitsCache(ledger: ledger)
         bodies = RequestBodyReader(
             maximumBytes: configuration.limits.maxBodyBytes, timeoutSeconds: configuration.limits.requestTimeoutSeconds,
             budget: configuration.limits.maxBufferedBytes)
