@@ -107,6 +107,39 @@ struct ServeTests {
         #expect(metrics.text.contains("esign_http_requests_total{route=\"/v1/sign\",status=\"200\"} 2"))
     }
 
+    @Test func keysOnATokenSignThroughTheService() throws {
+        let tokens = try SoftHSMTokens.get()
+        let fixture = try ServiceFixture(
+            keys: [
+                [
+                    "id": "token-seal", "unit": "75",
+                    "pkcs11": tokens.uri("province-seal", token: SoftHSMTokens.sealToken),
+                    "pinFile": tokens.pinFile, "chain": Fixtures.pki.chainPath,
+                ]
+            ], environment: tokens.environment)
+        let server = try fixture.start()
+        defer { server.stop() }
+        for _ in 0..<3 {
+            let reply = try fixture.request(
+                server, "POST", "/v1/sign?key=token-seal", file: Self.decision, contentType: "application/pdf")
+            try #require(reply.status == 200, "\(reply.text)")
+            let signed = try fixture.save(reply, as: "token.pdf")
+            let pyhanko = try Peers.pyhankoValidate(signed, trust: Fixtures.pki.rootPath)
+            #expect(pyhanko.status == 0 && pyhanko.stdout.contains("INTACT:TRUSTED"), "\(pyhanko.combined)")
+        }
+        // A token PIN that is wrong stops the service at start, naming the key.
+        let wrong = fixture.directory.appendingPathComponent("wrong-pin.txt").path
+        try "000000\n".write(toFile: wrong, atomically: true, encoding: .utf8)
+        let config = fixture.directory.appendingPathComponent("token.json").path
+        try """
+        {"database": "\(fixture.database)", "keys": [{"id": "token-seal", "unit": "75", \
+        "pkcs11": "\(tokens.uri("province-seal", token: SoftHSMTokens.sealToken))", "pinFile": "\(wrong)"}]}
+        """.write(toFile: config, atomically: true, encoding: .utf8)
+        let run = try Peers.run(
+            try Peers.esignBinary(), ["serve", "--config", config], environment: tokens.environment, timeout: 30)
+        #expect(run.status == 77 && run.stderr.contains("keys[0]"), "\(run.combined)")
+    }
+
     @Test func clientsSignOnlyForTheirUnitsWithKeysTheyMayUse() throws {
         let fixture = try ServiceFixture()
         let server = try fixture.start()

@@ -13,13 +13,16 @@ public final class ServiceFixture: @unchecked Sendable {
     /// Tokens by client name: `tinh` (unit 75, every scope), `xa` (unit 25195: sign, stats),
     /// `hcm` (unit 79: sign, verify).
     public private(set) var tokens: [String: String] = [:]
+    /// Variables added for the servers it starts (SOFTHSM2_CONF for token keys).
+    public let environment: [String: String]
 
     /// `limits`: the configuration's limits object; `extra`: more top-level fields.
     public init(
         location: LedgerLocation? = nil, limits: [String: Any] = [:], extra: [String: Any] = [:],
-        clients: Bool = true
+        keys: [[String: Any]] = [], environment: [String: String] = [:], clients: Bool = true
     ) throws {
         directory = Fixtures.temporaryDirectory("esign-serve")
+        self.environment = environment
         let location = location ?? .sqlite(path: directory.appendingPathComponent("ledger.sqlite").path)
         database = TestDatabase.argument(location)
         let pki = Fixtures.pki
@@ -39,7 +42,7 @@ public final class ServiceFixture: @unchecked Sendable {
                 key("dn-seal", "75", "province-seal", image: "province-seal.png"),
                 key("dx-seal", "25195", "commune-seal", image: "commune-seal.png"),
                 key("hcm-seal", "79", "district-seal", image: "district-seal.png"),
-            ],
+            ] + keys,
             "tsa": ["p12": pki.tsa.pkcs12Path, "passwordFile": pki.passwordPath],
         ]
         if !limits.isEmpty { config["limits"] = limits }
@@ -79,7 +82,7 @@ public final class ServiceFixture: @unchecked Sendable {
             toFile: config, atomically: true, encoding: .utf8)
         let server = try LoopbackServer(
             try Peers.esignBinary(), ["serve", "--config", config, "--log-level", "warning"], port: port,
-            log: directory.appendingPathComponent("serve-\(port).log"))
+            environment: environment, log: directory.appendingPathComponent("serve-\(port).log"))
         servers.append(server)
         return server
     }

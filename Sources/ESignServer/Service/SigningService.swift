@@ -129,7 +129,8 @@ public final class SigningService: Sendable {
         let idle = TimeAmount.milliseconds(Int64(configuration.limits.idleTimeoutSeconds * 1000))
         let app = Application(
             router: router(),
-            server: .http1(configuration: .init(idleTimeout: idle)),
+            server: .http1(
+                configuration: .init(additionalChannelHandlers: [ReceiveBufferSizing()], idleTimeout: idle)),
             configuration: .init(
                 address: .hostname(configuration.host, port: configuration.port), serverName: "esign"),
             onServerRunning: { channel in await onServerRunning?(channel.localAddress?.port ?? 0) },
