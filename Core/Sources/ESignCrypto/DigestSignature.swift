@@ -73,15 +73,29 @@ extension Certificate {
 }
 
 extension PrivateKey {
-    /// Signs a precomputed digest (RSA PKCS#1 v1.5 or ECDSA, DER): what a token or a remote
-    /// signing service is asked for, done with a key esign holds.
-    public func signDigest(_ digest: [UInt8], algorithm: DigestAlgorithm) throws(OpenSSLError) -> [UInt8] {
+    /// Signs a precomputed digest (RSA PKCS#1 v1.5; RSA-PSS with MGF1 over the same digest when
+    /// `pssSaltLength` is given; ECDSA, DER): what a token or a remote signing service is asked
+    /// for, done with a key esign holds.
+    public func signDigest(
+        _ digest: [UInt8], algorithm: DigestAlgorithm, pssSaltLength: Int? = nil
+    ) throws(OpenSSLError) -> [UInt8] {
+        let pss = pssSaltLength != nil
         let ctx = try check(EVP_PKEY_CTX_new(pointer, nil), "EVP_PKEY_CTX_new")
         defer { EVP_PKEY_CTX_free(ctx) }
         try check(EVP_PKEY_sign_init(ctx), "EVP_PKEY_sign_init")
         try check(EVP_PKEY_CTX_set_signature_md(ctx, algorithm.evp), "EVP_PKEY_CTX_set_signature_md")
         if EVP_PKEY_get_base_id(pointer) == EVP_PKEY_RSA {
-            try check(EVP_PKEY_CTX_set_rsa_padding(ctx, RSA_PKCS1_PADDING), "EVP_PKEY_CTX_set_rsa_padding")
+            try check(
+                EVP_PKEY_CTX_set_rsa_padding(ctx, pss ? RSA_PKCS1_PSS_PADDING : RSA_PKCS1_PADDING),
+                "EVP_PKEY_CTX_set_rsa_padding")
+            if pss {
+                try check(
+                    EVP_PKEY_CTX_set_rsa_pss_saltlen(ctx, Int32(pssSaltLength ?? algorithm.outputLength)),
+                    "EVP_PKEY_CTX_set_rsa_pss_saltlen")
+                try check(EVP_PKEY_CTX_set_rsa_mgf1_md(ctx, algorithm.evp), "EVP_PKEY_CTX_set_rsa_mgf1_md")
+            }
+        } else if pss {
+            throw OpenSSLError(operation: "PSS padding needs an RSA key")
         }
         var length = 0
         try check(EVP_PKEY_sign(ctx, nil, &length, digest, digest.count), "EVP_PKEY_sign")

@@ -8,6 +8,9 @@ public enum FileDigest {
         public let description: String
     }
 
+    /// SHA-256 of bytes in memory.
+    public static func sha256(_ bytes: [UInt8]) -> [UInt8] { try! MessageHasher(.sha256).hash(bytes) }
+
     /// SHA-256 (lower-case hex) of bytes in memory.
     public static func sha256Hex(_ bytes: [UInt8]) -> String {
         Hex.string(try! MessageHasher(.sha256).hash(bytes))

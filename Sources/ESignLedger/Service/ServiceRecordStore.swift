@@ -16,6 +16,15 @@ public protocol ServiceRecordStore: AnyObject, Sendable {
     func auditEntries(after: Int64, limit: Int) async throws -> [AuditEntry]
     func auditHead() async throws -> ChainHead
 
+    /// Records signature activation data (the SAD's SHA-256) for a credential and client.
+    func addAuthorization(_ authorization: SignatureAuthorization) async throws
+    /// Uses `hashes` (base64) of the SAD for `credential` and `client` at `now` (seconds since
+    /// 1970): all or nothing, in one transaction, so that two instances cannot both spend the last
+    /// signature of a SAD.
+    func consumeAuthorization(
+        sadSHA256: String, credential: String, client: String, hashes: [String], now: Int64
+    ) async throws -> SignatureAuthorization.Outcome
+
     /// Takes `count` serial numbers for the service's TSA, never handed to anyone else.
     func reserveTimestampSerials(_ count: Int) async throws -> Range<Int64>
 }

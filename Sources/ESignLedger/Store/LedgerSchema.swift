@@ -13,6 +13,7 @@
 /// - `api_clients`: the systems allowed to call `esign serve` (token SHA-256, units, scopes).
 /// - `audit_events`, `audit_head`: the service's append-only, hash-chained record of signatures.
 /// - `tsa_serials`: the next free serial of the service's TSA; instances take blocks from it.
+/// - `csc_authorizations`: signature activation data (CSC API): what each SAD allows, until when.
 enum LedgerSchema {
     struct Migration {
         let name: String
@@ -86,6 +87,12 @@ enum LedgerSchema {
         ]
     }
 
+    /// Version 4: CSC signature activation data (see `ServiceRecordStore.consumeAuthorization`).
+    static let cscAuthorizations = """
+        CREATE TABLE csc_authorizations (sad_sha256 TEXT PRIMARY KEY, credential TEXT NOT NULL, client TEXT NOT NULL,
+          hashes TEXT NOT NULL, remaining INTEGER NOT NULL, expires_at BIGINT NOT NULL)
+        """
+
     static let migrations: [Migration] = [
         Migration(
             name: "v1-ledger",
@@ -118,6 +125,7 @@ enum LedgerSchema {
                     + "FUNCTION esign_append_only()"
             ]
         ),
+        Migration(name: "v4-csc", sqlite: [cscAuthorizations], postgres: [cscAuthorizations]),
     ]
 
     /// Entries with their append's time and source.

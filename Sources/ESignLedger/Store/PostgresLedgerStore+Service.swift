@@ -140,3 +140,53 @@ extension PostgresLedgerStore {
         }
     }
 }
+
+extension PostgresLedgerStore {
+    public func addAuthorization(_ a: SignatureAuthorization) async throws {
+        let logger = self.logger
+        _ = try await run("recording an authorization") {
+            try await client.withTransaction(logger: logger) { c in
+                try await c.query(
+                    "DELETE FROM csc_authorizations WHERE expires_at < \(a.expiresAt - 86_400)", logger: logger)
+                try await c.query(
+                    """
+                    INSERT INTO csc_authorizations VALUES (\(a.sadSHA256), \(a.credential), \(a.client), \
+                    \(a.hashes.joined(separator: ",")), \(a.remaining), \(a.expiresAt))
+                    """, logger: logger)
+            }
+        }
+    }
+
+    public func consumeAuthorization(
+        sadSHA256: String, credential: String, client: String, hashes: [String], now: Int64
+    ) async throws -> SignatureAuthorization.Outcome {
+        let logger = self.logger
+        return try await run("using an authorization") {
+            try await self.client.withTransaction(logger: logger) { c in
+                let rows = try await c.query(
+                    """
+                    SELECT credential, client, hashes, remaining, expires_at FROM csc_authorizations
+                    WHERE sad_sha256 = \(sadSHA256) FOR UPDATE
+                    """, logger: logger)
+                var stored: SignatureAuthorization?
+                for try await (cred, owner, list, remaining, expires) in rows.decode(
+                    (String, String, String, Int, Int64).self)
+                {
+                    stored = SignatureAuthorization(
+                        sadSHA256: sadSHA256, credential: cred, client: owner,
+                        hashes: list.split(separator: ",").map(String.init), remaining: remaining, expiresAt: expires)
+                }
+                guard let stored else { return SignatureAuthorization.Outcome.unknown }
+                let (outcome, left) = stored.consuming(hashes: hashes, credential: credential, client: client, now: now)
+                if outcome == .accepted {
+                    try await c.query(
+                        """
+                        UPDATE csc_authorizations SET hashes = \(left.hashes.joined(separator: ",")), \
+                        remaining = \(left.remaining) WHERE sad_sha256 = \(sadSHA256)
+                        """, logger: logger)
+                }
+                return outcome
+            }
+        }
+    }
+}

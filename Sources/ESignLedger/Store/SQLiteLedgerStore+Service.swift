@@ -132,3 +132,44 @@ extension SQLiteLedgerStore {
         }
     }
 }
+
+extension SQLiteLedgerStore {
+    public func addAuthorization(_ a: SignatureAuthorization) async throws {
+        try run("recording an authorization") {
+            try queue.write { db in
+                try db.execute(
+                    sql: "DELETE FROM csc_authorizations WHERE expires_at < ?",
+                    arguments: [a.expiresAt - 86_400])
+                try db.execute(
+                    sql: "INSERT INTO csc_authorizations VALUES (?, ?, ?, ?, ?, ?)",
+                    arguments: [
+                        a.sadSHA256, a.credential, a.client, a.hashes.joined(separator: ","), a.remaining, a.expiresAt,
+                    ])
+            }
+        }
+    }
+
+    public func consumeAuthorization(
+        sadSHA256: String, credential: String, client: String, hashes: [String], now: Int64
+    ) async throws -> SignatureAuthorization.Outcome {
+        try run("using an authorization") {
+            try queue.write { db in
+                guard
+                    let row = try Row.fetchOne(
+                        db, sql: "SELECT * FROM csc_authorizations WHERE sad_sha256 = ?", arguments: [sadSHA256])
+                else { return .unknown }
+                let stored = SignatureAuthorization(
+                    sadSHA256: row[0], credential: row[1], client: row[2],
+                    hashes: (row[3] as String).split(separator: ",").map(String.init), remaining: row[4],
+                    expiresAt: row[5])
+                let (outcome, left) = stored.consuming(hashes: hashes, credential: credential, client: client, now: now)
+                if outcome == .accepted {
+                    try db.execute(
+                        sql: "UPDATE csc_authorizations SET hashes = ?, remaining = ? WHERE sad_sha256 = ?",
+                        arguments: [left.hashes.joined(separator: ","), left.remaining, sadSHA256])
+                }
+                return outcome
+            }
+        }
+    }
+}

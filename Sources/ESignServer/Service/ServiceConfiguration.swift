@@ -46,6 +46,9 @@ public struct ServiceConfiguration: Sendable {
         public var image: String?
         /// The TSA's policy OID (for `tsa` only).
         public var policy: String?
+        /// A file with the PIN that authorises this key's signatures through the CSC API
+        /// (`credentials/authorize`); keys without one are not offered as CSC credentials.
+        public var authorizationPinFile: String?
     }
 
     public struct Limits: Sendable {
@@ -59,6 +62,8 @@ public struct ServiceConfiguration: Sendable {
         public var maxBufferedBytes = 256 << 20
         /// Signatures made at once (more wait); default: the number of cores.
         public var concurrentSignatures = ProcessInfo.processInfo.activeProcessorCount
+        /// Seconds a CSC signature activation data (SAD) lasts.
+        public var sadLifetimeSeconds = 300
     }
 
     public init() {}
@@ -121,7 +126,7 @@ public struct ServiceConfiguration: Sendable {
             let l = try Fields(limits, at: "limits")
             try l.allow([
                 "maxBodyBytes", "requestTimeoutSeconds", "idleTimeoutSeconds", "maxBufferedBytes",
-                "concurrentSignatures",
+                "concurrentSignatures", "sadLifetimeSeconds",
             ])
             if let v = try l.number("maxBodyBytes", in: 1024...4_294_967_296) { config.limits.maxBodyBytes = Int(v) }
             if let v = try l.number("requestTimeoutSeconds", in: 0.1...3600) { config.limits.requestTimeoutSeconds = v }
@@ -132,6 +137,7 @@ public struct ServiceConfiguration: Sendable {
             if let v = try l.number("concurrentSignatures", in: 1...1024) {
                 config.limits.concurrentSignatures = Int(v)
             }
+            if let v = try l.number("sadLifetimeSeconds", in: 1...3600) { config.limits.sadLifetimeSeconds = Int(v) }
             if config.limits.maxBufferedBytes < config.limits.maxBodyBytes {
                 throw Problem(field: "limits.maxBufferedBytes", message: "must be at least limits.maxBodyBytes")
             }
@@ -142,7 +148,7 @@ public struct ServiceConfiguration: Sendable {
     static func keySource(_ json: Any, at path: String, base: URL, needsUnit: Bool) throws(Problem) -> KeySource {
         let f = try Fields(json, at: path)
         try f.allow(
-            (needsUnit ? ["id", "unit", "image"] : ["policy"])
+            (needsUnit ? ["id", "unit", "image", "authorizationPinFile"] : ["policy"])
                 + ["p12", "passwordFile", "key", "cert", "chain", "pkcs11", "pinFile"])
         let id = needsUnit ? try f.required("id") : "tsa"
         if needsUnit, id.isEmpty || id.contains(where: { $0 == "/" || $0 == "?" || $0 == "&" || $0 == " " }) {
@@ -180,7 +186,8 @@ public struct ServiceConfiguration: Sendable {
             location = .token(uri: uri, pinFile: try file("pinFile"), chain: try file("chain"))
         }
         return KeySource(
-            id: id, unit: unit, location: location, image: try file("image"), policy: try f.string("policy"))
+            id: id, unit: unit, location: location, image: try file("image"), policy: try f.string("policy"),
+            authorizationPinFile: try file("authorizationPinFile"))
     }
 
     static func resolve(_ path: String, base: URL) -> String {
@@ -246,13 +253,12 @@ public struct ServiceConfiguration: Sendable {
 
         func number(_ key: String, in range: ClosedRange<Double>) throws(Problem) -> Double? {
             guard let value = values[key] else { return nil }
-            guard !(value is Bool), let n = value as? NSNumber, range.contains(n.doubleValue)
-            else {
+            guard let n = JSONField.number(value), range.contains(n) else {
                 throw Problem(
                     field: name(key),
                     message: "expected a number from \(Int(range.lowerBound)) to \(Int(range.upperBound))")
             }
-            return n.doubleValue
+            return n
         }
     }
 }

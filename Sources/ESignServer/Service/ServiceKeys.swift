@@ -8,6 +8,8 @@ public struct ServiceKey: Sendable {
     public var unit: String
     public var identity: SigningIdentity
     public var image: PNGImage?
+    /// SHA-256 of the PIN that authorises CSC signatures with this key; nil: not a CSC credential.
+    public var authorizationPIN: [UInt8]?
 }
 
 extension ServiceConfiguration.KeySource {
@@ -41,7 +43,12 @@ extension ServiceConfiguration.KeySource {
                 throw .identity("keys \(id): image \(image): \(error)")
             }
         }
-        return ServiceKey(id: id, unit: unit, identity: identity, image: png)
+        var pin: [UInt8]?
+        if let authorizationPinFile {
+            let secret = try Self.secret(authorizationPinFile)
+            pin = secret.withBytes { FileDigest.sha256(Array($0)) }
+        }
+        return ServiceKey(id: id, unit: unit, identity: identity, image: png, authorizationPIN: pin)
     }
 
     static func secret(_ path: String) throws(SigningError) -> Secret {

@@ -121,6 +121,7 @@ public final class SigningService: Sendable {
         addVerificationRoutes(router)
         addLedgerRoutes(router)
         addWebPages(router)
+        addCSCRoutes(router)
         return router
     }
 

@@ -1,0 +1,164 @@
+import ESign
+import ESignTestSupport
+import Foundation
+import Testing
+
+/// The Cloud Signature Consortium API of `esign serve`: pyHanko's CSC client signs PDFs through it
+/// with a PKCS#12 key and a SoftHSM key (PKCS#1 v1.5 and PSS), and the rules of signature
+/// activation data hold: a wrong PIN, a hash not authorised, a SAD spent, expired, or presented
+/// for another credential or by another client are all refused.
+@Suite("esign serve: the CSC API", .serialized)
+struct ServeCSCTests {
+    static let pyhankoScript = Fixtures.packageRoot.appendingPathComponent("Tests/Scripts/csc_pyhanko_sign.py").path
+    static let decision = Fixtures.samples.appendingPathComponent("decision.pdf").path
+
+    static func fixture(sadLifetime: Int = 300, tokens: SoftHSMTokens? = nil) throws -> (ServiceFixture, String) {
+        let pinFile = Fixtures.temporaryDirectory("csc-pin").appendingPathComponent("pin.txt").path
+        try "246810\n".write(toFile: pinFile, atomically: true, encoding: .utf8)
+        let pki = Fixtures.pki
+        var keys: [[String: Any]] = [
+            [
+                "id": "csc-seal", "unit": "75", "p12": pki.signers["province-seal"]!.pkcs12Path,
+                "passwordFile": pki.passwordPath, "authorizationPinFile": pinFile,
+            ],
+            [
+                "id": "csc-commune", "unit": "25195", "p12": pki.signers["commune-seal"]!.pkcs12Path,
+                "passwordFile": pki.passwordPath, "authorizationPinFile": pinFile,
+            ],
+        ]
+        if let tokens {
+            keys.append([
+                "id": "csc-token", "unit": "75", "pkcs11": tokens.uri("province-seal", token: SoftHSMTokens.sealToken),
+                "pinFile": tokens.pinFile, "chain": pki.chainPath, "authorizationPinFile": pinFile,
+            ])
+        }
+        let fixture = try ServiceFixture(
+            limits: ["sadLifetimeSeconds": sadLifetime], keys: keys, environment: tokens?.environment ?? [:])
+        return (fixture, "246810")
+    }
+
+    /// POSTs a JSON object to a CSC endpoint.
+    static func csc(
+        _ fixture: ServiceFixture, _ server: LoopbackServer, _ method: String, _ body: [String: Any],
+        token: String? = "tinh"
+    ) throws -> ServiceFixture.Reply {
+        let path = fixture.directory.appendingPathComponent("csc-\(UUID().uuidString.prefix(8)).json").path
+        try JSONSerialization.data(withJSONObject: body).write(to: URL(fileURLWithPath: path))
+        return try fixture.request(
+            server, "POST", "/csc/v1/" + method, token: token, file: path, contentType: "application/json")
+    }
+
+    static func hash(_ text: String) throws -> (base64: String, file: String) {
+        let file = Fixtures.temporaryDirectory("csc-hash").appendingPathComponent("hash.bin").path
+        let digest = try Digest.hash(Array(text.utf8), .sha256)
+        try Data(digest).write(to: URL(fileURLWithPath: file))
+        return (Data(digest).base64EncodedString(), file)
+    }
+
+    @Test func pyHankoSignsThroughTheCSCAPI() throws {
+        let tokens = try SoftHSMTokens.get()
+        let (fixture, pin) = try Self.fixture(tokens: tokens)
+        let server = try fixture.start()
+        defer { server.stop() }
+        let info = try Self.csc(fixture, server, "info", [:], token: nil)
+        #expect(info.json?["specs"] as? String == "1.0.4.0", "\(info.text)")
+        let list = try Self.csc(fixture, server, "credentials/list", [:])
+        #expect(list.json?["credentialIDs"] as? [String] == ["csc-commune", "csc-seal", "csc-token"], "\(list.text)")
+        for (credential, pss) in [("csc-seal", false), ("csc-seal", true), ("csc-token", false)] {
+            let output = fixture.directory.appendingPathComponent("\(credential)-\(pss).pdf").path
+            let run = try Peers.run(
+                "python3",
+                [Self.pyhankoScript, server.url, fixture.tokens["tinh"]!, credential, pin, Self.decision, output]
+                    + (pss ? ["--pss"] : []), timeout: 120)
+            try #require(run.status == 0, "\(credential) pss=\(pss): \(run.combined.suffix(1500))")
+            let validation = try Peers.pyhankoValidate(output, trust: Fixtures.pki.rootPath)
+            #expect(validation.stdout.contains("INTACT:TRUSTED"), "\(credential) pss=\(pss): \(validation.combined)")
+            #expect(try Peers.pdfsig(output).stdout.contains("Signature is Valid"), "\(credential) pss=\(pss)")
+            let verified = try Peers.esign(["verify", output, "--trust", Fixtures.pki.rootPath])
+            #expect(verified.status == 0, "\(verified.combined)")
+        }
+        // Every authorisation and signature is in the audit chain.
+        let audit = try Peers.esign(["serve", "audit", "list", "--database", fixture.database, "--limit", "50"])
+        #expect(audit.stdout.components(separatedBy: "\"csc-authorize\"").count - 1 == 3, "\(audit.stdout)")
+        #expect(audit.stdout.components(separatedBy: "\"csc-sign\"").count - 1 == 3)
+        #expect(try Peers.esign(["serve", "audit", "check", "--database", fixture.database]).status == 0)
+    }
+
+    @Test func signatureActivationDataIsHeldToWhatItAuthorises() throws {
+        let (fixture, pin) = try Self.fixture(sadLifetime: 2)
+        let server = try fixture.start()
+        defer { server.stop() }
+        let (h1, h1File) = try Self.hash("văn bản 1")
+        let (h2, _) = try Self.hash("văn bản 2")
+        let (h3, _) = try Self.hash("văn bản 3")
+        func authorize(_ body: [String: Any], token: String = "tinh") throws -> String? {
+            try Self.csc(fixture, server, "credentials/authorize", body, token: token).json?["SAD"] as? String
+        }
+        func sign(
+            _ sad: String?, _ hashes: [String], credential: String = "csc-seal", token: String = "tinh"
+        ) throws
+            -> ServiceFixture.Reply
+        {
+            try Self.csc(
+                fixture, server, "signatures/signHash",
+                [
+                    "credentialID": credential, "SAD": sad ?? "", "hash": hashes,
+                    "signAlgo": "1.2.840.113549.1.1.11",
+                ], token: token)
+        }
+        func refused(_ reply: ServiceFixture.Reply, _ why: String) -> Bool {
+            reply.status == 400 && reply.json?["error"] as? String == "invalid_request"
+                && (reply.json?["error_description"] as? String)?.contains(why) == true
+        }
+
+        // A wrong PIN gets no SAD.
+        let wrong = try Self.csc(
+            fixture, server, "credentials/authorize", ["credentialID": "csc-seal", "numSignatures": 1, "PIN": "000000"])
+        #expect(refused(wrong, "Invalid PIN"), "\(wrong.text)")
+        // A SAD bound to two hashes signs each of them once, and nothing else.
+        let bound = try authorize(["credentialID": "csc-seal", "numSignatures": 2, "hash": [h1, h2], "PIN": pin])
+        #expect(bound != nil)
+        #expect(refused(try sign(bound, [h3]), "does not authorise this hash"))
+        let first = try sign(bound, [h1])
+        #expect(first.status == 200, "\(first.text)")
+        // The signature is the key's over the hash: openssl checks it against the certificate.
+        let signature = try #require(
+            (first.json?["signatures"] as? [String])?.first.flatMap { Data(base64Encoded: $0) })
+        let signatureFile = fixture.directory.appendingPathComponent("sig.bin").path
+        try signature.write(to: URL(fileURLWithPath: signatureFile))
+        let check = try Peers.run(
+            "openssl",
+            [
+                "pkeyutl", "-verify", "-certin", "-inkey", Fixtures.pki.signers["province-seal"]!.certificatePath,
+                "-in", h1File, "-sigfile", signatureFile, "-pkeyopt", "digest:sha256",
+            ])
+        #expect(check.stdout.contains("Signature Verified Successfully"), "\(check.combined)")
+        #expect(refused(try sign(bound, [h1]), "does not authorise"))
+        #expect(try sign(bound, [h2]).status == 200)
+        #expect(refused(try sign(bound, [h2]), "does not authorise"))
+        // An unbound SAD for one signature signs one hash, once.
+        let one = try authorize(["credentialID": "csc-seal", "numSignatures": 1, "PIN": pin])
+        #expect(refused(try sign(one, [h1, h2]), "this many"))
+        #expect(try sign(one, [h3]).status == 200)
+        #expect(refused(try sign(one, [h1]), "this many"))
+        // A SAD is its credential's and its client's.
+        let other = try authorize(["credentialID": "csc-seal", "numSignatures": 5, "PIN": pin])
+        #expect(refused(try sign(other, [h1], credential: "csc-commune"), "Invalid SAD"))
+        let communeSAD = try authorize(["credentialID": "csc-commune", "numSignatures": 5, "PIN": pin])
+        #expect(refused(try sign(communeSAD, [h1], credential: "csc-commune", token: "xa"), "Invalid SAD"))
+        #expect(refused(try sign("sad_made-up", [h1]), "Invalid SAD"))
+        // A commune's client cannot see the province's credential at all.
+        #expect(refused(try sign(other, [h1], token: "xa"), "credentialID"))
+        // It expires.
+        let expiring = try authorize(["credentialID": "csc-seal", "numSignatures": 1, "PIN": pin])
+        Thread.sleep(forTimeInterval: 3)
+        #expect(refused(try sign(expiring, [h1]), "expired"))
+        // Without a token: 401 in CSC's form.
+        let anonymous = try Self.csc(fixture, server, "credentials/list", [:], token: nil)
+        #expect(anonymous.status == 401 && anonymous.json?["error"] as? String == "invalid_token")
+        // Every refusal is audited, and the chain holds.
+        let audit = try Peers.esign(["serve", "audit", "list", "--database", fixture.database, "--limit", "100"])
+        #expect(audit.stdout.contains("invalid PIN") && audit.stdout.contains("SAD expired"))
+        #expect(try Peers.esign(["serve", "audit", "check", "--database", fixture.database]).status == 0)
+    }
+}
