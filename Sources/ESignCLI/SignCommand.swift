@@ -240,7 +240,7 @@ struct SignCommand: AsyncParsableCommand {
             return try signOneWhileLoadingKey(into: &signedOutputs)
         }
         let loaded: SigningIdentity
-        do { loaded = try identity.load() } catch { throw fail(error) }
+        do { loaded = try identity.load(expectedSignatures: files.count) } catch { throw fail(error) }
         try createOutputFolder()
         if detached { return try runDetached(loaded, signedOutputs: &signedOutputs) }
         let signer = PAdESSigner(identity: loaded, options: try signingOptions(for: loaded))

@@ -84,6 +84,71 @@ struct ServeCSCTests {
         #expect(try Peers.esign(["serve", "audit", "check", "--database", fixture.database]).status == 0)
     }
 
+    @Test func esignSignsThroughACSCService() throws {
+        let tokens = try SoftHSMTokens.get()
+        let (fixture, pin) = try Self.fixture(tokens: tokens)
+        let server = try fixture.start()
+        defer { server.stop() }
+        let dir = fixture.directory
+        let tokenFile = dir.appendingPathComponent("csc-token.txt").path
+        try (fixture.tokens["tinh"]! + "\n").write(toFile: tokenFile, atomically: true, encoding: .utf8)
+        let pinFile = dir.appendingPathComponent("csc-pin.txt").path
+        try (pin + "\n").write(toFile: pinFile, atomically: true, encoding: .utf8)
+        func esign(
+            _ arguments: [String], credential: String = "csc-seal", service: String? = nil
+        ) throws
+            -> Peers.Output
+        {
+            try Peers.esign(
+                arguments + [
+                    "--csc", service ?? server.url, "--credential", credential, "--csc-token-file", tokenFile,
+                    "--pin-file", pinFile,
+                ])
+        }
+        // One PDF, then a batch of three (one authorisation for the three), then a detached signature.
+        let one = dir.appendingPathComponent("one.pdf").path
+        #expect(try esign(["sign", Self.decision, "-o", one]).status == 0)
+        let inputs = try (1...3).map { i -> String in
+            let path = dir.appendingPathComponent("batch-\(i).pdf").path
+            try FileManager.default.copyItem(atPath: Self.decision, toPath: path)
+            return path
+        }
+        let out = dir.appendingPathComponent("signed").path
+        let batch = try esign(["sign"] + inputs + ["--out-dir", out], credential: "csc-token")
+        #expect(batch.status == 0, "\(batch.combined)")
+        let note = dir.appendingPathComponent("note.txt").path
+        try "Công văn số 7\n".write(toFile: note, atomically: true, encoding: .utf8)
+        #expect(try esign(["sign", note, "--detached"]).status == 0)
+        for signed in [one] + inputs.map({ out + "/" + ($0 as NSString).lastPathComponent }) {
+            let validation = try Peers.pyhankoValidate(signed, trust: Fixtures.pki.rootPath)
+            #expect(validation.stdout.contains("INTACT:TRUSTED"), "\(signed): \(validation.combined)")
+            #expect(try Peers.pdfsig(signed).stdout.contains("Signature is Valid"))
+        }
+        let cms = try Peers.run(
+            "openssl",
+            [
+                "cms", "-verify", "-binary", "-inform", "DER", "-in", note + ".p7s", "-content", note, "-CAfile",
+                Fixtures.pki.rootPath, "-purpose", "any", "-out", "/dev/null",
+            ])
+        #expect(cms.stderr.contains("Verification successful"), "\(cms.combined)")
+        let audit = try Peers.esign(["serve", "audit", "list", "--database", fixture.database, "--limit", "50"])
+        let authorisations = audit.stdout.split(separator: "\n").filter { $0.contains("\"csc-authorize\"") }
+        #expect(authorisations.count == 3, "one per command: \(audit.stdout)")
+        #expect(authorisations.contains { $0.contains("3 signatures") })
+
+        // A wrong PIN fails before anything is signed (77); an unreachable service is 69.
+        try "000000\n".write(toFile: pinFile, atomically: true, encoding: .utf8)
+        let wrong = try esign(["sign", Self.decision, "-o", dir.appendingPathComponent("wrong.pdf").path])
+        #expect(wrong.status == 77 && wrong.stderr.contains("csc-seal"), "\(wrong.combined)")
+        #expect(!FileManager.default.fileExists(atPath: dir.appendingPathComponent("wrong.pdf").path))
+        let away = try esign(
+            ["sign", Self.decision, "-o", dir.appendingPathComponent("away.pdf").path],
+            service: "http://127.0.0.1:\(try LoopbackServer.freePort())")
+        #expect(away.status == 69, "\(away.combined)")
+        // Neither the PIN nor the token appears in any message.
+        #expect(!(wrong.combined + away.combined).contains(fixture.tokens["tinh"]!))
+    }
+
     @Test func signatureActivationDataIsHeldToWhatItAuthorises() throws {
         let (fixture, pin) = try Self.fixture(sadLifetime: 2)
         let server = try fixture.start()

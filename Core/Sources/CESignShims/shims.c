@@ -6,6 +6,12 @@
 
 long esign_BIO_get_mem_data(BIO *bio, char **data) { return BIO_get_mem_data(bio, data); }
 void esign_OPENSSL_free(void *ptr) { OPENSSL_free(ptr); }
+int esign_http_header_add(struct stack_st_CONF_VALUE **headers, const char *name, const char *value) {
+    return X509V3_add_value(name, value, headers);
+}
+void esign_http_headers_free(struct stack_st_CONF_VALUE *headers) {
+    sk_CONF_VALUE_pop_free(headers, X509V3_conf_free);
+}
 struct stack_st_X509 *esign_sk_X509_new_null(void) { return sk_X509_new_null(); }
 int esign_sk_X509_push(struct stack_st_X509 *sk, X509 *cert) { return sk_X509_push(sk, cert); }
 int esign_sk_X509_num(const struct stack_st_X509 *sk) { return sk_X509_num(sk); }

@@ -253,8 +253,19 @@ public enum HTTPClient {
         try transfer(url: url, body: body, contentType: contentType, expectedType: expectedType, timeout: timeout)
     }
 
+    /// A POST of JSON with extra headers (a bearer token), answered with JSON; the status line is
+    /// not exposed by OpenSSL's client, so an error answer (4xx, 5xx) is an error here too.
+    public static func postJSON(
+        url: String, body: [UInt8], headers: [(String, String)], timeout: Int
+    ) throws(OpenSSLError) -> [UInt8] {
+        try transfer(
+            url: url, body: body, contentType: "application/json", expectedType: "application/json",
+            timeout: timeout, headers: headers, asn1: false)
+    }
+
     private static func transfer(
-        url: String, body: [UInt8]?, contentType: String?, expectedType: String?, timeout: Int
+        url: String, body: [UInt8]?, contentType: String?, expectedType: String?, timeout: Int,
+        headers: [(String, String)] = [], asn1: Bool = true
     ) throws(OpenSSLError) -> [UInt8] {
         OpenSSLError.clearQueue()
         var ssl: Int32 = 0
@@ -273,9 +284,14 @@ public enum HTTPClient {
             throw OpenSSLError(operation: "https is not supported for \(url); OCSP and CRLs are served over http")
         }
         let request = try body.map { (bytes: [UInt8]) throws(OpenSSLError) in try MemoryBIO(bytes) }
+        var headerStack: OpaquePointer?
+        defer { if let headerStack { esign_http_headers_free(headerStack) } }
+        for (name, value) in headers where esign_http_header_add(&headerStack, name, value) != 1 {
+            throw OpenSSLError.capture("adding the HTTP header \(name)")
+        }
         let response = OSSL_HTTP_transfer(
-            nil, host, port, path, 0, nil, nil, nil, nil, nil, nil, 0, nil,
-            contentType, request?.pointer, expectedType, 1, maximumResponse, Int32(timeout), 0)
+            nil, host, port, path, 0, nil, nil, nil, nil, nil, nil, 0, headerStack,
+            contentType, request?.pointer, expectedType, asn1 ? 1 : 0, maximumResponse, Int32(timeout), 0)
         guard let response else { throw OpenSSLError.capture("HTTP request to \(url)") }
         defer { BIO_free_all(response) }
         var out: [UInt8] = []

@@ -35,21 +35,41 @@ struct IdentityOptions: ParsableArguments {
             valueName: "file"))
     var pinFile: String?
 
+    @Option(
+        help: ArgumentHelp(
+            "A remote signing service speaking the CSC API (the URL before /csc/v1); with --credential.",
+            valueName: "url"))
+    var csc: String?
+
+    @Option(help: ArgumentHelp("The credential (key) to sign with at the --csc service.", valueName: "id"))
+    var credential: String?
+
+    @Option(
+        help: ArgumentHelp(
+            "File whose first line is the --csc service's bearer token (else ESIGN_CSC_TOKEN).", valueName: "file"))
+    var cscTokenFile: String?
+
     func validate() throws {
-        let sources = [pkcs12 != nil, key != nil || cert != nil, pkcs11 != nil].filter { $0 }.count
-        if sources == 0 || (pkcs11 == nil && pkcs12 == nil && (key == nil || cert == nil)) {
-            throw ValidationError("give --p12 FILE, or --key FILE and --cert FILE, or --pkcs11 URI")
+        let sources = [pkcs12 != nil, key != nil || cert != nil, pkcs11 != nil, csc != nil].filter { $0 }.count
+        if sources == 0 || (pkcs11 == nil && pkcs12 == nil && csc == nil && (key == nil || cert == nil)) {
+            throw ValidationError(
+                "give --p12 FILE, or --key FILE and --cert FILE, or --pkcs11 URI, or --csc URL --credential ID")
         }
         if sources > 1 {
-            throw ValidationError("give only one of --p12, --key/--cert and --pkcs11")
+            throw ValidationError("give only one of --p12, --key/--cert, --pkcs11 and --csc")
         }
+        if (csc == nil) != (credential == nil) { throw ValidationError("--csc and --credential go together") }
+        if cscTokenFile != nil && csc == nil { throw ValidationError("--csc-token-file goes with --csc") }
         if let pkcs11 {
             do { _ = try PKCS11URI(parsing: pkcs11) } catch { throw ValidationError(error.description) }
         }
     }
 
-    func load() throws(SigningError) -> SigningIdentity {
+    /// `expectedSignatures`: how many signatures the command will make (a CSC service then
+    /// authorises them at once).
+    func load(expectedSignatures: Int = 1) throws(SigningError) -> SigningIdentity {
         if let pkcs11 { return try Self.loadToken(pkcs11, pinFile: pinFile, chain: chain) }
+        if let csc, let credential { return try loadCSC(csc, credential: credential, count: expectedSignatures) }
         if let pkcs12 {
             let password = try PasswordReader.read(file: passwordFile, prompt: "Password for \(pkcs12): ") ?? Secret("")
             return try SigningIdentity.load(pkcs12: pkcs12, password: password)
@@ -70,6 +90,49 @@ struct IdentityOptions: ParsableArguments {
         do { uri = try PKCS11URI(parsing: text) } catch { throw .identity(error.description) }
         return try SigningIdentity.load(pkcs11: uri, chainPEM: chain) { token throws(PKCS11Error) in
             try PINReader.read(file: pinFile, uri: uri, token: token, environment: pinVariables)
+        }
+    }
+
+    /// A CSC credential: the bearer token from --csc-token-file or ESIGN_CSC_TOKEN, the PIN from
+    /// --pin-file, ESIGN_PIN or a prompt; never from the command line.
+    func loadCSC(_ service: String, credential: String, count: Int) throws(SigningError) -> SigningIdentity {
+        func firstLine(_ path: String) throws(SigningError) -> Secret {
+            guard let data = FileManager.default.contents(atPath: path) else {
+                throw .missingInput("cannot read \(path)")
+            }
+            var bytes = Array(data.prefix { $0 != 0x0A && $0 != 0x0D })
+            defer { for i in bytes.indices { bytes[i] = 0 } }
+            return Secret(bytes)
+        }
+        let environment = ProcessInfo.processInfo.environment
+        let token: Secret
+        if let cscTokenFile {
+            token = try firstLine(cscTokenFile)
+        } else if let value = environment["ESIGN_CSC_TOKEN"] {
+            token = Secret(value)
+        } else {
+            throw .identity("the --csc service needs a bearer token: --csc-token-file FILE or ESIGN_CSC_TOKEN")
+        }
+        let pin: Secret
+        if let pinFile {
+            pin = try firstLine(pinFile)
+        } else if let value = environment["ESIGN_PIN"] {
+            pin = Secret(value)
+        } else if let typed = PasswordReader.promptWithoutEcho("PIN for credential \(credential): ") {
+            pin = typed
+        } else {
+            throw .identity("the credential \(credential) needs its PIN: --pin-file FILE, ESIGN_PIN or a terminal")
+        }
+        do {
+            let remote = try CSCCredential(
+                service: service, credential: credential, token: token, pin: pin, expectedSignatures: count)
+            return try SigningIdentity.load(csc: remote)
+        } catch let failure as CSCCredential.Failure {
+            throw failure.kind == .unreachable ? .tokenUnavailable(failure.description) : .identity(failure.description)
+        } catch let error as SigningError {
+            throw error
+        } catch {
+            throw .identity("\(error)")
         }
     }
 }

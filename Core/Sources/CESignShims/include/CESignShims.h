@@ -12,6 +12,11 @@ typedef struct stack_st_X509 STACK_OF_X509;
 long esign_BIO_get_mem_data(BIO *bio, char **data);
 /// Frees memory that OpenSSL allocated (OPENSSL_free).
 void esign_OPENSSL_free(void *ptr);
+/// HTTP request headers for OSSL_HTTP_transfer: a STACK_OF(CONF_VALUE) built one header at a time
+/// (NULL to start), and freed with its names and values.
+struct stack_st_CONF_VALUE;
+int esign_http_header_add(struct stack_st_CONF_VALUE **headers, const char *name, const char *value);
+void esign_http_headers_free(struct stack_st_CONF_VALUE *headers);
 /// sk_X509_new_null / push / num / value / pop_free(X509_free).
 struct stack_st_X509 *esign_sk_X509_new_null(void);
 int esign_sk_X509_push(struct stack_st_X509 *sk, X509 *cert);
