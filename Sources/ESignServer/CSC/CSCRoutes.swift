@@ -263,14 +263,14 @@ extension SigningService {
         } catch {
             throw CSCError.serverError("The signature could not be made: \(Self.problem(signing: error).detail)")
         }
-        for hash in hashes {
-            metrics.signature(key: key.id, ok: true)
-            try await audit.record(
-                AuditEvent(
-                    at: Ledger.currentTime, client: client.name, action: "csc-sign", keyID: key.id,
-                    unitCode: key.unit, documentSHA256: Hex.string([UInt8](Data(base64Encoded: hash)!)),
-                    outcome: "ok", detail: algorithm.pss ? "RSASSA-PSS" : nil))
-        }
+        let now = Ledger.currentTime
+        try await audit.record(
+            digests.map { digest in
+                metrics.signature(key: key.id, ok: true)
+                return AuditEvent(
+                    at: now, client: client.name, action: "csc-sign", keyID: key.id, unitCode: key.unit,
+                    documentSHA256: Hex.string(digest), outcome: "ok", detail: algorithm.pss ? "RSASSA-PSS" : nil)
+            })
         return .object([("signatures", .array(signatures.map { .string(Data($0).base64EncodedString()) }))])
     }
 

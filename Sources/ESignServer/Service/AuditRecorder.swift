@@ -16,10 +16,14 @@ final class AuditRecorder: Sendable {
 
     init(store: any ServiceRecordStore) { self.store = store }
 
-    func record(_ event: AuditEvent) async throws {
+    func record(_ event: AuditEvent) async throws { try await record([event]) }
+
+    /// Several events of one request (a batch of CSC signatures), committed together.
+    func record(_ events: [AuditEvent]) async throws {
+        guard !events.isEmpty else { return }
         try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
             let startWriter = pending.withLock { p -> Bool in
-                p.events.append(event)
+                p.events.append(contentsOf: events)
                 p.waiters.append(continuation)
                 if p.writing { return false }
                 p.writing = true
