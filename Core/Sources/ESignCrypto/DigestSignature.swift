@@ -72,6 +72,14 @@ extension Certificate {
     }
 }
 
+extension Certificate {
+    /// Whether the certificate's key is RSA (else EC, for what esign signs with).
+    public var hasRSAKey: Bool {
+        guard let key = X509_get0_pubkey(pointer) else { return false }
+        return EVP_PKEY_get_base_id(key) == EVP_PKEY_RSA
+    }
+}
+
 extension PrivateKey {
     /// Signs a precomputed digest (RSA PKCS#1 v1.5; RSA-PSS with MGF1 over the same digest when
     /// `pssSaltLength` is given; ECDSA, DER): what a token or a remote signing service is asked

@@ -16,6 +16,9 @@ struct IncrementalSignatureWriter {
     let reserved: Int
     /// A visible appearance, or nil for an invisible signature.
     var visible: VisibleSignature? = nil
+    /// The second half of the trailer's /ID; nil: random (a two-step signature fixes it so that
+    /// the same update is built twice).
+    var documentID: [UInt8]? = nil
 
     struct Prepared {
         var update: [UInt8]
@@ -61,7 +64,7 @@ struct IncrementalSignatureWriter {
                     signature: signature, fieldName: fieldName,
                     document: document, update: &update)
             }
-            var serialized = update.serialize(documentID: Random.bytes(16))
+            var serialized = update.serialize(documentID: documentID ?? Random.bytes(16))
             let bodyStart = serialized.bodyOffsets[signature]!
             let contentsStart = bodyStart + contentsOffset  // index of '<'
             let hexLength = 2 * reserved

@@ -33,6 +33,10 @@ public struct PAdESOptions: Sendable {
     /// Draw the signature on a page (Decree 30/2020 appearances); invisible when nil.
     public var visible: VisibleSignature?
 
+    /// The second half of the trailer's /ID (16 bytes); nil: random. Fixed by two-step signing,
+    /// which builds the same update when preparing and when completing.
+    public var documentID: [UInt8]?
+
     /// Raise each signature to B-LT or B-LTA right after signing (the DSS, and a document
     /// timestamp for B-LTA); the output is written only once all of it succeeded.
     public var longTerm: LongTermExtender?

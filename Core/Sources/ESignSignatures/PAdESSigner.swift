@@ -170,6 +170,7 @@ public struct PAdESSigner: Sendable {
         var writer = IncrementalSignatureWriter(
             entries: entries, fieldName: options.fieldName, digest: options.digest, reserved: reserved)
         writer.visible = options.visible
+        writer.documentID = options.documentID
         return writer
     }
 

@@ -25,6 +25,13 @@ public protocol ServiceRecordStore: AnyObject, Sendable {
         sadSHA256: String, credential: String, client: String, hashes: [String], now: Int64
     ) async throws -> SignatureAuthorization.Outcome
 
+    /// Keeps a two-step signing session (and drops sessions expired a day ago).
+    func addSigningSession(_ session: SigningSession) async throws
+    /// The session `id` of `client`, unless completed.
+    func signingSession(id: String, client: String) async throws -> SigningSession?
+    /// Marks the session completed; false if it already was (a second completion is refused).
+    func completeSigningSession(id: String) async throws -> Bool
+
     /// Takes `count` serial numbers for the service's TSA, never handed to anyone else.
     func reserveTimestampSerials(_ count: Int) async throws -> Range<Int64>
 }

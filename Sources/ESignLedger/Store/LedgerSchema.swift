@@ -14,6 +14,7 @@
 /// - `audit_events`, `audit_head`: the service's append-only, hash-chained record of signatures.
 /// - `tsa_serials`: the next free serial of the service's TSA; instances take blocks from it.
 /// - `csc_authorizations`: signature activation data (CSC API): what each SAD allows, until when.
+/// - `signing_sessions`: two-step signatures under way (the document, what was prepared, until when).
 enum LedgerSchema {
     struct Migration {
         let name: String
@@ -93,6 +94,14 @@ enum LedgerSchema {
           hashes TEXT NOT NULL, remaining INTEGER NOT NULL, expires_at BIGINT NOT NULL)
         """
 
+    /// Version 5: two-step signing sessions.
+    static func signingSessions(_ d: Dialect) -> String {
+        """
+        CREATE TABLE signing_sessions (id TEXT PRIMARY KEY, client TEXT NOT NULL, prepared TEXT NOT NULL,
+          chain_pem TEXT NOT NULL, pdf \(d.bytes) NOT NULL, expires_at BIGINT NOT NULL, completed INTEGER NOT NULL)
+        """
+    }
+
     static let migrations: [Migration] = [
         Migration(
             name: "v1-ledger",
@@ -126,6 +135,7 @@ enum LedgerSchema {
             ]
         ),
         Migration(name: "v4-csc", sqlite: [cscAuthorizations], postgres: [cscAuthorizations]),
+        Migration(name: "v5-signing-sessions", sqlite: [signingSessions(.sqlite)], postgres: [signingSessions(.postgres)]),
     ]
 
     /// Entries with their append's time and source.

@@ -18,7 +18,7 @@ extension PostgresLedgerStore {
     }
 
     /// Runs a statement, returning how many rows it returned.
-    private func execute(_ query: PostgresQuery) async throws -> Int {
+    func execute(_ query: PostgresQuery) async throws -> Int {
         var count = 0
         for try await _ in try await self.client.query(query, logger: logger) { count += 1 }
         return count
@@ -187,6 +187,48 @@ extension PostgresLedgerStore {
                 }
                 return outcome
             }
+        }
+    }
+}
+
+extension PostgresLedgerStore {
+    public func addSigningSession(_ s: SigningSession) async throws {
+        let logger = self.logger
+        _ = try await run("keeping a signing session") {
+            try await client.withTransaction(logger: logger) { c in
+                try await c.query(
+                    "DELETE FROM signing_sessions WHERE expires_at < \(s.expiresAt - 86_400)", logger: logger)
+                try await c.query(
+                    """
+                    INSERT INTO signing_sessions VALUES (\(s.id), \(s.client), \(s.prepared), \(s.chainPEM), \
+                    \(ByteBuffer(bytes: s.pdf)), \(s.expiresAt), 0)
+                    """, logger: logger)
+            }
+        }
+    }
+
+    public func signingSession(id: String, client owner: String) async throws -> SigningSession? {
+        try await run("reading a signing session") {
+            let rows = try await client.query(
+                """
+                SELECT id, client, prepared, chain_pem, pdf, expires_at FROM signing_sessions
+                WHERE id = \(id) AND client = \(owner) AND completed = 0
+                """, logger: logger)
+            for try await (sid, who, prepared, chain, pdf, expires) in rows.decode(
+                (String, String, String, String, ByteBuffer, Int64).self)
+            {
+                return SigningSession(
+                    id: sid, client: who, prepared: prepared, chainPEM: chain, pdf: Array(pdf.readableBytesView),
+                    expiresAt: expires)
+            }
+            return nil
+        }
+    }
+
+    public func completeSigningSession(id: String) async throws -> Bool {
+        try await run("completing a signing session") {
+            try await execute(
+                "UPDATE signing_sessions SET completed = 1 WHERE id = \(id) AND completed = 0 RETURNING id") == 1
         }
     }
 }

@@ -1,4 +1,5 @@
 import ESignCore
+import Foundation
 import GRDB
 
 /// The service's records (API clients, audit chain) in the embedded ledger.
@@ -169,6 +170,48 @@ extension SQLiteLedgerStore {
                         arguments: [left.hashes.joined(separator: ","), left.remaining, sadSHA256])
                 }
                 return outcome
+            }
+        }
+    }
+}
+
+extension SQLiteLedgerStore {
+    public func addSigningSession(_ s: SigningSession) async throws {
+        try run("keeping a signing session") {
+            try queue.write { db in
+                try db.execute(
+                    sql: "DELETE FROM signing_sessions WHERE expires_at < ?", arguments: [s.expiresAt - 86_400])
+                try db.execute(
+                    sql: "INSERT INTO signing_sessions VALUES (?, ?, ?, ?, ?, ?, 0)",
+                    arguments: [s.id, s.client, s.prepared, s.chainPEM, Data(s.pdf), s.expiresAt])
+            }
+        }
+    }
+
+    public func signingSession(id: String, client: String) async throws -> SigningSession? {
+        try run("reading a signing session") {
+            try queue.read { db in
+                try Row.fetchOne(
+                    db,
+                    sql: """
+                        SELECT id, client, prepared, chain_pem, pdf, expires_at FROM signing_sessions
+                        WHERE id = ? AND client = ? AND completed = 0
+                        """, arguments: [id, client]
+                ).map { row in
+                    SigningSession(
+                        id: row[0], client: row[1], prepared: row[2], chainPEM: row[3], pdf: [UInt8](row[4] as Data),
+                        expiresAt: row[5])
+                }
+            }
+        }
+    }
+
+    public func completeSigningSession(id: String) async throws -> Bool {
+        try run("completing a signing session") {
+            try queue.write { db in
+                try db.execute(
+                    sql: "UPDATE signing_sessions SET completed = 1 WHERE id = ? AND completed = 0", arguments: [id])
+                return db.changesCount == 1
             }
         }
     }

@@ -64,6 +64,8 @@ public struct ServiceConfiguration: Sendable {
         public var concurrentSignatures = ProcessInfo.processInfo.activeProcessorCount
         /// Seconds a CSC signature activation data (SAD) lasts.
         public var sadLifetimeSeconds = 300
+        /// Seconds a two-step signing session stays open.
+        public var signingSessionSeconds = 600
     }
 
     public init() {}
@@ -126,7 +128,7 @@ public struct ServiceConfiguration: Sendable {
             let l = try Fields(limits, at: "limits")
             try l.allow([
                 "maxBodyBytes", "requestTimeoutSeconds", "idleTimeoutSeconds", "maxBufferedBytes",
-                "concurrentSignatures", "sadLifetimeSeconds",
+                "concurrentSignatures", "sadLifetimeSeconds", "signingSessionSeconds",
             ])
             if let v = try l.number("maxBodyBytes", in: 1024...4_294_967_296) { config.limits.maxBodyBytes = Int(v) }
             if let v = try l.number("requestTimeoutSeconds", in: 0.1...3600) { config.limits.requestTimeoutSeconds = v }
@@ -138,6 +140,9 @@ public struct ServiceConfiguration: Sendable {
                 config.limits.concurrentSignatures = Int(v)
             }
             if let v = try l.number("sadLifetimeSeconds", in: 1...3600) { config.limits.sadLifetimeSeconds = Int(v) }
+            if let v = try l.number("signingSessionSeconds", in: 1...86_400) {
+                config.limits.signingSessionSeconds = Int(v)
+            }
             if config.limits.maxBufferedBytes < config.limits.maxBodyBytes {
                 throw Problem(field: "limits.maxBufferedBytes", message: "must be at least limits.maxBodyBytes")
             }

@@ -122,6 +122,7 @@ public final class SigningService: Sendable {
         addLedgerRoutes(router)
         addWebPages(router)
         addCSCRoutes(router)
+        addSigningSessionRoutes(router)
         return router
     }
 
