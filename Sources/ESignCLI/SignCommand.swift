@@ -126,7 +126,41 @@ struct SignCommand: AsyncParsableCommand {
 
     @OptionGroup var appearanceOptions: AppearanceOptions
 
+    @Flag(
+        help: ArgumentHelp(
+            "Two-step signing, first step: name the signer with --cert (and --chain); writes the prepared state "
+                + "(--prepared, default IN.prepared.json) and prints the digest the signer's key must sign."))
+    var prepare = false
+
+    @Option(
+        help: ArgumentHelp(
+            "Two-step signing, second step: finish the PDF with this signature over the prepared digest (the raw "
+                + "value: PKCS#1 v1.5 for RSA, DER for ECDSA).",
+            valueName: "file"))
+    var complete: String?
+
+    @Option(help: ArgumentHelp("The two-step state file (default IN.prepared.json).", valueName: "file"))
+    var prepared: String?
+
     func validate() throws {
+        if prepare || complete != nil {
+            if prepare && complete != nil { throw ValidationError("--prepare and --complete are the two steps; give one") }
+            if files.count != 1 { throw ValidationError("two-step signing takes one PDF") }
+            if detached || visible || tsa != nil || (level ?? .bB) != .bB || unit != nil || outDir != nil {
+                throw ValidationError(
+                    "two-step signing makes PAdES B-B signatures of one PDF (no --detached, --visible, --tsa, --level, "
+                        + "--unit, --out-dir)")
+            }
+            if prepare && (identity.cert == nil || identity.hasKey) {
+                throw ValidationError("--prepare names the signer with --cert FILE (and --chain FILE), not a key")
+            }
+            if complete != nil && (identity.hasKey || identity.cert != nil) {
+                throw ValidationError("--complete takes the signer from the prepared file; give no key or certificate")
+            }
+            return
+        }
+        if !identity.hasKey { throw IdentityOptions.missingKey }
+        if prepared != nil { throw ValidationError("--prepared goes with --prepare or --complete") }
         if output != nil && files.count > 1 {
             throw ValidationError("-o/--output takes one input; use --out-dir for several")
         }
@@ -163,6 +197,8 @@ struct SignCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
+        if prepare { return try runPrepare() }
+        if let complete { return try runComplete(signature: complete) }
         // Check the unit before signing anything: an unknown unit must not leave unrecorded outputs.
         var ledger: Ledger?
         if let unit {

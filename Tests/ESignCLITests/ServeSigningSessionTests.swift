@@ -128,6 +128,38 @@ struct ServeSigningSessionTests {
         #expect(try Peers.esign(["serve", "audit", "check", "--database", fixture.database]).status == 0)
     }
 
+    @Test func theCommandLineSignsInTwoSteps() throws {
+        let pki = Fixtures.pki
+        let dir = Fixtures.temporaryDirectory("two-step-cli")
+        let input = dir.appendingPathComponent("quyet-dinh.pdf").path
+        try FileManager.default.copyItem(atPath: Self.decision, toPath: input)
+        let prepare = try Peers.esign([
+            "sign", input, "--prepare", "--cert", pki.signers["district-official"]!.certificatePath, "--chain",
+            pki.chainPath, "--json",
+        ])
+        try #require(prepare.status == 0, "\(prepare.combined)")
+        let answer = try JSONSerialization.jsonObject(with: Data(prepare.stdout.utf8)) as? [String: String]
+        let digest = try #require(answer?["digest"].flatMap { Data(base64Encoded: $0) })
+        let signature = try Self.signWithOpenSSL([UInt8](digest), signer: "district-official", in: dir)
+        let output = dir.appendingPathComponent("signed.pdf").path
+        let complete = try Peers.esign(["sign", input, "--complete", signature, "-o", output])
+        #expect(complete.status == 0, "\(complete.combined)")
+        #expect(try Peers.pyhankoValidate(output, trust: pki.rootPath).stdout.contains("INTACT:TRUSTED"))
+        #expect(try Peers.qpdfCheck(output).status == 0)
+        // Another key's signature, or another document, is refused and writes nothing.
+        let other = try Self.signWithOpenSSL([UInt8](digest), signer: "commune-official", in: dir)
+        let refused = dir.appendingPathComponent("refused.pdf").path
+        #expect(try Peers.esign(["sign", input, "--complete", other, "-o", refused]).status == 77)
+        let changed = dir.appendingPathComponent("changed.pdf").path
+        try FileManager.default.copyItem(
+            atPath: Fixtures.samples.appendingPathComponent("notice.pdf").path, toPath: changed)
+        let wrongDocument = try Peers.esign([
+            "sign", changed, "--complete", signature, "--prepared", input + ".prepared.json", "-o", refused,
+        ])
+        #expect(wrongDocument.status == 65, "\(wrongDocument.combined)")
+        #expect(!FileManager.default.fileExists(atPath: refused))
+    }
+
     @Test(.enabled(if: TestDatabase.enabled.contains(.postgres)))
     func aSessionPreparedOnOneInstanceCompletesOnAnother() throws {
         let fixture = try ServiceFixture(location: try TestDatabase.postgres.freshLocation())

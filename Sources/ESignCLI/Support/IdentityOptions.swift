@@ -49,12 +49,15 @@ struct IdentityOptions: ParsableArguments {
             "File whose first line is the --csc service's bearer token (else ESIGN_CSC_TOKEN).", valueName: "file"))
     var cscTokenFile: String?
 
+    /// Whether a key to sign with is named (`sign --prepare` names only a certificate).
+    var hasKey: Bool { pkcs12 != nil || (key != nil && cert != nil) || pkcs11 != nil || csc != nil }
+
+    static let missingKey = ValidationError(
+        "give --p12 FILE, or --key FILE and --cert FILE, or --pkcs11 URI, or --csc URL --credential ID")
+
+    /// Conflicts only: whether a key is needed is the command's to say (`requireKey`).
     func validate() throws {
         let sources = [pkcs12 != nil, key != nil || cert != nil, pkcs11 != nil, csc != nil].filter { $0 }.count
-        if sources == 0 || (pkcs11 == nil && pkcs12 == nil && csc == nil && (key == nil || cert == nil)) {
-            throw ValidationError(
-                "give --p12 FILE, or --key FILE and --cert FILE, or --pkcs11 URI, or --csc URL --credential ID")
-        }
         if sources > 1 {
             throw ValidationError("give only one of --p12, --key/--cert, --pkcs11 and --csc")
         }

@@ -1,0 +1,100 @@
+import ArgumentParser
+import ESign
+import Foundation
+
+/// `esign sign --prepare` and `--complete`: two-step signing with a key esign never sees (a USB
+/// token behind a browser plugin, another machine). The state between the steps is a JSON file:
+/// what was prepared (signing time, trailer /ID, digest), the signer's certificates, and the
+/// document's SHA-256, so that the second step refuses another document at once.
+struct TwoStepState: Codable {
+    var format = "esign.two-step/1"
+    var documentSHA256: String
+    var signature: TwoStepSignature
+    var chainPEM: String
+
+    enum CodingKeys: String, CodingKey {
+        case format
+        case documentSHA256 = "document_sha256"
+        case signature
+        case chainPEM = "chain_pem"
+    }
+}
+
+extension SignCommand {
+    var statePath: String { prepared ?? files[0] + ".prepared.json" }
+
+    func readInput(_ path: String) throws -> [UInt8] {
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw fail(.missingInput("cannot read \(path)"))
+        }
+        return [UInt8](data)
+    }
+
+    func runPrepare() throws {
+        let input = files[0]
+        let pdf = try readInput(input)
+        var pem = String(decoding: try readInput(identity.cert!), as: UTF8.self)
+        if let chain = identity.chain { pem += "\n" + String(decoding: try readInput(chain), as: UTF8.self) }
+        let certificates: [Certificate]
+        do { certificates = try Certificate.load(Array(pem.utf8)) } catch {
+            throw fail(.identity("\(identity.cert!) holds no certificate esign can read"))
+        }
+        let state: TwoStepState
+        do {
+            let prepared = try TwoStepSignature.prepare(
+                pdf: pdf, certificate: certificates[0], chain: Array(certificates.dropFirst()), digest: digest,
+                reason: reason, location: location, fieldName: field)
+            state = TwoStepState(documentSHA256: FileDigest.sha256Hex(pdf), signature: prepared, chainPEM: pem)
+        } catch { throw fail(error) }
+        try emit(jsonText(state), to: statePath, force: force)
+        let digestBytes = [UInt8](Data(base64Encoded: state.signature.digest) ?? Data())
+        if json {
+            print(
+                jsonText(
+                    [
+                        "prepared": statePath, "digest": state.signature.digest,
+                        "digest_algorithm": digest.rawValue,
+                    ], pretty: false))
+        } else {
+            print("Prepared \(input) for \(certificates[0].subject.commonName ?? "the signer") → \(statePath)")
+            print("Sign this \(digest.rawValue.uppercased()) digest with the signer's key (PKCS#1 v1.5 or ECDSA):")
+            print("  base64 \(state.signature.digest)")
+            print("  hex    \(digestBytes.map { String(format: "%02x", $0) }.joined())")
+            print("then: esign sign \(input) --complete SIGNATURE --prepared \(statePath) -o OUTPUT")
+        }
+    }
+
+    func runComplete(signature path: String) throws {
+        let input = files[0]
+        let output = outputPath(for: input)
+        let pdf = try readInput(input)
+        let state: TwoStepState
+        do { state = try JSONDecoder().decode(TwoStepState.self, from: Data(try readInput(statePath))) } catch let exit
+            as ExitCode
+        {
+            throw exit
+        } catch {
+            throw fail(.badInput("\(statePath) is not a two-step state file of esign"))
+        }
+        guard FileDigest.sha256Hex(pdf) == state.documentSHA256 else {
+            throw fail(.badInput("\(input) is not the document prepared in \(statePath)"))
+        }
+        let certificates: [Certificate]
+        do { certificates = try Certificate.load(Array(state.chainPEM.utf8)) } catch {
+            throw fail(.badInput("\(statePath) holds no readable certificate"))
+        }
+        let signature = try readInput(path)
+        do {
+            let signed = try state.signature.complete(
+                pdf: pdf, certificate: certificates[0], chain: Array(certificates.dropFirst()), signature: signature)
+            let file = try AtomicOutputFile(destination: output, overwrite: force)
+            try file.write(signed.pdf)
+            try file.commit()
+        } catch { throw fail(error) }
+        if json {
+            print(jsonText(["input": input, "output": output], pretty: false))
+        } else {
+            print("Signed \(input) → \(Terminal.bold(output)) (two-step, PAdES B-B)")
+        }
+    }
+}
