@@ -144,7 +144,9 @@ struct SignCommand: AsyncParsableCommand {
 
     func validate() throws {
         if prepare || complete != nil {
-            if prepare && complete != nil { throw ValidationError("--prepare and --complete are the two steps; give one") }
+            if prepare && complete != nil {
+                throw ValidationError("--prepare and --complete are the two steps; give one")
+            }
             if files.count != 1 { throw ValidationError("two-step signing takes one PDF") }
             if detached || visible || tsa != nil || (level ?? .bB) != .bB || unit != nil || outDir != nil {
                 throw ValidationError(

@@ -105,7 +105,8 @@ public struct TwoStepSignature: Codable, Sendable, Equatable {
         }
         let replay = Replay(signature: signature, expected: expected)
         let identity = try Self.identity(certificate: certificate, chain: chain, signer: replay)
-        let mismatch = SigningError.badInput("the document or the options differ from the prepared ones (another digest)")
+        let mismatch = SigningError.badInput(
+            "the document or the options differ from the prepared ones (another digest)")
         do throws(SigningError) {
             let (update, sha256) = try PAdESSigner(identity: identity, options: options()).signedUpdate(pdf: pdf)
             guard replay.asked == expected else { throw mismatch }

@@ -135,7 +135,8 @@ enum LedgerSchema {
             ]
         ),
         Migration(name: "v4-csc", sqlite: [cscAuthorizations], postgres: [cscAuthorizations]),
-        Migration(name: "v5-signing-sessions", sqlite: [signingSessions(.sqlite)], postgres: [signingSessions(.postgres)]),
+        Migration(
+            name: "v5-signing-sessions", sqlite: [signingSessions(.sqlite)], postgres: [signingSessions(.postgres)]),
     ]
 
     /// Entries with their append's time and source.

@@ -83,7 +83,10 @@ extension SigningService {
                     ("id", .string(id)), ("digest", .string(prepared.digest)),
                     ("digest_algorithm", .string(digest.rawValue)),
                     ("signature_algorithm", .string(rsa ? "rsa-pkcs1-v1_5" : "ecdsa")),
-                    ("expires_at", .string(CivilTime.iso8601(secondsSince1970: Int(expiresAt), offsetSeconds: 7 * 3600))),
+                    (
+                        "expires_at",
+                        .string(CivilTime.iso8601(secondsSince1970: Int(expiresAt), offsetSeconds: 7 * 3600))
+                    ),
                 ]))
         }
     }

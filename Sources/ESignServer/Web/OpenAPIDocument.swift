@@ -199,6 +199,84 @@ enum OpenAPIDocument {
                 }
               }
             },
+            "/v1/signing-sessions": {
+              "post": {
+                "operationId": "prepareSigningSession",
+                "summary": "Two-step signing, first step: the PDF and the signer's chain; answers the digest to sign.",
+                "parameters": [
+                  {"name": "reason", "in": "query", "schema": {"type": "string", "maxLength": 200}},
+                  {"name": "location", "in": "query", "schema": {"type": "string", "maxLength": 200}},
+                  {"name": "digest", "in": "query",
+                   "schema": {"type": "string", "enum": ["sha256", "sha384", "sha512"]}}
+                ],
+                "requestBody": {
+                  "required": true,
+                  "content": {
+                    "multipart/form-data": {
+                      "schema": {
+                        "type": "object",
+                        "required": ["file", "chain"],
+                        "properties": {
+                          "file": {"type": "string", "format": "binary"},
+                          "chain": {"type": "string", "format": "binary", "description": "PEM, signer first."}
+                        }
+                      }
+                    }
+                  }
+                },
+                "responses": {
+                  "200": {
+                    "description": "The session and the digest the signer's key signs.",
+                    "content": {"application/json": {"schema": {"$ref": "#/components/schemas/SigningSession"}}}
+                  },
+                  "400": {"$ref": "#/components/responses/Problem"},
+                  "401": {"$ref": "#/components/responses/Problem"},
+                  "403": {"$ref": "#/components/responses/Problem"},
+                  "408": {"$ref": "#/components/responses/Problem"},
+                  "413": {"$ref": "#/components/responses/Problem"},
+                  "415": {"$ref": "#/components/responses/Problem"},
+                  "422": {"$ref": "#/components/responses/Problem"},
+                  "503": {"$ref": "#/components/responses/Problem"}
+                }
+              }
+            },
+            "/v1/signing-sessions/{id}/signature": {
+              "post": {
+                "operationId": "completeSigningSession",
+                "summary": "Two-step signing, second step: the signature value; answers the signed PDF.",
+                "parameters": [
+                  {"name": "id", "in": "path", "required": true, "schema": {"type": "string"}}
+                ],
+                "requestBody": {
+                  "required": true,
+                  "content": {
+                    "application/octet-stream": {"schema": {"type": "string", "format": "binary"}},
+                    "application/json": {
+                      "schema": {"type": "object", "required": ["signature"],
+                                 "properties": {"signature": {"type": "string", "description": "base64"}}}
+                    }
+                  }
+                },
+                "responses": {
+                  "200": {
+                    "description": "The signed PDF.",
+                    "headers": {"ESign-Document-SHA256": {"schema": {"type": "string"}}},
+                    "content": {"application/pdf": {"schema": {"type": "string", "format": "binary"}}}
+                  },
+                  "400": {"$ref": "#/components/responses/Problem"},
+                  "401": {"$ref": "#/components/responses/Problem"},
+                  "403": {"$ref": "#/components/responses/Problem"},
+                  "404": {"$ref": "#/components/responses/Problem"},
+                  "408": {"$ref": "#/components/responses/Problem"},
+                  "409": {"$ref": "#/components/responses/Problem"},
+                  "410": {"$ref": "#/components/responses/Problem"},
+                  "413": {"$ref": "#/components/responses/Problem"},
+                  "415": {"$ref": "#/components/responses/Problem"},
+                  "422": {"$ref": "#/components/responses/Problem"},
+                  "503": {"$ref": "#/components/responses/Problem"}
+                }
+              }
+            },
             "/healthz": {
               "get": {
                 "operationId": "health",
@@ -249,6 +327,17 @@ enum OpenAPIDocument {
             },
             "schemas": {
               "Level": {"type": "string", "enum": ["B-B", "B-T", "B-LT", "B-LTA"]},
+              "SigningSession": {
+                "type": "object",
+                "required": ["id", "digest", "digest_algorithm", "signature_algorithm", "expires_at"],
+                "properties": {
+                  "id": {"type": "string"},
+                  "digest": {"type": "string", "description": "base64"},
+                  "digest_algorithm": {"type": "string"},
+                  "signature_algorithm": {"enum": ["rsa-pkcs1-v1_5", "ecdsa"]},
+                  "expires_at": {"type": "string"}
+                }
+              },
               "Problem": {
                 "type": "object",
                 "required": ["type", "title", "status", "detail"],

@@ -69,7 +69,8 @@ public final class CSCCredential: ExternalSigner, @unchecked Sendable {
         var certificates: [Certificate] = []
         for text in encoded {
             guard let der = Data(base64Encoded: text), let parsed = try? Certificate(der: [UInt8](der)) else {
-                throw Failure(description: "\(credential): a certificate of credentials/info is not DER", unreachable: false)
+                throw Failure(
+                    description: "\(credential): a certificate of credentials/info is not DER", unreachable: false)
             }
             certificates.append(parsed)
         }
