@@ -28,6 +28,10 @@ struct ServeCSCTests {
         ]
         if let tokens {
             keys.append([
+                "id": "csc-ec", "unit": "75", "pkcs11": tokens.uri("official-p256"), "pinFile": tokens.pinFile,
+                "chain": pki.chainPath, "authorizationPinFile": pinFile,
+            ])
+            keys.append([
                 "id": "csc-token", "unit": "75", "pkcs11": tokens.uri("province-seal", token: SoftHSMTokens.sealToken),
                 "pinFile": tokens.pinFile, "chain": pki.chainPath, "authorizationPinFile": pinFile,
             ])
@@ -63,8 +67,10 @@ struct ServeCSCTests {
         let info = try Self.csc(fixture, server, "info", [:], token: nil)
         #expect(info.json?["specs"] as? String == "1.0.4.0", "\(info.text)")
         let list = try Self.csc(fixture, server, "credentials/list", [:])
-        #expect(list.json?["credentialIDs"] as? [String] == ["csc-commune", "csc-seal", "csc-token"], "\(list.text)")
-        for (credential, pss) in [("csc-seal", false), ("csc-seal", true), ("csc-token", false)] {
+        #expect(
+            list.json?["credentialIDs"] as? [String] == ["csc-commune", "csc-ec", "csc-seal", "csc-token"],
+            "\(list.text)")
+        for (credential, pss) in [("csc-seal", false), ("csc-seal", true), ("csc-token", false), ("csc-ec", false)] {
             let output = fixture.directory.appendingPathComponent("\(credential)-\(pss).pdf").path
             let run = try Peers.run(
                 "python3",
@@ -79,8 +85,8 @@ struct ServeCSCTests {
         }
         // Every authorisation and signature is in the audit chain.
         let audit = try Peers.esign(["serve", "audit", "list", "--database", fixture.database, "--limit", "50"])
-        #expect(audit.stdout.components(separatedBy: "\"csc-authorize\"").count - 1 == 3, "\(audit.stdout)")
-        #expect(audit.stdout.components(separatedBy: "\"csc-sign\"").count - 1 == 3)
+        #expect(audit.stdout.components(separatedBy: "\"csc-authorize\"").count - 1 == 4, "\(audit.stdout)")
+        #expect(audit.stdout.components(separatedBy: "\"csc-sign\"").count - 1 == 4)
         #expect(try Peers.esign(["serve", "audit", "check", "--database", fixture.database]).status == 0)
     }
 
@@ -218,6 +224,20 @@ struct ServeCSCTests {
         let expiring = try authorize(["credentialID": "csc-seal", "numSignatures": 1, "PIN": pin])
         Thread.sleep(forTimeInterval: 3)
         #expect(refused(try sign(expiring, [h1]), "expired"))
+        // signatures/timestamp: an RFC 3161 token over a hash, from the service's TSA; openssl checks it.
+        let stamped = try Self.csc(
+            fixture, server, "signatures/timestamp", ["hash": h1, "hashAlgo": "2.16.840.1.101.3.4.2.1"])
+        let token = try #require((stamped.json?["timestamp"] as? String).flatMap { Data(base64Encoded: $0) })
+        let tokenFile = fixture.directory.appendingPathComponent("token.tst").path
+        try token.write(to: URL(fileURLWithPath: tokenFile))
+        let digestHex = try Data(contentsOf: URL(fileURLWithPath: h1File)).map { String(format: "%02x", $0) }.joined()
+        let tsVerify = try Peers.run(
+            "openssl",
+            [
+                "ts", "-verify", "-token_in", "-in", tokenFile, "-digest", digestHex, "-CAfile", Fixtures.pki.rootPath,
+                "-untrusted", Fixtures.pki.tsa.certificatePath,
+            ])
+        #expect(tsVerify.stdout.contains("Verification: OK"), "\(tsVerify.combined)")
         // Without a token: 401 in CSC's form.
         let anonymous = try Self.csc(fixture, server, "credentials/list", [:], token: nil)
         #expect(anonymous.status == 401 && anonymous.json?["error"] as? String == "invalid_token")

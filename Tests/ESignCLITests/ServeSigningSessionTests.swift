@@ -74,7 +74,9 @@ struct ServeSigningSessionTests {
         #expect(try Peers.pdfsig(signed).stdout.contains("Signature is Valid"))
         #expect(try Peers.esign(["verify", signed, "--trust", Fixtures.pki.rootPath]).status == 0)
 
-        // A SoftHSM token, as pkcs11-tool signs: CKM_RSA_PKCS over the DigestInfo of the digest.
+        // A SoftHSM token, as pkcs11-tool signs: CKM_RSA_PKCS over the DigestInfo of the digest. The key
+        // is named by its id (01 on the seal's token): pkcs11-tool 0.23 picked another object by label on
+        // some token layouts, and its C_Sign failed.
         let tokenSession = try Self.prepare(fixture, server, signer: "province-seal")
         let digestInfo =
             [
@@ -88,7 +90,7 @@ struct ServeSigningSessionTests {
             "pkcs11-tool",
             [
                 "--module", tokens.module, "--token-label", SoftHSMTokens.sealToken, "--login", "--pin", tokens.pin,
-                "--sign", "--mechanism", "RSA-PKCS", "--label", "province-seal", "--input-file", input,
+                "--sign", "--mechanism", "RSA-PKCS", "--id", "01", "--input-file", input,
                 "--output-file", tokenSignature,
             ], environment: tokens.environment)
         try #require(run.status == 0, "pkcs11-tool: \(run.combined.replacingOccurrences(of: "\n", with: " | "))")
