@@ -12,9 +12,7 @@ public enum FileDigest {
     public static func sha256(_ bytes: [UInt8]) -> [UInt8] { try! MessageHasher(.sha256).hash(bytes) }
 
     /// SHA-256 (lower-case hex) of bytes in memory.
-    public static func sha256Hex(_ bytes: [UInt8]) -> String {
-        Hex.string(try! MessageHasher(.sha256).hash(bytes))
-    }
+    public static func sha256Hex(_ bytes: [UInt8]) -> String { Hex.string(sha256(bytes)) }
 
     public static func sha256Hex(path: String) throws -> String {
         guard let handle = FileHandle(forReadingAtPath: path) else {

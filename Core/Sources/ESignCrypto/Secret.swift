@@ -1,3 +1,5 @@
+import Foundation
+
 /// A password or passphrase held in memory for as short a time as possible.
 ///
 /// Its bytes are zeroed when the last reference goes away, and it never prints its contents:
@@ -29,4 +31,13 @@ public final class Secret: @unchecked Sendable, CustomStringConvertible {
     }
 
     public var description: String { "<secret>" }
+
+    /// The first line of a file (a password, PIN or token file), without its line break; nil
+    /// when the file cannot be read. The copy read from the file is zeroed.
+    public static func firstLine(ofFile path: String) -> Secret? {
+        guard let data = FileManager.default.contents(atPath: path) else { return nil }
+        var bytes = [UInt8](data.prefix { $0 != 0x0A && $0 != 0x0D })
+        defer { for i in bytes.indices { bytes[i] = 0 } }
+        return Secret(bytes)
+    }
 }

@@ -100,12 +100,8 @@ struct IdentityOptions: ParsableArguments {
     /// --pin-file, ESIGN_PIN or a prompt; never from the command line.
     func loadCSC(_ service: String, credential: String, count: Int) throws(SigningError) -> SigningIdentity {
         func firstLine(_ path: String) throws(SigningError) -> Secret {
-            guard let data = FileManager.default.contents(atPath: path) else {
-                throw .missingInput("cannot read \(path)")
-            }
-            var bytes = Array(data.prefix { $0 != 0x0A && $0 != 0x0D })
-            defer { for i in bytes.indices { bytes[i] = 0 } }
-            return Secret(bytes)
+            guard let secret = Secret.firstLine(ofFile: path) else { throw .missingInput("cannot read \(path)") }
+            return secret
         }
         let environment = ProcessInfo.processInfo.environment
         let token: Secret

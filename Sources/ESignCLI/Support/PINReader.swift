@@ -19,11 +19,7 @@ enum PINReader {
     }
 
     private static func readFile(_ path: String) throws(PKCS11Error) -> Secret {
-        guard let data = FileManager.default.contents(atPath: path) else {
-            throw .pinRequired("cannot read the PIN file \(path)")
-        }
-        var bytes = Array(data.prefix { $0 != 0x0A && $0 != 0x0D })
-        defer { for i in bytes.indices { bytes[i] = 0 } }
-        return Secret(bytes)
+        guard let pin = Secret.firstLine(ofFile: path) else { throw .pinRequired("cannot read the PIN file \(path)") }
+        return pin
     }
 }

@@ -75,7 +75,5 @@ public enum APIToken {
         return prefix + text
     }
 
-    public static func hash(_ token: String) -> String {
-        Hex.string(try! MessageHasher(.sha256).hash(Array(token.utf8)))
-    }
+    public static func hash(_ token: String) -> String { FileDigest.sha256Hex(Array(token.utf8)) }
 }

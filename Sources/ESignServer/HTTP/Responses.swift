@@ -1,4 +1,5 @@
 import ESignCore
+import ESignSigning
 import Foundation
 import Hummingbird
 import NIOCore
@@ -68,6 +69,15 @@ struct Query {
     func required(_ name: String) throws -> String {
         guard let value = self[name] else { throw Problem.badRequest("the query parameter \(name) is required") }
         return value
+    }
+
+    /// The `digest` parameter: SHA-256 unless another SHA-2 is named.
+    func digest() throws -> DigestAlgorithm {
+        guard let name = self["digest"] else { return .sha256 }
+        guard let digest = DigestAlgorithm(rawValue: name.lowercased()) else {
+            throw Problem.badRequest("digest is sha256, sha384 or sha512")
+        }
+        return digest
     }
 
     func date(_ name: String) throws -> CivilDate? {

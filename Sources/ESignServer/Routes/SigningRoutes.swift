@@ -37,6 +37,15 @@ extension SigningService {
         return (level, client)
     }
 
+    /// What checks the validation data of B-LT and B-LTA signatures: the configured trust
+    /// anchors, else the roots in the signers' own chains.
+    func validationDataCollector(for identities: [SigningIdentity]) -> ValidationDataCollector {
+        let roots =
+            verification.trustAnchors.isEmpty
+            ? identities.flatMap(\.chain).filter(\.isSelfIssued) : verification.trustAnchors
+        return ValidationDataCollector(trustAnchors: roots)
+    }
+
     /// The TSA signatures are timestamped at: the configured one, else this service's own, asked
     /// in-process (a request to itself over HTTP could wait on its own busy threads).
     var timestampClient: TimestampClient? {
@@ -60,21 +69,12 @@ extension SigningService {
             throw Problem.badRequest("unit and number go together (the ledger records the document under both)")
         }
         if let unit { try units.require(unit) }
-        let digest: DigestAlgorithm
-        if let name = query["digest"] {
-            guard let d = DigestAlgorithm(rawValue: name.lowercased()) else {
-                throw Problem.badRequest("digest is sha256, sha384 or sha512")
-            }
-            digest = d
-        } else {
-            digest = .sha256
-        }
+        let digest = try query.digest()
         guard let mediaType = request.mediaType else {
             throw Problem.unsupportedMediaType(
                 "send the document with a Content-Type (application/pdf signs inside the PDF)")
         }
         let pdf = mediaType == "application/pdf"
-        let trust = verification.trustAnchors
         let (signed, documentDigest) = try await bodies.withBody(request) { body in
             guard !body.isEmpty else { throw Problem.badRequest("the request has no document") }
             return try await self.signing(client: client, key: key, action: "sign", unit: unit, number: number) {
@@ -93,19 +93,16 @@ extension SigningService {
                         buffer.writeBytes(update)
                         return (buffer, sha256)
                     }
-                    let roots = trust.isEmpty ? key.identity.chain.filter(\.isSelfIssued) : trust
                     options.longTerm = LongTermExtender(
-                        level: level, collector: ValidationDataCollector(trustAnchors: roots), timestampClient: tsa)
+                        level: level, collector: self.validationDataCollector(for: [key.identity]),
+                        timestampClient: tsa)
                     let signed = try PAdESSigner(identity: key.identity, options: options).signHashed(pdf: body)
                     return (ByteBuffer(bytes: signed.pdf), signed.sha256)
                 }
                 var signer = CAdESSigner(identity: key.identity)
                 signer.digest = digest
                 signer.timestampClient = tsa
-                if level >= .bLT {
-                    let roots = trust.isEmpty ? key.identity.chain.filter(\.isSelfIssued) : trust
-                    signer.longTerm = ValidationDataCollector(trustAnchors: roots)
-                }
+                if level >= .bLT { signer.longTerm = self.validationDataCollector(for: [key.identity]) }
                 if level == .bLTA { throw SigningError.badInput("detached signatures go up to level B-LT") }
                 let signed = try signer.signHashed(data: body)
                 return (ByteBuffer(bytes: signed.signature), signed.sha256)
@@ -210,11 +207,9 @@ extension SigningService {
             layout: Decree30Layout(font: font))
         issuer.timestampClient = tsa
         if level >= .bLT {
-            let roots =
-                verification.trustAnchors.isEmpty
-                ? (official.identity.chain + seal.identity.chain).filter(\.isSelfIssued) : verification.trustAnchors
             issuer.longTerm = LongTermExtender(
-                level: level, collector: ValidationDataCollector(trustAnchors: roots), timestampClient: tsa)
+                level: level, collector: validationDataCollector(for: [official.identity, seal.identity]),
+                timestampClient: tsa)
         }
         let ledger = self.ledger
         let type = query["type"]

@@ -20,15 +20,7 @@ extension SigningService {
     func prepareSession(_ request: Request) async throws -> Response {
         let client = try await authenticator.client(for: request, scope: .sign)
         let query = try Query(request, allowed: ["reason", "location", "digest"])
-        let digest: DigestAlgorithm
-        if let name = query["digest"] {
-            guard let d = DigestAlgorithm(rawValue: name.lowercased()) else {
-                throw Problem.badRequest("digest is sha256, sha384 or sha512")
-            }
-            digest = d
-        } else {
-            digest = .sha256
-        }
+        let digest = try query.digest()
         guard request.mediaType == "multipart/form-data", let contentType = request.headers[.contentType],
             let boundary = MultipartForm.boundary(of: contentType)
         else {

@@ -27,10 +27,10 @@ extension ServiceConfiguration.KeySource {
             do { uri = try PKCS11URI(parsing: text) } catch { throw .identity(error.description) }
             return try SigningIdentity.load(pkcs11: uri, chainPEM: chain) { _ throws(PKCS11Error) in
                 guard let pinFile else { return nil }
-                guard let data = FileManager.default.contents(atPath: pinFile) else {
+                guard let pin = Secret.firstLine(ofFile: pinFile) else {
                     throw PKCS11Error.pinRequired("cannot read PIN file \(pinFile)")
                 }
-                return Self.firstLine(data)
+                return pin
             }
         }
     }
@@ -52,15 +52,9 @@ extension ServiceConfiguration.KeySource {
     }
 
     static func secret(_ path: String) throws(SigningError) -> Secret {
-        guard let data = FileManager.default.contents(atPath: path) else {
+        guard let secret = Secret.firstLine(ofFile: path) else {
             throw .missingInput("cannot read password file \(path)")
         }
-        return firstLine(data)
-    }
-
-    static func firstLine(_ data: Data) -> Secret {
-        var bytes = [UInt8](data.prefix { $0 != 0x0A && $0 != 0x0D })
-        defer { for i in bytes.indices { bytes[i] = 0 } }
-        return Secret(bytes)
+        return secret
     }
 }
