@@ -26,7 +26,7 @@ let package = Package(
         // The PKCS#11 v2.40 header as p11-kit ships it (libp11-kit-dev); modules are loaded with dlopen.
         .systemLibrary(name: "CPKCS11", pkgConfig: "p11-kit-1", providers: [.apt(["libp11-kit-dev"])]),
         // Real functions for the OpenSSL macros Swift cannot import.
-        .target(name: "CESignShims", dependencies: ["COpenSSL"]),
+        .target(name: "CESignShims", dependencies: ["COpenSSL"], linkerSettings: [.linkedLibrary("ssl")]),
         // Linux system calls Swift's Glibc module does not import (copy_file_range).
         .target(name: "CSystemShims"),
         // SHA-256 of up to four messages at once with the x86 SHA extensions (multi-buffer hashing).

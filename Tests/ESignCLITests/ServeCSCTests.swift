@@ -155,6 +155,50 @@ struct ServeCSCTests {
         #expect(!(wrong.combined + away.combined).contains(fixture.tokens["tinh"]!))
     }
 
+    @Test func esignReachesACSCServiceOverHTTPSAndChecksItsCertificate() throws {
+        let (fixture, pin) = try Self.fixture()
+        let server = try fixture.start()
+        defer { server.stop() }
+        let dir = fixture.directory
+        // The service behind a TLS-terminating proxy whose certificate names 127.0.0.1.
+        let cert = dir.appendingPathComponent("tls.pem").path
+        let key = dir.appendingPathComponent("tls.key").path
+        let made = try Peers.run(
+            "openssl",
+            [
+                "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-keyout", key,
+                "-out", cert, "-days", "2", "-subj", "/CN=esign test service", "-addext",
+                "subjectAltName=IP:127.0.0.1",
+            ])
+        try #require(made.status == 0, "\(made.combined)")
+        let proxy = try LoopbackServer(
+            "python3",
+            [
+                Fixtures.packageRoot.appendingPathComponent("Tests/Scripts/tls_proxy.py").path, "{port}",
+                String(server.port), cert, key,
+            ])
+        defer { proxy.stop() }
+        let tokenFile = dir.appendingPathComponent("token.txt").path
+        try fixture.tokens["tinh"]!.write(toFile: tokenFile, atomically: true, encoding: .utf8)
+        let pinFile = dir.appendingPathComponent("pin.txt").path
+        try pin.write(toFile: pinFile, atomically: true, encoding: .utf8)
+        func sign(_ output: String, trusting: String?) throws -> Peers.Output {
+            try Peers.esign(
+                [
+                    "sign", Self.decision, "-o", output, "--csc", "https://127.0.0.1:\(proxy.port)", "--credential",
+                    "csc-seal", "--csc-token-file", tokenFile, "--pin-file", pinFile,
+                ], environment: trusting.map { ["SSL_CERT_FILE": $0] } ?? ["SSL_CERT_FILE": Fixtures.pki.rootPath])
+        }
+        let signed = dir.appendingPathComponent("over-tls.pdf").path
+        let trusted = try sign(signed, trusting: cert)
+        #expect(trusted.status == 0, "\(trusted.combined)")
+        #expect(try Peers.pyhankoValidate(signed, trust: Fixtures.pki.rootPath).stdout.contains("INTACT:TRUSTED"))
+        // A service whose certificate the trust store does not vouch for is not talked to.
+        let untrusted = try sign(dir.appendingPathComponent("refused.pdf").path, trusting: nil)
+        #expect(
+            untrusted.status == 69 && untrusted.stderr.contains("certificate verify failed"), "\(untrusted.combined)")
+    }
+
     @Test func signatureActivationDataIsHeldToWhatItAuthorises() throws {
         let (fixture, pin) = try Self.fixture(sadLifetime: 2)
         let server = try fixture.start()

@@ -238,8 +238,10 @@ public struct RevocationChecker: Sendable {
     }
 }
 
-/// A plain HTTP client over OpenSSL's (no TLS: OCSP and CRLs are signed, and served over http://).
-/// Responses are read whole as one DER structure (expect_asn1), never streamed.
+/// An HTTP client over OpenSSL's: plain http:// (OCSP, CRLs and most TSAs), and https:// with
+/// the server's certificate verified against the system's trust store (SSL_CERT_FILE and
+/// SSL_CERT_DIR honoured) and its name against the URL's host (remote signing services).
+/// Responses are read whole, never streamed.
 public enum HTTPClient {
     static let maximumResponse = 16 << 20
 
@@ -280,18 +282,15 @@ public enum HTTPClient {
             esign_OPENSSL_free(port)
             esign_OPENSSL_free(path)
         }
-        guard ssl == 0 else {
-            throw OpenSSLError(operation: "https is not supported for \(url); OCSP and CRLs are served over http")
-        }
         let request = try body.map { (bytes: [UInt8]) throws(OpenSSLError) in try MemoryBIO(bytes) }
         var headerStack: OpaquePointer?
         defer { if let headerStack { esign_http_headers_free(headerStack) } }
         for (name, value) in headers where esign_http_header_add(&headerStack, name, value) != 1 {
             throw OpenSSLError.capture("adding the HTTP header \(name)")
         }
-        let response = OSSL_HTTP_transfer(
-            nil, host, port, path, 0, nil, nil, nil, nil, nil, nil, 0, headerStack,
-            contentType, request?.pointer, expectedType, asn1 ? 1 : 0, maximumResponse, Int32(timeout), 0)
+        let response = esign_http_transfer(
+            host, port, path, ssl, headerStack, contentType, request?.pointer, expectedType, asn1 ? 1 : 0,
+            maximumResponse, Int32(timeout))
         guard let response else { throw OpenSSLError.capture("HTTP request to \(url)") }
         defer { BIO_free_all(response) }
         var out: [UInt8] = []

@@ -31,4 +31,5 @@ int esign_X509_add_ext_conf(X509 *cert, X509 *issuer, int nid, const char *value
 /// sk_DIST_POINT_pop_free(points, DIST_POINT_free).
 void esign_sk_DIST_POINT_pop_free(void *points);
 #include "ExternalKey.h"
+#include "HTTPTLS.h"
 #endif

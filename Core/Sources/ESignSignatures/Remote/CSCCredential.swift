@@ -11,7 +11,8 @@ import Foundation
 /// binds SADs to hashes (SCAL 2), in which case each signature is authorised with its hash. A
 /// SAD that ran out or expired is replaced once.
 ///
-/// Plain `http://` only, like esign's TSA and OCSP clients (OpenSSL's HTTP client without TLS).
+/// `https://` services are reached with their certificate verified against the system's trust
+/// store (SSL_CERT_FILE and SSL_CERT_DIR honoured) and their name against the URL's host.
 public final class CSCCredential: ExternalSigner, @unchecked Sendable {
     public let service: String
     public let credential: String
