@@ -101,12 +101,7 @@ def main():
         pdf = os.path.join(work, "1mb.pdf")
         bench_sign.make_pdf(pdf, 1 << 20)
         inputs = os.path.join(work, "in")
-        os.makedirs(inputs)
-        docs = []
-        for i in range(args.docs):
-            name = os.path.join(inputs, "doc%05d.pdf" % i)
-            os.link(pdf, name)
-            docs.append(name)
+        docs = bench_sign.linked_copies(pdf, inputs, args.docs)
         identity = ["--p12", os.path.join(pki, "province-official.p12"), "--password-file",
                     os.path.join(pki, "password.txt")]
         bb, bt, lta, requests = [], [], [], []

@@ -105,20 +105,14 @@ def main():
         sign_bench.make_pdf(pdf, 1 << 20)
 
         # The CLI batch.
-        inputs = os.path.join(work, "in")
-        os.makedirs(inputs)
-        names = []
-        for i in range(args.docs):
-            name = os.path.join(inputs, "d%04d.pdf" % i)
-            os.link(pdf, name)
-            names.append(name)
+        names = sign_bench.linked_copies(pdf, os.path.join(work, "in"), args.docs)
         out = os.path.join(work, "out")
         log("CLI batch: esign sign %d × 1 MB…" % args.docs)
         t = time.perf_counter()
         subprocess.run([esign, "sign", *names, "--out-dir", out, "--p12", p12, "--password-file", password],
                        check=True, stdout=subprocess.DEVNULL)
         cli_sign = args.docs / (time.perf_counter() - t)
-        signed = os.path.join(out, "d0000.pdf")
+        signed = os.path.join(out, os.path.basename(names[0]))
         log("CLI verify: esign verify on %d signed documents…" % args.docs)
         t = time.perf_counter()
         subprocess.run([esign, "verify", out, "--trust", os.path.join(pki, "root.pem"), "--offline", "--json"],

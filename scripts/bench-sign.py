@@ -81,6 +81,19 @@ def max_rss_kib(cmd):
     return usage.ru_maxrss
 
 
+def linked_copies(source, folder, count):
+    """`count` names for `source` in `folder` (hard links: the same bytes, no disk written), made
+    once and kept when the folder is reused."""
+    os.makedirs(folder, exist_ok=True)
+    names = []
+    for i in range(count):
+        name = os.path.join(folder, "doc%05d.pdf" % i)
+        if not os.path.exists(name):
+            os.link(source, name)
+        names.append(name)
+    return names
+
+
 def copy_files(names, out, workers):
     """A reference: only copying the same files the way `cp` does (copy_file_range through the page
     cache, `workers` threads), no signing. esign writes whole blocks with O_DIRECT instead."""
@@ -203,13 +216,7 @@ def main():
 
     log("esign batch: %d runs of %d documents…" % (args.runs, args.docs))
     inputs = os.path.join(work, "in")
-    os.makedirs(inputs, exist_ok=True)
-    names = []
-    for i in range(args.docs):
-        name = os.path.join(inputs, "doc%05d.pdf" % i)
-        if not os.path.exists(name):
-            os.link(pdf, name)
-        names.append(name)
+    names = linked_copies(pdf, inputs, args.docs)
     token = None if args.no_pkcs11 else softhsm_tokens(pki, work, log)
     rates, copies, token_rates = [], [], []
     for run in range(args.runs):

@@ -85,10 +85,9 @@ extension SigningService {
         var ids = keys.values.filter { $0.authorizationPIN != nil && units.reachable.contains($0.unit) }.map(\.id)
             .sorted()
         if body["maxResults"] != nil {
-            guard let max = JSONField.integer(body["maxResults"]) else {
+            guard let max = JSONField.integer(body["maxResults"]), max > 0 else {
                 throw CSCError.invalidRequest("Invalid parameter maxResults")
             }
-            guard max > 0 else { throw CSCError.invalidRequest("Invalid parameter maxResults") }
             ids = Array(ids.prefix(max))
         }
         return .object([("credentialIDs", .array(ids.map(JSONValue.string)))])

@@ -27,7 +27,6 @@ final class RequestBodyReader: Sendable {
     func withBody<T: Sendable>(
         _ request: Request, _ body: @Sendable ([UInt8]) async throws -> T
     ) async throws -> T {
-        var request = request
         let declared = request.headers[.contentLength].flatMap { Int($0) }
         if let declared, declared > maximumBytes { throw Problem.tooLarge(maximumBytes) }
         // Reserve what the body may take: its declared length, else the limit.
@@ -65,7 +64,6 @@ final class RequestBodyReader: Sendable {
             }
             return bytes
         }
-        request.body = .init(buffer: ByteBuffer())
         return try await body(collected)
     }
 }

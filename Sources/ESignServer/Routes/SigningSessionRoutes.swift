@@ -125,12 +125,12 @@ extension SigningService {
                     pdf: pdf, certificate: certificate, chain: Array(certificates.dropFirst()), signature: signature)
             }
         } catch {
+            let why = Self.problem(signing: error).detail
             var failed = event
             failed.outcome = "failed"
-            failed.detail = Self.problem(signing: error).detail
+            failed.detail = why
             try await audit.record(failed)
-            let problem = Self.problem(signing: error)
-            throw Problem.unprocessable("signature-refused", problem.detail)
+            throw Problem.unprocessable("signature-refused", why)
         }
         guard try await ledger.store.completeSigningSession(id: id) else {
             throw Problem.conflict("session-completed", "the signing session \(id) was completed already")

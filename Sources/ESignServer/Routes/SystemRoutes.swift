@@ -27,10 +27,8 @@ extension SigningService {
         guard request.mediaType == "application/timestamp-query" else {
             throw Problem.unsupportedMediaType("a TSA takes application/timestamp-query")
         }
-        var request = request
         let body: ByteBuffer
         do { body = try await request.body.collect(upTo: 16 * 1024) } catch { throw Problem.tooLarge(16 * 1024) }
-        request.body = .init(buffer: ByteBuffer())
         let issued = try responder.reply(to: Array(body.readableBytesView), serial: { try serials.next() })
         return Responses.bytes(issued.reply, type: "application/timestamp-reply")
     }
