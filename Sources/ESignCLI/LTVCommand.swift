@@ -6,14 +6,14 @@ import Foundation
 struct LTVCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "ltv",
-        abstract: "Long-term validation: raise signed PDFs to PAdES B-LT or B-LTA.",
+        abstract: "Long-term validation: raise signed PDFs and .p7s signatures to B-LT or B-LTA.",
         subcommands: [Extend.self, Renew.self]
     )
 
     struct Extend: ParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "extend",
-            abstract: "Add validation data (B-LT) and a document timestamp (B-LTA) to signed PDFs, by anyone.",
+            abstract: "Add validation data (B-LT) and a timestamp over it (B-LTA) to signatures made by anyone.",
             discussion: """
                 For every signature and timestamp in each file, the certificates of its chain and fresh \
                 revocation data for each of them (OCSP from the certificate's responder first, its CRL \
@@ -22,11 +22,21 @@ struct LTVCommand: ParsableCommand {
                 over everything. If any certificate's data cannot be had, the file is refused with the \
                 reason and nothing is written for it.
 
+                A detached signature (.p7s, CAdES) is raised the same way: the validation data goes into its \
+                SignedData, and B-LTA adds an archive-time-stamp-v3 over the signed file, the signature and all \
+                of it. The signed file is the .p7s's name without ".p7s" unless --content names it.
+
                   esign ltv extend signed/*.pdf --level B-LTA --tsa http://tsa.example/ --out-dir archive/
+                  esign ltv extend report.docx.p7s --tsa http://tsa.example/
                 """
         )
 
-        @Argument(help: "Signed PDFs.") var files: [String]
+        @Argument(help: "Signed PDFs, or detached signatures (.p7s).") var files: [String]
+        @Option(
+            help: ArgumentHelp(
+                "The file a .p7s signs (default: the .p7s's name without \".p7s\"); one input only.",
+                valueName: "file"))
+        var content: String?
         @Option(help: "B-LT or B-LTA.") var level: PAdESLevel = .bLTA
         @Option(help: ArgumentHelp("Time-stamping authority for B-LTA.", valueName: "url")) var tsa: String?
         @Option(name: .shortAndLong, help: ArgumentHelp("Output (one input only).", valueName: "file")) var output:
@@ -47,11 +57,20 @@ struct LTVCommand: ParsableCommand {
             if level == .bLTA && tsa == nil { throw ValidationError("B-LTA needs --tsa URL") }
             if output != nil && files.count > 1 { throw ValidationError("-o takes one input; use --out-dir") }
             if output != nil && outDir != nil { throw ValidationError("use either -o or --out-dir") }
+            if content != nil && (files.count != 1 || !Self.isDetached(files[0])) {
+                throw ValidationError("--content goes with one .p7s")
+            }
         }
+
+        static func isDetached(_ path: String) -> Bool { path.lowercased().hasSuffix(".p7s") }
+
+        /// The file a detached signature signs.
+        func signedFile(of signature: String) -> String { content ?? String(signature.dropLast(4)) }
 
         func outputPath(for input: String) -> String {
             if let output { return output }
             if let outDir { return (outDir as NSString).appendingPathComponent((input as NSString).lastPathComponent) }
+            if Self.isDetached(input) { return signedFile(of: input) + ".\(level.rawValue.lowercased()).p7s" }
             let base = input.lowercased().hasSuffix(".pdf") ? String(input.dropLast(4)) : input
             return base + ".\(level.rawValue.lowercased()).pdf"
         }
@@ -71,12 +90,19 @@ struct LTVCommand: ParsableCommand {
             let start = Date()
             let files = self.files
             let outputs = files.map(outputPath(for:))
+            let contents = files.map { Self.isDetached($0) ? signedFile(of: $0) : nil }
             let force = self.force
             let workers = jobs ?? 4 * ProcessInfo.processInfo.activeProcessorCount
             let results = parallelMap(files.count, workers: workers, progress: { bar.update($0) }) {
                 i -> SigningError? in
                 do throws(SigningError) {
-                    try extender.extend(input: files[i], output: outputs[i], overwrite: force, direct: files.count > 1)
+                    if let content = contents[i] {
+                        try extender.extend(
+                            cadesInput: files[i], content: content, output: outputs[i], overwrite: force)
+                    } else {
+                        try extender.extend(
+                            input: files[i], output: outputs[i], overwrite: force, direct: files.count > 1)
+                    }
                     return nil
                 } catch {
                     return error
@@ -94,7 +120,8 @@ struct LTVCommand: ParsableCommand {
                 } else if json {
                     print(jsonText(["input": files[i], "output": outputs[i], "level": level.rawValue], pretty: false))
                 } else if files.count == 1 {
-                    print("Extended \(files[i]) → \(Terminal.bold(outputs[i])) (PAdES \(level.rawValue))")
+                    let format = Self.isDetached(files[i]) ? "CAdES" : "PAdES"
+                    print("Extended \(files[i]) → \(Terminal.bold(outputs[i])) (\(format) \(level.rawValue))")
                 }
             }
             if files.count > 1 {
@@ -113,14 +140,15 @@ struct LTVCommand: ParsableCommand {
     struct Renew: ParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "renew",
-            abstract: "Renew B-LTA archives whose newest document timestamp is about to lose its protection.",
+            abstract: "Renew B-LTA archives whose newest timestamp is about to lose its protection.",
             discussion: """
                 Every PDF under the folders is looked at: when the newest document timestamp's TSA \
                 certificate expires within the window (or its digest or key is getting weak, or there is no \
                 document timestamp yet), the validation data of that timestamp goes into the DSS and a fresh \
                 document timestamp covers everything. Documents protected beyond the window are skipped, so \
                 running it again renews nothing. Each file is replaced atomically (--in-place) or written under \
-                --out-dir; the bytes that were there stay a prefix of the new file.
+                --out-dir; the bytes that were there stay a prefix of the new file. Detached signatures \
+                (.p7s, beside the file they sign) are renewed likewise with a fresh archive-time-stamp-v3.
 
                   esign ltv renew archive/ --tsa http://tsa.example/ --within 2y --in-place
                 """
@@ -167,7 +195,7 @@ struct LTVCommand: ParsableCommand {
                 }
                 let walker = fm.enumerator(atPath: path)
                 while let name = walker?.nextObject() as? String {
-                    if name.lowercased().hasSuffix(".pdf") {
+                    if name.lowercased().hasSuffix(".pdf") || Extend.isDetached(name) {
                         found.append((path as NSString).appendingPathComponent(name))
                     }
                 }
@@ -200,6 +228,12 @@ struct LTVCommand: ParsableCommand {
             ) {
                 i -> Result<ArchiveRenewal.Outcome, SigningError> in
                 do throws(SigningError) {
+                    if Extend.isDetached(files[i]) {
+                        return .success(
+                            try renewal.renew(
+                                cadesInput: files[i], content: String(files[i].dropLast(4)), output: outputs[i],
+                                overwrite: inPlace))
+                    }
                     return .success(try renewal.renew(input: files[i], output: outputs[i], overwrite: inPlace))
                 } catch {
                     return .failure(error)
@@ -270,13 +304,22 @@ struct LTVCommand: ParsableCommand {
         /// revocation answers when no --trust is given.
         static func embeddedRoots(_ files: [String]) -> [Certificate] {
             var roots: [Certificate] = []
+            func take(_ der: [UInt8]) {
+                guard let cms = try? CMSSignedDataReader(der: der) else { return }
+                for certificate in cms.certificates where certificate.isSelfIssued && !roots.contains(certificate) {
+                    roots.append(certificate)
+                }
+            }
             for file in files {
+                if Extend.isDetached(file) {
+                    FileManager.default.contents(atPath: file).map {
+                        take(DetachedSignatureVerifier.derSignature([UInt8]($0)))
+                    }
+                    continue
+                }
                 guard let document = try? PDFDocument(path: file) else { continue }
                 for signature in (try? LongTermExtender.signatures(in: document)) ?? [] {
-                    guard let cms = try? CMSSignedDataReader(der: signature.contents ?? []) else { continue }
-                    for certificate in cms.certificates where certificate.isSelfIssued && !roots.contains(certificate) {
-                        roots.append(certificate)
-                    }
+                    take(signature.contents ?? [])
                 }
             }
             return roots

@@ -180,10 +180,6 @@ struct SignCommand: AsyncParsableCommand {
         if let jobs, !(1...256).contains(jobs) { throw ValidationError("--jobs is between 1 and 256") }
         if let level, level >= .bT && tsa == nil { throw ValidationError("--level \(level.rawValue) needs --tsa URL") }
         if level == .bB && tsa != nil { throw ValidationError("--level B-B signs without a timestamp; drop --tsa") }
-        if level == .bLTA && detached {
-            throw ValidationError(
-                "detached signatures go up to --level B-LT (CAdES archive timestamps are not supported yet)")
-        }
     }
 
     /// The level asked for, or the one the flags imply.
@@ -373,7 +369,7 @@ struct SignCommand: AsyncParsableCommand {
         signer.allowExpired = allowExpired
         signer.overwrite = force
         signer.timestampClient = tsa.map(TimestampClient.init(url:))
-        signer.longTerm = try longTermExtender(chain: [identity.certificate] + identity.chain)?.collector
+        signer.longTerm = try longTermExtender(chain: [identity.certificate] + identity.chain)
         var failures: [SigningError] = []
         for file in files {
             let out = outputPath(for: file)

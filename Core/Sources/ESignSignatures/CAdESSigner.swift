@@ -19,9 +19,10 @@ public struct CAdESSigner: Sendable {
     public var overwrite = false
     /// A TSA to timestamp the signature (CAdES-T).
     public var timestampClient: TimestampClient?
-    /// With a TSA: also embed the certificates and revocation data of the signer's chain and of
-    /// the TSA's (CAdES-LT, certificate-values and revocation-values), gathered by this collector.
-    public var longTerm: ValidationDataCollector?
+    /// B-LT or B-LTA after the signature timestamp: the certificates and revocation data of the
+    /// signer's and the TSA's chains in SignedData, then for B-LTA an archive-time-stamp-v3
+    /// (``LongTermExtender/extend(cades:content:name:)``).
+    public var longTerm: LongTermExtender?
 
     public init(identity: SigningIdentity) { self.identity = identity }
 
@@ -37,7 +38,7 @@ public struct CAdESSigner: Sendable {
         do {
             let hasher = try Digest(digest)
             try source.forEachChunk(in: 0..<source.count, chunkSize: 1 << 20) { hasher.update($0) }
-            der = try signature(messageDigest: try hasher.finalize(), name: input)
+            der = try signature(messageDigest: try hasher.finalize(), content: source, name: input)
         } catch let error as PDFError {
             throw SigningError.from(error, path: input)
         } catch let error as SigningError {
@@ -61,7 +62,9 @@ public struct CAdESSigner: Sendable {
         do {
             let messageDigest = try Digest.hash(data, digest)
             let sha256 = digest == .sha256 ? messageDigest : try Digest.hash(data, .sha256)
-            return (try signature(messageDigest: messageDigest, name: "the document"), Hex.string(sha256))
+            let der = try signature(
+                messageDigest: messageDigest, content: MemoryByteSource(data), name: "the document")
+            return (der, Hex.string(sha256))
         } catch let error as SigningError {
             throw error
         } catch {
@@ -69,35 +72,23 @@ public struct CAdESSigner: Sendable {
         }
     }
 
-    /// The CMS over a content digest: signed, then timestamped and given validation data as asked.
-    func signature(messageDigest: [UInt8], name input: String) throws -> [UInt8] {
+    /// The CMS over a content digest: signed, then timestamped and raised to the long-term level
+    /// asked for. `content` is read again only when an archive timestamp needs another digest.
+    func signature(messageDigest: [UInt8], content: ByteSource, name input: String) throws -> [UInt8] {
         var signed = try CMSSignedData.sign(
             messageDigest: messageDigest, signer: identity.cmsSigner(digest: digest),
             signingTime: signingTime)
-        var tsaChain: [Certificate] = []
         if let tsa = timestampClient {
             do {
-                let token = try tsa.timestamp(data: signed.signatureValue).token
-                signed.addSignatureTimestamp(token: token.der)
-                if let longTerm, let certificate = token.tsaCertificate {
-                    tsaChain = longTerm.chain(of: certificate, pool: token.cms.certificates)
-                }
+                signed.addSignatureTimestamp(token: try tsa.timestamp(data: signed.signatureValue).token.der)
             } catch {
                 throw SigningError.timestamp("\(error)")
             }
         }
-        if let longTerm {
-            guard timestampClient != nil else { throw SigningError.timestamp("CAdES-LT needs a TSA (--tsa URL)") }
-            let signerChain = longTerm.chain(of: identity.certificate, pool: identity.chain)
-            let material: ValidationMaterial
-            do { material = try longTerm.collect(chains: [signerChain, tsaChain].filter { !$0.isEmpty }) } catch {
-                let message = "\(input): refused B-LT: \(error)"
-                throw error.revoked ? SigningError.identity(message) : SigningError.validationData(message)
-            }
-            signed.addValidationData(
-                certificates: material.certificates.map(\.der), crls: material.crls,
-                ocspResponses: material.ocspResponses)
-        }
-        return signed.encoded()
+        guard let longTerm, longTerm.level >= .bLT else { return signed.encoded() }
+        guard timestampClient != nil else { throw SigningError.timestamp("CAdES B-LT needs a TSA (--tsa URL)") }
+        return try longTerm.extend(
+            cades: signed.encoded(),
+            content: LongTermExtender.DetachedContent(source: content, known: [digest: messageDigest]), name: input)
     }
 }

@@ -102,8 +102,11 @@ extension SigningService {
                 var signer = CAdESSigner(identity: key.identity)
                 signer.digest = digest
                 signer.timestampClient = tsa
-                if level >= .bLT { signer.longTerm = self.validationDataCollector(for: [key.identity]) }
-                if level == .bLTA { throw SigningError.badInput("detached signatures go up to level B-LT") }
+                if level >= .bLT {
+                    signer.longTerm = LongTermExtender(
+                        level: level, collector: self.validationDataCollector(for: [key.identity]),
+                        timestampClient: tsa)
+                }
                 let signed = try signer.signHashed(data: body)
                 return (ByteBuffer(bytes: signed.signature), signed.sha256)
             }

@@ -39,9 +39,29 @@ public struct ArchiveRenewal: Sendable {
         guard let newest = signatures.last(where: \.isDocumentTimestamp) else {
             return (true, "no document timestamp yet (not B-LTA)", nil)
         }
-        guard let token = try? TimestampToken(der: newest.contents ?? []), let tsa = token.tsaCertificate else {
+        guard let token = try? TimestampToken(der: newest.contents ?? []) else {
             return (true, "the newest document timestamp cannot be read", nil)
         }
+        return assess(newest: token, now: now)
+    }
+
+    /// The same for a detached `.p7s`, by its newest archive-time-stamp-v3.
+    public func assess(cades der: [UInt8], now: Date = Date()) -> (renew: Bool, reason: String, expiry: Date?) {
+        guard let structure = try? SignedDataStructure(der: der), let signer = structure.signers.first else {
+            return (true, "the signature cannot be read", nil)
+        }
+        let tokens = signer.unsignedValues(ArchiveTimestampV3.idArchiveTimestampV3).compactMap {
+            try? TimestampToken(der: $0)
+        }
+        // The newest by time; of two in the same second, the later added.
+        let newest = tokens.enumerated().max { ($0.element.time, $0.offset) < ($1.element.time, $1.offset) }
+        guard let newest else { return (true, "no archive timestamp yet (not B-LTA)", nil) }
+        return assess(newest: newest.element, now: now)
+    }
+
+    /// Whether the protection `newest` gives runs out within the window or is getting weak.
+    func assess(newest token: TimestampToken, now: Date) -> (renew: Bool, reason: String, expiry: Date?) {
+        guard let tsa = token.tsaCertificate else { return (true, "the newest timestamp has no TSA certificate", nil) }
         let expiry = tsa.notAfter
         let formatter = ISO8601DateFormatter()
         if expiry < now.addingTimeInterval(window) {
@@ -67,6 +87,21 @@ public struct ArchiveRenewal: Sendable {
         try file.write(renewed)
         try file.commit(durable: true)
         let after = try assess(pdf: renewed, name: input)
+        return .renewed(previousExpiry: decision.expiry, newExpiry: after.expiry)
+    }
+
+    /// Renews the detached signature at `input` (over the file `content`) into `output` when it
+    /// needs it: the validation data of every timestamp, then a fresh archive timestamp.
+    public func renew(
+        cadesInput input: String, content: String, output: String, overwrite: Bool
+    ) throws(SigningError) -> Outcome {
+        guard let bytes = FileManager.default.contents(atPath: input).map({ [UInt8]($0) }) else {
+            throw .missingInput("cannot read \(input)")
+        }
+        let decision = assess(cades: DetachedSignatureVerifier.derSignature(bytes))
+        guard decision.renew else { return .skipped(decision.reason) }
+        try extender.extend(cadesInput: input, content: content, output: output, overwrite: overwrite)
+        let after = assess(cades: FileManager.default.contents(atPath: output).map { [UInt8]($0) } ?? [])
         return .renewed(previousExpiry: decision.expiry, newExpiry: after.expiry)
     }
 }

@@ -34,11 +34,7 @@ public struct DetachedSignatureVerifier: Sendable {
     public func verify(
         content source: ByteSource, name: String, signature: [UInt8], signatureName: String
     ) -> DocumentReport {
-        var bytes = signature
-        if let text = String(bytes: bytes, encoding: .utf8), text.contains("-----BEGIN") {
-            let body = text.split(separator: "\n").filter { !$0.hasPrefix("-----") }.joined()
-            bytes = Data(base64Encoded: body).map { [UInt8]($0) } ?? bytes
-        }
+        let bytes = Self.derSignature(signature)
         let embedded = EmbeddedSignature(
             fieldName: signatureName, dictionary: PDFDictionary(),
             dictionaryOffset: nil, byteRange: [0, source.count, source.count, 0], contents: bytes,
@@ -48,17 +44,37 @@ public struct DetachedSignatureVerifier: Sendable {
             options: options, validator: validator, now: Date(), documentCertification: nil)
         verification.embeddedRevocation = Self.revocationValues(bytes)
         let report = verification.run()
-        return DocumentReport(
+        var document = DocumentReport(
             file: name, fileSHA256: nil, validationTime: options.validationTime ?? Date(), signatures: [report],
             indication: report.indication, subIndication: report.subIndication, summary: report.summary)
+        if report.level == .bLTA { document.archiveProtectedUntil = verification.archiveProtectedUntil }
+        return document
     }
 
-    /// The revocation data a CAdES-LT signature carries (its revocation-values attribute).
+    /// A signature file's DER: PEM is decoded, anything else is taken as it is.
+    public static func derSignature(_ bytes: [UInt8]) -> [UInt8] {
+        guard let text = String(bytes: bytes, encoding: .utf8), text.contains("-----BEGIN") else { return bytes }
+        let body = text.split(whereSeparator: \.isNewline).filter { !$0.hasPrefix("-----") }.joined()
+        return Data(base64Encoded: body).map { [UInt8]($0) } ?? bytes
+    }
+
+    /// The revocation data a CAdES-LT signature carries: SignedData.crls (CRLs, and OCSP responses
+    /// as other revocation info) and, from signatures made before esign put it there, the
+    /// revocation-values attribute.
     static func revocationValues(_ der: [UInt8]) -> RevocationData {
-        guard let cms = try? CMSSignedDataReader(der: der),
+        var data = RevocationData()
+        if let structure = try? SignedDataStructure(der: der) {
+            let values = structure.revocationData
+            data.crls += values.crls
+            data.ocspResponses += values.ocspResponses
+        }
+        if let cms = try? CMSSignedDataReader(der: der),
             let value = cms.signers.first?.attributeValue(CAdESValidationData.idRevocationValues, signed: false)
-        else { return RevocationData() }
-        let values = CAdESValidationData.read(revocationValues: value)
-        return RevocationData(ocspResponses: values.ocspResponses, crls: values.crls)
+        {
+            let values = CAdESValidationData.read(revocationValues: value)
+            data.crls += values.crls
+            data.ocspResponses += values.ocspResponses
+        }
+        return data
     }
 }

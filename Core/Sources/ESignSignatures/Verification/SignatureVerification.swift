@@ -27,9 +27,13 @@ struct SignatureVerification {
     /// The document's name, for the pictures `--visual-out` writes.
     var documentName = "document"
 
-    private var checks: [Check] = []
+    var checks: [Check] = []
     private var failure: (Indication, SubIndication, String)?
-    private var report: SignatureReport
+    private(set) var report: SignatureReport
+    /// The times valid archive timestamps (CAdES archive-time-stamp-v3) prove, oldest first, and
+    /// the newest one's TSA certificate expiry: until when the archive is protected.
+    var archiveTimestampTimes: [Date] = []
+    var archiveProtectedUntil: Date?
 
     init(
         signature: EmbeddedSignature, document: PDFDocument?, source: ByteSource, revisions: [Revision],
@@ -54,12 +58,12 @@ struct SignatureVerification {
     }
 
     /// Records a failed check and remembers the most serious verdict it implies.
-    private mutating func fail(_ name: String, _ indication: Indication, _ sub: SubIndication, _ detail: String) {
+    mutating func fail(_ name: String, _ indication: Indication, _ sub: SubIndication, _ detail: String) {
         checks.append(Check(name, indication == .totalFailed ? .failed : .indeterminate, detail))
         if failure == nil || indication > failure!.0 { failure = (indication, sub, detail) }
     }
 
-    private mutating func pass(_ name: String, _ detail: String? = nil) { checks.append(Check(name, .passed, detail)) }
+    mutating func pass(_ name: String, _ detail: String? = nil) { checks.append(Check(name, .passed, detail)) }
 
     mutating func run() -> SignatureReport {
         if let document {
@@ -96,6 +100,7 @@ struct SignatureVerification {
                 report.level =
                     report.provenSigningTime == nil
                     ? .bB : (revocationFromNetwork || embeddedRevocation.isEmpty) ? .bT : .bLT
+                if report.level == .bLT && !archiveTimestampTimes.isEmpty { report.level = .bLTA }
             }
         }
         return report
@@ -281,7 +286,7 @@ struct SignatureVerification {
 
     // MARK: Cryptography
 
-    private func digest(_ ranges: [Range<Int>], oid: String) throws -> [UInt8] {
+    func digest(_ ranges: [Range<Int>], oid: String) throws -> [UInt8] {
         if oid == DigestAlgorithm.sha256.oid, let known = precomputedSHA256[ranges] { return known }
         let digest = try Digest(oid: oid)
         for range in ranges {
@@ -302,6 +307,10 @@ struct SignatureVerification {
         if let tokenType = signer.attributeValue(CMSSignedData.idSignatureTimeStampToken, signed: false) {
             checkTimestamp(
                 token: Self.stripASN1Type(tokenType), over: signer.signatureValue, label: "signature timestamp")
+        }
+        if document == nil { checkArchiveTimestamps(ranges, certificates: cms.certificates) }
+        if report.provenSigningTime == nil, let poe = archiveTimestampTimes.first {
+            report.provenSigningTime = poe
         }
         if report.provenSigningTime == nil, let poe = documentTimestampPOE {
             report.provenSigningTime = poe
@@ -429,7 +438,7 @@ struct SignatureVerification {
         }
     }
 
-    private mutating func checkTimestampingCertificate(_ tsa: Certificate, label: String) {
+    mutating func checkTimestampingCertificate(_ tsa: Certificate, label: String) {
         if let eku = tsa.extendedKeyUsage, eku == [ExtendedKeyUsageOID.timeStamping] { return }
         fail(
             label, .indeterminate, .chainConstraintsFailure,
