@@ -5,7 +5,8 @@ import Foundation
 
 /// libFuzzer entry point over the code that reads untrusted bytes: the PDF reader (cross-reference
 /// data, objects, object streams, form fields), the verifier (signature dictionaries, byte ranges,
-/// revisions, difference analysis) and the CMS reader. Any crash, hang or sanitizer report is a bug.
+/// revisions, difference analysis), the CMS reader and the CAdES structure editor with its archive
+/// timestamp index reader. Any crash, hang or sanitizer report is a bug.
 /// It also holds esign's own multi-buffer SHA-256 to OpenSSL's on messages cut from the input.
 ///
 /// Build and run (Linux):
@@ -33,7 +34,26 @@ enum FuzzHarness {
             _ = try? document.revisions()
         }
         _ = PDFSignatureVerifier().verify(source: source, name: "fuzz")
+        checkSignedDataStructure(bytes)
         checkMultiBufferSHA256(bytes)
+    }
+
+    /// The CAdES structure editor and archive timestamp reader on raw bytes (a `.p7s`): whatever
+    /// they accept, written back, must read again and write back the same.
+    static func checkSignedDataStructure(_ bytes: [UInt8]) {
+        guard let structure = try? SignedDataStructure(der: bytes) else { return }
+        let encoded = structure.encoded()
+        guard let again = try? SignedDataStructure(der: encoded), again.encoded() == encoded else {
+            fatalError("a SignedData esign wrote back does not read back the same")
+        }
+        guard !structure.signers.isEmpty else { return }
+        _ = try? ArchiveTimestampV3.hashIndex(of: structure, signer: 0, digest: .sha256)
+        _ = structure.revocationData
+        for token in structure.signers[0].unsignedValues(ArchiveTimestampV3.idArchiveTimestampV3) {
+            if case .success(let index) = ArchiveTimestampV3.hashIndex(inToken: token) {
+                _ = try? ArchiveTimestampV3.missingEntry(index, in: structure, signer: 0)
+            }
+        }
     }
 
     /// Cuts the input into up to five messages (more than the lanes, so one waits for a lane) at

@@ -255,6 +255,13 @@ struct DetachedLongTermTests {
             cases.append(("index recomputed over an added certificate", s, "TOTAL-FAILED"))
         }
         let trust = [ltv.pki.rootPath]
+        // The archived signature and its tampered variants seed the fuzzer in CI (.ci/run).
+        if let seeds = ProcessInfo.processInfo.environment["ESIGN_VARIANT_SEEDS"] {
+            for (n, item) in ([("archived", archived, "")] + cases).enumerated() {
+                let seed = URL(fileURLWithPath: seeds).appendingPathComponent("cades-lta-\(n).p7s")
+                try Data(item.1.encoded()).write(to: seed)
+            }
+        }
         for (name, structure, expected) in cases {
             let path = dir.appendingPathComponent("tampered.p7s").path
             try Data(structure.encoded()).write(to: URL(fileURLWithPath: path))
@@ -284,5 +291,35 @@ struct DetachedLongTermTests {
         #expect(
             addedReport["indication"] as? String == "TOTAL-PASSED" && level(addedReport) == "B-LTA", "\(addedReport)")
         #expect(archived.encoded() == original, "an untouched structure is written back byte for byte")
+    }
+
+    @Test(
+        "--level on a .p7s is a promise: a responder that is down refuses it; a non-signature is refused; nothing left")
+    func refusals() throws {
+        let ltv = try LongTermPKI()
+        defer { ltv.stop() }
+        let dir = Fixtures.temporaryDirectory("esign-cades-refusals")
+        let file = try write(dir, "bao-cao.csv", "don_vi,so_van_ban\n75,120\n")
+        let (p12, passwordFile) = try ltv.identity()
+        let bt = file + ".bt.p7s"
+        let signed = try Peers.esign([
+            "sign", file, "--detached", "--p12", p12, "--password-file", passwordFile, "--tsa", ltv.tsaURL, "-o", bt,
+        ])
+        try #require(signed.status == 0, "\(signed.combined)")
+        ltv.goOffline()
+        let refused = try Peers.esign([
+            "sign", file, "--detached", "--p12", p12, "--password-file", passwordFile, "--tsa", ltv.tsaURL,
+            "--level", "B-LTA",
+        ])
+        #expect(refused.status == 69 && refused.stderr.contains("refused B-LTA"), "\(refused.combined)")
+        #expect(!FileManager.default.fileExists(atPath: file + ".p7s"))
+        let out = dir.appendingPathComponent("out.p7s").path
+        let extend = try Peers.esign(["ltv", "extend", bt, "--content", file, "--tsa", ltv.tsaURL, "-o", out])
+        #expect(extend.status == 69 && extend.stderr.contains("refused B-LTA"), "\(extend.combined)")
+        let notSignature = try write(dir, "bao-cao.csv.fake.p7s", "not a signature")
+        let bad = try Peers.esign(["ltv", "extend", notSignature, "--content", file, "--tsa", ltv.tsaURL, "-o", out])
+        #expect(bad.status == 65 && bad.stderr.contains("not a CMS signature"), "\(bad.combined)")
+        #expect(!FileManager.default.fileExists(atPath: out))
+        #expect(try FileManager.default.contentsOfDirectory(atPath: dir.path).allSatisfy { !$0.contains("partial") })
     }
 }
