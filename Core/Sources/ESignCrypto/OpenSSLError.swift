@@ -26,11 +26,15 @@ public struct OpenSSLError: Error, CustomStringConvertible, Sendable {
     public static func capture(_ operation: String) -> OpenSSLError {
         var entries: [Entry] = []
         while true {
-            let code = ERR_get_error()
+            var data: UnsafePointer<CChar>?
+            var flags: Int32 = 0
+            let code = ERR_get_error_all(nil, nil, nil, &data, &flags)
             if code == 0 { break }
             var buffer = [CChar](repeating: 0, count: 256)
             ERR_error_string_n(code, &buffer, buffer.count)
-            let text = String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+            var text = String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+            // The details OpenSSL attached (which host, which certificate), when it left text.
+            if flags & ERR_TXT_STRING != 0, let data, data.pointee != 0 { text += " (\(String(cString: data)))" }
             entries.append(Entry(library: ERR_GET_LIB(code), reason: ERR_GET_REASON(code), text: text))
         }
         return OpenSSLError(operation: operation, entries: entries)
