@@ -99,16 +99,7 @@ struct DetachedLongTermTests {
     func extendAndRenew() throws {
         let ltv = try LongTermPKI()
         defer { ltv.stop() }
-        var shortOptions = DemoPKI.Options()
-        shortOptions.tsaNotAfter = Date().addingTimeInterval(100 * 86400)
-        let shortPKI = try DemoPKI.create(
-            in: Fixtures.temporaryDirectory("esign-short-tsa").path, options: shortOptions)
-        let shortTSA = try LoopbackServer(
-            try Peers.esignBinary(),
-            [
-                "tsa", "serve", "--port", "{port}", "--p12", shortPKI.tsa.pkcs12Path, "--password-file",
-                shortPKI.passwordPath, "--log-level", "warning",
-            ])
+        let (shortPKI, shortTSA) = try LongTermPKI.shortLivedTSA()
         defer { shortTSA.stop() }
         let dir = Fixtures.temporaryDirectory("esign-cades-renew")
         let archive = dir.appendingPathComponent("archive")

@@ -108,4 +108,19 @@ public final class LongTermPKI: @unchecked Sendable {
         let formatter = ISO8601DateFormatter()
         return formatter.string(from: Date().addingTimeInterval(days * 86400))
     }
+
+    /// A second PKI whose TSA certificate expires in `days`, and esign's TSA serving with it (the
+    /// caller stops it): what makes an archive due for renewal.
+    public static func shortLivedTSA(days: Double = 100) throws -> (pki: DemoPKI, tsa: LoopbackServer) {
+        var options = DemoPKI.Options()
+        options.tsaNotAfter = Date().addingTimeInterval(days * 86400)
+        let pki = try DemoPKI.create(in: Fixtures.temporaryDirectory("esign-short-tsa").path, options: options)
+        let tsa = try LoopbackServer(
+            try Peers.esignBinary(),
+            [
+                "tsa", "serve", "--port", "{port}", "--p12", pki.tsa.pkcs12Path, "--password-file", pki.passwordPath,
+                "--log-level", "warning",
+            ])
+        return (pki, tsa)
+    }
 }

@@ -35,6 +35,7 @@ public final class LoopbackServer: @unchecked Sendable {
         }
         process.standardInput = FileHandle.nullDevice
         try process.run()
+        Self.running.add(process.processIdentifier)
         let deadline = Date().addingTimeInterval(10)
         while Date() < deadline {
             if Self.accepts(port) { return }
@@ -51,6 +52,40 @@ public final class LoopbackServer: @unchecked Sendable {
         if process.isRunning {
             kill(process.processIdentifier, SIGKILL)
             process.waitUntilExit()
+        }
+        Self.running.remove(process.processIdentifier)
+    }
+
+    /// The servers still running, killed when the test process exits: a server kept for a whole
+    /// suite (a static) is never released, and must not outlive the tests.
+    static let running = RunningServers()
+
+    final class RunningServers: @unchecked Sendable {
+        private let lock = NSLock()
+        private var pids: Set<Int32> = []
+        private var registered = false
+
+        func add(_ pid: Int32) {
+            lock.lock()
+            defer { lock.unlock() }
+            pids.insert(pid)
+            guard !registered else { return }
+            registered = true
+            atexit { LoopbackServer.running.killAll() }
+        }
+
+        func remove(_ pid: Int32) {
+            lock.lock()
+            pids.remove(pid)
+            lock.unlock()
+        }
+
+        func killAll() {
+            lock.lock()
+            let left = pids
+            pids = []
+            lock.unlock()
+            for pid in left { kill(pid, SIGKILL) }
         }
     }
 
