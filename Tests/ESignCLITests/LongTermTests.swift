@@ -170,6 +170,31 @@ struct LongTermTests {
         ])
         #expect(verify.stdout.contains("\"indication\":\"TOTAL-PASSED\""), "\(verify.combined)")
         #expect(verify.stdout.contains("\"level\":\"B-LT\""), "\(verify.stdout)")
+
+        // The form earlier esign versions wrote: the same revocation data in a revocation-values
+        // attribute (CRLs, and each OCSP response's BasicOCSPResponse), SignedData.crls empty.
+        var old = try SignedDataStructure(der: [UInt8](try Data(contentsOf: URL(fileURLWithPath: file + ".p7s"))))
+        let (crls, responses) = old.revocationData
+        let basics = responses.compactMap { response -> [UInt8]? in
+            // OCSPResponse ::= SEQUENCE { status, [0] { SEQUENCE { type, OCTET STRING basic } } }
+            let reader = DERReader(response)
+            guard let top = reader.element(at: 0), let bytes = reader.children(of: top).last,
+                let inner = reader.children(of: bytes).first, let octets = reader.children(of: inner).last
+            else { return nil }
+            return reader[octets.content]
+        }
+        #expect(!crls.isEmpty && basics.count == responses.count && !basics.isEmpty)
+        old.revocationInfoChoices = []
+        old.appendUnsignedAttribute(
+            signer: 0, type: "1.2.840.113549.1.9.16.2.24",
+            value: DER.sequence(DER.context(0, DER.sequence(of: crls)), DER.context(1, DER.sequence(of: basics))))
+        let oldPath = file + ".old.p7s"
+        try Data(old.encoded()).write(to: URL(fileURLWithPath: oldPath))
+        let verifyOld = try Peers.esign([
+            "verify", file, "--signature", oldPath, "--trust", ltv.pki.rootPath, "--offline", "--at", Self.later,
+            "--json",
+        ])
+        #expect(verifyOld.stdout.contains("\"level\":\"B-LT\""), "\(verifyOld.combined)")
     }
 
     @Test("A batch asks the responder once per certificate, not once per document")
