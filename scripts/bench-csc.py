@@ -81,13 +81,7 @@ def main():
     server = None
     result = {"cores": cores}
     try:
-        pki = os.path.join(work, "pki")
-        subprocess.run([esign, "pki", "demo", "--dir", pki], check=True, stdout=subprocess.DEVNULL)
-        db = os.path.join(work, "ledger.sqlite")
-        subprocess.run([esign, "units", "import", os.path.join(ROOT, "samples/units/binh-phuoc-binh-duong-binh-thuan.csv"),
-                        "--database", db], check=True, stdout=subprocess.DEVNULL)
-        token = subprocess.run([esign, "serve", "clients", "add", "bench", "--units", "75", "--scopes", "sign",
-                                "--database", db], check=True, capture_output=True, text=True).stdout.split()[-1]
+        pki, db, token = serve_bench.service_database(esign, work, "sign")
         pin = os.path.join(work, "pin.txt")
         with open(pin, "w") as f:
             f.write("246810\n")
@@ -99,7 +93,7 @@ def main():
             env, uri, module, tokenpin = tokens
             keys.append({"id": "token", "unit": "75", "pkcs11": uri, "pinFile": tokenpin,
                          "chain": os.path.join(pki, "chain.pem"), "authorizationPinFile": pin})
-        port = serve_bench.free_port()
+        port = sign_bench.free_port()
         config = os.path.join(work, "esign-server.json")
         with open(config, "w") as f:
             json.dump({"listen": "127.0.0.1:%d" % port, "database": db, "keys": keys}, f)

@@ -19,14 +19,6 @@ bench_sign = importlib.util.module_from_spec(spec)
 spec.loader.exec_module(bench_sign)
 
 
-def free_port():
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-    s.close()
-    return port
-
-
 def wait_listening(port, seconds=10):
     deadline = time.time() + seconds
     hexport = ":%04X" % port
@@ -70,7 +62,7 @@ def main():
     work = tempfile.mkdtemp(prefix="esign-bench-ltv-", dir=os.environ.get("TMPDIR", "/var/tmp"))
     servers = []
     try:
-        ocsp_port, crl_port = free_port(), free_port()
+        ocsp_port, crl_port = bench_sign.free_port(), bench_sign.free_port()
         pki = os.path.join(work, "pki")
         subprocess.run([esign, "pki", "demo", "--dir", pki, "--ocsp-url", "http://127.0.0.1:%d" % ocsp_port,
                         "--ca-crl-url", "http://127.0.0.1:%d/root.crl" % crl_port, "--tsa-days", "3000"],
@@ -89,7 +81,7 @@ def main():
             stdout=ocsp_log, stderr=subprocess.STDOUT))
         servers.append(subprocess.Popen([sys.executable, "-m", "http.server", "--bind", "127.0.0.1", str(crl_port)],
                                         cwd=pki, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
-        tsa_port = free_port()
+        tsa_port = bench_sign.free_port()
         servers.append(subprocess.Popen(
             [esign, "tsa", "serve", "--p12", os.path.join(pki, "tsa.p12"), "--password-file",
              os.path.join(pki, "password.txt"), "--port", str(tsa_port), "--log-level", "warning"],

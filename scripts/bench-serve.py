@@ -23,13 +23,17 @@ def load_sign_bench():
     return module
 
 
-def free_port():
-    import socket
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-    s.close()
-    return port
+def service_database(esign, work, scopes):
+    """A demo PKI and an SQLite ledger with the sample units and one client of unit 75 with `scopes`;
+    returns (pki folder, database path, the client's token)."""
+    pki = os.path.join(work, "pki")
+    subprocess.run([esign, "pki", "demo", "--dir", pki], check=True, stdout=subprocess.DEVNULL)
+    db = os.path.join(work, "ledger.sqlite")
+    subprocess.run([esign, "units", "import", os.path.join(ROOT, "samples/units/binh-phuoc-binh-duong-binh-thuan.csv"),
+                    "--database", db], check=True, stdout=subprocess.DEVNULL)
+    token = subprocess.run([esign, "serve", "clients", "add", "bench", "--units", "75", "--scopes", scopes,
+                            "--database", db], check=True, capture_output=True, text=True).stdout.strip().splitlines()[-1]
+    return pki, db, token
 
 
 def wait_listening(port, process, seconds=20):
@@ -91,14 +95,7 @@ def main():
     work = tempfile.mkdtemp(prefix="esign-bench-serve-", dir=os.environ.get("TMPDIR", "/var/tmp"))
     server = None
     try:
-        pki = os.path.join(work, "pki")
-        subprocess.run([esign, "pki", "demo", "--dir", pki], check=True, stdout=subprocess.DEVNULL)
-        db = os.path.join(work, "ledger.sqlite")
-        subprocess.run([esign, "units", "import", os.path.join(ROOT, "samples/units/binh-phuoc-binh-duong-binh-thuan.csv"),
-                        "--database", db], check=True, stdout=subprocess.DEVNULL)
-        token = subprocess.run([esign, "serve", "clients", "add", "bench", "--units", "75", "--scopes",
-                                "sign,verify,ledger,stats", "--database", db], check=True, capture_output=True,
-                               text=True).stdout.strip().splitlines()[-1]
+        pki, db, token = service_database(esign, work, "sign,verify,ledger,stats")
         p12 = os.path.join(pki, "province-seal.p12")
         password = os.path.join(pki, "password.txt")
         pdf = os.path.join(work, "doc.pdf")
@@ -120,7 +117,7 @@ def main():
         cli_verify = args.docs / (time.perf_counter() - t)
 
         # The service.
-        port = free_port()
+        port = sign_bench.free_port()
         config = os.path.join(work, "esign-server.json")
         with open(config, "w") as f:
             json.dump({"listen": "127.0.0.1:%d" % port, "database": db, "trust": [os.path.join(pki, "root.pem")],

@@ -54,6 +54,16 @@ def make_pdf(path, payload_bytes):
         f.write(b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(offsets) + 1, xref))
 
 
+def free_port():
+    """A TCP port on loopback that nothing listens on now (for the servers a benchmark starts)."""
+    import socket
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    port = s.getsockname()[1]
+    s.close()
+    return port
+
+
 def build_release(log):
     """Builds esign in release mode with a static Swift runtime (as shipped) and returns its path."""
     log("building esign (release, static Swift runtime)…")
