@@ -69,10 +69,19 @@ struct DemoCommand: AsyncParsableCommand {
                 signatureImage: try PNGImage(path: pki.directory + "/province-official-signature.png"),
                 sealImage: try PNGImage(path: pki.directory + "/province-seal.png"), layout: Decree30Layout(font: font))
             issuer.titles = DocumentIssuer.usualTitles
+            if source != (input ?? "samples/decision.pdf") {
+                // The generated page has no number line: the number goes under its heading.
+                issuer.numbering?.numberAt = .init(page: 0, x: 72, y: 690)
+                issuer.numbering?.dateAt = .init(page: 0, x: 300, y: 690)
+            }
             let sealedPath = dir + "/decision.sealed.pdf"
             let issued = try await issuer.issue(
                 input: source, output: sealedPath, unitCode: "70", symbol: "QĐ-UBND", type: "QĐ",
-                issuedOn: CivilDate(iso8601: "2024-05-15")!, overwrite: true, ledger: ledger)
+                issuedOn: CivilDate(iso8601: "2024-05-15")!, overwrite: true,
+                registration: .init(
+                    subject: "Phê duyệt Kế hoạch chuyển đổi số năm 2024", recipients: "Như Điều 3; Lưu: VT",
+                    copies: 5),
+                ledger: ledger)
             print(
                 "2. \(official.certificate.subject.commonName ?? "official") signed \(source) at the signer block "
                     + "(blue signature image)"
@@ -82,6 +91,11 @@ struct DemoCommand: AsyncParsableCommand {
                     + "and time) → \(sealedPath)"
             )
             print("   numbered \(issued.reference), recorded in \(ledgerPath) as entry \(issued.ledgerSequence)")
+            // What the recipient reads on the page now: the clerk's number and date, written before both signatures.
+            let issuedText = try PDFDocument(path: sealedPath).pageText(at: 0).lines.map(\.text)
+            for line in issuedText where line.contains("Số:") || line.contains(", ngày") {
+                print("   the page reads: \(line.trimmingCharacters(in: .whitespaces))")
+            }
 
             var verification = VerificationOptions()
             verification.trustAnchors = try Certificate.load(
@@ -133,6 +147,7 @@ struct DemoCommand: AsyncParsableCommand {
                   esign sign YOUR.docx --detached --p12 \(pki.signers["commune-seal"]!.pkcs12Path) --password-file \
                   \(pki.passwordPath)
                   esign stats --database \(ledgerPath) --by unit --from 2024-01-01 --to 2024-12-31
+                  esign ledger list --register --unit 70 --year 2024 --database \(ledgerPath)
                 """)
             if !allGood { throw ExitCode.failure }
         } catch let error as SigningError {

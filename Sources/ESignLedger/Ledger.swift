@@ -120,24 +120,90 @@ public final class Ledger: @unchecked Sendable {
         return summary
     }
 
-    /// Issues a document under the next number of its unit for the year of `issuedOn` (or under
-    /// `explicit`): `make` receives the number and produces the record (typically by signing the
-    /// file that shows it) while the ledger is locked, so concurrent issuers get consecutive numbers.
-    /// If `make` throws, the number is not used.
-    public func issueNumbered(
-        unitCode: String, issuedOn: CivilDate, explicit: Int? = nil, source name: String,
-        make: (Int) throws -> DocumentRecord
-    ) async throws -> (number: Int, summary: AppendSummary) {
-        let placement = try (try await directory()).resolve(unitCode, on: issuedOn)
-        return try await store.appendNumbered(
-            unitCode: unitCode, year: issuedOn.year, explicit: explicit,
-            context: AppendContext(recordedAt: Self.now(), source: name)
-        ) { number in
-            var record = try make(number)
-            record.unitLevel = placement.unit.level
-            record.provinceCode = placement.provinceCode
-            return record
+    // MARK: Numbers and the register
+
+    /// How long a reservation of a process on another host may stay open before it is taken for
+    /// abandoned (one on this host is voided as soon as its process is gone).
+    public static let reservationLease: TimeInterval = 3600
+
+    /// Gives the next number of the request's series (see `LedgerStore.reserveNumber`), after
+    /// voiding the reservations whose issuers are gone. The unit must be in force on the date.
+    public func reserveNumber(
+        _ request: NumberReservation.Request, on date: CivilDate
+    ) async throws
+        -> NumberReservation
+    {
+        _ = try (try await directory()).resolve(request.unitCode, on: date)
+        try await voidAbandonedReservations()
+        return try await store.reserveNumber(request)
+    }
+
+    /// Records the document issued under `reservation` and marks the number issued.
+    @discardableResult
+    public func completeIssue(
+        _ reservation: NumberReservation, record: DocumentRecord, source name: String
+    )
+        async throws -> AppendSummary
+    {
+        let placement = try (try await directory()).resolve(record.unitCode, on: record.issuedOn)
+        var record = record
+        record.unitLevel = placement.unit.level
+        record.provinceCode = placement.provinceCode
+        return try await store.completeReservation(
+            reservation, record: record, context: AppendContext(recordedAt: Self.now(), source: name))
+    }
+
+    /// Marks a reserved number void, with why; false if it was issued or void already.
+    @discardableResult
+    public func voidNumber(_ reservation: NumberReservation, reason: String) async throws -> Bool {
+        try await store.voidReservation(reservation, reason: reason, at: Self.now())
+    }
+
+    /// Voids reservations whose issuing process has ended (same host) or that are older than
+    /// `lease` (another host); returns how many. Their numbers stay given.
+    @discardableResult
+    public func voidAbandonedReservations(lease: TimeInterval = Ledger.reservationLease) async throws -> Int {
+        var voided = 0
+        let now = Date().timeIntervalSince1970
+        for r in try await store.reservations(unitCode: nil, year: nil, status: .reserved) {
+            let process = IssuingProcess(identity: r.issuer)
+            let reason: String
+            if let process, process.hasEnded {
+                reason =
+                    "issuance interrupted: the issuing process (\(process.pid) on \(process.host)) ended before the "
+                    + "document was recorded"
+            } else if let at = ISO8601DateFormatter().date(from: r.reservedAt), now - at.timeIntervalSince1970 > lease {
+                reason = "issuance not completed within \(Int(lease / 60)) minutes of reserving the number"
+            } else {
+                continue
+            }
+            if try await voidNumber(r, reason: reason) { voided += 1 }
         }
+        return voided
+    }
+
+    /// The outgoing-document register of `unitCode` for `year` (Decree 30/2020, Appendix IV): every
+    /// number given by `esign issue` (issued or void) with what was recorded at issuance, and the
+    /// documents of that unit and year recorded otherwise (imports, `ledger add`), in number order.
+    public func register(unitCode: String, year: Int) async throws -> [RegisterEntry] {
+        try await voidAbandonedReservations()
+        let given = try await store.reservations(unitCode: unitCode, year: year, status: nil)
+        var entries = given.map(RegisterEntry.init(reservation:))
+        let issuedIDs = Set(given.compactMap(\.documentID))
+        let filter = EntryFilter(
+            unitCode: unitCode, from: CivilDate(year: year, month: 1, day: 1),
+            to: CivilDate(year: year, month: 12, day: 31))
+        var after: Int64 = 0
+        while true {
+            let page = try await store.entries(after: after, limit: 10_000, filter: filter)
+            guard let last = page.last else { break }
+            after = last.sequence
+            for e in page where e.record.direction == .issued {
+                if let id = e.record.documentID, issuedIDs.contains(id) { continue }
+                entries.append(RegisterEntry(record: e.record))
+            }
+        }
+        return entries.sorted { ($0.sortKey, $0.reference) < ($1.sortKey, $1.reference) }
     }
 
     public func list(

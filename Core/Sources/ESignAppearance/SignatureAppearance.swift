@@ -48,6 +48,9 @@ public struct SignatureAppearance: Sendable {
         public var x, y: Double
         public var size: Double
         public var colour: Colour
+        /// Horizontal shear of the glyphs (0.2 draws a regular face as italic, for text written
+        /// into a line the drafter set in italics).
+        public var slant = 0.0
         public init(text: String, x: Double, y: Double, size: Double, colour: Colour = .black) {
             self.text = text.precomposedStringWithCanonicalMapping
             self.x = x
@@ -69,6 +72,27 @@ public struct SignatureAppearance: Sendable {
         self.font = font
     }
 
+    /// The same appearance at `factor` times its size (images, text and positions alike).
+    public func scaled(by factor: Double) -> SignatureAppearance {
+        var copy = self
+        copy.width = width * factor
+        copy.height = height * factor
+        copy.images = images.map { item in
+            var item = item
+            let f = item.frame
+            item.frame = Rect(x: f.x * factor, y: f.y * factor, width: f.width * factor, height: f.height * factor)
+            return item
+        }
+        copy.lines = lines.map { line in
+            var line = line
+            line.x *= factor
+            line.y *= factor
+            line.size *= factor
+            return line
+        }
+        return copy
+    }
+
     /// Refuses text the font cannot draw, naming the characters.
     public func checkGlyphs() throws(AppearanceError) {
         let missing = font.missingCharacters(in: lines.map(\.text).joined())
@@ -79,6 +103,25 @@ public struct SignatureAppearance: Sendable {
                     "'\(c)' (U+\(String(c.unicodeScalars.first!.value, radix: 16, uppercase: true)))"
                 }.joined(separator: ", "))
         }
+    }
+
+    /// The lines as text operators (positions as they are, in the space they are drawn in) in a
+    /// subset of the font added to `update` as resource `fontName`; for text drawn straight into
+    /// a page's content, where every reader of the page's text finds it.
+    public func addText(
+        fontName: String, to update: inout IncrementalUpdate
+    ) -> (font: ObjectReference, operators: String) {
+        let used = Set(lines.flatMap { $0.text.unicodeScalars.compactMap { font.glyph(for: $0) } })
+        let (fontRef, newIDs) = addFont(glyphs: used, to: &update)
+        var content = ""
+        for line in lines {
+            let hex = line.text.unicodeScalars.compactMap { font.glyph(for: $0).flatMap { newIDs[$0] } }
+                .map { String(format: "%04X", $0) }.joined()
+            content +=
+                "BT /\(fontName) \(n(line.size)) Tf \(n(line.colour.r)) \(n(line.colour.g)) \(n(line.colour.b)) rg "
+                + "1 0 \(n(line.slant)) 1 \(n(line.x)) \(n(line.y)) Tm <\(hex)> Tj ET\n"
+        }
+        return (fontRef, content)
     }
 
     /// Adds the appearance's objects to `update`; returns the form XObject.
@@ -97,16 +140,9 @@ public struct SignatureAppearance: Sendable {
             resources["XObject"] = .dictionary(xobjects)
         }
         if !lines.isEmpty {
-            let used = Set(lines.flatMap { $0.text.unicodeScalars.compactMap { font.glyph(for: $0) } })
-            let (fontRef, newIDs) = addFont(glyphs: used, to: &update)
+            let (fontRef, text) = addText(fontName: "F0", to: &update)
             resources["Font"] = .dictionary(PDFDictionary([("F0", .reference(fontRef))]))
-            for line in lines {
-                let hex = line.text.unicodeScalars.compactMap { font.glyph(for: $0).flatMap { newIDs[$0] } }
-                    .map { String(format: "%04X", $0) }.joined()
-                content +=
-                    "BT /F0 \(n(line.size)) Tf \(n(line.colour.r)) \(n(line.colour.g)) \(n(line.colour.b)) rg 1 0 0 1 "
-                    + "\(n(line.x)) \(n(line.y)) Tm <\(hex)> Tj ET\n"
-            }
+            content += text
         }
         content += "Q\n"
         let form = update.allocate()

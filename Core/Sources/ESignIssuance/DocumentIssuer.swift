@@ -26,6 +26,9 @@ public struct DocumentIssuer: Sendable {
     /// Titles to look for at the signer block; default: the official's certificate title, then the
     /// usual ones (CHỦ TỊCH, GIÁM ĐỐC, …).
     public var titles: [String] = []
+    /// Writes the number and date onto the document before it is signed; nil leaves the page as
+    /// it is (a document whose number was written by other software).
+    public var numbering: DocumentNumbering?
 
     public init(
         official: SigningIdentity, seal: SigningIdentity, signatureImage: PNGImage, sealImage: PNGImage,
@@ -36,6 +39,7 @@ public struct DocumentIssuer: Sendable {
         self.signatureImage = signatureImage
         self.sealImage = sealImage
         self.layout = layout
+        numbering = DocumentNumbering(font: layout.font)
     }
 
     public static let usualTitles = [
@@ -68,9 +72,27 @@ public struct DocumentIssuer: Sendable {
         (number < 10 ? "0\(number)" : String(number)) + "/" + symbol
     }
 
-    /// Signs `input` as official then seal into `output`, for number `reference`. Returns the SHA-256 of the result.
-    public func sign(input: String, output: String, reference: String, at time: Date, overwrite: Bool) throws -> String
-    {
+    /// Finds where the number and date go on `input` (nil without `numbering`). Called before a
+    /// number is taken, so that a layout without a number line is refused with nothing reserved.
+    public func locate(input: String) throws -> DocumentNumbering.Places? {
+        guard let numbering else { return nil }
+        let document: PDFDocument
+        do { document = try PDFDocument(path: input) } catch { throw SigningError.from(error, path: input) }
+        do { return try numbering.locate(in: document) } catch let error as PDFError {
+            throw SigningError.from(error, path: input)
+        }
+    }
+
+    /// Issues `input` into `output` as number `reference` dated `issuedOn`: the clerk's update
+    /// writes the number and date (at `places`), then the official signs, then the seal; both
+    /// signatures cover the number. Returns the SHA-256 of the result.
+    ///
+    /// Numbering comes first so that the official's signature covers the number and date as well
+    /// as the text: no later change to the page is needed, so no verifier has to allow one.
+    public func sign(
+        input: String, output: String, reference: String, issuedOn: CivilDate? = nil,
+        places: DocumentNumbering.Places? = nil, at time: Date, overwrite: Bool
+    ) throws -> String {
         let document: PDFDocument
         do { document = try PDFDocument(path: input) } catch { throw SigningError.from(error, path: input) }
         let name = official.certificate.subject.commonName
@@ -80,16 +102,32 @@ public struct DocumentIssuer: Sendable {
         // A page whose text cannot be read just means the default position.
         let block = (try? Decree30Layout.findSignerBlock(in: document, titles: titleCandidates, name: name)) ?? nil
         let signerBlock = try block ?? defaultBlock(document)
-        let officialVisible = layout.official(image: signatureImage, block: signerBlock)
+        let pages = try document.pageReferences()
+        let box = try VisibleSignature.pageBox(document, page: pages[min(signerBlock.page, pages.count - 1)])
+        let officialVisible = layout.official(image: signatureImage, block: signerBlock).inside(box)
         let agency = seal.certificate.subject["O"] ?? seal.certificate.subject.commonName ?? "Cơ quan"
         let sealVisible = layout.seal(
-            image: sealImage, agency: agency, time: Decree30Layout.time(time), over: officialVisible)
+            image: sealImage, agency: agency, time: Decree30Layout.time(time), over: officialVisible
+        ).inside(box)
 
         let directory = (output as NSString).deletingLastPathComponent
-        let temporary =
-            (directory.isEmpty ? "." : directory)
-            + "/.\((output as NSString).lastPathComponent).official-\(getpid()).tmp"
-        defer { unlink(temporary) }
+        let stem = (directory.isEmpty ? "." : directory) + "/.\((output as NSString).lastPathComponent)"
+        let temporary = stem + ".official-\(getpid()).tmp"
+        let numbered = stem + ".numbered-\(getpid()).tmp"
+        defer {
+            unlink(temporary)
+            unlink(numbered)
+        }
+        var officialInput = input
+        if let numbering, let places {
+            let update = try numbering.write(
+                places, reference: reference, date: issuedOn ?? CivilDate.today(), into: document)
+            let file = try AtomicOutputFile(destination: numbered, overwrite: true)
+            try file.write(try document.source.read(at: 0, length: document.source.count))
+            try file.write(update)
+            try file.commit()
+            officialInput = numbered
+        }
         func options(_ visible: VisibleSignature, field: String, reason: String) -> PAdESOptions {
             var o = PAdESOptions()
             o.visible = visible
@@ -101,7 +139,7 @@ public struct DocumentIssuer: Sendable {
         var first = options(
             officialVisible, field: "ChuKyNguoiCoThamQuyen", reason: "Ký ban hành văn bản số \(reference)")
         first.overwrite = true
-        _ = try PAdESSigner(identity: official, options: first).sign(input: input, output: temporary)
+        _ = try PAdESSigner(identity: official, options: first).sign(input: officialInput, output: temporary)
         var second = options(sealVisible, field: "ChuKyCoQuan", reason: "Đóng dấu ban hành văn bản số \(reference)")
         second.overwrite = overwrite
         second.timestampClient = timestampClient

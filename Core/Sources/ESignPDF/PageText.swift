@@ -1,10 +1,33 @@
 import ESignCore
 
 /// The text shown on a page, line by line, with where each line starts and how wide it is:
-/// enough to find a signer's block ("CHỦ TỊCH") and place a signature under it. Text is decoded
-/// through each font's ToUnicode map (as producers write for Vietnamese text); positions follow
-/// the text and graphics matrices; widths come from the fonts' width tables.
+/// enough to find a signer's block ("CHỦ TỊCH") and place a signature under it, or the number
+/// line ("Số: …") to write a document's number into. Text is decoded through each font's
+/// ToUnicode map (as producers write for Vietnamese text); positions follow the text and graphics
+/// matrices; widths come from the fonts' width tables. Each glyph remembers where in the page's
+/// content it was drawn, so that `PageContentEdit` can take glyphs out again.
 public struct PageText: Sendable {
+    /// One glyph: the text it stands for, where it starts and how far it advances (user space).
+    public struct Glyph: Sendable, Equatable {
+        public var text: String
+        public var x: Double
+        public var width: Double
+        /// Its character code's bytes within the run's string.
+        var codes: Range<Int>
+        /// Its advance in thousandths of the font size (as a TJ adjustment would move).
+        var advance: Double
+    }
+
+    /// Where a run's string stands in the page's content (the parts joined by newlines).
+    struct Source: Sendable, Equatable {
+        /// The string token.
+        var string: Range<Int>
+        /// For `Tj`: the end of the operator (the string and the operator are replaced together);
+        /// nil inside a `TJ` array.
+        var operatorEnd: Int?
+        var bytes: [UInt8]
+    }
+
     /// A piece of text drawn with one font at one position.
     public struct Run: Sendable, Equatable {
         public var text: String
@@ -12,6 +35,23 @@ public struct PageText: Sendable {
         public var y: Double
         public var width: Double
         public var fontSize: Double
+        /// The fill colour it is drawn in, as RGB from 0 to 1.
+        public var colour: [Double] = [0, 0, 0]
+        public var glyphs: [Glyph] = []
+        /// The font's /BaseFont, e.g. `BAAAAA+DejaVuSerif`.
+        public var fontName: String = ""
+        /// Nil where the text cannot be edited in place (`'` and `"` operators).
+        var source: Source?
+        /// Its place in `PageText.runs` (lines hold copies, in reading order).
+        public internal(set) var index = 0
+
+        init(text: String, x: Double, y: Double, width: Double, fontSize: Double) {
+            self.text = text
+            self.x = x
+            self.y = y
+            self.width = width
+            self.fontSize = fontSize
+        }
     }
 
     /// Runs that share a baseline, left to right, joined.
@@ -20,6 +60,16 @@ public struct PageText: Sendable {
         public var y: Double { runs.first?.y ?? 0 }
         public var text: String { runs.map(\.text).joined() }
         public var fontSize: Double { runs.map(\.fontSize).max() ?? 0 }
+
+        /// The line's glyphs in order, each with its run's index in the line and in the page, so
+        /// that a range of the line's characters maps to glyphs.
+        public var glyphs: [(run: Int, pageRun: Int, glyph: Int, text: String)] {
+            var out: [(Int, Int, Int, String)] = []
+            for (r, run) in runs.enumerated() {
+                for (g, glyph) in run.glyphs.enumerated() { out.append((r, run.index, g, glyph.text)) }
+            }
+            return out
+        }
 
         /// Horizontal extent of `needle` within the line, or nil when the line lacks it.
         public func extent(of needle: String) -> (minX: Double, maxX: Double)? {
@@ -51,6 +101,13 @@ public struct PageText: Sendable {
     }
 
     public let runs: [Run]
+    /// The content the runs were read from: the page's content streams joined by newlines.
+    public let content: [UInt8]
+
+    init(runs: [Run], content: [UInt8] = []) {
+        self.runs = runs
+        self.content = content
+    }
 
     public var lines: [Line] {
         var grouped: [Line] = []
@@ -86,19 +143,21 @@ extension PDFDocument {
                 if let dict = try dictionary(value) { fonts[name] = try FontDecoder(dict, document: self) }
             }
         }
-        return PageText(runs: TextInterpreter(fonts: fonts).run(content))
+        return PageText(runs: TextInterpreter(fonts: fonts).run(content), content: content)
     }
 }
 
 /// Decodes a font's character codes: ToUnicode, code width (1 or 2 bytes), glyph widths.
 struct FontDecoder {
     var twoByte = false
+    var baseFont = ""
     var unicode: [Int: String] = [:]
     var widths: [Int: Double] = [:]
     var defaultWidth = 500.0
 
     init(_ font: PDFDictionary, document: PDFDocument) throws(PDFError) {
         twoByte = font["Subtype"]?.name == "Type0"
+        baseFont = try document.resolve(font["BaseFont"]).name?.string ?? ""
         if let tu = try document.resolve(font["ToUnicode"]).stream {
             parseCMap(String(decoding: try document.streamData(tu), as: UTF8.self))
         }
@@ -198,6 +257,21 @@ struct FontDecoder {
         }
     }
 
+    /// Each glyph of `bytes`: its code's byte range, its text, its width (text space per point of
+    /// size) and whether it is a single-byte space (which word spacing widens).
+    func glyphs(_ bytes: [UInt8]) -> [(codes: Range<Int>, text: String, width: Double, space: Bool)] {
+        var out: [(Range<Int>, String, Double, Bool)] = []
+        var i = 0
+        while i < bytes.count {
+            let length = twoByte && i + 1 < bytes.count ? 2 : 1
+            let code = length == 2 ? Int(bytes[i]) << 8 | Int(bytes[i + 1]) : Int(bytes[i])
+            let text = unicode[code] ?? (twoByte ? "" : String(UnicodeScalar(UInt8(code))))
+            out.append((i..<(i + length), text, (widths[code] ?? defaultWidth) / 1000, !twoByte && code == 0x20))
+            i += length
+        }
+        return out
+    }
+
     /// The text, its width in text-space units per point of size, and the number of single-byte
     /// spaces (which word spacing widens).
     func decode(_ bytes: [UInt8]) -> (text: String, width: Double, spaces: Int) {
@@ -232,9 +306,10 @@ struct TextInterpreter {
         var lexer = PDFLexer(bytes: content)
         var operands: [PDFLexer.Token] = []
         var ctm = Self.identity
-        var stack: [Matrix] = []
         var tm = Self.identity
         var tlm = Self.identity
+        var colour: [Double] = [0, 0, 0]
+        var stack: [(Matrix, [Double])] = []
         var font: FontDecoder?
         var size = 0.0
         var leading = 0.0
@@ -243,16 +318,33 @@ struct TextInterpreter {
         var wordSpacing = 0.0
         var runs: [PageText.Run] = []
         var arrayDepth = 0
-        var arrayItems: [PDFLexer.Token] = []
+        var arrayItems: [(token: PDFLexer.Token, range: Range<Int>)] = []
+        var lastString: Range<Int>?
 
-        func show(_ bytes: [UInt8]) {
+        func show(_ bytes: [UInt8], source: PageText.Source?) {
             guard let font else { return }
-            let (text, w, spaces) = font.decode(bytes)
             let m = Self.multiply(tm, ctm)
             let scale = (m.a * m.a + m.b * m.b).squareRoot()
-            let advance = (w * size + charSpacing * Double(text.count) + wordSpacing * Double(spaces)) * hScale
+            var glyphs: [PageText.Glyph] = []
+            var advance = 0.0
+            var text = ""
+            for g in font.glyphs(bytes) {
+                let step = (g.width * size + charSpacing + (g.space ? wordSpacing : 0)) * hScale
+                glyphs.append(
+                    PageText.Glyph(
+                        text: g.text, x: m.e + advance * m.a, width: step * scale,
+                        codes: g.codes, advance: size != 0 ? step / hScale / size * 1000 : 0))
+                advance += step
+                text += g.text
+            }
             if !text.isEmpty {
-                runs.append(PageText.Run(text: text, x: m.e, y: m.f, width: advance * scale, fontSize: size * abs(m.d)))
+                var run = PageText.Run(text: text, x: m.e, y: m.f, width: advance * scale, fontSize: size * abs(m.d))
+                run.colour = colour
+                run.glyphs = glyphs
+                run.fontName = font.baseFont
+                run.source = size != 0 ? source : nil
+                run.index = runs.count
+                runs.append(run)
             }
             tm = Self.multiply((1, 0, 0, 1, advance, 0), tm)
         }
@@ -265,7 +357,10 @@ struct TextInterpreter {
         }
 
         while true {
+            lexer.skipWhitespace()
+            let start = lexer.position
             guard let token = try? lexer.next() else { break }
+            let range = start..<lexer.position
             if case .endOfInput = token { break }
             if case .arrayStart = token {
                 arrayDepth += 1
@@ -277,19 +372,25 @@ struct TextInterpreter {
                 continue
             }
             if arrayDepth > 0 {
-                arrayItems.append(token)
+                arrayItems.append((token, range))
                 continue
             }
             guard case .keyword(let k) = token else {
+                if case .string = token { lastString = range }
                 operands.append(token)
                 continue
             }
             let op = String(decoding: k, as: UTF8.self)
             let n = numbers()
             switch op {
-            case "q": stack.append(ctm)
-            case "Q": ctm = stack.popLast() ?? Self.identity
+            case "q": stack.append((ctm, colour))
+            case "Q": (ctm, colour) = stack.popLast() ?? (Self.identity, [0, 0, 0])
             case "cm" where n.count == 6: ctm = Self.multiply((n[0], n[1], n[2], n[3], n[4], n[5]), ctm)
+            case "g" where n.count == 1: colour = [n[0], n[0], n[0]]
+            case "rg" where n.count == 3: colour = n
+            case "k" where n.count == 4: colour = (0..<3).map { (1 - n[$0]) * (1 - n[3]) }
+            case "sc", "scn":
+                if n.count == 1 { colour = [n[0], n[0], n[0]] } else if n.count == 3 { colour = n }
             case "BT":
                 tm = Self.identity
                 tlm = Self.identity
@@ -313,15 +414,23 @@ struct TextInterpreter {
             case "T*":
                 tlm = Self.multiply((1, 0, 0, 1, 0, -leading), tlm)
                 tm = tlm
-            case "Tj": if case .string(let s)? = operands.last { show(s.bytes) }
+            case "Tj":
+                if case .string(let s)? = operands.last, operands.count == 1, let lastString {
+                    show(s.bytes, source: .init(string: lastString, operatorEnd: range.upperBound, bytes: s.bytes))
+                }
             case "'", "\"":
                 tlm = Self.multiply((1, 0, 0, 1, 0, -leading), tlm)
                 tm = tlm
-                if case .string(let s)? = operands.last { show(s.bytes) }
+                if op == "\"" && n.count >= 2 {
+                    wordSpacing = n[0]
+                    charSpacing = n[1]
+                }
+                if case .string(let s)? = operands.last { show(s.bytes, source: nil) }
             case "TJ":
                 for item in arrayItems {
-                    switch item {
-                    case .string(let s): show(s.bytes)
+                    switch item.token {
+                    case .string(let s):
+                        show(s.bytes, source: .init(string: item.range, operatorEnd: nil, bytes: s.bytes))
                     case .integer(let i): tm = Self.multiply((1, 0, 0, 1, -Double(i) / 1000 * size * hScale, 0), tm)
                     case .real(let r): tm = Self.multiply((1, 0, 0, 1, -r / 1000 * size * hScale, 0), tm)
                     default: break
@@ -336,6 +445,7 @@ struct TextInterpreter {
             default: break
             }
             operands.removeAll(keepingCapacity: true)
+            lastString = nil
         }
         return runs
     }

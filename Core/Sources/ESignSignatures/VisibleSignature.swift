@@ -61,3 +61,23 @@ public struct VisibleSignature: Sendable {
         return (index, [rect.x, rect.y, rect.x + rect.width, rect.y + rect.height], form)
     }
 }
+
+extension VisibleSignature {
+    /// The same signature moved, and scaled down if it must, so that it lies on `box` (a page's
+    /// [llx, lly, urx, ury]) at least `margin` points from its edges: a signer block set flush
+    /// against the right margin still gets its signature on the page.
+    public func inside(_ box: [Double], margin: Double = 14) -> VisibleSignature {
+        guard box.count == 4, let origin else { return self }
+        var moved = self
+        let room = (width: box[2] - box[0] - 2 * margin, height: box[3] - box[1] - 2 * margin)
+        let scale = min(1, room.width / appearance.width, room.height / appearance.height)
+        if scale < 1 && scale > 0 { moved.appearance = appearance.scaled(by: scale) }
+        let w = moved.appearance.width
+        let h = moved.appearance.height
+        moved.origin = (
+            min(max(origin.x, box[0] + margin), box[2] - margin - w),
+            min(max(origin.y, box[1] + margin), box[3] - margin - h)
+        )
+        return moved
+    }
+}

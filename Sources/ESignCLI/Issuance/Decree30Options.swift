@@ -59,3 +59,19 @@ func loadIdentity(
         return try SigningIdentity.load(pkcs12: path, password: password)
     } catch let error as SigningError { throw fail(error) }
 }
+
+/// `PAGE,X,Y` (page from 1, baseline start in points from the page's lower left corner), for
+/// `--number-at` and `--date-at`.
+struct MarkPosition: ExpressibleByArgument {
+    var position: DocumentNumbering.Position
+
+    init?(argument: String) {
+        let parts = argument.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
+        guard parts.count == 3, let page = Int(parts[0]), page >= 1, let x = Double(parts[1]), let y = Double(parts[2]),
+            x.isFinite, y.isFinite
+        else { return nil }
+        position = .init(page: page - 1, x: x, y: y)
+    }
+
+    static var defaultValueDescription: String { "PAGE,X,Y" }
+}

@@ -13,8 +13,16 @@ struct IssueCommand: AsyncParsableCommand {
             the official's name; else the lower right of the last page) with the handwritten-signature \
             image in blue; then the agency's seal signature is applied at real size (36 mm) over the left \
             third of it, red, with the agency name and the signing time (ISO 8601, +07:00). The document \
-            gets the unit's next number for the year (from 01 each 1 January; no gap, no duplicate, also \
-            with several issuers at once) and is recorded in the ledger.
+            gets the unit's next number for the year (from 01 each 1 January; no duplicate, also with \
+            several issuers at once) and is recorded in the ledger.
+
+            Before the official signs, the number and symbol are written at the number line ("Số: …", \
+            or a text field named So/SoVanBan/number) and the issue date at the place-and-date line \
+            ("…, ngày … tháng … năm …", or a field named Ngay/date), over the drafter's placeholder, \
+            in its size and colour; both signatures then cover them. A layout without a number line is \
+            refused (exit 65) unless --number-at PAGE,X,Y (and --date-at) says where. A number once \
+            given is never given again: if issuing fails after it was taken, it is recorded as void \
+            with the reason, and `esign ledger list --register` shows it so.
 
             Images default to the files beside the PKCS#12 files: OFFICIAL-signature.png and SEAL.png \
             (`esign pki demo` makes them). Passwords: --password-file / --seal-password-file, or \
@@ -44,6 +52,26 @@ struct IssueCommand: AsyncParsableCommand {
     var number = "auto"
     @Option(help: ArgumentHelp("Symbol after the number, e.g. QĐ-UBND.", valueName: "symbol")) var symbol = "QĐ-UBND"
     @Option(help: "Document type for the ledger (default: the symbol's first part).") var type: String?
+    @Option(
+        help: ArgumentHelp(
+            "Numbering series (default: the unit's one series; e.g. QPPL for legal normative documents).",
+            valueName: "name"))
+    var series = ""
+    @Option(help: ArgumentHelp("Summary of the content, for the register (trích yếu).", valueName: "text"))
+    var subject: String?
+    @Option(help: ArgumentHelp("Where the document is sent, for the register (nơi nhận).", valueName: "text"))
+    var recipients: String?
+    @Option(help: ArgumentHelp("Number of copies, for the register.", valueName: "n")) var copies: Int?
+    @Option(
+        help: ArgumentHelp(
+            "Write the number here instead of at the number line found in the text.", valueName: "page,x,y"))
+    var numberAt: MarkPosition?
+    @Option(
+        help: ArgumentHelp(
+            "Write the date here instead of at the place-and-date line found in the text.", valueName: "page,x,y"))
+    var dateAt: MarkPosition?
+    @Flag(help: "Leave the page as it is (the number and date are already written by other software).")
+    var keepText = false
     @Option(help: ArgumentHelp("The official's signature image (PNG, transparent).", valueName: "png"))
     var signatureImage: String?
     @Option(help: ArgumentHelp("The agency's seal image (PNG, transparent).", valueName: "png")) var sealImage: String?
@@ -86,6 +114,10 @@ struct IssueCommand: AsyncParsableCommand {
         if level == .bB && tsa != nil { throw ValidationError("--level B-B signs without a timestamp; drop --tsa") }
         if number != "auto" && (Int(number) ?? 0) < 1 { throw ValidationError("--number is auto or a positive number") }
         if symbol.isEmpty || symbol.contains("/") { throw ValidationError("--symbol is like QĐ-UBND (no slash)") }
+        if let copies, copies < 1 { throw ValidationError("--copies is a positive number") }
+        if keepText && (numberAt != nil || dateAt != nil) {
+            throw ValidationError("--keep-text writes nothing; drop --number-at and --date-at")
+        }
     }
 
     func run() async throws {
@@ -125,13 +157,21 @@ struct IssueCommand: AsyncParsableCommand {
                 timestampClient: tsa.map(TimestampClient.init(url:)))
         }
         if let title { issuer.titles = [title] }
+        if keepText {
+            issuer.numbering = nil
+        } else {
+            issuer.numbering?.numberAt = numberAt?.position
+            issuer.numbering?.dateAt = dateAt?.position
+        }
 
         let ledger = try await ledgerOptions.open()
         defer { Task { try? await ledger.close() } }
         do {
             let result = try await issuer.issue(
                 input: input, output: out, unitCode: unit, symbol: symbol, type: type,
-                issuedOn: issuedOn ?? CivilDate.today(), explicit: Int(number), overwrite: force, ledger: ledger)
+                issuedOn: issuedOn ?? CivilDate.today(), explicit: Int(number), overwrite: force,
+                registration: .init(series: series, subject: subject, recipients: recipients, copies: copies),
+                ledger: ledger)
             if json {
                 print(jsonText(result, pretty: false))
             } else {

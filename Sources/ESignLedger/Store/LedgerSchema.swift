@@ -8,7 +8,11 @@
 ///   same transaction as the entries; statistics read it, `ledger check` recomputes it.
 /// - `appends`: one row per append (an import, a `sign`, an `add`): when and from where. Entries
 ///   refer to it rather than repeating it, which keeps the rows of a 10-million-row import narrow.
-/// - `document_numbers`: the last number each unit issued each year (Decree 30/2020 numbering).
+/// - `number_series`: the last number given in each unit's series each year (Decree 30/2020
+///   numbering; version 2's `document_numbers` became the unit's main series, `''`, in version 6).
+/// - `issued_numbers`: every number given (reserved, issued or void with its reason) and what the
+///   outgoing-document register shows of it; a number is never deleted, and only a reserved one
+///   changes (to issued or void), which triggers enforce.
 /// - `ledger_head`: one row, the chain's end; writers lock it, which serialises appends.
 /// - `api_clients`: the systems allowed to call `esign serve` (token SHA-256, units, scopes).
 /// - `audit_events`, `audit_head`: the service's append-only, hash-chained record of signatures.
@@ -102,6 +106,23 @@ enum LedgerSchema {
         """
     }
 
+    /// Version 6: numbers given once and only once (see `NumberReservation`).
+    static let numberTables = [
+        """
+        CREATE TABLE number_series (unit_code TEXT NOT NULL, series TEXT NOT NULL, year INTEGER NOT NULL,
+          last INTEGER NOT NULL, PRIMARY KEY (unit_code, series, year))
+        """,
+        "INSERT INTO number_series SELECT unit_code, '', year, last FROM document_numbers",
+        "DROP TABLE document_numbers",
+        """
+        CREATE TABLE issued_numbers (unit_code TEXT NOT NULL, series TEXT NOT NULL, year INTEGER NOT NULL,
+          number INTEGER NOT NULL, reference TEXT NOT NULL, status TEXT NOT NULL, reserved_at TEXT NOT NULL,
+          issuer TEXT NOT NULL, details TEXT NOT NULL, document_id TEXT, reason TEXT, closed_at TEXT,
+          PRIMARY KEY (unit_code, series, year, number))
+        """,
+        "CREATE INDEX issued_numbers_open ON issued_numbers (status)",
+    ]
+
     static let migrations: [Migration] = [
         Migration(
             name: "v1-ledger",
@@ -137,6 +158,26 @@ enum LedgerSchema {
         Migration(name: "v4-csc", sqlite: [cscAuthorizations], postgres: [cscAuthorizations]),
         Migration(
             name: "v5-signing-sessions", sqlite: [signingSessions(.sqlite)], postgres: [signingSessions(.postgres)]),
+        Migration(
+            name: "v6-issued-numbers",
+            sqlite: numberTables + [
+                "CREATE TRIGGER issued_numbers_kept BEFORE DELETE ON issued_numbers BEGIN SELECT RAISE(ABORT, "
+                    + "'a number once given is never taken back'); END",
+                "CREATE TRIGGER issued_numbers_final BEFORE UPDATE ON issued_numbers WHEN OLD.status <> 'reserved' "
+                    + "BEGIN SELECT RAISE(ABORT, 'an issued or void number is final'); END",
+            ],
+            postgres: numberTables + [
+                """
+                CREATE FUNCTION esign_number_final() RETURNS trigger LANGUAGE plpgsql AS
+                $$ BEGIN
+                  IF TG_OP = 'DELETE' THEN RAISE EXCEPTION 'a number once given is never taken back'; END IF;
+                  IF OLD.status <> 'reserved' THEN RAISE EXCEPTION 'an issued or void number is final'; END IF;
+                  RETURN NEW;
+                END $$
+                """,
+                "CREATE TRIGGER issued_numbers_final BEFORE UPDATE OR DELETE ON issued_numbers FOR EACH ROW EXECUTE "
+                    + "FUNCTION esign_number_final()",
+            ]),
     ]
 
     /// Entries with their append's time and source.

@@ -20,13 +20,27 @@ public protocol LedgerStore: ServiceRecordStore {
     /// transaction is rolled back and nothing is appended.
     func append(from source: DocumentBatchSource, context: AppendContext) async throws -> AppendSummary
 
-    /// Issues the next number of `unitCode` in `year` (or `explicit`), calls `make` with it while
-    /// holding the ledger's write lock, and appends the record `make` returns in the same
-    /// transaction. If `make` throws, nothing is recorded and the number is not used.
-    func appendNumbered(
-        unitCode: String, year: Int, explicit: Int?, context: AppendContext,
-        make: (Int) throws -> DocumentRecord
-    ) async throws -> (number: Int, summary: AppendSummary)
+    /// Gives the next number of the request's unit, series and year (or its explicit number, if
+    /// never given), recorded as reserved and committed at once: from here on the number is never
+    /// given again. Throws `LedgerError.invalidArgument` for an explicit number already given.
+    func reserveNumber(_ request: NumberReservation.Request) async throws -> NumberReservation
+
+    /// Appends the issued document and marks its reservation issued, in one transaction. Throws
+    /// `LedgerError.invalidArgument` if the reservation is no longer reserved (voided meanwhile).
+    func completeReservation(
+        _ reservation: NumberReservation, record: DocumentRecord, context: AppendContext
+    )
+        async throws -> AppendSummary
+
+    /// Marks a reserved number void with `reason`; false if it was not reserved any more.
+    @discardableResult
+    func voidReservation(_ reservation: NumberReservation, reason: String, at: String) async throws -> Bool
+
+    /// Given numbers, by unit and year when given, in number order.
+    func reservations(
+        unitCode: String?, year: Int?, status: NumberReservation.Status?
+    ) async throws
+        -> [NumberReservation]
 
     /// Entries in chain order from `after` (exclusive), at most `limit`.
     func entries(after: Int64, limit: Int, filter: EntryFilter) async throws -> [LedgerEntry]

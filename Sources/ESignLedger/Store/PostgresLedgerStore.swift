@@ -151,35 +151,114 @@ public final class PostgresLedgerStore: LedgerStore, @unchecked Sendable {
         }
     }
 
-    public func appendNumbered(
-        unitCode: String, year: Int, explicit: Int?, context: AppendContext,
-        make: (Int) throws -> DocumentRecord
-    ) async throws -> (number: Int, summary: AppendSummary) {
-        try await run("issuing a number") {
+    public func reserveNumber(_ request: NumberReservation.Request) async throws -> NumberReservation {
+        try await run("reserving a number") {
             try await client.withTransaction(logger: logger) { c in
-                // The counter row is locked from choosing the number to recording the document.
+                let (unit, series, year) = (request.unitCode, request.series, request.year)
+                // The series row is locked from choosing the number to recording it as given.
                 try await c.query(
-                    "INSERT INTO document_numbers VALUES (\(unitCode), \(year), 0) ON CONFLICT DO NOTHING",
+                    "INSERT INTO number_series VALUES (\(unit), \(series), \(year), 0) ON CONFLICT DO NOTHING",
                     logger: logger)
                 var last = 0
                 for try await value in try await c.query(
-                    "SELECT last FROM document_numbers WHERE unit_code = \(unitCode) AND year = \(year) FOR UPDATE",
-                    logger: logger
+                    """
+                    SELECT last FROM number_series WHERE unit_code = \(unit) AND series = \(series) \
+                    AND year = \(year) FOR UPDATE
+                    """, logger: logger
                 ).decode(Int.self) { last = value }
-                let number = explicit ?? last + 1
-                let source = DocumentListSource([try make(number)])
+                let number = request.explicit ?? last + 1
+                for try await status in try await c.query(
+                    """
+                    SELECT status FROM issued_numbers WHERE unit_code = \(unit) AND series = \(series) \
+                    AND year = \(year) AND number = \(number)
+                    """, logger: logger
+                ).decode(String.self) {
+                    throw LedgerError.invalidArgument(
+                        "number \(number) of unit \(unit) in \(year) was already given (\(status))")
+                }
+                let r = LedgerRows.reservation(request, number: number)
+                let details = LedgerRows.json(r.details)
+                try await c.query(
+                    """
+                    INSERT INTO issued_numbers VALUES (\(unit), \(series), \(year), \(number), \(r.reference), \
+                    \(r.status.rawValue), \(r.reservedAt), \(r.issuer), \(details), NULL, NULL, NULL)
+                    """, logger: logger)
+                try await c.query(
+                    """
+                    UPDATE number_series SET last = GREATEST(last, \(number)) \
+                    WHERE unit_code = \(unit) AND series = \(series) AND year = \(year)
+                    """,
+                    logger: logger)
+                return r
+            }
+        }
+    }
+
+    public func completeReservation(
+        _ reservation: NumberReservation, record: DocumentRecord, context: AppendContext
+    ) async throws -> AppendSummary {
+        try await run("recording an issued document") {
+            try await client.withTransaction(logger: logger) { c in
+                var updated = 0
+                for try await _ in try await c.query(
+                    """
+                    UPDATE issued_numbers SET status = 'issued', document_id = \(record.documentID), \
+                    closed_at = \(context.recordedAt) WHERE unit_code = \(reservation.unitCode) \
+                    AND series = \(reservation.series) AND year = \(reservation.year) \
+                    AND number = \(reservation.number) AND status = 'reserved' RETURNING number
+                    """, logger: logger
+                ).decode(Int.self) { updated += 1 }
+                guard updated == 1 else { throw LedgerRows.noLongerReserved(reservation) }
+                let source = DocumentListSource([record])
                 let summary = try await Self.appendRows(c, source: source, context: context, logger: logger)
                 guard source.problems.isEmpty else {
                     throw LedgerError.invalidInput(file: "issue", problems: source.problems)
                 }
-                try await c.query(
-                    """
-                    UPDATE document_numbers SET last = GREATEST(last, \(number)) \
-                    WHERE unit_code = \(unitCode) AND year = \(year)
-                    """,
-                    logger: logger)
-                return (number, summary)
+                return summary
             }
+        }
+    }
+
+    @discardableResult
+    public func voidReservation(_ reservation: NumberReservation, reason: String, at: String) async throws -> Bool {
+        try await run("voiding a number") {
+            var updated = 0
+            for try await _ in try await client.query(
+                """
+                UPDATE issued_numbers SET status = 'void', reason = \(reason), closed_at = \(at) \
+                WHERE unit_code = \(reservation.unitCode) AND series = \(reservation.series) \
+                AND year = \(reservation.year) AND number = \(reservation.number) AND status = 'reserved' \
+                RETURNING number
+                """, logger: logger
+            ).decode(Int.self) { updated += 1 }
+            return updated == 1
+        }
+    }
+
+    public func reservations(
+        unitCode: String?, year: Int?, status: NumberReservation.Status?
+    ) async throws -> [NumberReservation] {
+        try await run("reading the register") {
+            var out: [NumberReservation] = []
+            let rows = try await client.query(
+                """
+                SELECT \(unescaped: LedgerRows.reservationColumns) FROM issued_numbers \
+                WHERE (\(unitCode)::TEXT IS NULL OR unit_code = \(unitCode)) \
+                AND (\(year)::INTEGER IS NULL OR year = \(year)) \
+                AND (\(status?.rawValue)::TEXT IS NULL OR status = \(status?.rawValue)) \
+                ORDER BY unit_code, year, series, number
+                """, logger: logger)
+            for try await row in rows {
+                let cells = Array(row)
+                func s(_ i: Int) throws -> String? { try cells[i].decode(String?.self) }
+                out.append(
+                    LedgerRows.reservation(
+                        unitCode: try s(0) ?? "", series: try s(1) ?? "", year: try cells[2].decode(Int.self),
+                        number: try cells[3].decode(Int.self), reference: try s(4) ?? "", status: try s(5) ?? "",
+                        reservedAt: try s(6) ?? "", issuer: try s(7) ?? "", details: try s(8) ?? "{}",
+                        documentID: try s(9), reason: try s(10), closedAt: try s(11)))
+            }
+            return out
         }
     }
 

@@ -99,35 +99,111 @@ public final class SQLiteLedgerStore: LedgerStore, @unchecked Sendable {
         }
     }
 
-    public func appendNumbered(
-        unitCode: String, year: Int, explicit: Int?, context: AppendContext,
-        make: (Int) throws -> DocumentRecord
-    ) async throws -> (number: Int, summary: AppendSummary) {
-        try run("issuing a number") {
+    public func reserveNumber(_ request: NumberReservation.Request) async throws -> NumberReservation {
+        try run("reserving a number") {
             try queue.writeWithoutTransaction { db in
-                var result = (0, AppendSummary())
-                // The write lock is held from choosing the number to recording the document: concurrent
-                // issuers queue here, so numbers have no gap and no duplicate.
+                var reservation: NumberReservation?
+                // The write lock serialises reservations: each gets a number no other ever gets.
                 try db.inTransaction(.immediate) {
+                    let key: StatementArguments = [request.unitCode, request.series, request.year]
                     let last =
                         try Int.fetchOne(
-                            db, sql: "SELECT last FROM document_numbers WHERE unit_code = ? AND year = ?",
-                            arguments: [unitCode, year]) ?? 0
-                    let number = explicit ?? last + 1
-                    let source = DocumentListSource([try make(number)])
-                    let summary = try Self.appendRows(db, source: source, context: context)
+                            db, sql: "SELECT last FROM number_series WHERE unit_code = ? AND series = ? AND year = ?",
+                            arguments: key) ?? 0
+                    let number = request.explicit ?? last + 1
+                    if let status = try String.fetchOne(
+                        db,
+                        sql: "SELECT status FROM issued_numbers WHERE unit_code = ? AND series = ? AND year = ? AND "
+                            + "number = ?", arguments: key + [number])
+                    {
+                        throw LedgerError.invalidArgument(
+                            "number \(number) of unit \(request.unitCode) in \(request.year) was already given "
+                                + "(\(status))")
+                    }
+                    let r = LedgerRows.reservation(request, number: number)
+                    try db.execute(
+                        sql: "INSERT INTO issued_numbers VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, NULL, NULL)",
+                        arguments: key + [
+                            number, r.reference, r.status.rawValue, r.reservedAt, r.issuer, LedgerRows.json(r.details),
+                        ])
+                    try db.execute(
+                        sql: """
+                            INSERT INTO number_series VALUES (?, ?, ?, ?)
+                            ON CONFLICT (unit_code, series, year) DO UPDATE SET last = max(last, excluded.last)
+                            """, arguments: key + [number])
+                    reservation = r
+                    return .commit
+                }
+                return reservation!
+            }
+        }
+    }
+
+    public func completeReservation(
+        _ reservation: NumberReservation, record: DocumentRecord, context: AppendContext
+    ) async throws -> AppendSummary {
+        try run("recording an issued document") {
+            try queue.writeWithoutTransaction { db in
+                var summary = AppendSummary()
+                try db.inTransaction(.immediate) {
+                    try db.execute(
+                        sql: """
+                            UPDATE issued_numbers SET status = 'issued', document_id = ?, closed_at = ?
+                            WHERE unit_code = ? AND series = ? AND year = ? AND number = ? AND status = 'reserved'
+                            """,
+                        arguments: [
+                            record.documentID, context.recordedAt, reservation.unitCode, reservation.series,
+                            reservation.year, reservation.number,
+                        ])
+                    guard db.changesCount == 1 else { throw LedgerRows.noLongerReserved(reservation) }
+                    let source = DocumentListSource([record])
+                    summary = try Self.appendRows(db, source: source, context: context)
                     guard source.problems.isEmpty else {
                         throw LedgerError.invalidInput(file: "issue", problems: source.problems)
                     }
-                    try db.execute(
-                        sql: """
-                            INSERT INTO document_numbers VALUES (?, ?, ?)
-                            ON CONFLICT (unit_code, year) DO UPDATE SET last = max(last, excluded.last)
-                            """, arguments: [unitCode, year, number])
-                    result = (number, summary)
                     return .commit
                 }
-                return result
+                return summary
+            }
+        }
+    }
+
+    @discardableResult
+    public func voidReservation(_ reservation: NumberReservation, reason: String, at: String) async throws -> Bool {
+        try run("voiding a number") {
+            try queue.write { db in
+                try db.execute(
+                    sql: """
+                        UPDATE issued_numbers SET status = 'void', reason = ?, closed_at = ?
+                        WHERE unit_code = ? AND series = ? AND year = ? AND number = ? AND status = 'reserved'
+                        """,
+                    arguments: [
+                        reason, at, reservation.unitCode, reservation.series, reservation.year, reservation.number,
+                    ])
+                return db.changesCount == 1
+            }
+        }
+    }
+
+    public func reservations(
+        unitCode: String?, year: Int?, status: NumberReservation.Status?
+    ) async throws -> [NumberReservation] {
+        try run("reading the register") {
+            try queue.read { db in
+                try Row.fetchAll(
+                    db,
+                    sql: """
+                        SELECT \(LedgerRows.reservationColumns) FROM issued_numbers
+                        WHERE (?1 IS NULL OR unit_code = ?1) AND (?2 IS NULL OR year = ?2)
+                          AND (?3 IS NULL OR status = ?3)
+                        ORDER BY unit_code, year, series, number
+                        """, arguments: [unitCode, year, status?.rawValue]
+                ).map { row in
+                    LedgerRows.reservation(
+                        unitCode: row[0], series: row[1], year: row[2], number: row[3], reference: row[4],
+                        status: row[5], reservedAt: row[6], issuer: row[7], details: row[8], documentID: row[9],
+                        reason: row[10], closedAt: row[11])
+                }
             }
         }
     }

@@ -184,7 +184,12 @@ extension SigningService {
 
     func issue(_ request: Request) async throws -> Response {
         let client = try await authenticator.client(for: request, scope: .sign)
-        let query = try Query(request, allowed: ["unit", "signer", "seal", "symbol", "type", "level"])
+        let query = try Query(
+            request,
+            allowed: [
+                "unit", "signer", "seal", "symbol", "type", "level", "series", "subject", "recipients", "copies",
+                "number_at", "date_at",
+            ])
         let units = try await clientUnits(client)
         let unit = try query.required("unit")
         try units.require(unit)
@@ -214,6 +219,23 @@ extension SigningService {
                 level: level, collector: validationDataCollector(for: [official.identity, seal.identity]),
                 timestampClient: tsa)
         }
+        func position(_ name: String) throws -> DocumentNumbering.Position? {
+            guard let text = query[name] else { return nil }
+            let parts = text.split(separator: ",").compactMap { Double($0) }
+            guard parts.count == 3, parts[0] >= 1, parts[0] == parts[0].rounded(), parts[1] >= 0, parts[2] >= 0 else {
+                throw Problem.badRequest("\(name) is PAGE,X,Y (page from 1, points from the lower left)")
+            }
+            return .init(page: Int(parts[0]) - 1, x: parts[1], y: parts[2])
+        }
+        issuer.numbering?.numberAt = try position("number_at")
+        issuer.numbering?.dateAt = try position("date_at")
+        var copies: Int?
+        if let text = query["copies"] {
+            guard let n = Int(text), n >= 1, n <= 100_000 else { throw Problem.badRequest("copies is a number from 1") }
+            copies = n
+        }
+        let registration = DocumentIssuer.Registration(
+            series: query["series"] ?? "", subject: query["subject"], recipients: query["recipients"], copies: copies)
         let ledger = self.ledger
         let type = query["type"]
         let readied = issuer
@@ -232,7 +254,7 @@ extension SigningService {
             do {
                 result = try await readied.issue(
                     input: input, output: output, unitCode: unit, symbol: symbol, type: type,
-                    issuedOn: CivilDate.today(), ledger: ledger)
+                    issuedOn: CivilDate.today(), registration: registration, ledger: ledger)
             } catch let error as LedgerError {
                 try await self.auditIssue(client, official, seal, unit, nil, nil, failure: Self.problem(ledger: error))
                 throw Self.problem(ledger: error)

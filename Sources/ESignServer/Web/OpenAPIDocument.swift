@@ -64,13 +64,20 @@ enum OpenAPIDocument {
             "/v1/issue": {
               "post": {
                 "operationId": "issue",
-                "summary": "Issue (Decree 30/2020): official, seal, the unit's next number, the ledger.",
+                "summary": "Issue (Decree 30/2020): number and date written on the page, official, seal, the ledger.",
+                "description": "Number at the 'Số:' line, date at the place-and-date line (or number_at, date_at).",
                 "parameters": [
                   {"name": "unit", "in": "query", "required": true, "schema": {"type": "string", "minLength": 1}},
                   {"name": "signer", "in": "query", "required": true, "schema": {"type": "string", "minLength": 1}},
                   {"name": "seal", "in": "query", "required": true, "schema": {"type": "string", "minLength": 1}},
                   {"name": "symbol", "in": "query", "schema": {"type": "string", "minLength": 1, "maxLength": 40}},
                   {"name": "type", "in": "query", "schema": {"type": "string"}},
+                  {"name": "series", "in": "query", "schema": {"type": "string", "maxLength": 40}},
+                  {"name": "subject", "in": "query", "schema": {"type": "string", "maxLength": 2000}},
+                  {"name": "recipients", "in": "query", "schema": {"type": "string", "maxLength": 2000}},
+                  {"name": "copies", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": 100000}},
+                  {"name": "number_at", "in": "query", "schema": {"$ref": "#/components/schemas/PagePosition"}},
+                  {"name": "date_at", "in": "query", "schema": {"$ref": "#/components/schemas/PagePosition"}},
                   {"name": "level", "in": "query", "schema": {"$ref": "#/components/schemas/Level"}}
                 ],
                 "requestBody": {
@@ -327,6 +334,10 @@ enum OpenAPIDocument {
             },
             "schemas": {
               "Level": {"type": "string", "enum": ["B-B", "B-T", "B-LT", "B-LTA"]},
+              "PagePosition": {
+                "type": "string", "description": "PAGE,X,Y: page from 1, baseline start in points from the lower left.",
+                "pattern": "^[1-9][0-9]{0,3},[0-9]{1,4}(\\.[0-9]{1,2})?,[0-9]{1,4}(\\.[0-9]{1,2})?$"
+              },
               "SigningSession": {
                 "type": "object",
                 "required": ["id", "digest", "digest_algorithm", "signature_algorithm", "expires_at"],
