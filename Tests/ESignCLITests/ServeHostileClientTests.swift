@@ -5,7 +5,7 @@ import Testing
 
 /// `esign serve` under hostile clients: bodies over the limit (declared or not), slow senders,
 /// malformed multipart, wrong content types, a flood of large bodies; a graceful stop that answers
-/// requests in flight; a kill in the middle of issuing that leaves no number without its ledger row.
+/// requests in flight; a kill in the middle of issuing that leaves every number given either issued or void.
 @Suite("esign serve under hostile clients", .serialized)
 struct ServeHostileClientTests {
     static let script = Fixtures.packageRoot.appendingPathComponent("Tests/Scripts/hostile_clients.py").path
@@ -84,7 +84,7 @@ struct ServeHostileClientTests {
         #expect(try fixture.request(server, "GET", "/healthz", token: nil).status == 200)
     }
 
-    @Test func aStopAnswersRequestsInFlightAndAKillLeavesNoNumberWithoutItsRow() throws {
+    @Test func aStopAnswersRequestsInFlightAndAKillLeavesEveryNumberIssuedOrVoid() throws {
         let fixture = try ServiceFixture()
         let decision = Fixtures.samples.appendingPathComponent("decision.pdf").path
         let server = try fixture.start()
@@ -108,13 +108,25 @@ struct ServeHostileClientTests {
         let recorded = list.stdout.split(separator: "\n").filter { $0.contains("QĐ-UBND") }.count
         #expect(recorded > 0, "nothing issued before the kill: \(list.combined)")
 
-        // After a restart the next number follows the last recorded one: no number was taken without its row.
+        // After a restart the next number follows every number given before: those the kill interrupted are
+        // void (with the reason), none is given twice, none is missing from the register.
         let again = try fixture.start()
         defer { again.stop() }
         let next = try fixture.request(
             again, "POST", "/v1/issue?unit=75-SNV&signer=dn-official&seal=dn-seal", file: decision,
             contentType: "application/pdf")
-        let expected = DocumentIssuer.reference(number: recorded + 1, symbol: "QĐ-UBND")
+        let listed = try Peers.esign([
+            "ledger", "list", "--register", "--unit", "75-SNV", "--year", String(CivilDate.today().year), "--format",
+            "json", "--database", fixture.database,
+        ])
+        let register = try listed.stdout.split(separator: "\n").map {
+            try JSONDecoder().decode(RegisterEntry.self, from: Data($0.utf8))
+        }
+        #expect(register.map(\.number) == Array(1...register.count).map(Optional.init), "\(listed.combined)")
+        #expect(register.allSatisfy { $0.status == .issued || $0.status == .void }, "\(listed.combined)")
+        #expect(register.filter { $0.status == .issued }.count == recorded + 1)
+        #expect(register.filter { $0.status == .void }.allSatisfy { $0.note?.contains("interrupted") == true })
+        let expected = DocumentIssuer.reference(number: register.count, symbol: "QĐ-UBND")
         #expect(next.headers["esign-document-number"] == expected, "\(next.status) \(next.text.prefix(200))")
         #expect(try Peers.esign(["ledger", "check", "--database", fixture.database]).status == 0)
 

@@ -103,7 +103,7 @@ public struct DocumentNumbering: Sendable {
             number = .position(numberAt)
         } else if let name = field(Self.numberFields) {
             number = .field(name: name)
-        } else if let found = try Self.numberPlaceholder(in: try text(0)) {
+        } else if let found = Self.numberPlaceholder(in: try Self.readableLines(try text(0), page: 0, of: document)) {
             number = .text(
                 page: 0, glyphs: found.glyphs, x: found.x, y: found.y, size: found.size,
                 colour: found.colour, italic: found.italic, font: found.font)
@@ -119,7 +119,10 @@ public struct DocumentNumbering: Sendable {
             date = .position(dateAt)
         } else if let name = field(Self.dateFields) {
             date = .field(name: name)
-        } else if let found = try Self.datePlaceholder(in: try text(numberLine?.page ?? 0), near: numberLine?.y) {
+        } else if let found = Self.datePlaceholder(
+            in: try Self.readableLines(try text(numberLine?.page ?? 0), page: numberLine?.page ?? 0, of: document),
+            near: numberLine?.y)
+        {
             date = .text(
                 page: numberLine?.page ?? 0, glyphs: found.glyphs, x: found.x, y: found.y,
                 size: found.size, colour: found.colour, italic: found.italic, font: found.font)
@@ -135,6 +138,17 @@ public struct DocumentNumbering: Sendable {
                     + "signatures; issue the unsigned document, or put the number and date in form fields")
         }
         return Places(number: number, date: date, pages: pages)
+    }
+
+    /// The page's lines as a reader sees them: text that paints (not render mode 3 or 7), is not
+    /// white, is at least 4 pt and lies on the page. A crafted file must not get the number
+    /// written over an invisible "Số:" while the visible placeholder stays.
+    static func readableLines(_ text: PageText, page: Int, of document: PDFDocument) throws -> [PageText.Line] {
+        let box = try VisibleSignature.pageBox(document, page: try document.pageReference(at: page))
+        return text.lines { run in
+            run.paints && run.fontSize >= 4 && !run.colour.allSatisfy({ $0 > 0.92 })
+                && run.x >= box[0] && run.x + run.width <= box[2] && run.y >= box[1] && run.y + run.fontSize <= box[3]
+        }
     }
 
     struct Found {
@@ -172,6 +186,12 @@ public struct DocumentNumbering: Sendable {
             return true
         }
         func isSpace(_ i: Int) -> Bool { i < scalars.count && scalars[i].properties.isWhitespace }
+        /// The blank between the end of scalar `a`'s glyph and the start of scalar `b`'s.
+        func gap(_ a: Int, _ b: Int, in line: PageText.Line) -> Double {
+            let first = line.runs[glyph[a].run].glyphs[glyph[a].glyph]
+            let second = line.runs[glyph[b].run].glyphs[glyph[b].glyph]
+            return second.x - (first.x + first.width)
+        }
     }
 
     /// Placeholder characters: digits, dots, ellipses, underscores, dashes and blanks.
@@ -181,21 +201,29 @@ public struct DocumentNumbering: Sendable {
 
     /// The number line: "Số:" (or "SỐ:") on the page, first from the top, and what follows it up
     /// to the end of the number and symbol ("1234/QĐ-UBND", "……/QĐ-UBND", "   /QĐ-UBND").
-    static func numberPlaceholder(in text: PageText) throws -> Found? {
-        for line in text.lines {
+    static func numberPlaceholder(in lines: [PageText.Line]) -> Found? {
+        for line in lines {
             let s = Scalars(line)
             var i = 0
             while i < s.scalars.count {
                 defer { i += 1 }
                 guard s.matches("Số", at: i) else { continue }
-                // Not the end of a word ("Hồ sơ số:"): "Số" starts the line or follows a blank.
-                if i > 0 && !s.isSpace(i - 1) && s.glyph[i - 1].run == s.glyph[i].run { continue }
+                // "Số:" starts its column: not inside a sentence ("… đã ký số: cấp tỉnh 100%").
+                var before = i - 1
+                while before >= 0 && s.isSpace(before) { before -= 1 }
+                if before >= 0 && s.gap(before, i, in: line) <= 2 * line.fontSize { continue }
                 var j = i + 2
                 while s.isSpace(j) { j += 1 }
                 guard j < s.scalars.count, s.scalars[j] == ":" else { continue }
                 let colon = j
                 j += 1
                 let end = placeholderEnd(s, from: j, line: line, allowSlash: true)
+                // …and the number and symbol end it: what follows is the next column, or nothing.
+                var after = end
+                while s.isSpace(after) { after += 1 }
+                if after < s.scalars.count && s.gap(max(colon, end - 1), after, in: line) <= 2 * line.fontSize {
+                    continue
+                }
                 return found(line, s, start: colon + 1, end: end, after: colon)
             }
         }
@@ -204,9 +232,9 @@ public struct DocumentNumbering: Sendable {
 
     /// The place-and-date line: "…, ngày … tháng … năm …" (a comma before "ngày", which tells it
     /// from "Căn cứ Luật … ngày 19 tháng 6 năm 2015"), nearest the number line when there is one.
-    static func datePlaceholder(in text: PageText, near y: Double?) throws -> Found? {
+    static func datePlaceholder(in lines: [PageText.Line], near y: Double?) -> Found? {
         var candidates: [Found] = []
-        for line in text.lines {
+        for line in lines {
             let s = Scalars(line)
             var i = 0
             while i < s.scalars.count {

@@ -1,4 +1,5 @@
 import ESignCore
+import Foundation
 
 /// The text shown on a page, line by line, with where each line starts and how wide it is:
 /// enough to find a signer's block ("CHỦ TỊCH") and place a signature under it, or the number
@@ -40,6 +41,11 @@ public struct PageText: Sendable {
         public var glyphs: [Glyph] = []
         /// The font's /BaseFont, e.g. `BAAAAA+DejaVuSerif`.
         public var fontName: String = ""
+        /// The text rendering mode (`Tr`): 3 and 7 paint nothing.
+        public var renderMode = 0
+        /// Whether the run paints anything at all (a reader of the page cannot see text drawn in
+        /// render mode 3 or 7).
+        public var paints: Bool { renderMode != 3 && renderMode != 7 }
         /// Nil where the text cannot be edited in place (`'` and `"` operators).
         var source: Source?
         /// Its place in `PageText.runs` (lines hold copies, in reading order).
@@ -109,9 +115,12 @@ public struct PageText: Sendable {
         self.content = content
     }
 
-    public var lines: [Line] {
+    public var lines: [Line] { lines { _ in true } }
+
+    /// The lines made of the runs `keep` accepts (the others are left out as if never drawn).
+    public func lines(where keep: (Run) -> Bool) -> [Line] {
         var grouped: [Line] = []
-        for run in runs.sorted(by: { abs($0.y - $1.y) > 1.5 ? $0.y > $1.y : $0.x < $1.x }) {
+        for run in runs.filter(keep).sorted(by: { abs($0.y - $1.y) > 1.5 ? $0.y > $1.y : $0.x < $1.x }) {
             if let last = grouped.last, abs(last.y - run.y) <= 1.5 {
                 grouped[grouped.count - 1].runs.append(run)
             } else {
@@ -204,7 +213,10 @@ struct FontDecoder {
                 decoding: stride(from: 0, to: b.count - 1, by: 2).map { UInt16(b[$0]) << 8 | UInt16(b[$0 + 1]) },
                 as: UTF16.self)
         }
-        let tokens = text.split(whereSeparator: { $0 == " " || $0 == "\n" || $0 == "\r" || $0 == "\t" })
+        // Ghostscript writes "<01><01><0110>" with no blanks between the codes.
+        let spaced = text.replacingOccurrences(of: "><", with: "> <").replacingOccurrences(of: "]<", with: "] <")
+            .replacingOccurrences(of: ">[", with: "> [")
+        let tokens = spaced.split(whereSeparator: { $0 == " " || $0 == "\n" || $0 == "\r" || $0 == "\t" })
         var i = 0
         var mode = ""
         while i < tokens.count {
@@ -309,13 +321,15 @@ struct TextInterpreter {
         var tm = Self.identity
         var tlm = Self.identity
         var colour: [Double] = [0, 0, 0]
-        var stack: [(Matrix, [Double])] = []
+        // q saves, Q restores the graphics state: the matrix, the colour and the text state.
+        var stack: [(Matrix, [Double], FontDecoder?, Double, Double, Double, Double, Double, Int)] = []
         var font: FontDecoder?
         var size = 0.0
         var leading = 0.0
         var hScale = 1.0
         var charSpacing = 0.0
         var wordSpacing = 0.0
+        var renderMode = 0
         var runs: [PageText.Run] = []
         var arrayDepth = 0
         var arrayItems: [(token: PDFLexer.Token, range: Range<Int>)] = []
@@ -342,6 +356,7 @@ struct TextInterpreter {
                 run.colour = colour
                 run.glyphs = glyphs
                 run.fontName = font.baseFont
+                run.renderMode = renderMode
                 run.source = size != 0 ? source : nil
                 run.index = runs.count
                 runs.append(run)
@@ -383,8 +398,11 @@ struct TextInterpreter {
             let op = String(decoding: k, as: UTF8.self)
             let n = numbers()
             switch op {
-            case "q": stack.append((ctm, colour))
-            case "Q": (ctm, colour) = stack.popLast() ?? (Self.identity, [0, 0, 0])
+            case "q": stack.append((ctm, colour, font, size, leading, hScale, charSpacing, wordSpacing, renderMode))
+            case "Q":
+                if let saved = stack.popLast() {
+                    (ctm, colour, font, size, leading, hScale, charSpacing, wordSpacing, renderMode) = saved
+                }
             case "cm" where n.count == 6: ctm = Self.multiply((n[0], n[1], n[2], n[3], n[4], n[5]), ctm)
             case "g" where n.count == 1: colour = [n[0], n[0], n[0]]
             case "rg" where n.count == 3: colour = n
@@ -401,6 +419,7 @@ struct TextInterpreter {
             case "Tz" where n.count == 1: hScale = n[0] / 100
             case "Tc" where n.count == 1: charSpacing = n[0]
             case "Tw" where n.count == 1: wordSpacing = n[0]
+            case "Tr" where n.count == 1 && (0...7).contains(n[0]): renderMode = Int(n[0])
             case "Td" where n.count == 2:
                 tlm = Self.multiply((1, 0, 0, 1, n[0], n[1]), tlm)
                 tm = tlm
