@@ -75,11 +75,15 @@ struct DemoCommand: AsyncParsableCommand {
                 issuer.numbering?.dateAt = .init(page: 0, x: 300, y: 690)
             }
             let sealedPath = dir + "/decision.sealed.pdf"
+            // The sample is a decision of Bình Phước, whose provincial government ended with the merger
+            // of 1 July 2025: the demo issues it on a working day it could have been issued, in a year
+            // the synthetic documents below (2024) leave empty, so that its number is the register's 01.
+            let issueDay = CivilDate(iso8601: "2025-06-16")!
             let issued = try await issuer.issue(
                 input: source, output: sealedPath, unitCode: "70", symbol: "QĐ-UBND", type: "QĐ",
-                issuedOn: CivilDate(iso8601: "2024-05-15")!, overwrite: true,
+                issuedOn: issueDay, overwrite: true,
                 registration: .init(
-                    subject: "Phê duyệt Kế hoạch chuyển đổi số năm 2024", recipients: "Như Điều 3; Lưu: VT",
+                    subject: "Phê duyệt Kế hoạch chuyển đổi số năm 2025", recipients: "Như Điều 3; Lưu: VT",
                     copies: 5),
                 ledger: ledger)
             print(
@@ -143,11 +147,11 @@ struct DemoCommand: AsyncParsableCommand {
                   pdfsig \(sealedPath)
                   pyhanko sign validate --trust \(pki.rootPath) \(sealedPath)
                   esign sign YOUR.pdf --p12 \(pki.signers["district-official"]!.pkcs12Path) --password-file \
-                  \(pki.passwordPath)
+                \(pki.passwordPath)
                   esign sign YOUR.docx --detached --p12 \(pki.signers["commune-seal"]!.pkcs12Path) --password-file \
-                  \(pki.passwordPath)
+                \(pki.passwordPath)
                   esign stats --database \(ledgerPath) --by unit --from 2024-01-01 --to 2024-12-31
-                  esign ledger list --register --unit 70 --year 2024 --database \(ledgerPath)
+                  esign ledger list --register --unit 70 --year \(issueDay.year) --database \(ledgerPath)
                 """)
             if !allGood { throw ExitCode.failure }
         } catch let error as SigningError {

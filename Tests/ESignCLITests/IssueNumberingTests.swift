@@ -337,8 +337,15 @@ struct IssueNumberingTests {
         #expect(table.stdout.contains("SỔ ĐĂNG KÝ VĂN BẢN ĐI") && table.stdout.contains("Tên loại và trích yếu"))
         #expect(table.stdout.contains("01/QĐ-UBND") && table.stdout.contains("10/01/2026"))
         #expect(table.stdout.contains("Nguyễn Văn An") && table.stdout.contains("Các sở, ngành; Lưu: VT"))
-        #expect(table.stdout.contains("03/QĐ-UBND") && table.stdout.contains("Số không sử dụng"))
-        #expect(table.stdout.contains("15/BC-UBND"))
+        // Numbering continues after the highest recorded number: the failed issuance's void is 16.
+        #expect(table.stdout.contains("16/QĐ-UBND") && table.stdout.contains("Số không sử dụng"), "\(table.stdout)")
+        #expect(table.stdout.contains("15/BC-UBND") && !table.stdout.contains("03/QĐ-UBND"))
+        let taken = try Peers.esign(
+            issueArguments(sample("decision.pdf"), dir.appendingPathComponent("y.pdf").path, database: database) + [
+                "--issued-on", "2026-03-03", "--number", "15",
+            ])
+        #expect(taken.status != 0 && taken.stderr.contains("already recorded in the ledger (as 15/BC-UBND)"))
+        #expect(!FileManager.default.fileExists(atPath: dir.appendingPathComponent("y.pdf").path))
 
         let csvPath = dir.appendingPathComponent("register.csv").path
         let csv = try Peers.esign([
@@ -371,8 +378,12 @@ struct IssueNumberingTests {
         try #require(FileManager.default.fileExists(atPath: pdfPath), "\(chromium.combined)")
         let printed = try Peers.run("pdftotext", ["-layout", pdfPath, "-"]).stdout
         #expect(printed.contains("SỔ ĐĂNG KÝ VĂN BẢN ĐI") && printed.contains("02/QĐ-UBND"), "\(printed)")
-        let size = try Peers.run("pdfinfo", [pdfPath]).stdout
-        #expect(size.contains("842") && size.contains("595"), "A4 landscape: \(size)")
+        // A4 landscape: 842 × 595 pt, wider than high.
+        let info = try Peers.run("pdfinfo", [pdfPath]).stdout
+        let size = info.split(separator: "\n").first { $0.hasPrefix("Page size:") }.map {
+            $0.split(separator: " ").compactMap { Double($0) }
+        }
+        #expect(size.map { $0.count >= 2 && abs($0[0] - 842) < 2 && abs($0[1] - 595) < 2 } == true, "\(info)")
 
         let validation = try Peers.esign(["ledger", "list", "--register", "--year", "2026", "--database", database])
         #expect(validation.status == 64 && validation.stderr.contains("--unit"))

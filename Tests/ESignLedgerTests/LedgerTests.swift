@@ -207,6 +207,33 @@ struct LedgerTests {
         #expect(reports[0] == reports[1])
     }
 
+    @Test(
+        "Numbering continues after the highest number recorded without a reservation; a recorded number is not given",
+        arguments: TestDatabase.enabled)
+    func numberingAfterImportedDocuments(_ backend: TestDatabase) async throws {
+        let (ledger, _) = try await SmallLedger.make(backend)
+        defer { Task { try? await ledger.close() } }
+        func request(_ unit: String, year: Int, series: String = "", explicit: Int? = nil) -> NumberReservation.Request
+        {
+            .init(
+                unitCode: unit, series: series, year: year, explicit: explicit, symbol: "QĐ-UBND",
+                details: RegisterDetails(), at: "2025-05-10T08:00:00+07:00")
+        }
+        // District 901 recorded 1…4 in 2025 (imported), and a classified 5/MẬT-UBND, numbered in the
+        // separate register of classified documents: the next is 05.
+        let next = try await ledger.reserveNumber(request("901", year: 2025), on: day("2025-05-10"))
+        #expect(next.number == 5 && next.reference == "05/QĐ-UBND")
+        await #expect(throws: LedgerError.self) {
+            _ = try await ledger.reserveNumber(request("901", year: 2025, explicit: 3), on: day("2025-05-10"))
+        }
+        // Another year, another unit and a separate series start from 01.
+        #expect(try await ledger.reserveNumber(request("90", year: 2026), on: day("2026-01-05")).number == 1)
+        #expect(try await ledger.reserveNumber(request("901", year: 2024), on: day("2024-05-10")).number == 1)
+        let separate = try await ledger.reserveNumber(request("901", year: 2025, series: "QPPL"), on: day("2025-05-10"))
+        #expect(separate.number == 1)
+        #expect(try await ledger.reserveNumber(request("901", year: 2025), on: day("2025-05-10")).number == 6)
+    }
+
     @Test("ledger check finds an entry changed behind the ledger's back")
     func tamperDetected() async throws {
         let location = try TestDatabase.sqlite.freshLocation()

@@ -178,7 +178,12 @@ enum LedgerSchema {
                 "CREATE TRIGGER issued_numbers_final BEFORE UPDATE OR DELETE ON issued_numbers FOR EACH ROW EXECUTE "
                     + "FUNCTION esign_number_final()",
             ]),
+        // Version 7: a unit's documents of a year found without a scan (numbering continues after the
+        // highest number recorded, see `LedgerRows.recordedNumber`).
+        Migration(name: "v7-documents-by-unit", sqlite: [documentsByUnit], postgres: [documentsByUnit]),
     ]
+
+    static let documentsByUnit = "CREATE INDEX documents_by_unit ON documents (unit_code, issued_on)"
 
     /// Entries with their append's time and source.
     static let entryTables = "documents JOIN appends ON appends.id = documents.append_id"

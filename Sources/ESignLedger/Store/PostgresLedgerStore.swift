@@ -166,7 +166,30 @@ public final class PostgresLedgerStore: LedgerStore, @unchecked Sendable {
                     AND year = \(year) FOR UPDATE
                     """, logger: logger
                 ).decode(Int.self) { last = value }
-                let number = request.explicit ?? last + 1
+                var recorded = 0
+                let (first, final) = LedgerRows.yearBounds(year)
+                let (leading, numeric) = LedgerRows.recordedNumber(.postgres)
+                if series.isEmpty {
+                    for try await value in try await c.query(
+                        """
+                        SELECT COALESCE(max(\(unescaped: leading)), 0) FROM documents WHERE unit_code = \(unit) \
+                        AND direction = 'issued' AND issued_on >= \(first) AND issued_on <= \(final) \
+                        AND \(unescaped: numeric)
+                        """, logger: logger
+                    ).decode(Int.self) { recorded = value }
+                }
+                let number = request.explicit ?? max(last, recorded) + 1
+                if series.isEmpty, request.explicit != nil {
+                    for try await carrier in try await c.query(
+                        """
+                        SELECT number FROM documents WHERE unit_code = \(unit) AND direction = 'issued' \
+                        AND issued_on >= \(first) AND issued_on <= \(final) AND \(unescaped: numeric) \
+                        AND \(unescaped: leading) = \(number) LIMIT 1
+                        """, logger: logger
+                    ).decode(String.self) {
+                        throw LedgerRows.alreadyRecorded(request, number: number, as: carrier)
+                    }
+                }
                 for try await status in try await c.query(
                     """
                     SELECT status FROM issued_numbers WHERE unit_code = \(unit) AND series = \(series) \

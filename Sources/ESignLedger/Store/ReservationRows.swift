@@ -32,6 +32,28 @@ enum LedgerRows {
         return String(decoding: (try? encoder.encode(details)) ?? Data("{}".utf8), as: UTF8.self)
     }
 
+    /// The unit's one series also counts the documents recorded without a reservation (imported
+    /// from the document-management system, or added by hand): numbering continues after the
+    /// highest of them, and a number one of them already carries is not given again. A document's
+    /// number is the leading digits of its "number/symbol": `leading` reads them, `numeric` keeps
+    /// the documents that have them. Classified documents are left out: they are numbered and
+    /// registered separately (Decree 30/2020, art. 15).
+    static func recordedNumber(_ dialect: LedgerSchema.Dialect) -> (leading: String, numeric: String) {
+        dialect == .sqlite
+            ? ("CAST(number AS INTEGER)", "number GLOB '[0-9]*' AND NOT classified")
+            : ("CAST(substring(number from '^[0-9]+') AS BIGINT)", "number ~ '^[0-9]' AND NOT classified")
+    }
+
+    /// The days of a numbering year, as `issued_on` holds them.
+    static func yearBounds(_ year: Int) -> (String, String) { ("\(year)-01-01", "\(year)-12-31") }
+
+    static func alreadyRecorded(_ request: NumberReservation.Request, number: Int, as reference: String) -> LedgerError
+    {
+        .invalidArgument(
+            "number \(number) of unit \(request.unitCode) in \(request.year) is already recorded in the ledger (as "
+                + "\(reference)); numbering continues after the highest recorded number")
+    }
+
     static func noLongerReserved(_ r: NumberReservation) -> LedgerError {
         .invalidArgument(
             "number \(r.reference) of unit \(r.unitCode) is no longer reserved (it was voided while the document "

@@ -110,7 +110,25 @@ public final class SQLiteLedgerStore: LedgerStore, @unchecked Sendable {
                         try Int.fetchOne(
                             db, sql: "SELECT last FROM number_series WHERE unit_code = ? AND series = ? AND year = ?",
                             arguments: key) ?? 0
-                    let number = request.explicit ?? last + 1
+                    var recorded = 0
+                    let (leading, numeric) = LedgerRows.recordedNumber(.sqlite)
+                    let (first, final) = LedgerRows.yearBounds(request.year)
+                    let scope =
+                        "FROM documents WHERE unit_code = ? AND direction = 'issued' AND issued_on >= ? AND "
+                        + "issued_on <= ? AND \(numeric)"
+                    let scopeArguments: StatementArguments = [request.unitCode, first, final]
+                    if request.series.isEmpty {
+                        recorded =
+                            try Int.fetchOne(db, sql: "SELECT max(\(leading)) " + scope, arguments: scopeArguments) ?? 0
+                    }
+                    let number = request.explicit ?? max(last, recorded) + 1
+                    if request.series.isEmpty, request.explicit != nil,
+                        let carrier = try String.fetchOne(
+                            db, sql: "SELECT number \(scope) AND \(leading) = ? LIMIT 1",
+                            arguments: scopeArguments + [number])
+                    {
+                        throw LedgerRows.alreadyRecorded(request, number: number, as: carrier)
+                    }
                     if let status = try String.fetchOne(
                         db,
                         sql: "SELECT status FROM issued_numbers WHERE unit_code = ? AND series = ? AND year = ? AND "
