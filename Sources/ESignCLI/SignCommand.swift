@@ -39,8 +39,15 @@ struct SignCommand: AsyncParsableCommand {
     @Option(help: ArgumentHelp("Signature field: an existing empty one, or a new one of this name.", valueName: "name"))
     var field: String?
 
-    @Option(help: "Digest algorithm: sha256, sha384 or sha512.")
+    @Option(help: "Digest algorithm: sha256, sha384, sha512, sha3-256, sha3-384 or sha3-512.")
     var digest: DigestAlgorithm = .sha256
+
+    @Flag(
+        name: .customLong("rsa-pss"),
+        help:
+            "RSA keys: sign with RSASSA-PSS (MGF1 with the same hash, salt as long as the hash) instead of PKCS#1 v1.5."
+    )
+    var rsaPSS = false
 
     @Option(help: ArgumentHelp("Timestamp the signature at this RFC 3161 TSA (PAdES B-T, CAdES-T).", valueName: "url"))
     var tsa: String?
@@ -245,6 +252,7 @@ struct SignCommand: AsyncParsableCommand {
     func pdfOptions() -> PAdESOptions {
         var options = PAdESOptions()
         options.digest = digest
+        options.rsaPadding = rsaPSS ? .pss : .pkcs1v15
         options.fieldName = field
         options.reason = reason
         options.location = location
@@ -366,6 +374,7 @@ struct SignCommand: AsyncParsableCommand {
     func runDetached(_ identity: SigningIdentity, signedOutputs: inout [String]) throws {
         var signer = CAdESSigner(identity: identity)
         signer.digest = digest
+        signer.rsaPadding = rsaPSS ? .pss : .pkcs1v15
         signer.allowExpired = allowExpired
         signer.overwrite = force
         signer.timestampClient = tsa.map(TimestampClient.init(url:))

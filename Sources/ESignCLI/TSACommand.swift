@@ -52,6 +52,7 @@ struct TSACommand: AsyncParsableCommand {
             help: ArgumentHelp("Audit log of issued tokens (JSON lines); serial state in DB.serial.", valueName: "file")
         ) var db: String?
         @Option(help: "Log level: trace, debug, info, notice, warning, error.") var logLevel = "info"
+        @Flag(name: .customLong("rsa-pss"), help: "RSA keys: sign the tokens with RSASSA-PSS.") var rsaPSS = false
 
         /// The TSA identity, or the exit code that explains why it cannot serve.
         func validate() throws {
@@ -86,7 +87,7 @@ struct TSACommand: AsyncParsableCommand {
             logger.logLevel = Logger.Level(rawValue: logLevel) ?? .info
             let responder = TimestampResponder(
                 certificate: identity.certificate, privateKey: identity.privateKey,
-                chain: identity.chain, policyOID: policy)
+                chain: identity.chain, policyOID: policy, padding: rsaPSS ? .pss : .pkcs1v15)
             var configuration = TimestampServer.Configuration(
                 responder: responder, host: host, port: port, database: db)
             configuration.maximumRequestBytes = 16 * 1024

@@ -43,7 +43,7 @@ extension SignCommand {
         do {
             let prepared = try TwoStepSignature.prepare(
                 pdf: pdf, certificate: certificates[0], chain: Array(certificates.dropFirst()), digest: digest,
-                reason: reason, location: location, fieldName: field)
+                reason: reason, location: location, fieldName: field, rsaPSS: rsaPSS)
             state = TwoStepState(documentSHA256: FileDigest.sha256Hex(pdf), signature: prepared, chainPEM: pem)
         } catch { throw fail(error) }
         try emit(jsonText(state), to: statePath, force: force)
@@ -54,10 +54,15 @@ extension SignCommand {
                     [
                         "prepared": statePath, "digest": state.signature.digest,
                         "digest_algorithm": digest.rawValue,
+                        "padding": state.signature.rsaPSS == true ? "pss" : "pkcs1-v1_5",
                     ], pretty: false))
         } else {
             print("Prepared \(input) for \(certificates[0].subject.commonName ?? "the signer") → \(statePath)")
-            print("Sign this \(digest.rawValue.uppercased()) digest with the signer's key (PKCS#1 v1.5 or ECDSA):")
+            let scheme =
+                state.signature.rsaPSS == true
+                ? "RSASSA-PSS, MGF1 \(digest.rawValue.uppercased()), salt \(digest.outputLength) bytes"
+                : "PKCS#1 v1.5 or ECDSA"
+            print("Sign this \(digest.rawValue.uppercased()) digest with the signer's key (\(scheme)):")
             print("  base64 \(state.signature.digest)")
             print("  hex    \(digestBytes.map { String(format: "%02x", $0) }.joined())")
             print("then: esign sign \(input) --complete SIGNATURE --prepared \(statePath) -o OUTPUT")

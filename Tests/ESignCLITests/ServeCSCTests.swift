@@ -122,10 +122,27 @@ struct ServeCSCTests {
         let out = dir.appendingPathComponent("signed").path
         let batch = try esign(["sign"] + inputs + ["--out-dir", out], credential: "csc-token")
         #expect(batch.status == 0, "\(batch.combined)")
+        // RSASSA-PSS through the API (signAlgo id-RSASSA-PSS with its signAlgoParams), with the key in a
+        // file and with the key on the service's token.
+        var pss: [String] = []
+        for credential in ["csc-seal", "csc-token"] {
+            let output = dir.appendingPathComponent("pss-\(credential).pdf").path
+            let run = try esign(["sign", Self.decision, "-o", output, "--rsa-pss"], credential: credential)
+            #expect(run.status == 0, "\(run.combined)")
+            let verified = try Peers.esign(["verify", output, "--trust", Fixtures.pki.rootPath])
+            #expect(verified.stdout.contains("RSASSA-PSS (SHA256, MGF1 SHA256, salt 32)"), "\(verified.combined)")
+            pss.append(output)
+        }
+        // --rsa-pss concerns RSA keys only: an EC credential signs with ECDSA as always.
+        let ecOutput = dir.appendingPathComponent("ec.pdf").path
+        let ecPSS = try esign(["sign", Self.decision, "-o", ecOutput, "--rsa-pss"], credential: "csc-ec")
+        #expect(ecPSS.status == 0, "\(ecPSS.combined)")
+        let ecVerified = try Peers.esign(["verify", ecOutput, "--trust", Fixtures.pki.rootPath])
+        #expect(ecVerified.status == 0 && !ecVerified.stdout.contains("RSASSA-PSS"), "\(ecVerified.combined)")
         let note = dir.appendingPathComponent("note.txt").path
         try "Công văn số 7\n".write(toFile: note, atomically: true, encoding: .utf8)
         #expect(try esign(["sign", note, "--detached"]).status == 0)
-        for signed in [one] + inputs.map({ out + "/" + ($0 as NSString).lastPathComponent }) {
+        for signed in [one] + pss + inputs.map({ out + "/" + ($0 as NSString).lastPathComponent }) {
             let validation = try Peers.pyhankoValidate(signed, trust: Fixtures.pki.rootPath)
             #expect(validation.stdout.contains("INTACT:TRUSTED"), "\(signed): \(validation.combined)")
             #expect(try Peers.pdfsig(signed).stdout.contains("Signature is Valid"))
@@ -139,7 +156,7 @@ struct ServeCSCTests {
         #expect(cms.stderr.contains("Verification successful"), "\(cms.combined)")
         let audit = try Peers.esign(["serve", "audit", "list", "--database", fixture.database, "--limit", "50"])
         let authorisations = audit.stdout.split(separator: "\n").filter { $0.contains("\"csc-authorize\"") }
-        #expect(authorisations.count == 3, "one per command: \(audit.stdout)")
+        #expect(authorisations.count == 6, "one per command: \(audit.stdout)")
         #expect(authorisations.contains { $0.contains("3 signatures") })
 
         // A wrong PIN fails before anything is signed (77); an unreachable service is 69.

@@ -36,7 +36,7 @@ struct ServeSigningSessionTests {
     }
 
     /// The digest signed with a key file, as `openssl pkeyutl` does it.
-    static func signWithOpenSSL(_ digest: [UInt8], signer: String, in dir: URL) throws -> String {
+    static func signWithOpenSSL(_ digest: [UInt8], signer: String, in dir: URL, pss: Bool = false) throws -> String {
         let pki = Fixtures.pki
         let input = dir.appendingPathComponent("digest-\(UUID().uuidString.prefix(6)).bin").path
         try Data(digest).write(to: URL(fileURLWithPath: input))
@@ -46,7 +46,7 @@ struct ServeSigningSessionTests {
             [
                 "pkeyutl", "-sign", "-inkey", pki.signers[signer]!.keyPath, "-passin", "file:\(pki.passwordPath)",
                 "-in", input, "-pkeyopt", "digest:sha256", "-out", output,
-            ])
+            ] + (pss ? ["-pkeyopt", "rsa_padding_mode:pss", "-pkeyopt", "rsa_pss_saltlen:digest"] : []))
         guard run.status == 0 else { throw Peers.PeerError.missing("openssl pkeyutl: \(run.combined)") }
         return output
     }
@@ -160,6 +160,32 @@ struct ServeSigningSessionTests {
         ])
         #expect(wrongDocument.status == 65, "\(wrongDocument.combined)")
         #expect(!FileManager.default.fileExists(atPath: refused))
+    }
+
+    @Test("Two steps with RSASSA-PSS: the key (openssl pkeyutl) pads with PSS; a PKCS#1 v1.5 answer is refused")
+    func twoStepsWithPSS() throws {
+        let pki = Fixtures.pki
+        let dir = Fixtures.temporaryDirectory("two-step-pss")
+        let input = dir.appendingPathComponent("quyet-dinh.pdf").path
+        try FileManager.default.copyItem(atPath: Self.decision, toPath: input)
+        let prepare = try Peers.esign([
+            "sign", input, "--prepare", "--rsa-pss", "--cert", pki.signers["district-official"]!.certificatePath,
+            "--chain", pki.chainPath, "--json",
+        ])
+        try #require(prepare.status == 0, "\(prepare.combined)")
+        let answer = try JSONSerialization.jsonObject(with: Data(prepare.stdout.utf8)) as? [String: String]
+        #expect(answer?["padding"] == "pss")
+        let digest = try #require(answer?["digest"].flatMap { Data(base64Encoded: $0) })
+        let pkcs1 = try Self.signWithOpenSSL([UInt8](digest), signer: "district-official", in: dir)
+        let refused = dir.appendingPathComponent("refused.pdf").path
+        #expect(try Peers.esign(["sign", input, "--complete", pkcs1, "-o", refused]).status == 77)
+        let signature = try Self.signWithOpenSSL([UInt8](digest), signer: "district-official", in: dir, pss: true)
+        let output = dir.appendingPathComponent("signed.pdf").path
+        let complete = try Peers.esign(["sign", input, "--complete", signature, "-o", output])
+        try #require(complete.status == 0, "\(complete.combined)")
+        #expect(try Peers.pyhankoValidate(output, trust: pki.rootPath).stdout.contains("INTACT:TRUSTED"))
+        let verify = try Peers.esign(["verify", output, "--trust", pki.rootPath])
+        #expect(verify.status == 0 && verify.stdout.contains("RSASSA-PSS (SHA256, MGF1 SHA256, salt 32)"))
     }
 
     @Test(.enabled(if: TestDatabase.enabled.contains(.postgres)))

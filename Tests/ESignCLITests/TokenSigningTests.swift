@@ -347,6 +347,46 @@ struct TokenSigningTests {
         #expect(!FileManager.default.fileExists(atPath: output + ".ec"))
     }
 
+    @Test(
+        "RSASSA-PSS on the token: CKM_RSA_PKCS_PSS, else CKM_SHA256_RSA_PKCS_PSS; a token with neither is refused")
+    func tokenSignsPSS() throws {
+        let module = try SoftHSMTokens.faultyModule.get()
+        let dir = Fixtures.temporaryDirectory("esign-token-pss")
+        let input = try decision(dir)
+        for (hidden, mechanism) in [("", "0xd"), ("0xd", "0x43")] {
+            let output = dir.appendingPathComponent("signed-\(mechanism).pdf").path
+            let log = dir.appendingPathComponent("calls-\(mechanism).log").path
+            let run = try esign(
+                [
+                    "sign", input, "-o", output, "--rsa-pss", "--pkcs11",
+                    tokens.uri("province-official", module: module),
+                    "--pin-file", tokens.pinFile,
+                ],
+                environment: [
+                    "ESIGN_FAULT_MODULE": tokens.module, "ESIGN_FAULT_HIDE_MECHANISM": hidden, "ESIGN_FAULT_LOG": log,
+                ])
+            try #require(run.status == 0, "\(run.combined)")
+            let calls = try String(contentsOfFile: log, encoding: .utf8).split(separator: "\n")
+                .filter { $0.hasPrefix("C_SignInit") }
+            #expect(calls.last == "C_SignInit mechanism=\(mechanism)", "\(calls)")
+            let verify = try esign(["verify", output, "--trust", pki.rootPath])
+            #expect(verify.status == 0 && verify.stdout.contains("RSASSA-PSS (SHA256, MGF1 SHA256, salt 32)"))
+            let pyhanko = try Peers.pyhankoValidate(output, trust: pki.rootPath)
+            #expect(pyhanko.stdout.contains("INTACT:TRUSTED,UNTOUCHED"), "\(pyhanko.combined)")
+        }
+        let output = dir.appendingPathComponent("refused.pdf").path
+        let refused = try esign(
+            [
+                "sign", input, "-o", output, "--rsa-pss", "--pkcs11", tokens.uri("province-official", module: module),
+                "--pin-file", tokens.pinFile,
+            ],
+            environment: ["ESIGN_FAULT_MODULE": tokens.module, "ESIGN_FAULT_HIDE_MECHANISM": "0xd,0x43"])
+        #expect(
+            refused.status == 77 && refused.stderr.contains("cannot make RSASSA-PSS signatures"), "\(refused.combined)")
+        #expect(refused.stderr.contains("CKM_RSA_PKCS_PSS"))
+        #expect(!FileManager.default.fileExists(atPath: output))
+    }
+
     @Test("The binding's RSASSA-PSS and raw mechanisms give signatures the certificate verifies")
     func bindingMechanisms() throws {
         setenv("SOFTHSM2_CONF", tokens.environment["SOFTHSM2_CONF"]!, 1)

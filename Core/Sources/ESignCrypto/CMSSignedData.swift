@@ -7,6 +7,8 @@ public struct CMSSigner: Sendable {
     /// Issuing CAs to embed after the signer's certificate (root optional).
     public let chain: [Certificate]
     public let digest: DigestAlgorithm
+    /// How an RSA key pads (ignored for ECDSA).
+    public let padding: RSAPadding
     /// The parts of every SignedData this signer makes that do not depend on the document,
     /// encoded once: the SignerIdentifier, the ESS signing-certificate-v2 attribute, the
     /// certificate set, the algorithm identifiers.
@@ -17,12 +19,14 @@ public struct CMSSigner: Sendable {
     let signatureAlgorithmIdentifier: [UInt8]
 
     public init(
-        privateKey: PrivateKey, certificate: Certificate, chain: [Certificate], digest: DigestAlgorithm = .sha256
+        privateKey: PrivateKey, certificate: Certificate, chain: [Certificate], digest: DigestAlgorithm = .sha256,
+        padding: RSAPadding = .pkcs1v15
     ) {
         self.privateKey = privateKey
         self.certificate = certificate
         self.chain = chain
         self.digest = digest
+        self.padding = privateKey.isRSA ? padding : .pkcs1v15
         signerIdentifier = DER.sequence(certificate.issuerNameDER, certificate.serialNumberDER)
         signingCertificateAttribute = CMSSignedData.attribute(
             CMSSignedData.idSigningCertificateV2,
@@ -31,7 +35,7 @@ public struct CMSSigner: Sendable {
         for cert in chain where !certificates.contains(cert.der) { certificates.append(cert.der) }
         certificateSet = DER.retag(DER.set(of: certificates), as: 0xA0)
         digestAlgorithmIdentifier = DER.algorithm(digest.oid)
-        signatureAlgorithmIdentifier = privateKey.signatureAlgorithmIdentifier(digest: digest)
+        signatureAlgorithmIdentifier = privateKey.signatureAlgorithmIdentifier(digest: digest, padding: self.padding)
     }
 }
 
@@ -67,7 +71,7 @@ public struct CMSSignedData: Sendable {
         messageDigest: [UInt8], signer: CMSSigner, signingTime: Date?
     ) throws(OpenSSLError) -> CMSSignedData {
         let attributes = signedAttributeSet(messageDigest: messageDigest, signer: signer, signingTime: signingTime)
-        let signature = try signer.privateKey.sign(attributes, digest: signer.digest)
+        let signature = try signer.privateKey.sign(attributes, digest: signer.digest, padding: signer.padding)
         return CMSSignedData(signer: signer, signedAttributes: attributes, signatureValue: signature)
     }
 

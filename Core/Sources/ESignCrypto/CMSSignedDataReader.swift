@@ -31,6 +31,8 @@ public final class CMSSignedDataReader: @unchecked Sendable {
         public let certificate: Certificate?
         public let digestAlgorithmOID: String
         public let signatureAlgorithmOID: String
+        /// The signatureAlgorithm's parameters as encoded, when they are a SEQUENCE (RSASSA-PSS).
+        public let signatureAlgorithmParameters: [UInt8]?
         /// The message-digest signed attribute, or nil when there are no signed attributes.
         public let messageDigest: [UInt8]?
         public let hasSignedAttributes: Bool
@@ -209,6 +211,7 @@ public final class CMSSignedDataReader: @unchecked Sendable {
                         owner: handle, pointer: si, certificate: certificate,
                         digestAlgorithmOID: Self.algorithmOID(digestAlg),
                         signatureAlgorithmOID: Self.algorithmOID(signatureAlg),
+                        signatureAlgorithmParameters: Self.sequenceParameters(signatureAlg),
                         messageDigest: messageDigest,
                         hasSignedAttributes: CMS_signed_get_attr_count(si) > 0,
                         signedAttributesDER: Int(i) < attributeSets.count ? attributeSets[Int(i)] : nil))
@@ -229,6 +232,18 @@ public final class CMSSignedDataReader: @unchecked Sendable {
     public var hasEncapsulatedContent: Bool {
         guard let content = CMS_get0_content(pointer) else { return false }
         return content.pointee != nil
+    }
+
+    /// An AlgorithmIdentifier's parameters as DER, when they are a SEQUENCE.
+    static func sequenceParameters(_ algorithm: UnsafeMutablePointer<X509_ALGOR>?) -> [UInt8]? {
+        guard let algorithm else { return nil }
+        var type: Int32 = 0
+        var value: UnsafeRawPointer?
+        X509_ALGOR_get0(nil, &type, &value, algorithm)
+        guard type == V_ASN1_SEQUENCE, let value else { return nil }
+        let string = value.assumingMemoryBound(to: ASN1_STRING.self)
+        guard let data = ASN1_STRING_get0_data(string) else { return nil }
+        return Array(UnsafeBufferPointer(start: data, count: Int(ASN1_STRING_length(string))))
     }
 
     static func algorithmOID(_ algorithm: UnsafeMutablePointer<X509_ALGOR>?) -> String {

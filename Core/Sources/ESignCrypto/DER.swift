@@ -68,6 +68,28 @@ public enum DER {
         return tlv(0x06, body)
     }
 
+    /// Dotted text of an OBJECT IDENTIFIER's content octets ("?" for a malformed one).
+    public static func oidText(_ content: [UInt8]) -> String {
+        var arcs: [UInt64] = []
+        var value: UInt64 = 0
+        for (i, byte) in content.enumerated() {
+            guard value >> 57 == 0 else { return "?" }
+            value = value << 7 | UInt64(byte & 0x7F)
+            if byte & 0x80 == 0 {
+                if arcs.isEmpty {
+                    let first = min(value / 40, 2)
+                    arcs += [first, value - first * 40]
+                } else {
+                    arcs.append(value)
+                }
+                value = 0
+            } else if i == content.count - 1 {
+                return "?"
+            }
+        }
+        return arcs.isEmpty ? "?" : arcs.map(String.init).joined(separator: ".")
+    }
+
     /// Context-specific constructed tag `[n]` (EXPLICIT wrapping, or IMPLICIT for constructed types).
     public static func context(_ n: UInt8, _ content: [UInt8]) -> [UInt8] { tlv(0xA0 | n, content) }
 

@@ -88,6 +88,17 @@ extension PrivateKey {
         _ digest: [UInt8], algorithm: DigestAlgorithm, pssSaltLength: Int? = nil
     ) throws(OpenSSLError) -> [UInt8] {
         let pss = pssSaltLength != nil
+        if pss, let bridge, isRSA {
+            // OpenSSL would pad here and ask the key for a raw RSA operation it cannot do: the
+            // external signer pads (a token's CKM_RSA_PKCS_PSS).
+            guard pssSaltLength == algorithm.outputLength else {
+                throw OpenSSLError(operation: "an external key signs RSASSA-PSS with a salt as long as the digest only")
+            }
+            do { return try bridge.signer.signPSS(digest: digest, message: nil, algorithm: algorithm) } catch {
+                throw OpenSSLError(
+                    operation: "the external signer", entries: [.init(library: 0, reason: 0, text: "\(error)")])
+            }
+        }
         let ctx = try check(EVP_PKEY_CTX_new(pointer, nil), "EVP_PKEY_CTX_new")
         defer { EVP_PKEY_CTX_free(ctx) }
         try check(EVP_PKEY_sign_init(ctx), "EVP_PKEY_sign_init")

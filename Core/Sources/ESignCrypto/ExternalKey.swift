@@ -13,10 +13,34 @@ public protocol ExternalSigner: AnyObject, Sendable {
     /// Signs the whole message, for a signer that can only hash on its side; nil (the default)
     /// has esign hash and call ``sign(digest:algorithm:)``. Same output forms.
     func sign(message: [UInt8], algorithm: DigestAlgorithm) throws -> [UInt8]?
+
+    /// Signs with RSASSA-PSS (MGF1 with `algorithm`, salt as long as the digest): `digest` is the
+    /// hash of `message` (nil when only the hash is known), for a signer that hashes on its side.
+    /// The default refuses: a signer must say it can.
+    func signPSS(digest: [UInt8], message: [UInt8]?, algorithm: DigestAlgorithm) throws -> [UInt8]
+
+    /// Why this signer cannot make RSASSA-PSS signatures with `algorithm`, or nil when it can:
+    /// asked before any document is touched.
+    func pssRefusal(algorithm: DigestAlgorithm) -> String?
+}
+
+/// A signer that cannot do what it is asked, with the reason.
+public struct ExternalSignerRefusal: Error, CustomStringConvertible, Sendable {
+    public let description: String
+    public init(_ description: String) { self.description = description }
 }
 
 extension ExternalSigner {
     public func sign(message: [UInt8], algorithm: DigestAlgorithm) throws -> [UInt8]? { nil }
+
+    public func signPSS(digest: [UInt8], message: [UInt8]?, algorithm: DigestAlgorithm) throws -> [UInt8] {
+        throw ExternalSignerRefusal(
+            pssRefusal(algorithm: algorithm) ?? "this key's signer cannot make RSASSA-PSS signatures")
+    }
+
+    public func pssRefusal(algorithm: DigestAlgorithm) -> String? {
+        "this key's signer cannot make RSASSA-PSS signatures"
+    }
 }
 
 extension PrivateKey {
@@ -34,6 +58,12 @@ extension PrivateKey {
             throw OpenSSLError.capture("a key for \(certificate.subject) that signs outside esign")
         }
         return PrivateKey(takingOwnership: key, bridge: bridge)
+    }
+
+    /// Why the key cannot sign with RSASSA-PSS and `digest` (an external signer that lacks it), or nil.
+    public func pssRefusal(digest: DigestAlgorithm) -> String? {
+        guard isRSA else { return nil }
+        return bridge?.signer.pssRefusal(algorithm: digest)
     }
 
     /// The external signer's failure on this thread, if the last signature failed there.
@@ -73,6 +103,9 @@ private func externalSign(
     case NID_sha256: algorithm = .sha256
     case NID_sha384: algorithm = .sha384
     case NID_sha512: algorithm = .sha512
+    case NID_sha3_256: algorithm = .sha3_256
+    case NID_sha3_384: algorithm = .sha3_384
+    case NID_sha3_512: algorithm = .sha3_512
     case NID_undef: algorithm = DigestAlgorithm.allCases.first { $0.outputLength == digestLength }
     default:
         bridge.record("the digest \(String(cString: OBJ_nid2sn(nid))) cannot be signed outside esign")

@@ -143,8 +143,9 @@ public final class PrivateKey: @unchecked Sendable {
     /// The largest signature this key produces, in bytes.
     public var maximumSignatureLength: Int { Int(EVP_PKEY_get_size(pointer)) }
 
-    /// The CMS signatureAlgorithm identifier for signatures made with this key and `digest`.
-    public func signatureAlgorithmIdentifier(digest: DigestAlgorithm) -> [UInt8] {
+    /// The CMS signatureAlgorithm identifier for signatures made with this key, `digest` and, for
+    /// RSA, `padding`.
+    public func signatureAlgorithmIdentifier(digest: DigestAlgorithm, padding: RSAPadding = .pkcs1v15) -> [UInt8] {
         switch kind {
         case .ec:
             let oid: String
@@ -152,18 +153,33 @@ public final class PrivateKey: @unchecked Sendable {
             case .sha256: oid = "1.2.840.10045.4.3.2"
             case .sha384: oid = "1.2.840.10045.4.3.3"
             case .sha512: oid = "1.2.840.10045.4.3.4"
+            case .sha3_256: oid = "2.16.840.1.101.3.4.3.10"
+            case .sha3_384: oid = "2.16.840.1.101.3.4.3.11"
+            case .sha3_512: oid = "2.16.840.1.101.3.4.3.12"
             }
             return DER.algorithm(oid)
         default:
+            if padding == .pss { return PSSParameters(digest: digest).algorithmIdentifier }
             // rsaEncryption with NULL parameters: what RFC 3370 recommends and every validator accepts.
             return DER.algorithm("1.2.840.113549.1.1.1", nullParameters: true)
         }
     }
 
-    /// Signs `message` (hashing it with `digest`): RSA PKCS#1 v1.5, or ECDSA with a DER signature.
-    public func sign(_ message: [UInt8], digest: DigestAlgorithm) throws(OpenSSLError) -> [UInt8] {
+    /// Whether the key is RSA (the padding applies).
+    public var isRSA: Bool { EVP_PKEY_get_base_id(pointer) == EVP_PKEY_RSA }
+
+    /// Signs `message` (hashing it with `digest`): RSA PKCS#1 v1.5 or RSASSA-PSS (MGF1 with the same
+    /// hash, salt as long as the hash), or ECDSA with a DER signature.
+    public func sign(
+        _ message: [UInt8], digest: DigestAlgorithm, padding: RSAPadding = .pkcs1v15
+    ) throws(OpenSSLError) -> [UInt8] {
+        let pss = padding == .pss && isRSA
         if let bridge {
             do {
+                if pss {
+                    let hashed = try Digest.hash(message, digest)
+                    return try bridge.signer.signPSS(digest: hashed, message: message, algorithm: digest)
+                }
                 if let signature = try bridge.signer.sign(message: message, algorithm: digest) { return signature }
             } catch {
                 throw OpenSSLError(
@@ -172,7 +188,15 @@ public final class PrivateKey: @unchecked Sendable {
         }
         let ctx = try check(EVP_MD_CTX_new(), "EVP_MD_CTX_new")
         defer { EVP_MD_CTX_free(ctx) }
-        try check(EVP_DigestSignInit(ctx, nil, digest.evp, nil, pointer), "EVP_DigestSignInit")
+        var keyContext: OpaquePointer?
+        try check(EVP_DigestSignInit(ctx, &keyContext, digest.evp, nil, pointer), "EVP_DigestSignInit")
+        if pss {
+            try check(EVP_PKEY_CTX_set_rsa_padding(keyContext, RSA_PKCS1_PSS_PADDING), "EVP_PKEY_CTX_set_rsa_padding")
+            try check(
+                EVP_PKEY_CTX_set_rsa_pss_saltlen(keyContext, Int32(digest.outputLength)),
+                "EVP_PKEY_CTX_set_rsa_pss_saltlen")
+            try check(EVP_PKEY_CTX_set_rsa_mgf1_md(keyContext, digest.evp), "EVP_PKEY_CTX_set_rsa_mgf1_md")
+        }
         var length = 0
         try message.withUnsafeBufferPointer { buffer throws(OpenSSLError) in
             try check(EVP_DigestSign(ctx, nil, &length, buffer.baseAddress, buffer.count), "EVP_DigestSign")

@@ -17,7 +17,7 @@ public struct SignedDataStructure: Sendable {
     public struct SignerFields: Sendable {
         /// version, sid, digestAlgorithm, signedAttrs ([0]), signatureAlgorithm and signature, each
         /// as encoded (tag, length and content), in order.
-        public let coveredFields: [[UInt8]]
+        public internal(set) var coveredFields: [[UInt8]]
         public var unsignedAttributes: [[UInt8]]
 
         /// The values of every unsigned attribute of `type`, each as encoded.
@@ -169,6 +169,27 @@ public struct SignedDataStructure: Sendable {
             if parts.count == 2, reader[parts[0].range] == ocsp { responses.append(reader[parts[1].range]) }
         }
         return (crls, responses)
+    }
+
+    /// Signs signer `index`'s signed attributes again with `key` (RSASSA-PSS when `padding` says so)
+    /// and writes the new signatureAlgorithm and signature; everything the signature covers stays
+    /// as it was. For SignedData made by an engine that cannot pad with PSS (OpenSSL's PKCS#7,
+    /// under its TSA).
+    public mutating func resign(
+        signer index: Int, key: PrivateKey, digest: DigestAlgorithm, padding: RSAPadding
+    ) throws(FormatError) {
+        var fields = signers[index].coveredFields
+        guard fields.count == 6, fields[3].first == 0xA0 else {
+            throw FormatError(description: "the SignerInfo has no signed attributes to sign")
+        }
+        let signed = DER.retag(fields[3], as: 0x31)
+        do {
+            fields[5] = DER.octetString(try key.sign(signed, digest: digest, padding: padding))
+        } catch {
+            throw FormatError(description: "signing the timestamp token failed: \(error)")
+        }
+        fields[4] = key.signatureAlgorithmIdentifier(digest: digest, padding: padding)
+        signers[index].coveredFields = fields
     }
 
     /// Appends an unsigned attribute with one value to signer `index`.

@@ -16,12 +16,17 @@ public struct TimestampResponder: Sendable {
     public let policyOID: String
     public let acceptedPolicies: [String]
     public let accuracySeconds: Int32
+    /// RSA keys: tokens signed with RSASSA-PSS. OpenSSL's TSA engine signs through PKCS#7, which
+    /// pads with PKCS#1 v1.5 only: it then signs with a placeholder key (no RSA operation) and
+    /// esign signs the token's signed attributes with PSS before the reply is encoded.
+    public let padding: RSAPadding
+    private let placeholderKey: PrivateKey?
     private let pool: ContextPool
 
     public init(
         certificate: Certificate, privateKey: PrivateKey, chain: [Certificate],
         policyOID: String = "1.3.6.1.4.1.57264.1.1",
-        acceptedPolicies: [String] = [], accuracySeconds: Int32 = 1
+        acceptedPolicies: [String] = [], accuracySeconds: Int32 = 1, padding: RSAPadding = .pkcs1v15
     ) {
         self.certificate = certificate
         self.privateKey = privateKey
@@ -29,7 +34,23 @@ public struct TimestampResponder: Sendable {
         self.policyOID = policyOID
         self.acceptedPolicies = acceptedPolicies
         self.accuracySeconds = accuracySeconds
+        self.padding = privateKey.isRSA ? padding : .pkcs1v15
+        placeholderKey =
+            self.padding == .pss
+            ? try? PrivateKey.external(
+                certificate: certificate, signer: PlaceholderSigner(length: privateKey.maximumSignatureLength))
+            : nil
         pool = ContextPool()
+    }
+
+    /// Answers every signature request with zeros: the PKCS#7 engine's signature, replaced.
+    final class PlaceholderSigner: ExternalSigner, @unchecked Sendable {
+        let length: Int
+        init(length: Int) { self.length = length }
+        func sign(digest: [UInt8], algorithm: DigestAlgorithm?) throws -> [UInt8] {
+            [UInt8](repeating: 0, count: length)
+        }
+        func pssRefusal(algorithm: DigestAlgorithm) -> String? { nil }
     }
 
     /// Prepared TS_RESP_CTX objects not in use. A context is reset by OpenSSL at each reply.
@@ -87,7 +108,8 @@ public struct TimestampResponder: Sendable {
 
     private func configure(_ ctx: OpaquePointer) throws(OpenSSLError) {
         try check(TS_RESP_CTX_set_signer_cert(ctx, certificate.pointer), "TS_RESP_CTX_set_signer_cert")
-        try check(TS_RESP_CTX_set_signer_key(ctx, privateKey.pointer), "TS_RESP_CTX_set_signer_key")
+        try check(
+            TS_RESP_CTX_set_signer_key(ctx, (placeholderKey ?? privateKey).pointer), "TS_RESP_CTX_set_signer_key")
         try check(TS_RESP_CTX_set_signer_digest(ctx, DigestAlgorithm.sha256.evp), "TS_RESP_CTX_set_signer_digest")
         try check(
             TS_RESP_CTX_set_ess_cert_id_digest(ctx, DigestAlgorithm.sha256.evp), "TS_RESP_CTX_set_ess_cert_id_digest")
@@ -140,7 +162,7 @@ public struct TimestampResponder: Sendable {
         let bio = try MemoryBIO(request)
         let response = try check(TS_RESP_create_response(ctx, bio.pointer), "TS_RESP_create_response")
         defer { TS_RESP_free(response) }
-        let der = try encodeDER("i2d_TS_RESP") { i2d_TS_RESP(response, $0) }
+        var der = try encodeDER("i2d_TS_RESP") { i2d_TS_RESP(response, $0) }
         let status = ASN1_INTEGER_get(TS_STATUS_INFO_get0_status(TS_RESP_get_status_info(response)))
         guard status == TS_STATUS_GRANTED || status == TS_STATUS_GRANTED_WITH_MODS,
             let info = TS_RESP_get_tst_info(response)
@@ -157,6 +179,7 @@ public struct TimestampResponder: Sendable {
                 granted: false, reply: der, serialNumber: nil, time: nil, imprint: nil, imprintAlgorithm: nil,
                 policyOID: nil, failure: failure)
         }
+        if placeholderKey != nil { der = try signedWithPSS(der) }
         let imprintObject = TS_TST_INFO_get_msg_imprint(info)
         var algorithm: OpaquePointer?
         X509_ALGOR_get0(&algorithm, nil, nil, TS_MSG_IMPRINT_get_algo(imprintObject))
@@ -169,5 +192,22 @@ public struct TimestampResponder: Sendable {
             time: Certificate.date(UnsafePointer(TS_TST_INFO_get_time(info))),
             imprint: imprint, imprintAlgorithm: Digest.name(ofOID: Certificate.oidText(algorithm)),
             policyOID: Certificate.oidText(TS_TST_INFO_get_policy_id(info)), failure: nil)
+    }
+
+    /// The reply with its token's placeholder signature replaced by a PSS signature.
+    private func signedWithPSS(_ reply: [UInt8]) throws(OpenSSLError) -> [UInt8] {
+        let reader = DERReader(reply)
+        guard let top = reader.element(at: 0), top.tag == 0x30 else {
+            throw OpenSSLError(operation: "the TSA reply is not a SEQUENCE")
+        }
+        let parts = reader.children(of: top)
+        guard parts.count == 2 else { throw OpenSSLError(operation: "the granted TSA reply holds no token") }
+        do {
+            var token = try SignedDataStructure(der: reader[parts[1].range])
+            try token.resign(signer: 0, key: privateKey, digest: .sha256, padding: .pss)
+            return DER.sequence(reader[parts[0].range], token.encoded())
+        } catch {
+            throw OpenSSLError(operation: "signing the timestamp token with RSASSA-PSS: \(error)")
+        }
     }
 }

@@ -29,6 +29,8 @@ public struct DocumentIssuer: Sendable {
     /// Writes the number and date onto the document before it is signed; nil leaves the page as
     /// it is (a document whose number was written by other software).
     public var numbering: DocumentNumbering?
+    /// How both signatures pad with RSA keys (PKCS#1 v1.5 unless RSASSA-PSS is asked for).
+    public var rsaPadding: RSAPadding = .pkcs1v15
 
     public init(
         official: SigningIdentity, seal: SigningIdentity, signatureImage: PNGImage, sealImage: PNGImage,
@@ -130,6 +132,7 @@ public struct DocumentIssuer: Sendable {
         }
         func options(_ visible: VisibleSignature, field: String, reason: String) -> PAdESOptions {
             var o = PAdESOptions()
+            o.rsaPadding = rsaPadding
             o.visible = visible
             o.signingTime = time
             o.fieldName = field

@@ -197,6 +197,47 @@ public final class TokenKey: ExternalSigner, @unchecked Sendable {
         return try signWith(mechanism, message: message)
     }
 
+    /// Signs with RSASSA-PSS: CKM_RSA_PKCS_PSS over esign's digest, or, on a token that hashes
+    /// itself, CKM_SHA256_RSA_PKCS_PSS (and its SHA-384/512 kin) over the message; a token that
+    /// offers neither is refused with the reason. ``ExternalSigner`` conformance.
+    public func signPSS(digest: [UInt8], message: [UInt8]?, algorithm: DigestAlgorithm) throws -> [UInt8] {
+        if let refusal = pssRefusal(algorithm: algorithm) { throw PKCS11Error.key(refusal) }
+        let raw = CK_MECHANISM_TYPE(CKM_RSA_PKCS_PSS)
+        if mechanisms.isEmpty || mechanisms.contains(raw) {
+            return try signDigest(digest, algorithm: algorithm, pss: true)
+        }
+        guard let hashing = Self.hashingPSSMechanism(algorithm), let message else {
+            throw PKCS11Error.key("token \"\(token.label)\" can sign this RSASSA-PSS digest only over the message")
+        }
+        var parameters = CK_RSA_PKCS_PSS_PARAMS(
+            hashAlg: Self.hashMechanism(algorithm), mgf: Self.mgf(algorithm), sLen: CK_ULONG(algorithm.outputLength))
+        let bytes = withUnsafeBytes(of: &parameters) { Array($0) }
+        return try run(hashing, parameter: bytes, data: message)
+    }
+
+    static func hashingPSSMechanism(_ algorithm: DigestAlgorithm) -> CK_MECHANISM_TYPE? {
+        switch algorithm {
+        case .sha256: CK_MECHANISM_TYPE(CKM_SHA256_RSA_PKCS_PSS)
+        case .sha384: CK_MECHANISM_TYPE(CKM_SHA384_RSA_PKCS_PSS)
+        case .sha512: CK_MECHANISM_TYPE(CKM_SHA512_RSA_PKCS_PSS)
+        default: nil
+        }
+    }
+
+    /// Why the token cannot make RSASSA-PSS signatures with `algorithm`: an EC key, or neither
+    /// CKM_RSA_PKCS_PSS nor the hashing PSS mechanism offered. ``ExternalSigner`` conformance.
+    public func pssRefusal(algorithm: DigestAlgorithm) -> String? {
+        guard case .rsa = self.algorithm else {
+            return "RSASSA-PSS needs an RSA key; the key on token \"\(token.label)\" is an EC key"
+        }
+        if mechanisms.isEmpty || mechanisms.contains(CK_MECHANISM_TYPE(CKM_RSA_PKCS_PSS)) { return nil }
+        let hashing = Self.hashingPSSMechanism(algorithm)
+        if let hashing, mechanisms.contains(hashing) { return nil }
+        let hashingName = hashing.map { Self.name(of: $0) } ?? "a PSS mechanism that hashes \(algorithm.rawValue)"
+        return "token \"\(token.label)\" offers neither CKM_RSA_PKCS_PSS nor \(hashingName): it cannot make "
+            + "RSASSA-PSS signatures (sign without --rsa-pss)"
+    }
+
     /// Signs a message by whichever mechanism the token offers: a raw one over esign's digest
     /// first, else one that hashes on the token.
     public func signMessage(_ message: [UInt8], algorithm: DigestAlgorithm) throws(PKCS11Error) -> [UInt8] {
@@ -217,6 +258,7 @@ public final class TokenKey: ExternalSigner, @unchecked Sendable {
         case (.ec, .sha256): (raw, hashing) = (CK_MECHANISM_TYPE(CKM_ECDSA), CK_MECHANISM_TYPE(CKM_ECDSA_SHA256))
         case (.ec, .sha384): (raw, hashing) = (CK_MECHANISM_TYPE(CKM_ECDSA), CK_MECHANISM_TYPE(CKM_ECDSA_SHA384))
         case (.ec, .sha512): (raw, hashing) = (CK_MECHANISM_TYPE(CKM_ECDSA), CK_MECHANISM_TYPE(CKM_ECDSA_SHA512))
+        case (_, .sha3_256), (_, .sha3_384), (_, .sha3_512): return nil  // esign hashes SHA-3 itself
         }
         return !mechanisms.isEmpty && !mechanisms.contains(raw) && mechanisms.contains(hashing) ? hashing : nil
     }
@@ -298,6 +340,9 @@ public final class TokenKey: ExternalSigner, @unchecked Sendable {
             CK_MECHANISM_TYPE(CKM_ECDSA_SHA256): "CKM_ECDSA_SHA256",
             CK_MECHANISM_TYPE(CKM_ECDSA_SHA384): "CKM_ECDSA_SHA384",
             CK_MECHANISM_TYPE(CKM_ECDSA_SHA512): "CKM_ECDSA_SHA512",
+            CK_MECHANISM_TYPE(CKM_SHA256_RSA_PKCS_PSS): "CKM_SHA256_RSA_PKCS_PSS",
+            CK_MECHANISM_TYPE(CKM_SHA384_RSA_PKCS_PSS): "CKM_SHA384_RSA_PKCS_PSS",
+            CK_MECHANISM_TYPE(CKM_SHA512_RSA_PKCS_PSS): "CKM_SHA512_RSA_PKCS_PSS",
         ]
         return names[mechanism] ?? "mechanism 0x" + String(mechanism, radix: 16)
     }
@@ -307,6 +352,10 @@ public final class TokenKey: ExternalSigner, @unchecked Sendable {
         case .sha256: return CK_MECHANISM_TYPE(CKM_SHA256)
         case .sha384: return CK_MECHANISM_TYPE(CKM_SHA384)
         case .sha512: return CK_MECHANISM_TYPE(CKM_SHA512)
+        // PKCS#11 v3.0 § 6.x values (p11-kit's header predates them).
+        case .sha3_256: return 0x2B0
+        case .sha3_384: return 0x2C0
+        case .sha3_512: return 0x2D0
         }
     }
 
@@ -315,6 +364,9 @@ public final class TokenKey: ExternalSigner, @unchecked Sendable {
         case .sha256: return CK_RSA_PKCS_MGF_TYPE(CKG_MGF1_SHA256)
         case .sha384: return CK_RSA_PKCS_MGF_TYPE(CKG_MGF1_SHA384)
         case .sha512: return CK_RSA_PKCS_MGF_TYPE(CKG_MGF1_SHA512)
+        case .sha3_256: return 7
+        case .sha3_384: return 8
+        case .sha3_512: return 9
         }
     }
 

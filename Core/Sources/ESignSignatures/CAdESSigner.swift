@@ -14,6 +14,8 @@ import Foundation
 public struct CAdESSigner: Sendable {
     public let identity: SigningIdentity
     public var digest: DigestAlgorithm = .sha256
+    /// RSA keys: PKCS#1 v1.5 (the default) or RSASSA-PSS.
+    public var rsaPadding: RSAPadding = .pkcs1v15
     public var signingTime = Date()
     public var allowExpired = false
     public var overwrite = false
@@ -28,7 +30,7 @@ public struct CAdESSigner: Sendable {
 
     @discardableResult
     public func sign(input: String, output: String) throws(SigningError) -> Int {
-        try identity.checkUsable(at: signingTime, allowExpired: allowExpired)
+        try identity.checkUsable(at: signingTime, allowExpired: allowExpired, padding: rsaPadding, digest: digest)
         if FileManager.default.fileExists(atPath: output) && isSameFile(input, output) {
             throw .outputExists("the output \(output) is the input file; esign never modifies its input")
         }
@@ -58,7 +60,7 @@ public struct CAdESSigner: Sendable {
     /// The same, with the SHA-256 (hex) of `data` (the signature's own message digest when it is
     /// SHA-256, so the content is hashed once).
     public func signHashed(data: [UInt8]) throws(SigningError) -> (signature: [UInt8], sha256: String) {
-        try identity.checkUsable(at: signingTime, allowExpired: allowExpired)
+        try identity.checkUsable(at: signingTime, allowExpired: allowExpired, padding: rsaPadding, digest: digest)
         do {
             let messageDigest = try Digest.hash(data, digest)
             let sha256 = digest == .sha256 ? messageDigest : try Digest.hash(data, .sha256)
@@ -76,7 +78,7 @@ public struct CAdESSigner: Sendable {
     /// asked for. `content` is read again only when an archive timestamp needs another digest.
     func signature(messageDigest: [UInt8], content: ByteSource, name input: String) throws -> [UInt8] {
         var signed = try CMSSignedData.sign(
-            messageDigest: messageDigest, signer: identity.cmsSigner(digest: digest),
+            messageDigest: messageDigest, signer: identity.cmsSigner(digest: digest, padding: rsaPadding),
             signingTime: signingTime)
         if let tsa = timestampClient {
             do {

@@ -6,6 +6,8 @@ import Foundation
 /// How a PDF signature is made: the choices a clerk makes on the command line.
 public struct PAdESOptions: Sendable {
     public var digest: DigestAlgorithm = .sha256
+    /// RSA keys: PKCS#1 v1.5 (the default, read by every validator) or RSASSA-PSS.
+    public var rsaPadding: RSAPadding = .pkcs1v15
     /// Sign into this field: an existing empty signature field, or a new field of this name.
     public var fieldName: String?
     public var reason: String?

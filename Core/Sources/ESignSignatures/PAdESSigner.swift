@@ -28,7 +28,9 @@ public struct PAdESSigner: Sendable {
     /// Signs the file at `input` into a new file at `output` (atomically; never over the input).
     @discardableResult
     public func sign(input: String, output: String) throws(SigningError) -> SigningResult {
-        try identity.checkUsable(at: options.signingTime, allowExpired: options.allowExpired)
+        try identity.checkUsable(
+            at: options.signingTime, allowExpired: options.allowExpired, padding: options.rsaPadding,
+            digest: options.digest)
         if let longTerm = options.longTerm { return try signLongTerm(input: input, output: output, longTerm) }
         let writer = try makeWriter()
         return try writer.write(
@@ -61,7 +63,9 @@ public struct PAdESSigner: Sendable {
             opened = .failure(error)
         }
         let signer = PAdESSigner(identity: try loading.wait(), options: options)
-        try signer.identity.checkUsable(at: options.signingTime, allowExpired: options.allowExpired)
+        try signer.identity.checkUsable(
+            at: options.signingTime, allowExpired: options.allowExpired, padding: options.rsaPadding,
+            digest: options.digest)
         return try signer.makeWriter().complete(
             try opened.get(), output: output, durable: options.durable,
             produce: { (digest: [UInt8]) throws(SigningError) in try signer.signature(over: digest) })
@@ -113,7 +117,9 @@ public struct PAdESSigner: Sendable {
 
     /// Signs a PDF held in memory and returns the signed bytes (for services that receive documents over HTTP).
     public func sign(pdf bytes: [UInt8]) throws(SigningError) -> [UInt8] {
-        try identity.checkUsable(at: options.signingTime, allowExpired: options.allowExpired)
+        try identity.checkUsable(
+            at: options.signingTime, allowExpired: options.allowExpired, padding: options.rsaPadding,
+            digest: options.digest)
         let signed = try makeWriter().write(
             pdf: bytes, produce: { (digest: [UInt8]) throws(SigningError) in try signature(over: digest) })
         return try options.longTerm?.extend(pdf: signed) ?? signed
@@ -122,7 +128,9 @@ public struct PAdESSigner: Sendable {
     /// Signs a PDF held in memory and also returns the SHA-256 (hex) of the signed file, computed
     /// along the way rather than by hashing the output again.
     public func signHashed(pdf bytes: [UInt8]) throws(SigningError) -> (pdf: [UInt8], sha256: String) {
-        try identity.checkUsable(at: options.signingTime, allowExpired: options.allowExpired)
+        try identity.checkUsable(
+            at: options.signingTime, allowExpired: options.allowExpired, padding: options.rsaPadding,
+            digest: options.digest)
         let (signed, hash) = try makeWriter().write(
             pdf: bytes, produce: { (digest: [UInt8]) throws(SigningError) in try signature(over: digest) },
             hashingOutput: true)
@@ -142,7 +150,9 @@ public struct PAdESSigner: Sendable {
     /// already holds followed by the update, copying neither.
     public func signedUpdate(pdf bytes: [UInt8]) throws(SigningError) -> (update: [UInt8], sha256: String) {
         guard options.longTerm == nil else { throw .badInput("long-term levels rewrite more than one update") }
-        try identity.checkUsable(at: options.signingTime, allowExpired: options.allowExpired)
+        try identity.checkUsable(
+            at: options.signingTime, allowExpired: options.allowExpired, padding: options.rsaPadding,
+            digest: options.digest)
         let (update, hash) = try makeWriter().update(
             pdf: bytes, produce: { (digest: [UInt8]) throws(SigningError) in try signature(over: digest) },
             hashingOutput: true)
@@ -155,7 +165,7 @@ public struct PAdESSigner: Sendable {
         if let tsa = options.timestampClient {
             do { timestampRoom = try tsa.tokenLength() + 32 } catch { throw .timestamp("\(error)") }
         }
-        let signer = identity.cmsSigner(digest: options.digest)
+        let signer = identity.cmsSigner(digest: options.digest, padding: options.rsaPadding)
         let reserved =
             CMSSignedData.maximumEncodedLength(signer: signer, signingTime: nil, extraUnsigned: timestampRoom)
             + options.extraReservedBytes
@@ -179,7 +189,8 @@ public struct PAdESSigner: Sendable {
         var signed: CMSSignedData
         do {
             signed = try CMSSignedData.sign(
-                messageDigest: digest, signer: identity.cmsSigner(digest: options.digest), signingTime: nil)
+                messageDigest: digest, signer: identity.cmsSigner(digest: options.digest, padding: options.rsaPadding),
+                signingTime: nil)
         } catch {
             throw .crypto("signing failed: \(error)")
         }

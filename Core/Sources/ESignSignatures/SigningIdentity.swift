@@ -12,8 +12,13 @@ public struct SigningIdentity: Sendable {
     public let certificate: Certificate
     /// Issuing CAs (the root may be included); the signer's certificate is not repeated here.
     public let chain: [Certificate]
-    /// One CMS signer per digest, with its document-independent parts encoded once.
-    private let signers: [DigestAlgorithm: CMSSigner]
+    /// One CMS signer per digest and padding, with its document-independent parts encoded once.
+    private let signers: [SignerKey: CMSSigner]
+
+    struct SignerKey: Hashable, Sendable {
+        let digest: DigestAlgorithm
+        let padding: RSAPadding
+    }
 
     public init(privateKey: PrivateKey, certificate: Certificate, chain: [Certificate]) throws(SigningError) {
         try self.init(privateKey: privateKey, certificate: certificate, chain: chain, checked: false)
@@ -29,10 +34,14 @@ public struct SigningIdentity: Sendable {
         self.certificate = certificate
         let chain = chain.filter { $0 != certificate }
         self.chain = chain
-        signers = Dictionary(
-            uniqueKeysWithValues: DigestAlgorithm.allCases.map {
-                ($0, CMSSigner(privateKey: privateKey, certificate: certificate, chain: chain, digest: $0))
-            })
+        var signers: [SignerKey: CMSSigner] = [:]
+        for digest in DigestAlgorithm.allCases {
+            for padding in RSAPadding.allCases {
+                signers[SignerKey(digest: digest, padding: padding)] = CMSSigner(
+                    privateKey: privateKey, certificate: certificate, chain: chain, digest: digest, padding: padding)
+            }
+        }
+        self.signers = signers
     }
 
     /// Loads a PKCS#12 file.
@@ -101,7 +110,11 @@ public struct SigningIdentity: Sendable {
     /// Refuses keys and certificates that must not sign: weak keys, certificates outside their
     /// validity period (unless `allowExpired`), key usage that forbids signatures, CA certificates,
     /// certificates meant only for timestamping or OCSP.
-    public func checkUsable(at date: Date, allowExpired: Bool) throws(SigningError) {
+    /// With `padding` .pss, also a key whose signer cannot pad so (a token without the mechanisms).
+    public func checkUsable(
+        at date: Date, allowExpired: Bool, padding: RSAPadding = .pkcs1v15, digest: DigestAlgorithm = .sha256
+    ) throws(SigningError) {
+        if padding == .pss, let refusal = privateKey.pssRefusal(digest: digest) { throw .identity(refusal) }
         switch privateKey.kind {
         case .rsa(let bits) where bits < 2048:
             throw .identity("RSA-\(bits) keys are too weak to sign; use RSA 2048–4096 or ECDSA P-256/P-384")
@@ -141,5 +154,7 @@ public struct SigningIdentity: Sendable {
     }
 
     /// The CMS signer for this identity.
-    public func cmsSigner(digest: DigestAlgorithm) -> CMSSigner { signers[digest]! }
+    public func cmsSigner(digest: DigestAlgorithm, padding: RSAPadding = .pkcs1v15) -> CMSSigner {
+        signers[SignerKey(digest: digest, padding: padding)]!
+    }
 }

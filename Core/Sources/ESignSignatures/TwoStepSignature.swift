@@ -22,6 +22,9 @@ public struct TwoStepSignature: Codable, Sendable, Equatable {
     public var reason: String?
     public var location: String?
     public var fieldName: String?
+    /// RSA keys: the key signs the digest with RSASSA-PSS (MGF1 with the same hash, salt as long
+    /// as the hash) instead of PKCS#1 v1.5. Absent in states written before it existed.
+    public var rsaPSS: Bool?
 
     enum CodingKeys: String, CodingKey {
         case signingTime = "signing_time"
@@ -29,6 +32,7 @@ public struct TwoStepSignature: Codable, Sendable, Equatable {
         case digestAlgorithm = "digest_algorithm"
         case digest, reason, location
         case fieldName = "field_name"
+        case rsaPSS = "rsa_pss"
     }
 
     /// A signer that only records what it was asked to sign (the first step) or answers with a
@@ -49,11 +53,16 @@ public struct TwoStepSignature: Codable, Sendable, Equatable {
             guard digest == expected else { throw Mismatch() }
             return signature
         }
+        func signPSS(digest: [UInt8], message: [UInt8]?, algorithm: DigestAlgorithm) throws -> [UInt8] {
+            try sign(digest: digest, algorithm: algorithm)
+        }
+        func pssRefusal(algorithm: DigestAlgorithm) -> String? { nil }
     }
 
     func options() -> PAdESOptions {
         var options = PAdESOptions()
         options.digest = digestAlgorithm
+        options.rsaPadding = rsaPSS == true ? .pss : .pkcs1v15
         options.signingTime = Date(timeIntervalSince1970: TimeInterval(signingTime))
         options.documentID = Hex.decode(documentID)
         options.reason = reason
@@ -75,11 +84,13 @@ public struct TwoStepSignature: Codable, Sendable, Equatable {
     /// The first step: what `certificate`'s key must sign for `pdf`.
     public static func prepare(
         pdf: [UInt8], certificate: Certificate, chain: [Certificate], digest algorithm: DigestAlgorithm = .sha256,
-        reason: String? = nil, location: String? = nil, fieldName: String? = nil, at time: Date = Date()
+        reason: String? = nil, location: String? = nil, fieldName: String? = nil, rsaPSS: Bool = false,
+        at time: Date = Date()
     ) throws(SigningError) -> TwoStepSignature {
         var prepared = TwoStepSignature(
             signingTime: Int64(time.timeIntervalSince1970), documentID: Hex.string(Random.bytes(16)),
-            digestAlgorithm: algorithm, digest: "", reason: reason, location: location, fieldName: fieldName)
+            digestAlgorithm: algorithm, digest: "", reason: reason, location: location, fieldName: fieldName,
+            rsaPSS: rsaPSS && certificate.hasRSAKey ? true : nil)
         let recorder = Replay(signature: nil, expected: nil)
         let identity = try identity(certificate: certificate, chain: chain, signer: recorder)
         do {
@@ -92,7 +103,8 @@ public struct TwoStepSignature: Codable, Sendable, Equatable {
         return prepared
     }
 
-    /// The second step: the signed PDF, once `signature` (PKCS#1 v1.5 for RSA, DER for ECDSA)
+    /// The second step: the signed PDF, once `signature` (PKCS#1 v1.5 or, when prepared so,
+    /// RSASSA-PSS for RSA; DER for ECDSA)
     /// verifies under `certificate` over this digest and the rebuilt update asks for that digest.
     public func complete(
         pdf: [UInt8], certificate: Certificate, chain: [Certificate], signature: [UInt8]
@@ -100,7 +112,10 @@ public struct TwoStepSignature: Codable, Sendable, Equatable {
         guard let expected = Data(base64Encoded: digest).map({ [UInt8]($0) }) else {
             throw .badInput("the prepared signature's digest is not base64")
         }
-        guard certificate.verifies(signature: signature, digest: expected, algorithm: digestAlgorithm) else {
+        guard
+            certificate.verifies(
+                signature: signature, digest: expected, algorithm: digestAlgorithm, pss: rsaPSS == true)
+        else {
             throw .identity("the signature does not verify under the signer's certificate over the prepared digest")
         }
         let replay = Replay(signature: signature, expected: expected)

@@ -93,6 +93,10 @@ struct IssueCommand: AsyncParsableCommand {
     var sealPasswordFile: String?
     @OptionGroup var appearance: AppearanceOptions
     @OptionGroup var ledgerOptions: LedgerOptions
+    @Flag(
+        name: .customLong("rsa-pss"),
+        help: "RSA keys: both signatures with RSASSA-PSS (MGF1 with the same hash, salt as long as the hash).")
+    var rsaPSS = false
     @Flag(help: "Overwrite the output.") var force = false
     @Flag(help: "Print the result as JSON.") var json = false
 
@@ -150,6 +154,7 @@ struct IssueCommand: AsyncParsableCommand {
             official: officialIdentity, seal: sealIdentity, signatureImage: signatureArt, sealImage: sealArt,
             layout: Decree30Layout(font: font))
         issuer.timestampClient = tsa.map(TimestampClient.init(url:))
+        issuer.rsaPadding = rsaPSS ? .pss : .pkcs1v15
         if let level, level >= .bLT {
             let roots = (officialIdentity.chain + sealIdentity.chain).filter(\.isSelfIssued)
             issuer.longTerm = LongTermExtender(

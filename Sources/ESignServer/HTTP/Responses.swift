@@ -75,9 +75,18 @@ struct Query {
     func digest() throws -> DigestAlgorithm {
         guard let name = self["digest"] else { return .sha256 }
         guard let digest = DigestAlgorithm(rawValue: name.lowercased()) else {
-            throw Problem.badRequest("digest is sha256, sha384 or sha512")
+            throw Problem.badRequest("digest is sha256, sha384, sha512, sha3-256, sha3-384 or sha3-512")
         }
         return digest
+    }
+
+    /// `padding=pss` or `padding=pkcs1-v1_5` for RSA keys; the service's default otherwise.
+    func padding(default fallback: RSAPadding) throws -> RSAPadding {
+        guard let name = self["padding"] else { return fallback }
+        guard let padding = RSAPadding(rawValue: name.lowercased()) else {
+            throw Problem.badRequest("padding is pkcs1-v1_5 or pss")
+        }
+        return padding
     }
 
     func date(_ name: String) throws -> CivilDate? {

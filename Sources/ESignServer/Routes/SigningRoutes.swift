@@ -59,7 +59,7 @@ extension SigningService {
     func sign(_ request: Request) async throws -> Response {
         let client = try await authenticator.client(for: request, scope: .sign)
         let query = try Query(
-            request, allowed: ["key", "reason", "location", "level", "unit", "number", "type", "digest"])
+            request, allowed: ["key", "reason", "location", "level", "unit", "number", "type", "digest", "padding"])
         let units = try await clientUnits(client)
         let key = try self.key(try query.required("key"), for: units)
         let (level, tsa) = try signingLevel(query["level"])
@@ -70,6 +70,7 @@ extension SigningService {
         }
         if let unit { try units.require(unit) }
         let digest = try query.digest()
+        let padding = try query.padding(default: configuration.rsaPadding)
         guard let mediaType = request.mediaType else {
             throw Problem.unsupportedMediaType(
                 "send the document with a Content-Type (application/pdf signs inside the PDF)")
@@ -81,6 +82,7 @@ extension SigningService {
                 if pdf {
                     var options = PAdESOptions()
                     options.digest = digest
+                    options.rsaPadding = padding
                     options.reason = query["reason"]
                     options.location = query["location"]
                     options.timestampClient = tsa
@@ -101,6 +103,7 @@ extension SigningService {
                 }
                 var signer = CAdESSigner(identity: key.identity)
                 signer.digest = digest
+                signer.rsaPadding = padding
                 signer.timestampClient = tsa
                 if level >= .bLT {
                     signer.longTerm = LongTermExtender(
@@ -188,7 +191,7 @@ extension SigningService {
             request,
             allowed: [
                 "unit", "signer", "seal", "symbol", "type", "level", "series", "subject", "recipients", "copies",
-                "number_at", "date_at",
+                "number_at", "date_at", "padding",
             ])
         let units = try await clientUnits(client)
         let unit = try query.required("unit")
@@ -214,6 +217,7 @@ extension SigningService {
             official: official.identity, seal: seal.identity, signatureImage: signatureImage, sealImage: sealImage,
             layout: Decree30Layout(font: font))
         issuer.timestampClient = tsa
+        issuer.rsaPadding = try query.padding(default: configuration.rsaPadding)
         if level >= .bLT {
             issuer.longTerm = LongTermExtender(
                 level: level, collector: validationDataCollector(for: [official.identity, seal.identity]),

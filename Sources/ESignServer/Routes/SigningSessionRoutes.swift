@@ -19,8 +19,9 @@ extension SigningService {
 
     func prepareSession(_ request: Request) async throws -> Response {
         let client = try await authenticator.client(for: request, scope: .sign)
-        let query = try Query(request, allowed: ["reason", "location", "digest"])
+        let query = try Query(request, allowed: ["reason", "location", "digest", "padding"])
         let digest = try query.digest()
+        let padding = try query.padding(default: configuration.rsaPadding)
         guard request.mediaType == "multipart/form-data", let contentType = request.headers[.contentType],
             let boundary = MultipartForm.boundary(of: contentType)
         else {
@@ -55,7 +56,7 @@ extension SigningService {
                 prepared = try await self.onWorker {
                     try TwoStepSignature.prepare(
                         pdf: pdf, certificate: certificate, chain: Array(certificates.dropFirst()), digest: digest,
-                        reason: reason, location: location)
+                        reason: reason, location: location, rsaPSS: padding == .pss)
                 }
             } catch { throw Self.problem(signing: error) }
             let id = APIToken.generate().replacingOccurrences(of: APIToken.prefix, with: "ss_")
@@ -74,7 +75,10 @@ extension SigningService {
                 .object([
                     ("id", .string(id)), ("digest", .string(prepared.digest)),
                     ("digest_algorithm", .string(digest.rawValue)),
-                    ("signature_algorithm", .string(rsa ? "rsa-pkcs1-v1_5" : "ecdsa")),
+                    (
+                        "signature_algorithm",
+                        .string(rsa ? (prepared.rsaPSS == true ? "rsassa-pss" : "rsa-pkcs1-v1_5") : "ecdsa")
+                    ),
                     (
                         "expires_at",
                         .string(CivilTime.iso8601(secondsSince1970: Int(expiresAt), offsetSeconds: 7 * 3600))

@@ -30,6 +30,9 @@ public struct ServiceConfiguration: Sendable {
     public var tsa: KeySource?
     /// The TSA that `level=B-T` and above timestamp at (this service's own `/tsa` when it has one).
     public var timestampURL: String?
+    /// How RSA keys pad when a request does not say (`padding=`): PKCS#1 v1.5, or RSASSA-PSS as
+    /// Vietnam's requirements ask (`"rsaPadding": "pss"`); also the TSA's tokens.
+    public var rsaPadding: RSAPadding = .pkcs1v15
     public var limits = Limits()
 
     /// Where one key lives, and for which unit it signs.
@@ -92,7 +95,7 @@ public struct ServiceConfiguration: Sendable {
 
     static func parse(_ json: Any, base: URL) throws(Problem) -> ServiceConfiguration {
         let root = try Fields(json, at: "")
-        try root.allow(["listen", "database", "trust", "keys", "tsa", "timestampURL", "limits"])
+        try root.allow(["listen", "database", "trust", "keys", "tsa", "timestampURL", "rsaPadding", "limits"])
         var config = ServiceConfiguration()
         if let listen = try root.string("listen") {
             guard let colon = listen.lastIndex(of: ":"), let port = Int(listen[listen.index(after: colon)...]),
@@ -123,6 +126,12 @@ public struct ServiceConfiguration: Sendable {
                 throw Problem(field: "timestampURL", message: "expected an http:// or https:// URL")
             }
             config.timestampURL = url
+        }
+        if let padding = try root.string("rsaPadding") {
+            guard let parsed = RSAPadding(rawValue: padding) else {
+                throw Problem(field: "rsaPadding", message: "expected \"pkcs1-v1_5\" or \"pss\"")
+            }
+            config.rsaPadding = parsed
         }
         if let limits = root.values["limits"] {
             let l = try Fields(limits, at: "limits")

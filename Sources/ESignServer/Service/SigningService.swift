@@ -84,7 +84,7 @@ public final class SigningService: Sendable {
             }
             responder = TimestampResponder(
                 certificate: identity.certificate, privateKey: identity.privateKey, chain: identity.chain,
-                policyOID: tsa.policy ?? "1.3.6.1.4.1.57264.1.1")
+                policyOID: tsa.policy ?? "1.3.6.1.4.1.57264.1.1", padding: configuration.rsaPadding)
         }
         let location = LedgerLocation.resolve(configuration.database)
         let ledger: Ledger

@@ -6,8 +6,8 @@
 //   ESIGN_FAULT_SIGN_LIMIT    after this many signatures the token is gone: C_Sign returns
 //                             CKR_DEVICE_REMOVED, C_OpenSession CKR_TOKEN_NOT_PRESENT
 //   ESIGN_FAULT_MAX_SESSIONS  C_OpenSession returns CKR_SESSION_COUNT beyond this many open sessions
-//   ESIGN_FAULT_HIDE_MECHANISM a mechanism left out of C_GetMechanismList (e.g. 0x1 = CKM_RSA_PKCS),
-//                             as a token that offers only CKM_SHA256_RSA_PKCS and friends
+//   ESIGN_FAULT_HIDE_MECHANISM mechanisms left out of C_GetMechanismList, comma-separated (e.g. 0x1 =
+//                             CKM_RSA_PKCS), as a token that offers only CKM_SHA256_RSA_PKCS and friends
 //   ESIGN_FAULT_LOG           file to which each C_Login, C_SignInit (with its mechanism) and C_Sign
 //                             is appended, a line each
 // Built by the tests with `cc -shared -fPIC`.
@@ -70,8 +70,20 @@ static CK_RV wrapped_login(CK_SESSION_HANDLE session, CK_USER_TYPE user, CK_UTF8
     return rv;
 }
 
+/// Whether ESIGN_FAULT_HIDE_MECHANISM lists `mechanism`.
+static int hidden_mechanism(CK_MECHANISM_TYPE mechanism) {
+    const char *value = getenv("ESIGN_FAULT_HIDE_MECHANISM");
+    while (value != NULL && *value != '\0') {
+        char *end = NULL;
+        long listed = strtol(value, &end, 0);
+        if (end == value) return 0;
+        if ((CK_MECHANISM_TYPE)listed == mechanism) return 1;
+        value = *end == ',' ? end + 1 : end;
+    }
+    return 0;
+}
+
 static CK_RV wrapped_get_mechanism_list(CK_SLOT_ID slot, CK_MECHANISM_TYPE_PTR list, CK_ULONG_PTR count) {
-    long hidden = setting("ESIGN_FAULT_HIDE_MECHANISM", -1);
     CK_ULONG room = list == NULL ? 0 : *count;
     CK_MECHANISM_TYPE all[512];
     CK_ULONG n = sizeof all / sizeof all[0];
@@ -79,7 +91,7 @@ static CK_RV wrapped_get_mechanism_list(CK_SLOT_ID slot, CK_MECHANISM_TYPE_PTR l
     if (rv != CKR_OK) return rv;
     CK_ULONG kept = 0;
     for (CK_ULONG i = 0; i < n; i++) {
-        if (hidden >= 0 && all[i] == (CK_MECHANISM_TYPE)hidden) continue;
+        if (hidden_mechanism(all[i])) continue;
         if (list != NULL && kept < room) list[kept] = all[i];
         kept++;
     }

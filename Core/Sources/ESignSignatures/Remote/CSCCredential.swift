@@ -95,12 +95,27 @@ public final class CSCCredential: ExternalSigner, @unchecked Sendable {
     }
 
     public func sign(digest: [UInt8], algorithm: DigestAlgorithm?) throws -> [UInt8] {
-        let hashAlgorithm = algorithm ?? Self.algorithm(forLength: digest.count)
+        try signHash(digest, algorithm: algorithm ?? Self.algorithm(forLength: digest.count), pss: false)
+    }
+
+    /// RSASSA-PSS: `signAlgo` id-RSASSA-PSS with `signAlgoParams` (hash, MGF1 with the same hash,
+    /// salt as long as the hash), as CSC v1.0.4 § 11.9 names them. ``ExternalSigner`` conformance.
+    public func signPSS(digest: [UInt8], message: [UInt8]?, algorithm: DigestAlgorithm) throws -> [UInt8] {
+        guard keyIsRSA else { throw Failure("\(credential): RSASSA-PSS needs an RSA key", .badAnswer) }
+        return try signHash(digest, algorithm: algorithm, pss: true)
+    }
+
+    public func pssRefusal(algorithm: DigestAlgorithm) -> String? {
+        keyIsRSA ? nil : "\(credential): RSASSA-PSS needs an RSA key"
+    }
+
+    func signHash(_ digest: [UInt8], algorithm hashAlgorithm: DigestAlgorithm, pss: Bool) throws -> [UInt8] {
         let hash = Data(digest).base64EncodedString()
         var body: [String: Any] = [
             "credentialID": credential, "hash": [hash], "hashAlgo": hashAlgorithm.oid,
-            "signAlgo": keyIsRSA ? "1.2.840.113549.1.1.1" : "1.2.840.10045.2.1",
+            "signAlgo": pss ? PSSParameters.oid : keyIsRSA ? "1.2.840.113549.1.1.1" : "1.2.840.10045.2.1",
         ]
+        if pss { body["signAlgoParams"] = Data(PSSParameters(digest: hashAlgorithm).der).base64EncodedString() }
         for attempt in 0..<2 {
             body["SAD"] = try activation(for: hash, renew: attempt > 0)
             do {
@@ -109,7 +124,9 @@ public final class CSCCredential: ExternalSigner, @unchecked Sendable {
                     let value = Data(base64Encoded: first)
                 else { throw Failure(description: "\(credential): signHash gave no signature", unreachable: false) }
                 // The service's answer is checked like a token's: it must verify under the certificate.
-                guard certificate.verifies(signature: [UInt8](value), digest: digest, algorithm: hashAlgorithm) else {
+                guard
+                    certificate.verifies(signature: [UInt8](value), digest: digest, algorithm: hashAlgorithm, pss: pss)
+                else {
                     throw Failure(
                         description: "\(credential): the service's signature does not verify under the credential's "
                             + "certificate", unreachable: false)

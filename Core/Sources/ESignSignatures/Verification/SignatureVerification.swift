@@ -341,6 +341,19 @@ struct SignatureVerification {
         }
         report.digestAlgorithm = Digest.name(ofOID: signer.digestAlgorithmOID)
         report.signatureAlgorithm = Digest.name(ofOID: signer.signatureAlgorithmOID)
+        if signer.signatureAlgorithmOID == PSSParameters.oid {
+            guard let der = signer.signatureAlgorithmParameters, let parameters = try? PSSParameters(der: der) else {
+                fail(
+                    "integrity", .totalFailed, .formatFailure,
+                    "the RSASSA-PSS signature's parameters are missing or malformed")
+                return nil
+            }
+            report.signatureAlgorithm = parameters.description
+            if let violation = parameters.violation(messageDigestOID: signer.digestAlgorithmOID) {
+                fail("integrity", .totalFailed, .sigCryptoFailure, "RSASSA-PSS parameters refused: \(violation)")
+                return nil
+            }
+        }
         if report.claimedSigningTime == nil { report.claimedSigningTime = signer.signingTime }
         guard let certificate = signer.certificate else {
             fail(
@@ -369,9 +382,10 @@ struct SignatureVerification {
                 return false
             }
             guard signer.signatureVerifies() else {
+                let scheme = report.signatureAlgorithm.map { $0.hasPrefix("RSASSA-PSS") ? " with \($0)" : "" } ?? ""
                 fail(
                     "integrity", .totalFailed, .sigCryptoFailure,
-                    "the signature value does not verify under the signer's key")
+                    "the signature value does not verify under the signer's key\(scheme)")
                 return false
             }
         } else if !signer.signatureVerifies(overContentDigest: computed) {
