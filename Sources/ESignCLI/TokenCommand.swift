@@ -84,6 +84,7 @@ struct TokenCommand: ParsableCommand {
                     out += "  key \(Terminal.bold(name)) \(key.algorithm)\(sign)\(seen)\n"
                     if let certificate = key.certificate {
                         out += "    subject   \(certificate.subject)\n"
+                        out += "    holder    \(certificate.holder.summary)\n"
                         out += "    issuer    \(certificate.issuer)\n"
                         out += "    valid     \(iso(certificate.notBefore)) → \(iso(certificate.notAfter))\n"
                         out += "    usage     \(usage(certificate))\n"
@@ -145,6 +146,8 @@ struct InventoryJSON: Encodable {
         let canSign: Bool?
         let seen: Bool
         let subject: String?
+        /// The holder, a person or an organisation, with the Vietnamese identifiers of the subject's UID.
+        let holder: CertificateHolder?
         let issuer: String?
         let notBefore: String?
         let notAfter: String?
@@ -170,7 +173,8 @@ struct InventoryJSON: Encodable {
                         label: key.label,
                         id: key.id.map { String(decoding: Hex.encode($0, uppercase: false), as: UTF8.self) },
                         algorithm: key.algorithm, canSign: key.canSign, seen: key.seen,
-                        subject: key.certificate?.subject.description, issuer: key.certificate?.issuer.description,
+                        subject: key.certificate?.subject.description, holder: key.certificate?.holder,
+                        issuer: key.certificate?.issuer.description,
                         notBefore: key.certificate.map { iso($0.notBefore) },
                         notAfter: key.certificate.map { iso($0.notAfter) },
                         keyUsage: key.certificate.map(usage), uri: key.uri.description)

@@ -38,9 +38,12 @@ struct RSAPSSTests {
         let pyhanko = try Peers.pyhankoValidate(output, trust: pki.rootPath)
         #expect(pyhanko.stdout.contains("INTACT:TRUSTED,UNTOUCHED"), "\(pyhanko.combined)")
         #expect(try Peers.qpdfCheck(output).status == 0)
-        // poppler (NSS) verifies PSS with SHA-2; SHA-3 only where its NSS has it.
+        // poppler verifies PSS with SHA-2; Debian 12's poppler (22.12) knows no SHA-3 digest and says so,
+        // as the README warns (PDF allows SHA-3 since ISO/TS 32001; pyHanko reads it).
         let pdfsig = try Peers.pdfsig(output)
-        if !digest.hasPrefix("sha3") {
+        if digest.hasPrefix("sha3") {
+            #expect(pdfsig.combined.contains("Signature is Valid") || pdfsig.combined.contains("Unrecognized Hash ID"))
+        } else {
             #expect(pdfsig.stdout.contains("Signature Validation: Signature is Valid."), "\(pdfsig.combined)")
         }
         // The parameters, read by OpenSSL's ASN.1 printer, which shares nothing with esign's encoder.
@@ -135,13 +138,12 @@ struct RSAPSSTests {
         let path = dir.appendingPathComponent("salt.pdf").path
         try Data(tampered).write(to: URL(fileURLWithPath: path))
         let run = try Peers.esign(["verify", path, "--trust", pki.rootPath])
-        #expect(
-            run.status != 0 && run.stdout.contains("TOTAL-FAILED") && run.stdout.contains("RSASSA-PSS"), "\(run.stdout)"
-        )
+        let refused = run.stdout.contains("TOTAL-FAILED") && run.stdout.contains("RSASSA-PSS")
+        #expect(run.status != 0 && refused, "\(run.stdout)")
     }
 
     @Test(
-        "esign's TSA with --rsa-pss: openssl cms verifies its PSS tokens, openssl ts shows the imprint, peers accept them"
+        "esign's TSA with --rsa-pss: openssl cms verifies its PSS tokens, openssl ts shows the imprint, pyHanko accepts"
     )
     func timestampAuthority() throws {
         var options = DemoPKI.Options()

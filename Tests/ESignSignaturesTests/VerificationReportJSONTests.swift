@@ -25,7 +25,13 @@ struct VerificationReportJSONTests {
         let summary = CertificateSummary(
             subject: "CN=\(awkward), C=VN", issuer: "CN=esign Demo Issuing CA", serialNumber: "0A1B",
             notBefore: Date(timeIntervalSince1970: 1_700_000_000.9),
-            notAfter: Date(timeIntervalSince1970: 1_800_000_000), publicKey: "RSA-2048")
+            notAfter: Date(timeIntervalSince1970: 1_800_000_000), publicKey: "RSA-2048",
+            holder: CertificateHolder(
+                subject: DistinguishedName(attributes: [
+                    .init(type: "C", value: "VN"), .init(type: "O", value: awkward),
+                    .init(type: "UID", value: "CCCD:001099012345; MST:01012345; \(awkward)"),
+                    .init(type: "CN", value: awkward),
+                ])))
         return SignatureReport(
             kind: full ? .documentTimestamp : .signature, fieldName: awkward, subFilter: full ? "ETSI.RFC3161" : nil,
             signer: full ? summary : nil, claimedSigningTime: full ? Date(timeIntervalSince1970: 1_750_000_000) : nil,

@@ -1,4 +1,5 @@
 import COpenSSL
+import Foundation
 
 /// An X.509 name as ordered attribute/value pairs, with values decoded to Swift strings (UTF-8),
 /// so Vietnamese names print as written: "CN=Nguyễn Văn An, O=UBND tỉnh Bình Phước, C=VN".
@@ -7,6 +8,11 @@ public struct DistinguishedName: Sendable, Hashable, CustomStringConvertible, Co
         /// Short name such as "CN", or the dotted OID when OpenSSL has no name for it.
         public let type: String
         public let value: String
+
+        public init(type: String, value: String) {
+            self.type = type
+            self.value = value
+        }
     }
 
     public let attributes: [Attribute]
@@ -30,6 +36,10 @@ public struct DistinguishedName: Sendable, Hashable, CustomStringConvertible, Co
             if length >= 0, let utf8 {
                 value = String(decoding: UnsafeBufferPointer(start: utf8, count: Int(length)), as: UTF8.self)
                 CRYPTO_free(utf8, nil, 0)
+            } else if let data = X509_NAME_ENTRY_get_data(entry), let bytes = ASN1_STRING_get0_data(data) {
+                // Not text in its declared string type: the raw octets, as RFC 4514 writes such values.
+                let raw = UnsafeBufferPointer(start: bytes, count: Int(ASN1_STRING_length(data)))
+                value = "#" + raw.map { String(format: "%02x", $0) }.joined()
             }
             result.append(Attribute(type: type, value: value))
         }

@@ -204,7 +204,16 @@ public final class TokenKey: ExternalSigner, @unchecked Sendable {
         if let refusal = pssRefusal(algorithm: algorithm) { throw PKCS11Error.key(refusal) }
         let raw = CK_MECHANISM_TYPE(CKM_RSA_PKCS_PSS)
         if mechanisms.isEmpty || mechanisms.contains(raw) {
-            return try signDigest(digest, algorithm: algorithm, pss: true)
+            do { return try signDigest(digest, algorithm: algorithm, pss: true) } catch {
+                // Tokens that predate SHA-3 in PKCS#11 (SoftHSM 2, most USB tokens) refuse its PSS
+                // parameters with a bare return code: say which choice the token refused.
+                guard algorithm.isSHA3, case .call(_, let code) = error,
+                    code == UInt(CKR_ARGUMENTS_BAD) || code == UInt(CKR_MECHANISM_PARAM_INVALID)
+                else { throw error }
+                throw PKCS11Error.key(
+                    "token \"\(token.label)\" refuses RSASSA-PSS parameters with \(algorithm.rawValue) (\(error)): "
+                        + "sign with --digest sha256, sha384 or sha512")
+            }
         }
         guard let hashing = Self.hashingPSSMechanism(algorithm), let message else {
             throw PKCS11Error.key("token \"\(token.label)\" can sign this RSASSA-PSS digest only over the message")

@@ -31,6 +31,7 @@ enum ReportRenderer {
                 "  \(Terminal.bold(s.fieldName)) [\(s.kind.rawValue)]: \(verdict(s.indication, s.subIndication))")
             if let signer = s.signer {
                 lines.append("    signer      \(signer.subject)")
+                if let holder = signer.holder { lines.append("    holder      \(holder.summary)") }
                 lines.append("    issuer      \(signer.issuer)")
                 lines.append(
                     "    certificate serial \(signer.serialNumber), valid \(time(signer.notBefore)) → "

@@ -30,7 +30,7 @@ struct CSCSignatureAlgorithm: Equatable {
     init(signAlgo: String, hashAlgo: String?, parameters: String?, keyIsRSA: Bool) throws(CSCError) {
         let named = hashAlgo.map { DigestAlgorithm(oid: $0) }
         if let hashAlgo, named == nil || named! == nil {
-            throw .invalidRequest("Invalid parameter hashAlgo: \(hashAlgo) is not SHA-256, SHA-384 or SHA-512")
+            throw .invalidRequest("Invalid parameter hashAlgo: \(hashAlgo) is not a SHA-2 or SHA-3 digest")
         }
         let hash = named ?? nil
         if let (digest, rsa) = Self.withDigest[signAlgo] {

@@ -96,6 +96,18 @@ enum WebPage {
             const kind = s.kind === 'document-timestamp' ? 'Dấu thời gian' : 'Chữ ký ' + (i + 1);
             card.append(el('div', 'verdict', kind + ': ' + sw[1]));
             card.append(el('p', '', 'Người ký: ' + who));
+            const holder = s.signer && s.signer.holder;
+            if (holder) {
+              const kinds = {person: 'Cá nhân', organization: 'Tổ chức', unknown: 'Chưa xác định'};
+              const ids = (holder.identifiers || [])
+                .map(d => d.label + ': ' + d.value + (d.well_formed ? '' : ' (sai định dạng)'))
+                .concat((holder.unparsed || []).map(u => 'UID: ' + u));
+              const holderLine = el('p', 'holder', (kinds[holder.kind] || holder.kind) +
+                (holder.organization && holder.kind === 'person' ? ' — ' + holder.organization : '') +
+                (ids.length ? ' — ' + ids.join('; ') : ''));
+              holderLine.dataset.kind = holder.kind;
+              card.append(holderLine);
+            }
             const when = s.proven_signing_time || s.claimed_signing_time;
             const proven = s.proven_signing_time ? ' (có dấu thời gian)' : '';
             if (when) card.append(el('p', '', 'Thời điểm ký: ' + when + proven));

@@ -570,7 +570,7 @@ struct SignatureVerification {
     static func summary(_ c: Certificate) -> CertificateSummary {
         CertificateSummary(
             subject: c.subject.description, issuer: c.issuer.description, serialNumber: c.serialNumberHex,
-            notBefore: c.notBefore, notAfter: c.notAfter, publicKey: c.publicKeyDescription)
+            notBefore: c.notBefore, notAfter: c.notAfter, publicKey: c.publicKeyDescription, holder: c.holder)
     }
 
     /// An attribute value read as ASN1_TYPE DER is the token itself (a SEQUENCE).

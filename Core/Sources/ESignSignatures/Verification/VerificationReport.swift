@@ -1,3 +1,4 @@
+import ESignCrypto
 import Foundation
 
 /// The bottom line of a validation, in ETSI EN 319 102-1 terms.
@@ -85,6 +86,8 @@ public struct CertificateSummary: Codable, Sendable, Equatable {
     public let notBefore: Date
     public let notAfter: Date
     public let publicKey: String
+    /// The holder as a person or an organisation, with the Vietnamese identifiers of the subject's UID.
+    public let holder: CertificateHolder?
 }
 
 /// Everything esign found out about one signature or document timestamp.

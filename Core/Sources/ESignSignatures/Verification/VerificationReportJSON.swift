@@ -1,4 +1,5 @@
 import ESignCore
+import ESignCrypto
 import Foundation
 
 /// The `esign.verify/1` JSON of a report (docs/verify-report.md), written without `JSONEncoder`:
@@ -49,7 +50,30 @@ extension CertificateSummary {
         .object([
             ("subject", .string(subject)), ("issuer", .string(issuer)), ("serial_number", .string(serialNumber)),
             ("not_before", .string(vietnamTime(notBefore))), ("not_after", .string(vietnamTime(notAfter))),
-            ("public_key", .string(publicKey)),
+            ("public_key", .string(publicKey)), ("holder", holder?.jsonValue),
+        ])
+    }
+}
+
+extension CertificateHolder {
+    public var jsonValue: JSONValue {
+        .object([
+            ("kind", .string(kind.rawValue)), ("name", name.map(JSONValue.string)),
+            ("organization", organization.map(JSONValue.string)),
+            ("organizational_unit", organizationalUnit.map(JSONValue.string)),
+            ("title", title.map(JSONValue.string)), ("locality", locality.map(JSONValue.string)),
+            ("province", province.map(JSONValue.string)),
+            (
+                "identifiers",
+                .array(
+                    identifiers.map {
+                        .object([
+                            ("scheme", .string($0.scheme)), ("value", .string($0.value)), ("label", .string($0.label)),
+                            ("well_formed", .bool($0.wellFormed)),
+                        ])
+                    })
+            ),
+            ("unparsed", .array(unparsed.map(JSONValue.string))),
         ])
     }
 }
