@@ -23,7 +23,8 @@ struct ESignCommand: AsyncParsableCommand {
         subcommands: [
             SignCommand.self, IssueCommand.self, AttachCommand.self, CopyCommand.self, VerifyCommand.self,
             TimestampCommand.self, TSACommand.self, UnitsCommand.self, LedgerCommand.self,
-            StatsCommand.self, PKICommand.self, TokenCommand.self, LTVCommand.self, ServeCommand.self, DemoCommand.self,
+            StatsCommand.self, PKICommand.self, TokenCommand.self, TrustCommand.self, LTVCommand.self,
+            ServeCommand.self, DemoCommand.self,
         ]
     )
 

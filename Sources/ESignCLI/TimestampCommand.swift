@@ -85,7 +85,7 @@ struct TimestampCommand: ParsableCommand {
                 throw fail(.missingInput("no such file: \(reply)"))
             }
             let anchors: [Certificate]
-            do { anchors = try VerificationOptions.loadTrustAnchors(trust) } catch { throw fail(error) }
+            do { anchors = try trustOptions(trust).trustAnchors } catch { throw fail(error) }
             let result = TimestampVerification.verify(
                 data: [UInt8](data), reply: [UInt8](replyData), trustAnchors: anchors)
             print("\(file): \(ReportRenderer.verdict(result.indication, result.subIndication)) — \(result.summary)")

@@ -33,6 +33,16 @@ struct VerifyCommand: ParsableCommand {
             "Trusted root certificates: a PEM/DER file or a folder of them (repeatable).", valueName: "pem|dir"))
     var trust: [String] = []
 
+    @Option(
+        name: .customLong("trust-store"),
+        help: ArgumentHelp(
+            "The trust store whose anchors are trusted too (default ESIGN_TRUST_STORE or ~/.local/share/esign/trust; "
+                + "see esign trust).",
+            valueName: "dir"))
+    var trustStore: String?
+    @Flag(name: .customLong("no-trust-store"), help: "Trust only the anchors given with --trust.")
+    var noTrustStore = false
+
     @Option(help: ArgumentHelp("Detached signature to verify over the (single) input file.", valueName: "file.p7s"))
     var signature: String?
 
@@ -60,6 +70,7 @@ struct VerifyCommand: ParsableCommand {
             throw ValidationError("--at takes an ISO 8601 time, e.g. 2025-06-30T17:00:00+07:00")
         }
         if visualOut != nil && !visual { throw ValidationError("--visual-out goes with --visual") }
+        if trustStore != nil && noTrustStore { throw ValidationError("use either --trust-store or --no-trust-store") }
     }
 
     static func parseTime(_ text: String) -> Date? {
@@ -70,8 +81,8 @@ struct VerifyCommand: ParsableCommand {
     }
 
     func run() throws {
-        var options = VerificationOptions()
-        do { options.trustAnchors = try VerificationOptions.loadTrustAnchors(trust) } catch { throw fail(error) }
+        var options: VerificationOptions
+        do { options = try trustOptions(trust, store: trustStore, useStore: !noTrustStore) } catch { throw fail(error) }
         options.offline = offline
         options.validationTime = at.flatMap(Self.parseTime)
         options.visual = visual

@@ -90,8 +90,14 @@ public enum Peers {
 
     /// Runs esign.
     @discardableResult
+    /// esign with no trust store of the user's: a test trusts only what it gives (`--trust`,
+    /// `--trust-store`, or `ESIGN_TRUST_STORE` in `environment`).
     public static func esign(_ arguments: [String], environment: [String: String] = [:]) throws -> Output {
-        try run(try esignBinary(), arguments, environment: environment)
+        var environment = environment
+        if environment["ESIGN_TRUST_STORE"] == nil {
+            environment["ESIGN_TRUST_STORE"] = FileManager.default.temporaryDirectory.path + "/esign-no-trust-store"
+        }
+        return try run(try esignBinary(), arguments, environment: environment)
     }
 
     /// `pyhanko sign validate` on every signature; returns its final status line per signature.

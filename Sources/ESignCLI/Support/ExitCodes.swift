@@ -30,3 +30,9 @@ func fail(_ error: SigningError) -> ExitCode {
     Terminal.error(error.description)
     return ExitCode(ExitCodes.code(for: error))
 }
+
+/// Prints `esign: error: …` and exits with the code given rather than the error's own.
+func fail(_ error: SigningError, code: Int32) -> ExitCode {
+    Terminal.error(error.description)
+    return ExitCode(code)
+}

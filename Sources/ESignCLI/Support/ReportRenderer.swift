@@ -33,6 +33,10 @@ enum ReportRenderer {
                 lines.append("    signer      \(signer.subject)")
                 if let holder = signer.holder { lines.append("    holder      \(holder.summary)") }
                 lines.append("    issuer      \(signer.issuer)")
+                if let anchor = s.trustAnchor {
+                    let named = anchor.name.map { "\($0): " } ?? ""
+                    lines.append("    anchor      \(named)\(anchor.subject) (SHA-256 \(anchor.sha256.prefix(16))…)")
+                }
                 lines.append(
                     "    certificate serial \(signer.serialNumber), valid \(time(signer.notBefore)) → "
                         + "\(time(signer.notAfter)), \(signer.publicKey)"

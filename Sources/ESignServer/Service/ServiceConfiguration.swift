@@ -26,6 +26,8 @@ public struct ServiceConfiguration: Sendable {
     /// A SQLite path or a postgres:// URL; nil: the default embedded ledger.
     public var database: String?
     public var trust: [String] = []
+    /// A trust store folder (`esign trust`) whose anchors the service trusts too, read at start.
+    public var trustStore: String?
     public var keys: [KeySource] = []
     public var tsa: KeySource?
     /// The TSA that `level=B-T` and above timestamp at (this service's own `/tsa` when it has one).
@@ -95,7 +97,9 @@ public struct ServiceConfiguration: Sendable {
 
     static func parse(_ json: Any, base: URL) throws(Problem) -> ServiceConfiguration {
         let root = try Fields(json, at: "")
-        try root.allow(["listen", "database", "trust", "keys", "tsa", "timestampURL", "rsaPadding", "limits"])
+        try root.allow([
+            "listen", "database", "trust", "trustStore", "keys", "tsa", "timestampURL", "rsaPadding", "limits",
+        ])
         var config = ServiceConfiguration()
         if let listen = try root.string("listen") {
             guard let colon = listen.lastIndex(of: ":"), let port = Int(listen[listen.index(after: colon)...]),
@@ -111,6 +115,9 @@ public struct ServiceConfiguration: Sendable {
         }
         config.trust = try (root.strings("trust") ?? []).enumerated().map { (i, p) throws(Problem) in
             try existing(p, base: base, field: "trust[\(i)]")
+        }
+        if let store = try root.string("trustStore") {
+            config.trustStore = try existing(store, base: base, field: "trustStore")
         }
         var ids = Set<String>()
         for (i, item) in (try root.array("keys") ?? []).enumerated() {

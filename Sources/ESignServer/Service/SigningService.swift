@@ -34,15 +34,13 @@ public final class SigningService: Sendable {
     let issuingFont: TrueTypeFont?
 
     init(
-        configuration: ServiceConfiguration, ledger: Ledger, keys: [ServiceKey], trust: [Certificate],
+        configuration: ServiceConfiguration, ledger: Ledger, keys: [ServiceKey], trust: VerificationOptions,
         timestampResponder: TimestampResponder?, serials: TimestampSerials?, logger: Logger
     ) {
         self.configuration = configuration
         self.ledger = ledger
         self.keys = Dictionary(uniqueKeysWithValues: keys.map { ($0.id, $0) })
-        var options = VerificationOptions()
-        options.trustAnchors = trust
-        verification = options
+        verification = trust
         authenticator = ClientAuthenticator(store: ledger.store)
         unitsCache = ClientUnitsCache(ledger: ledger)
         bodies = RequestBodyReader(
@@ -62,9 +60,14 @@ public final class SigningService: Sendable {
     public static func start(
         _ configuration: ServiceConfiguration, logger: Logger = Logger(label: "esign.serve")
     ) async throws -> SigningService {
-        let trust: [Certificate]
-        do { trust = try VerificationOptions.loadTrustAnchors(configuration.trust) } catch {
+        var trust = VerificationOptions()
+        do { trust.trustAnchors = try VerificationOptions.loadTrustAnchors(configuration.trust) } catch {
             throw ServiceConfiguration.Problem(field: "trust", message: error.description)
+        }
+        if let folder = configuration.trustStore {
+            do { try trust.trust(TrustStore(folder: folder)) } catch {
+                throw ServiceConfiguration.Problem(field: "trustStore", message: error.description)
+            }
         }
         var keys: [ServiceKey] = []
         for (i, source) in configuration.keys.enumerated() {

@@ -505,13 +505,13 @@ struct SignatureVerification {
         {
             pass(
                 label,
-                "chains to \(path.last?.subject.commonName ?? "a trusted root") at \(vietnamTime(proven)), the time "
+                "chains to \(anchorName(path)) at \(vietnamTime(proven)), the time "
                     + "the signature timestamp proves (a certificate has expired since)")
             return path
         }
         switch result {
         case .valid(let path):
-            pass(label, "chains to \(path.last?.subject.commonName ?? "a trusted root") at \(vietnamTime(time))")
+            pass(label, "chains to \(anchorName(path)) at \(vietnamTime(time))")
             return path
         case .invalid(let code, let reason):
             switch code {
@@ -524,6 +524,18 @@ struct SignatureVerification {
             }
             return nil
         }
+    }
+
+    /// Records the anchor a valid path ends at and names it as the report shows it: the trust
+    /// store's name, else the anchor's common name.
+    private mutating func anchorName(_ path: [Certificate]) -> String {
+        guard let anchor = path.last else { return "a trusted root" }
+        let sha256 = TrustStore.fingerprint(anchor)
+        let name = options.trustAnchorNames[sha256]
+        report.trustAnchor = TrustAnchorSummary(name: name, subject: anchor.subject.description, sha256: sha256)
+        let common = anchor.subject.commonName ?? anchor.subject.description
+        if let name, name != common { return "\"\(name)\" (\(common))" }
+        return common
     }
 
     /// Every certificate of the path but the anchor: not revoked, or revoked only after a timestamp

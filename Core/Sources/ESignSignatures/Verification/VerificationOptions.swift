@@ -5,6 +5,9 @@ import Foundation
 public struct VerificationOptions: Sendable {
     /// Roots (and any other certificates) to trust as anchors.
     public var trustAnchors: [Certificate] = []
+    /// Names of anchors by the upper-case hex SHA-256 of their certificate (the trust store's
+    /// names), shown in the report as the anchor a chain ended at.
+    public var trustAnchorNames: [String: String] = [:]
     /// Validate as of this time instead of the signing time (`--at`).
     public var validationTime: Date?
     /// Never fetch revocation data over the network; use only what the file embeds.
@@ -24,6 +27,14 @@ public struct VerificationOptions: Sendable {
     public var analysesChanges = true
 
     public init() {}
+
+    /// Adds the anchors of a trust store, with their names.
+    public mutating func trust(_ store: TrustStore) throws(SigningError) {
+        for anchor in try store.anchors() where !trustAnchors.contains(anchor.certificate) {
+            trustAnchors.append(anchor.certificate)
+            trustAnchorNames[anchor.sha256] = anchor.name
+        }
+    }
 
     /// Loads every certificate from PEM/DER files and from the files of folders.
     public static func loadTrustAnchors(_ paths: [String]) throws(SigningError) -> [Certificate] {

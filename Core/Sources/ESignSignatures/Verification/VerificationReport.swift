@@ -90,6 +90,15 @@ public struct CertificateSummary: Codable, Sendable, Equatable {
     public let holder: CertificateHolder?
 }
 
+/// The trust anchor a signer's chain ended at.
+public struct TrustAnchorSummary: Codable, Sendable, Equatable {
+    /// The name it has in the trust store, when it came from there.
+    public let name: String?
+    public let subject: String
+    /// Upper-case hexadecimal SHA-256 of the anchor's DER certificate.
+    public let sha256: String
+}
+
 /// Everything esign found out about one signature or document timestamp.
 public struct SignatureReport: Codable, Sendable {
     public enum Kind: String, Codable, Sendable {
@@ -125,6 +134,8 @@ public struct SignatureReport: Codable, Sendable {
     /// signature timestamp, B-LT when the document holds the revocation data its chain needs,
     /// B-LTA when a valid document timestamp covers that too.
     public var level: PAdESLevel? = nil
+    /// The anchor the signer's chain (the TSA's, for a document timestamp) ended at, when it did.
+    public var trustAnchor: TrustAnchorSummary? = nil
 }
 
 /// The report on one document: every signature, and the document's verdict.

@@ -41,7 +41,14 @@ extension SignatureReport {
             ("indication", .string(indication.rawValue)),
             ("sub_indication", subIndication.map { .string($0.rawValue) }),
             ("summary", .string(summary)), ("level", level.map { .string($0.rawValue) }),
+            ("trust_anchor", trustAnchor?.jsonValue),
         ])
+    }
+}
+
+extension TrustAnchorSummary {
+    public var jsonValue: JSONValue {
+        .object([("name", name.map(JSONValue.string)), ("subject", .string(subject)), ("sha256", .string(sha256))])
     }
 }
 
