@@ -14,8 +14,8 @@ struct TrustCommand: ParsableCommand {
             "Manage the trust anchors esign verify trusts (a folder of roots, checked against pinned fingerprints).",
         discussion: """
             The store is a folder (ESIGN_TRUST_STORE, else $XDG_DATA_HOME/esign/trust, else \
-            ~/.local/share/esign/trust; --store to choose another). esign verify, sign, ltv and timestamp trust \
-            its anchors as well as those given with --trust; esign serve reads it at start.
+            ~/.local/share/esign/trust; --store to choose another). esign verify and esign timestamp verify trust \
+            its anchors as well as those given with --trust; esign serve reads it at start ("trustStore").
 
             Vietnam's two roots are known by name (esign trust pins); esign never downloads or ships a \
             certificate file. Download the root from its operator, then add it under its pinned name: the \
@@ -81,17 +81,18 @@ struct TrustCommand: ParsableCommand {
             do { pinned = try PinnedRoot.load(file: pins) } catch { throw fail(error) }
             let sha256 = TrustStore.fingerprint(certificate)
             let pin = name.flatMap { name in pinned.first { $0.id == name } }
+            let given = fingerprint.flatMap(TrustStore.normalisedFingerprint)
             print(describe(certificate, sha256: sha256), terminator: "")
             // A pinned name: the file must be the pinned root; nothing else may take its name.
             if let pin {
-                guard let expected = pin.sha256 ?? fingerprint.flatMap(TrustStore.normalisedFingerprint) else {
+                guard let expected = pin.sha256 ?? given else {
                     throw fail(
                         .badInput(
                             "esign pins no fingerprint for \(pin.id) (\(pin.name)): none could be cited where esign "
-                                + "was built (docs/trust.md). Compare the fingerprint above with the one its operator "
-                                + "publishes, then add it again with --fingerprint"))
+                                + "was built (README, \"Trust anchors for Vietnam\"). Compare the fingerprint above "
+                                + "with the one its operator publishes, then add it again with --fingerprint"))
                 }
-                if let given = fingerprint.flatMap(TrustStore.normalisedFingerprint), given != expected {
+                if let given, given != expected {
                     throw fail(
                         .badInput(
                             "--fingerprint differs from the fingerprint esign pins for \(pin.id) (\(pin.name))"))
@@ -103,7 +104,7 @@ struct TrustCommand: ParsableCommand {
                                 + "pinned one is \(TrustStore.colonSeparated(expected)); nothing was added"))
                 }
                 print("  matches the fingerprint pinned for \(pin.id) (\(pin.name))")
-            } else if let given = fingerprint.flatMap(TrustStore.normalisedFingerprint) {
+            } else if let given {
                 guard given == sha256 else {
                     throw fail(
                         .badInput(

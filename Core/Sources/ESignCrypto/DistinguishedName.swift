@@ -1,4 +1,5 @@
 import COpenSSL
+import ESignCore
 import Foundation
 
 /// An X.509 name as ordered attribute/value pairs, with values decoded to Swift strings (UTF-8),
@@ -39,7 +40,7 @@ public struct DistinguishedName: Sendable, Hashable, CustomStringConvertible, Co
             } else if let data = X509_NAME_ENTRY_get_data(entry), let bytes = ASN1_STRING_get0_data(data) {
                 // Not text in its declared string type: the raw octets, as RFC 4514 writes such values.
                 let raw = UnsafeBufferPointer(start: bytes, count: Int(ASN1_STRING_length(data)))
-                value = "#" + raw.map { String(format: "%02x", $0) }.joined()
+                value = "#" + String(decoding: Hex.encode(Array(raw), uppercase: false), as: UTF8.self)
             }
             result.append(Attribute(type: type, value: value))
         }

@@ -40,7 +40,7 @@ public struct PinnedRoot: Codable, Sendable, Equatable {
     }
 
     /// Vietnam's two roots for signatures on administrative documents. Their fingerprints are not
-    /// pinned: no source that can be cited was available where esign is built (see docs/trust.md),
+    /// pinned: no source that can be cited was available where esign is built (README, "Trust anchors for Vietnam"),
     /// so `esign trust add --name` asks for the fingerprint the operator publishes
     /// (`--fingerprint`) and checks the file against it.
     public static let shipped: [PinnedRoot] = [

@@ -580,9 +580,11 @@ struct SignatureVerification {
     }
 
     static func summary(_ c: Certificate) -> CertificateSummary {
-        CertificateSummary(
-            subject: c.subject.description, issuer: c.issuer.description, serialNumber: c.serialNumberHex,
-            notBefore: c.notBefore, notAfter: c.notAfter, publicKey: c.publicKeyDescription, holder: c.holder)
+        let subject = c.subject  // read from the certificate once, for the text and for the holder
+        return CertificateSummary(
+            subject: subject.description, issuer: c.issuer.description, serialNumber: c.serialNumberHex,
+            notBefore: c.notBefore, notAfter: c.notAfter, publicKey: c.publicKeyDescription,
+            holder: CertificateHolder(subject: subject))
     }
 
     /// An attribute value read as ASN1_TYPE DER is the token itself (a SEQUENCE).
