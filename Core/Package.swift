@@ -14,7 +14,7 @@ let package = Package(
         .library(
             name: "ESignSigning",
             targets: [
-                "ESignSigning", "ESignCore", "ESignCrypto", "ESignPKCS11", "ESignPDF", "ESignAppearance",
+                "ESignSigning", "ESignCore", "ESignCrypto", "ESignPKCS11", "ESignPDF", "ESignXML", "ESignAppearance",
                 "ESignTimestamps",
                 "ESignSignatures", "ESignIssuance",
             ])
@@ -23,6 +23,8 @@ let package = Package(
         // System OpenSSL 3 (libssl-dev) and zlib.
         .systemLibrary(name: "COpenSSL", pkgConfig: "openssl", providers: [.apt(["libssl-dev"])]),
         .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
+        // System libxml2 (libxml2-dev): its parser and canonical XML, for XML signatures.
+        .systemLibrary(name: "CLibXML2", pkgConfig: "libxml-2.0", providers: [.apt(["libxml2-dev"])]),
         // The PKCS#11 v2.40 header as p11-kit ships it (libp11-kit-dev); modules are loaded with dlopen.
         .systemLibrary(name: "CPKCS11", pkgConfig: "p11-kit-1", providers: [.apt(["libp11-kit-dev"])]),
         // Real functions for the OpenSSL macros Swift cannot import.
@@ -40,16 +42,19 @@ let package = Package(
         .target(name: "ESignPKCS11", dependencies: ["ESignCore", "ESignCrypto", "CPKCS11"]),
         // PDF reading and incremental writing; knows nothing about signatures' cryptography.
         .target(name: "ESignPDF", dependencies: ["ESignCore", "CZlib", "CSystemShims"]),
+        // XML reading that hostile input cannot turn against its reader (no DTDs, entities or
+        // network), canonical XML and byte-exact splicing: the only place with libxml2 pointer code.
+        .target(name: "ESignXML", dependencies: ["CLibXML2"]),
         // Visible signature appearances: PNG images, TrueType subsets, the form XObjects that draw them.
         .target(name: "ESignAppearance", dependencies: ["ESignCore", "ESignPDF"]),
         // RFC 3161: the client (and, next, the TSA).
         .target(name: "ESignTimestamps", dependencies: ["ESignCrypto"]),
-        // PAdES/CAdES signing and verification, identities, the demo PKI.
+        // PAdES/CAdES/XAdES signing and verification, identities, the demo PKI.
         .target(
             name: "ESignSignatures",
             dependencies: [
-                "ESignCore", "ESignCrypto", "ESignPKCS11", "ESignPDF", "ESignAppearance", "ESignTimestamps",
-                "CSystemShims",
+                "ESignCore", "ESignCrypto", "ESignPKCS11", "ESignPDF", "ESignXML", "ESignAppearance",
+                "ESignTimestamps", "CSystemShims",
             ]),
         // Issuing documents as Vietnamese agencies do (Decree 30/2020): official and seal signatures
         // with their images, attachments and copies. Numbering from the ledger lives in ESignLedger.
@@ -62,7 +67,7 @@ let package = Package(
         .target(
             name: "ESignSigning",
             dependencies: [
-                "ESignCore", "ESignCrypto", "ESignPKCS11", "ESignPDF", "ESignAppearance", "ESignTimestamps",
+                "ESignCore", "ESignCrypto", "ESignPKCS11", "ESignPDF", "ESignXML", "ESignAppearance", "ESignTimestamps",
                 "ESignSignatures", "ESignIssuance",
             ]),
     ]

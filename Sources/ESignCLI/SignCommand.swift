@@ -6,15 +6,18 @@ import Foundation
 struct SignCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "sign",
-        abstract: "Sign PDFs (PAdES B-B, embedded) or other files (detached CAdES .p7s).",
+        abstract: "Sign PDFs (PAdES), XML documents (XAdES) or other files (detached CAdES .p7s).",
         discussion: """
-            The input is never modified. The output (default IN.signed.pdf, or IN.p7s with --detached) is \
+            The input is never modified. The output (default IN.signed.pdf, IN.signed.xml for XML, IN.p7s or \
+            IN.xades.xml with --detached) is \
             written atomically and never replaces an existing file without --force.
 
             Examples:
               esign sign decision.pdf --p12 official.p12 --password-file pass.txt --reason "Phê duyệt"
               esign sign *.pdf --out-dir signed/ --p12 seal.p12
               esign sign report.docx --detached --key key.pem --cert cert.pem
+              esign sign invoice.xml --p12 seal.p12          (enveloped XAdES: invoice.signed.xml)
+              esign sign scan.tif --detached --xades --p12 seal.p12   (scan.tif.xades.xml)
               esign sign qd-12.pdf --p12 official.p12 --unit 25441 --number 12/QĐ-UBND --type QĐ
 
             With --unit, each signed output is recorded in the ledger (document id = SHA-256 of the \
@@ -66,8 +69,17 @@ struct SignCommand: AsyncParsableCommand {
             valueName: "file"))
     var trust: [String] = []
 
-    @Flag(help: "Write a detached CAdES signature (FILE.p7s) instead of signing inside a PDF.")
+    @Flag(
+        help: ArgumentHelp(
+            "Write a detached signature instead of signing inside the document: CAdES (FILE.p7s), or XAdES "
+                + "(FILE.xades.xml) for XML documents and with --xades."))
     var detached = false
+
+    @Flag(help: "XML: put the document inside the signature (an enveloping XAdES signature, a ds:Object).")
+    var enveloping = false
+
+    @Flag(help: "With --detached: a detached XAdES signature (FILE.xades.xml) for any file, rather than CAdES.")
+    var xades = false
 
     @Flag(help: "Sign even though the certificate is expired or not yet valid.")
     var allowExpired = false
@@ -169,6 +181,8 @@ struct SignCommand: AsyncParsableCommand {
             return
         }
         if !identity.hasKey { throw IdentityOptions.missingKey }
+        if enveloping && detached { throw ValidationError("a signature is either --enveloping or --detached") }
+        if xades && !detached { throw ValidationError("--xades makes detached XAdES signatures; add --detached") }
         if prepared != nil { throw ValidationError("--prepared goes with --prepare or --complete") }
         if output != nil && files.count > 1 {
             throw ValidationError("-o/--output takes one input; use --out-dir for several")
@@ -278,6 +292,7 @@ struct SignCommand: AsyncParsableCommand {
     }
 
     func sign(into signedOutputs: inout [String]) throws {
+        if try signsXML() { return try runXAdES(into: &signedOutputs) }
         if files.count == 1 && !detached && !visible && outDir == nil && effectiveLevel < .bLT {
             return try signOneWhileLoadingKey(into: &signedOutputs)
         }

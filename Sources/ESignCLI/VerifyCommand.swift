@@ -6,7 +6,7 @@ import Foundation
 struct VerifyCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "verify",
-        abstract: "Verify the signatures of PDFs (or a detached .p7s) and give a verdict.",
+        abstract: "Verify the signatures of PDFs, XML documents (XAdES, XMLDSig) or detached .p7s/.xades.xml files.",
         discussion: """
             For every signature and document timestamp: integrity, what it covers, changes made after \
             signing (none / allowed / not allowed, DocMDP honoured), the signer's chain to the trusted \
@@ -20,11 +20,16 @@ struct VerifyCommand: ParsableCommand {
               esign verify incoming.pdf --trust roots/
               esign verify inbox/ --trust root.pem --json > verdicts.jsonl
               esign verify report.docx --signature report.docx.p7s --trust root.pem
+              esign verify invoice.signed.xml --trust root.pem
+              esign verify scan.tif --signature scan.tif.xades.xml --trust root.pem
               esign verify signed-twice.pdf --trust root.pem --visual --visual-out renderings/
             """
     )
 
-    @Argument(help: ArgumentHelp("PDF files or folders (searched for *.pdf).", valueName: "path"))
+    @Argument(
+        help: ArgumentHelp(
+            "PDF or XML files, or folders (searched for *.pdf, *.xml and *.p7s beside its content).", valueName: "path")
+    )
     var paths: [String]
 
     @Option(
@@ -95,7 +100,10 @@ struct VerifyCommand: ParsableCommand {
             guard FileManager.default.fileExists(atPath: signature) else {
                 throw fail(.missingInput("no such file: \(signature)"))
             }
-            let report = DetachedSignatureVerifier(options: options).verify(content: paths[0], signature: signature)
+            let report =
+                SignCommand.isXML(signature)
+                ? XMLSignatureVerifier(options: options).verify(content: paths[0], signature: signature)
+                : DetachedSignatureVerifier(options: options).verify(content: paths[0], signature: signature)
             output([report])
             throw ExitCode(Self.exitCode([report]))
         }
@@ -107,7 +115,8 @@ struct VerifyCommand: ParsableCommand {
             }
             if isDirectory.boolValue {
                 let inFolder = (FileManager.default.enumerator(atPath: path)?.allObjects as? [String] ?? [])
-                    .filter { $0.lowercased().hasSuffix(".pdf") }.sorted().map {
+                    .filter { name in [".pdf", ".xml", ".p7s"].contains { name.lowercased().hasSuffix($0) } }.sorted()
+                    .map {
                         (path as NSString).appendingPathComponent($0)
                     }
                 found += inFolder
@@ -116,13 +125,16 @@ struct VerifyCommand: ParsableCommand {
             }
         }
         let verifier = PDFSignatureVerifier(options: options)
-        let files = found
-        let reports: [DocumentReport]
+        // PDFs in one batch (hashed ahead, several at a time); XML documents and .p7s files beside.
+        let isOther = { (path: String) in path.lowercased().hasSuffix(".p7s") || SignCommand.isXML(path) }
+        let files = found.filter { !isOther($0) }
+        let others = found.filter(isOther)
+        var reports: [DocumentReport]
         var rendered: [String]? = nil
         if files.count == 1 {
             reports = [verifier.verify(path: files[0])]
         } else {
-            let bar = Terminal.ProgressBar(total: files.count, label: "Verifying")
+            let bar = Terminal.ProgressBar(total: found.count, label: "Verifying")
             let json = self.json
             // Each worker verifies and renders its documents; output keeps the input order.
             let done = verifier.verify(paths: files, progress: { bar.update($0) }) { report in
@@ -130,6 +142,21 @@ struct VerifyCommand: ParsableCommand {
             }
             reports = done.map(\.0)
             rendered = done.map(\.1)
+        }
+        if !others.isEmpty {
+            let xml = XMLSignatureVerifier(options: options)
+            let detached = DetachedSignatureVerifier(options: options)
+            let done = parallelMap(others.count) { index -> DocumentReport in
+                let path = others[index]
+                guard path.lowercased().hasSuffix(".p7s") else { return xml.verify(path: path) }
+                return detached.verify(content: String(path.dropLast(4)), signature: path)
+            }
+            // Back in the order the files were found.
+            var byPath: [String: DocumentReport] = [:]
+            for (path, report) in zip(files, reports) { byPath[path] = report }
+            for (index, path) in others.enumerated() { byPath[path] = done[index] }
+            reports = found.compactMap { byPath[$0] }
+            rendered = nil
         }
         output(reports, rendered: rendered)
         throw ExitCode(Self.exitCode(reports))

@@ -22,6 +22,23 @@ public enum DigestSignature {
         let half = raw.count / 2
         return DER.sequence(integer(raw[..<half]), integer(raw[half...]))
     }
+
+    /// The DER ECDSA-Sig-Value as r‖s, each `fieldLength` bytes (the form XML signatures carry,
+    /// RFC 4050). Nil when the DER is malformed or an integer does not fit.
+    public static func ecdsaRaw(fromDER der: [UInt8], fieldLength: Int) -> [UInt8]? {
+        let reader = DERReader(der)
+        guard let sequence = reader.element(at: 0), sequence.tag == 0x30, sequence.range.upperBound == der.count
+        else { return nil }
+        let parts = reader.children(of: sequence)
+        guard parts.count == 2, parts.allSatisfy({ $0.tag == 0x02 }) else { return nil }
+        var raw: [UInt8] = []
+        for part in parts {
+            let magnitude = Array(reader[part.content].drop { $0 == 0 })
+            guard magnitude.count <= fieldLength else { return nil }
+            raw += [UInt8](repeating: 0, count: fieldLength - magnitude.count) + magnitude
+        }
+        return raw
+    }
 }
 
 extension Certificate {
@@ -73,6 +90,13 @@ extension Certificate {
 }
 
 extension Certificate {
+    /// The byte length of the EC key's field (32 for P-256, 48 for P-384, 66 for P-521), or nil
+    /// for other keys: the length of each half of an r‖s signature.
+    public var ecFieldLength: Int? {
+        guard let key = X509_get0_pubkey(pointer), EVP_PKEY_get_base_id(key) == EVP_PKEY_EC else { return nil }
+        return (Int(EVP_PKEY_get_bits(key)) + 7) / 8
+    }
+
     /// Whether the certificate's key is RSA (else EC, for what esign signs with).
     public var hasRSAKey: Bool {
         guard let key = X509_get0_pubkey(pointer) else { return false }

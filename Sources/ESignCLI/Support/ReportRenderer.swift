@@ -45,7 +45,10 @@ enum ReportRenderer {
             if let claimed = s.claimedSigningTime { lines.append("    signed      \(time(claimed)) (claimed)") }
             if let proven = s.provenSigningTime { lines.append("    proven      \(time(proven)) (timestamp)") }
             if let level = s.level {
-                lines.append("    level       \(s.kind == .detached ? "CAdES" : "PAdES") \(level.rawValue)")
+                let format = s.format ?? (s.kind == .detached ? "CAdES" : "PAdES")
+                lines.append("    level       \(format) \(level.rawValue)")
+            } else if let format = s.format {
+                lines.append("    format      \(format)")
             }
             if let d = s.digestAlgorithm {
                 lines.append("    algorithms  \(d)\(s.signatureAlgorithm.map { ", \($0)" } ?? "")")
@@ -56,6 +59,7 @@ enum ReportRenderer {
             }
             if let level = s.certificationLevel { coverage += ", certification P=\(level)" }
             lines.append(coverage)
+            for covered in s.covers ?? [] { lines.append("      · covers \(covered)") }
             for m in s.modifications.prefix(5) { lines.append("      · \(m)") }
             for check in s.checks {
                 let mark: String

@@ -150,20 +150,7 @@ public struct PDFSignatureVerifier: Sendable {
             file: name, fileSHA256: nil, validationTime: options.validationTime ?? now,
             signatures: reports, indication: .totalPassed, subIndication: nil, summary: "")
         report.archiveProtectedUntil = timestamps.last.flatMap { reports[$0].signer?.notAfter }
-        if reports.isEmpty {
-            report.indication = .indeterminate
-            report.subIndication = .noSignature
-            report.summary = "the document carries no signature"
-        } else {
-            let worst = reports.map(\.indication).max()!
-            report.indication = worst
-            report.subIndication = reports.first { $0.indication == worst }?.subIndication
-            let failed = reports.filter { $0.indication != .totalPassed }
-            report.summary =
-                failed.isEmpty
-                ? "\(reports.count) signature\(reports.count == 1 ? "" : "s"), all valid"
-                : failed.map { "\($0.fieldName): \($0.summary)" }.joined(separator: "; ")
-        }
+        report.concludeFromSignatures()
         return report
     }
 

@@ -5,7 +5,7 @@ import Foundation
 
 /// The checks on one embedded signature, in order, each recorded with its outcome. The verdict is
 /// derived from them at the end, so the report always says why.
-struct SignatureVerification {
+struct SignatureVerification: SignerChecking {
     let signature: EmbeddedSignature
     /// The PDF, or nil for a detached signature over all of `source`.
     let document: PDFDocument?
@@ -29,7 +29,7 @@ struct SignatureVerification {
 
     var checks: [Check] = []
     private var failure: (Indication, SubIndication, String)?
-    private(set) var report: SignatureReport
+    var report: SignatureReport
     /// The times valid archive timestamps (CAdES archive-time-stamp-v3) prove, oldest first, and
     /// the newest one's TSA certificate expiry: until when the archive is protected.
     var archiveTimestampTimes: [Date] = []
@@ -425,158 +425,6 @@ struct SignatureVerification {
         } else {
             fail("signer", .indeterminate, .noSigningCertificateFound, "the TSA's certificate is not in the token")
         }
-    }
-
-    /// A signature timestamp: imprint over the signature value, token signature, TSA chain and EKU.
-    private mutating func checkTimestamp(token der: [UInt8], over data: [UInt8], label: String) {
-        guard let token = try? TimestampToken(der: der) else {
-            fail(label, .indeterminate, .formatFailure, "the timestamp token cannot be read")
-            return
-        }
-        guard token.imprintMatches(data), token.signatureVerifies else {
-            fail(label, .indeterminate, .hashFailure, "the timestamp does not cover this signature")
-            return
-        }
-        guard let tsa = token.tsaCertificate else {
-            fail(label, .indeterminate, .noSigningCertificateFound, "the TSA's certificate is not in the token")
-            return
-        }
-        checkTimestampingCertificate(tsa, label: label)
-        if case .valid = validator.validate(tsa, intermediates: token.cms.certificates, at: token.time) {
-            report.provenSigningTime = token.time
-            pass(
-                label, "timestamped \(vietnamTime(token.time)) by \(tsa.subject.commonName ?? tsa.subject.description)")
-        } else {
-            checks.append(
-                Check(label, .indeterminate, "the TSA does not chain to a trusted root; its time is not used as proof"))
-        }
-    }
-
-    mutating func checkTimestampingCertificate(_ tsa: Certificate, label: String) {
-        if let eku = tsa.extendedKeyUsage, eku == [ExtendedKeyUsageOID.timeStamping] { return }
-        fail(
-            label, .indeterminate, .chainConstraintsFailure,
-            "the TSA certificate lacks the sole extended key usage timeStamping")
-    }
-
-    // MARK: Policies and trust
-
-    private mutating func checkAlgorithms(digestName: String, certificate: Certificate) {
-        if options.rejectedDigests.contains(digestName.uppercased().replacingOccurrences(of: "-", with: "")) {
-            fail(
-                "algorithms", .indeterminate, .cryptoConstraintsFailureNoPOE,
-                "\(digestName) is no longer an acceptable digest algorithm")
-            return
-        }
-        if let bits = certificate.rsaKeyBits, bits < options.minimumRSABits {
-            fail(
-                "algorithms", .indeterminate, .cryptoConstraintsFailureNoPOE,
-                "RSA-\(bits) keys are too weak (at least \(options.minimumRSABits) bits)")
-            return
-        }
-        pass("algorithms", "\(digestName), \(certificate.publicKeyDescription)")
-    }
-
-    private mutating func checkKeyUsage(_ certificate: Certificate) {
-        if let usage = certificate.keyUsage, usage.isDisjoint(with: [.digitalSignature, .nonRepudiation]) {
-            fail(
-                "key usage", .indeterminate, .chainConstraintsFailure,
-                "the signer's certificate does not allow digital signatures")
-        } else {
-            pass("key usage")
-        }
-    }
-
-    /// The path from the certificate to a trust anchor, when one is valid at the signing time.
-    @discardableResult
-    private mutating func checkTrust(
-        _ certificate: Certificate, intermediates: [Certificate], label: String, at fixed: Date? = nil
-    ) -> [Certificate]? {
-        guard !options.trustAnchors.isEmpty else {
-            fail(label, .indeterminate, .noCertificateChainFound, "no trust anchors were given (--trust)")
-            return nil
-        }
-        let time = options.validationTime ?? fixed ?? report.provenSigningTime ?? report.claimedSigningTime ?? now
-        let result = validator.validate(certificate, intermediates: intermediates, at: time)
-        // Past signature validation (ETSI EN 319 102-1 § 5.6): a certificate that has expired
-        // since is judged at the time a valid timestamp proves the signature existed.
-        if case .invalid(10, _) = result, fixed == nil, let proven = report.provenSigningTime, proven < time,
-            case .valid(let path) = validator.validate(certificate, intermediates: intermediates, at: proven)
-        {
-            pass(
-                label,
-                "chains to \(anchorName(path)) at \(vietnamTime(proven)), the time "
-                    + "the signature timestamp proves (a certificate has expired since)")
-            return path
-        }
-        switch result {
-        case .valid(let path):
-            pass(label, "chains to \(anchorName(path)) at \(vietnamTime(time))")
-            return path
-        case .invalid(let code, let reason):
-            switch code {
-            case 10:
-                fail(
-                    label, .indeterminate, .outOfBoundsNoPOE,
-                    "a certificate had expired at \(vietnamTime(time)) and no timestamp proves an earlier signing time")
-            case 9: fail(label, .indeterminate, .notYetValid, "a certificate was not yet valid at \(vietnamTime(time))")
-            default: fail(label, .indeterminate, .noCertificateChainFound, "no chain to a trusted root: \(reason)")
-            }
-            return nil
-        }
-    }
-
-    /// Records the anchor a valid path ends at and names it as the report shows it: the trust
-    /// store's name, else the anchor's common name.
-    private mutating func anchorName(_ path: [Certificate]) -> String {
-        guard let anchor = path.last else { return "a trusted root" }
-        let sha256 = TrustStore.fingerprint(anchor)
-        let name = options.trustAnchorNames[sha256]
-        report.trustAnchor = TrustAnchorSummary(name: name, subject: anchor.subject.description, sha256: sha256)
-        let common = anchor.subject.commonName ?? anchor.subject.description
-        if let name, name != common { return "\"\(name)\" (\(common))" }
-        return common
-    }
-
-    /// Every certificate of the path but the anchor: not revoked, or revoked only after a timestamp
-    /// proves the signature existed.
-    private mutating func checkRevocation(path: [Certificate], untrusted: [Certificate]) {
-        let checker = RevocationChecker(
-            trustAnchors: options.trustAnchors, offline: options.offline, timeout: Int(options.networkTimeout))
-        var notes: [String] = []
-        for (index, certificate) in path.dropLast().enumerated() {
-            let name = certificate.subject.commonName ?? certificate.subject.description
-            switch checker.status(
-                of: certificate, issuer: path[index + 1], untrusted: untrusted + path, embedded: embeddedRevocation)
-            {
-            case .good(let source):
-                notes.append("\(name): good (\(source))")
-                if !source.hasSuffix("in the document") { revocationFromNetwork = true }
-            case .notPublished:
-                notes.append("\(name): publishes no revocation information")
-            case .unknown(let reason):
-                fail(
-                    "revocation", .indeterminate, .tryLater,
-                    "the revocation status of \(name) cannot be established: \(reason)")
-                return
-            case .revoked(let at, let source):
-                if !source.hasSuffix("in the document") { revocationFromNetwork = true }
-                if let proven = report.provenSigningTime, proven < at {
-                    notes.append(
-                        "\(name): revoked at \(vietnamTime(at)), after the signature was proven to exist "
-                            + "(\(vietnamTime(proven)))"
-                    )
-                } else {
-                    fail(
-                        "revocation", .totalFailed, .revoked,
-                        "\(name) was revoked at \(vietnamTime(at)) (\(source)), and no timestamp proves the signature "
-                            + "was made before"
-                    )
-                    return
-                }
-            }
-        }
-        pass("revocation", notes.joined(separator: "; "))
     }
 
     static func summary(_ c: Certificate) -> CertificateSummary {

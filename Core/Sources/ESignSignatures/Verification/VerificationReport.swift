@@ -136,6 +136,11 @@ public struct SignatureReport: Codable, Sendable {
     public var level: PAdESLevel? = nil
     /// The anchor the signer's chain (the TSA's, for a document timestamp) ended at, when it did.
     public var trustAnchor: TrustAnchorSummary? = nil
+    /// For XML signatures: "XAdES" (with qualifying properties) or "XMLDSig" (plain); absent for
+    /// PDF and CMS signatures.
+    public var format: String? = nil
+    /// For XML signatures: what each reference covers (the whole document, an element, a file).
+    public var covers: [String]? = nil
 }
 
 /// The report on one document: every signature, and the document's verdict.
@@ -155,4 +160,25 @@ public struct DocumentReport: Codable, Sendable {
     /// Until when the newest valid document timestamp protects the archive: its TSA
     /// certificate's expiry (renew before then with `esign ltv renew`).
     public var archiveProtectedUntil: Date? = nil
+}
+
+extension DocumentReport {
+    /// The document's verdict from its signatures': the worst of them, with the reasons of those
+    /// that did not pass; no signature at all is INDETERMINATE, NO_SIGNATURE.
+    mutating func concludeFromSignatures() {
+        if signatures.isEmpty {
+            indication = .indeterminate
+            subIndication = .noSignature
+            summary = "the document carries no signature"
+            return
+        }
+        let worst = signatures.map(\.indication).max()!
+        indication = worst
+        subIndication = signatures.first { $0.indication == worst }?.subIndication
+        let failed = signatures.filter { $0.indication != .totalPassed }
+        summary =
+            failed.isEmpty
+            ? "\(signatures.count) signature\(signatures.count == 1 ? "" : "s"), all valid"
+            : failed.map { "\($0.fieldName): \($0.summary)" }.joined(separator: "; ")
+    }
 }

@@ -41,7 +41,8 @@ extension SignatureReport {
             ("indication", .string(indication.rawValue)),
             ("sub_indication", subIndication.map { .string($0.rawValue) }),
             ("summary", .string(summary)), ("level", level.map { .string($0.rawValue) }),
-            ("trust_anchor", trustAnchor?.jsonValue),
+            ("trust_anchor", trustAnchor?.jsonValue), ("format", format.map(JSONValue.string)),
+            ("covers", covers.map { .array($0.map(JSONValue.string)) }),
         ])
     }
 }

@@ -1,0 +1,118 @@
+import ESignCore
+import ESignCrypto
+import ESignXML
+import Foundation
+
+/// Verifies the XML signatures of a document (enveloped, enveloping, or a detached XAdES file
+/// with its content) with the same report and verdicts as PDF signatures: every `ds:Signature`
+/// in the document, XAdES or plain XMLDSig.
+///
+/// ```swift
+/// let report = XMLSignatureVerifier(options: options).verify(path: "invoice.signed.xml")
+/// ```
+public struct XMLSignatureVerifier: Sendable {
+    public let options: VerificationOptions
+    let validator: ChainValidator
+    /// What parsing a document may take.
+    public var limits = XMLTree.Limits()
+
+    public init(options: VerificationOptions = VerificationOptions()) {
+        self.options = options
+        validator = ChainValidator(trustAnchors: options.trustAnchors)
+    }
+
+    /// Verifies an XML file. A detached signature's content is read only when its reference is a
+    /// plain file name of a file beside the signature (never a URL, never another folder).
+    public func verify(path: String) -> DocumentReport {
+        let bytes: [UInt8]
+        do { bytes = try Self.read(path, limit: limits.maximumBytes) } catch {
+            return PDFSignatureVerifier.failed(path, error.description, .formatFailure)
+        }
+        let folder = (path as NSString).deletingLastPathComponent
+        return verify(bytes, name: path) { uri in
+            guard let name = uri.removingPercentEncoding, !name.isEmpty, !name.contains("/"), !name.contains("\\"),
+                !name.hasPrefix("."), !name.contains(":")
+            else { return nil }
+            let candidate = (folder as NSString).appendingPathComponent(name)
+            return FileManager.default.contents(atPath: candidate).map { [UInt8]($0) }
+        }
+    }
+
+    /// Verifies a detached XML signature over the file `content`.
+    public func verify(content path: String, signature signaturePath: String) -> DocumentReport {
+        let bytes: [UInt8]
+        let content: [UInt8]
+        do {
+            bytes = try Self.read(signaturePath, limit: limits.maximumBytes)
+            content = try Self.read(path, limit: Int.max)
+        } catch {
+            return PDFSignatureVerifier.failed(path, error.description, .formatFailure)
+        }
+        return verify(bytes, name: path) { _ in content }
+    }
+
+    /// Verifies XML held in memory; `content` gives a detached reference's bytes (nil: not available).
+    public func verify(_ bytes: [UInt8], name: String, content: (String) -> [UInt8]? = { _ in nil }) -> DocumentReport {
+        let tree: XMLTree
+        do { tree = try XMLTree(parsing: bytes, limits: limits) } catch {
+            return PDFSignatureVerifier.failed(name, error.description, .formatFailure)
+        }
+        let now = Date()
+        var reports: [SignatureReport] = []
+        let signatures = Self.signatures(in: tree)
+        for (index, signature) in signatures.enumerated() {
+            let label = signature.identifier ?? "Signature \(index + 1)"
+            var detached: (uri: String, bytes: [UInt8])?
+            if tree.root == signature, let uri = Self.externalReference(signature), let bytes = content(uri) {
+                detached = (uri, bytes)
+            }
+            var verification = XMLSignatureVerification(
+                signature: signature, tree: tree, name: label, detachedContent: detached, options: options,
+                validator: validator, now: now)
+            reports.append(verification.run())
+        }
+        var report = DocumentReport(
+            file: name, fileSHA256: Hex.string((try? Digest.hash(bytes, .sha256)) ?? []).lowercased(),
+            validationTime: options.validationTime ?? now, signatures: reports, indication: .totalPassed,
+            subIndication: nil, summary: "")
+        report.concludeFromSignatures()
+        return report
+    }
+
+    /// Every ds:Signature of the document, in document order.
+    static func signatures(in tree: XMLTree) -> [XMLTree.Element] {
+        guard let root = tree.root else { return [] }
+        let inside = root.descendants("Signature", in: XMLDSig.namespace)
+        return root.isElement("Signature", in: XMLDSig.namespace) ? [root] + inside : inside
+    }
+
+    /// The first reference of a signature that is neither empty nor a fragment: a detached file.
+    static func externalReference(_ signature: XMLTree.Element) -> String? {
+        signature.child("SignedInfo", in: XMLDSig.namespace)?.children("Reference", in: XMLDSig.namespace)
+            .compactMap { $0.attribute("URI") }.first { !$0.isEmpty && !$0.hasPrefix("#") }
+    }
+
+    /// Whether bytes look like XML (after a byte-order mark and whitespace, a '<').
+    public static func looksLikeXML(_ bytes: some Collection<UInt8>) -> Bool {
+        var rest = bytes[...]
+        if rest.starts(with: [0xEF, 0xBB, 0xBF]) { rest = rest.dropFirst(3) }
+        return rest.first { ![0x20, 0x09, 0x0A, 0x0D].contains($0) } == 0x3C
+    }
+
+    struct ReadError: Error, CustomStringConvertible { let description: String }
+
+    static func read(_ path: String, limit: Int) throws(ReadError) -> [UInt8] {
+        guard let attributes = try? FileManager.default.attributesOfItem(atPath: path) else {
+            throw ReadError(description: "no such file: \(path)")
+        }
+        if let size = attributes[.size] as? Int, size > limit {
+            throw ReadError(
+                description: "the XML document is \(size / (1 << 20)) MiB; esign reads XML of at most "
+                    + "\(limit / (1 << 20)) MiB")
+        }
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw ReadError(description: "cannot read \(path)")
+        }
+        return [UInt8](data)
+    }
+}
