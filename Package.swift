@@ -77,7 +77,7 @@ let package = Package(
                     .when(platforms: [.linux]))
             ]
         ),
-        // libFuzzer target over the PDF reader, the verifier and the CMS reader (see its source).
+        // libFuzzer target over the PDF and XML readers, the verifiers and the CMS reader (see its source).
         .executableTarget(name: "ESignFuzz", dependencies: [signing]),
         // Fixtures shared by the test targets: a demo PKI, peer tools, the shared corpus.
         .target(name: "ESignTestSupport", dependencies: ["ESign"], path: "Tests/ESignTestSupport"),

@@ -1,12 +1,14 @@
 import ESignCrypto
 import ESignPDF
 import ESignSignatures
+import ESignXML
 import Foundation
 
 /// libFuzzer entry point over the code that reads untrusted bytes: the PDF reader (cross-reference
 /// data, objects, object streams, form fields), the verifier (signature dictionaries, byte ranges,
 /// revisions, difference analysis), the CMS reader and the CAdES structure editor with its archive
-/// timestamp index reader. Any crash, hang or sanitizer report is a bug.
+/// timestamp index reader, and the XML reader, canonicaliser and XML signature verifier. Any
+/// crash, hang or sanitizer report is a bug.
 /// It also holds esign's own multi-buffer SHA-256 to OpenSSL's on messages cut from the input.
 ///
 /// Build and run (Linux):
@@ -34,8 +36,23 @@ enum FuzzHarness {
             _ = try? document.revisions()
         }
         _ = PDFSignatureVerifier().verify(source: source, name: "fuzz")
+        checkXML(bytes)
         checkSignedDataStructure(bytes)
         checkMultiBufferSHA256(bytes)
+    }
+
+    /// The XML reader, every canonicalisation, the byte layout signing splices into, and the XML
+    /// signature verifier.
+    static func checkXML(_ bytes: [UInt8]) {
+        guard XMLSignatureVerifier.looksLikeXML(bytes) else { return }
+        _ = XMLSignatureVerifier().verify(bytes, name: "fuzz")
+        guard let tree = try? XMLTree(parsing: bytes), let root = tree.root else { return }
+        // libxml2 refuses some documents it parses (relative namespace URIs): an error, not a crash.
+        for method in Canonicalization.allCases {
+            _ = try? tree.canonicalize(method)
+            _ = try? tree.canonicalize(method, NodeSelection(subtree: root.children.first ?? root, excluding: root))
+        }
+        _ = XMLByteLayout(bytes, rootName: root.qualifiedName)
     }
 
     /// The CAdES structure editor and archive timestamp reader on raw bytes (a `.p7s`): whatever

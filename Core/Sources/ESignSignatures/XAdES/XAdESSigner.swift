@@ -86,6 +86,7 @@ public struct XAdESSigner: Sendable {
 
     private func enveloped(_ bytes: [UInt8]) throws -> [UInt8] {
         let (tree, layout) = try parse(bytes)
+        try refuseBreakingEarlierSignatures(tree)
         var element = newElement(avoiding: tree)
         element.references = [
             .init(
@@ -153,6 +154,25 @@ public struct XAdESSigner: Sendable {
             throw SigningError.badInput("the document's root element cannot be located in its bytes")
         }
         return (tree, layout)
+    }
+
+    /// An enveloped signature over the whole document leaves out only itself: a second one, added
+    /// inside the document, would change what the first covers and break it. Never silently.
+    private func refuseBreakingEarlierSignatures(_ tree: XMLTree) throws {
+        guard let root = tree.root else { return }
+        let rootID = root.identifier.map { "#" + $0 }
+        for earlier in XMLSignatureVerifier.signatures(in: tree) {
+            let uris =
+                earlier.child("SignedInfo", in: XMLDSig.namespace)?.children("Reference", in: XMLDSig.namespace)
+                .compactMap { $0.attribute("URI") } ?? []
+            if uris.contains(where: { $0.isEmpty || $0 == rootID }) {
+                let name = earlier.identifier ?? "ds:Signature"
+                throw SigningError.badInput(
+                    "the document already holds a signature over the whole document (\(name)); a second "
+                        + "enveloped signature would break it: sign it detached (--detached) or enveloping "
+                        + "(--enveloping) instead")
+            }
+        }
     }
 
     private func newElement(avoiding tree: XMLTree?) -> XAdESSignatureElement {

@@ -2,13 +2,14 @@ import ESignCrypto
 
 /// The names XML signatures are written with: namespaces, transforms, the digest and signature
 /// methods esign signs with and accepts (W3C XMLDSig, RFC 6931, RFC 9231, ETSI EN 319 132-1).
-enum XMLDSig {
-    static let namespace = "http://www.w3.org/2000/09/xmldsig#"
-    static let xades = "http://uri.etsi.org/01903/v1.3.2#"
-    static let xades141 = "http://uri.etsi.org/01903/v1.4.1#"
-    static let envelopedSignature = "http://www.w3.org/2000/09/xmldsig#enveloped-signature"
-    static let signedPropertiesType = "http://uri.etsi.org/01903#SignedProperties"
-    static let xmlNamespace = "http://www.w3.org/XML/1998/namespace"
+public enum XMLDSig {
+    /// XML-Signature Syntax and Processing (`ds:`).
+    public static let namespace = "http://www.w3.org/2000/09/xmldsig#"
+    /// XAdES 1.3.2 (`xades:`), and its 1.4.1 additions (`xades141:`).
+    public static let xades = "http://uri.etsi.org/01903/v1.3.2#"
+    public static let xades141 = "http://uri.etsi.org/01903/v1.4.1#"
+    public static let envelopedSignature = "http://www.w3.org/2000/09/xmldsig#enveloped-signature"
+    public static let signedPropertiesType = "http://uri.etsi.org/01903#SignedProperties"
 }
 
 /// A DigestMethod.
