@@ -191,6 +191,39 @@ struct XAdESTests {
         try expectEditsFail(output, name: "xmlsec1")
     }
 
+    @Test("the service signs XML (application/xml, text/xml) as XAdES and verifies it with the same report")
+    func service() throws {
+        let fixture = try ServiceFixture()
+        let server = try fixture.start()
+        defer { server.stop() }
+        let input = try write(Self.document, "qd.xml", in: fixture.directory)
+        let reply = try fixture.request(
+            server, "POST", "/v1/sign?key=dn-seal&level=B-T&reason=%C4%90%C3%B3ng+d%E1%BA%A5u", file: input,
+            contentType: "application/xml")
+        try #require(reply.status == 200, "\(reply.text)")
+        #expect(reply.headers["content-type"] == "application/xml")
+        let signed = try fixture.save(reply, as: "qd.signed.xml")
+        let digest = try Fixtures.sha256(ofFile: signed).map { String(format: "%02x", $0) }.joined()
+        #expect(reply.headers["esign-document-sha256"] == digest)
+        let xmlsec = try xmlsec1(signed, ids: ["SignedProperties"])
+        #expect(xmlsec.combined.contains("SignedInfo References (ok/all): 2/2"), "\(xmlsec.combined)")
+        let verify = try fixture.request(server, "POST", "/v1/verify", file: signed, contentType: "text/xml")
+        try #require(verify.status == 200, "\(verify.text)")
+        #expect(
+            verify.text.contains("\"format\":\"XAdES\"") && verify.text.contains("\"level\":\"B-T\""), "\(verify.text)")
+        let cli = try Peers.esign(["verify", signed, "--trust", pki.rootPath, "--json"])
+        #expect(cli.stdout.contains("\"indication\":\"TOTAL-PASSED\""), "\(cli.combined)")
+        // Detached XAdES of any body, and a malformed XML body: a problem, not a crash.
+        let detached = try fixture.request(
+            server, "POST", "/v1/sign?key=dn-seal&packaging=detached&name=qd.xml", file: input,
+            contentType: "text/plain")
+        #expect(detached.status == 200 && detached.text.contains("URI=\"qd.xml\""), "\(detached.text)")
+        let broken = try write("<QuyetDinh><a></QuyetDinh>", "broken.xml", in: fixture.directory)
+        let refused = try fixture.request(
+            server, "POST", "/v1/sign?key=dn-seal", file: broken, contentType: "application/xml")
+        #expect((400..<500).contains(refused.status) && refused.text.contains("not well-formed"), "\(refused.text)")
+    }
+
     /// Any change of a signed character or element is TOTAL-FAILED: each text node, attribute
     /// value and element name in the document outside the signature, changed one at a time.
     func expectEditsFail(_ signed: String, name: String) throws {

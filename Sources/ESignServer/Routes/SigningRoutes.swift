@@ -5,7 +5,8 @@ import HTTPTypes
 import Hummingbird
 import NIOCore
 
-/// `POST /v1/sign` (a PDF: PAdES inside it; anything else: a detached CAdES signature) and
+/// `POST /v1/sign` (a PDF: PAdES inside it; XML: XAdES, enveloped unless `packaging` says otherwise;
+/// anything else: a detached CAdES signature, or XAdES with `packaging=detached`) and
 /// `POST /v1/issue` (Decree 30 issuance: official, seal, number, ledger).
 extension SigningService {
     func addSigningRoutes(_ router: Router<ServiceRequestContext>) {
@@ -59,7 +60,11 @@ extension SigningService {
     func sign(_ request: Request) async throws -> Response {
         let client = try await authenticator.client(for: request, scope: .sign)
         let query = try Query(
-            request, allowed: ["key", "reason", "location", "level", "unit", "number", "type", "digest", "padding"])
+            request,
+            allowed: [
+                "key", "reason", "location", "level", "unit", "number", "type", "digest", "padding", "packaging",
+                "name",
+            ])
         let units = try await clientUnits(client)
         let key = try self.key(try query.required("key"), for: units)
         let (level, tsa) = try signingLevel(query["level"])
@@ -76,9 +81,24 @@ extension SigningService {
                 "send the document with a Content-Type (application/pdf signs inside the PDF)")
         }
         let pdf = mediaType == "application/pdf"
+        let xml = mediaType == "application/xml" || mediaType == "text/xml"
+        let packaging = try Self.xmlPackaging(query["packaging"], xml: xml, level: level)
         let (signed, documentDigest) = try await bodies.withBody(request) { body in
             guard !body.isEmpty else { throw Problem.badRequest("the request has no document") }
             return try await self.signing(client: client, key: key, action: "sign", unit: unit, number: number) {
+                if let packaging {
+                    var signer = XAdESSigner(identity: key.identity)
+                    signer.packaging = packaging
+                    signer.digest = digest
+                    signer.rsaPadding = padding
+                    signer.role = query["reason"]
+                    signer.city = query["location"]
+                    signer.timestampClient = tsa
+                    let signed = try signer.sign(Array(body), name: query["name"] ?? "document.xml")
+                    // The ledger's document id: the signed XML (the detached content for a detached signature).
+                    let id = packaging == .detached ? Array(body) : signed
+                    return (ByteBuffer(bytes: signed), Hex.string(try Digest.hash(id, .sha256)).lowercased())
+                }
                 if pdf {
                     var options = PAdESOptions()
                     options.digest = digest
@@ -127,8 +147,23 @@ extension SigningService {
                 throw Self.problem(ledger: error)
             }
         }
-        headers[.contentType] = pdf ? "application/pdf" : "application/pkcs7-signature"
+        headers[.contentType] =
+            pdf ? "application/pdf" : (packaging != nil ? "application/xml" : "application/pkcs7-signature")
         return Response(status: .ok, headers: headers, body: .init(byteBuffer: signed))
+    }
+
+    /// XAdES for XML bodies (enveloped unless `packaging` says otherwise) and for any body with
+    /// `packaging=detached`; nil for PAdES and CAdES.
+    static func xmlPackaging(_ text: String?, xml: Bool, level: PAdESLevel) throws -> XAdESSigner.Packaging? {
+        guard xml || text != nil else { return nil }
+        guard let packaging = XAdESSigner.Packaging(rawValue: text ?? "enveloped") else {
+            throw Problem.badRequest("packaging is enveloped, enveloping or detached, not \(text!.debugDescription)")
+        }
+        if !xml && packaging != .detached {
+            throw Problem.badRequest("packaging=\(packaging.rawValue) signs XML documents (application/xml)")
+        }
+        if level >= .bLT { throw Problem.badRequest("XAdES \(level.rawValue) is not built yet: ask B-B or B-T") }
+        return packaging
     }
 
     /// Makes a signature on a worker thread and records it in the audit chain, whatever the outcome;

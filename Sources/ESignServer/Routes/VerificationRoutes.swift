@@ -2,8 +2,9 @@ import ESignSigning
 import Foundation
 import Hummingbird
 
-/// `POST /v1/verify`: a PDF (`application/pdf`), or `multipart/form-data` with a `file` and, for a
-/// detached signature, its `signature` (.p7s). The answer is the report of `esign verify --json`.
+/// `POST /v1/verify`: a PDF (`application/pdf`), an XML document (`application/xml`, `text/xml`),
+/// or `multipart/form-data` with a `file` and, for a detached signature, its `signature` (.p7s or
+/// .xades.xml). The answer is the report of `esign verify --json`.
 extension SigningService {
     func addVerificationRoutes(_ router: Router<ServiceRequestContext>) {
         router.post("/v1/verify") { request, _ in try await self.verify(request) }
@@ -13,7 +14,8 @@ extension SigningService {
         _ = try await authenticator.client(for: request, scope: .verify)
         let query = try Query(request, allowed: ["name"])
         guard let mediaType = request.mediaType, let contentType = request.headers[.contentType] else {
-            throw Problem.unsupportedMediaType("send application/pdf, or multipart/form-data with file and signature")
+            throw Problem.unsupportedMediaType(
+                "send application/pdf, application/xml, or multipart/form-data with file and signature")
         }
         let options = verification
         let name = query["name"]
@@ -23,6 +25,11 @@ extension SigningService {
                 return try await self.onWorker {
                     PDFSignatureVerifier(options: options).verify(
                         source: MemoryByteSource(body), name: name ?? "document.pdf")
+                }
+            case "application/xml", "text/xml":
+                let bytes = Array(body)
+                return try await self.onWorker {
+                    XMLSignatureVerifier(options: options).verify(bytes, name: name ?? "document.xml")
                 }
             case "multipart/form-data":
                 guard let boundary = MultipartForm.boundary(of: contentType) else {
@@ -39,6 +46,12 @@ extension SigningService {
                 let fileName = name ?? file.filename ?? "document"
                 if let signature = form.part("signature") {
                     let cms = Array(signature.body)
+                    if XMLSignatureVerifier.looksLikeXML(cms) {
+                        // A detached XAdES signature (FILE.xades.xml) over the file.
+                        return try await self.onWorker {
+                            XMLSignatureVerifier(options: options).verify(cms, name: fileName) { _ in content }
+                        }
+                    }
                     let signatureName = signature.filename ?? fileName + ".p7s"
                     return try await self.onWorker {
                         DetachedSignatureVerifier(options: options).verify(
@@ -46,13 +59,18 @@ extension SigningService {
                             signatureName: signatureName)
                     }
                 }
+                if XMLSignatureVerifier.looksLikeXML(content) {
+                    return try await self.onWorker {
+                        XMLSignatureVerifier(options: options).verify(content, name: fileName)
+                    }
+                }
                 return try await self.onWorker {
                     PDFSignatureVerifier(options: options).verify(source: MemoryByteSource(content), name: fileName)
                 }
             default:
                 throw Problem.unsupportedMediaType(
-                    "\(mediaType) cannot be verified: send application/pdf, or multipart/form-data with file and "
-                        + "signature")
+                    "\(mediaType) cannot be verified: send application/pdf, application/xml, or multipart/form-data "
+                        + "with file and signature")
             }
         }
         return Responses.text(report.jsonLine, type: "application/json")

@@ -27,24 +27,33 @@ enum OpenAPIDocument {
                   {"name": "number", "in": "query", "schema": {"type": "string", "minLength": 1}},
                   {"name": "type", "in": "query", "schema": {"type": "string"}},
                   {"name": "digest", "in": "query",
-                   "schema": {"type": "string", "enum": ["sha256", "sha384", "sha512"]}}
+                   "schema": {"type": "string", "enum": ["sha256", "sha384", "sha512"]}},
+                  {"name": "packaging", "in": "query",
+                   "description": "XAdES: enveloped (default for XML), enveloping, or detached (any body).",
+                   "schema": {"type": "string", "enum": ["enveloped", "enveloping", "detached"]}},
+                  {"name": "name", "in": "query",
+                   "description": "The file name a detached XAdES signature refers to its content by.",
+                   "schema": {"type": "string", "minLength": 1, "maxLength": 255}}
                 ],
                 "requestBody": {
                   "required": true,
                   "content": {
                     "application/pdf": {"schema": {"type": "string", "format": "binary"}},
+                    "application/xml": {"schema": {"type": "string", "format": "binary"}},
+                    "text/xml": {"schema": {"type": "string", "format": "binary"}},
                     "application/octet-stream": {"schema": {"type": "string", "format": "binary"}}
                   }
                 },
                 "responses": {
                   "200": {
-                    "description": "The signed PDF, or the detached signature.",
+                    "description": "The signed PDF, the signed XML (XAdES), or the detached signature.",
                     "headers": {
                       "ESign-Document-SHA256": {"schema": {"type": "string"}},
                       "ESign-Ledger-Sequence": {"schema": {"type": "string"}}
                     },
                     "content": {
                       "application/pdf": {"schema": {"type": "string", "format": "binary"}},
+                      "application/xml": {"schema": {"type": "string", "format": "binary"}},
                       "application/pkcs7-signature": {"schema": {"type": "string", "format": "binary"}}
                     }
                   },
@@ -110,7 +119,7 @@ enum OpenAPIDocument {
             "/v1/verify": {
               "post": {
                 "operationId": "verify",
-                "summary": "Verify a PDF, or a detached signature over a file (esign verify --json).",
+                "summary": "Verify a PDF, an XML document, or a detached signature over a file (esign verify --json).",
                 "parameters": [
                   {"name": "name", "in": "query", "description": "The file name the report shows.",
                    "schema": {"type": "string"}}
@@ -119,13 +128,16 @@ enum OpenAPIDocument {
                   "required": true,
                   "content": {
                     "application/pdf": {"schema": {"type": "string", "format": "binary"}},
+                    "application/xml": {"schema": {"type": "string", "format": "binary"}},
+                    "text/xml": {"schema": {"type": "string", "format": "binary"}},
                     "multipart/form-data": {
                       "schema": {
                         "type": "object",
                         "required": ["file"],
                         "properties": {
                           "file": {"type": "string", "format": "binary"},
-                          "signature": {"type": "string", "format": "binary", "description": "A detached .p7s."}
+                          "signature": {"type": "string", "format": "binary",
+                                        "description": "A detached .p7s or .xades.xml."}
                         }
                       }
                     }
