@@ -81,6 +81,9 @@ struct SignCommand: AsyncParsableCommand {
     @Flag(help: "With --detached: a detached XAdES signature (FILE.xades.xml) for any file, rather than CAdES.")
     var xades = false
 
+    @Flag(help: "With --detached: a CAdES signature (FILE.p7s) even for an XML document, rather than XAdES.")
+    var cades = false
+
     @Flag(help: "Sign even though the certificate is expired or not yet valid.")
     var allowExpired = false
 
@@ -183,6 +186,9 @@ struct SignCommand: AsyncParsableCommand {
         if !identity.hasKey { throw IdentityOptions.missingKey }
         if enveloping && detached { throw ValidationError("a signature is either --enveloping or --detached") }
         if xades && !detached { throw ValidationError("--xades makes detached XAdES signatures; add --detached") }
+        if cades && !detached { throw ValidationError("--cades makes detached CAdES signatures; add --detached") }
+        if cades && xades { throw ValidationError("a detached signature is either --cades or --xades") }
+        if cades && enveloping { throw ValidationError("--enveloping is XAdES; it cannot go with --cades") }
         if prepared != nil { throw ValidationError("--prepared goes with --prepare or --complete") }
         if output != nil && files.count > 1 {
             throw ValidationError("-o/--output takes one input; use --out-dir for several")

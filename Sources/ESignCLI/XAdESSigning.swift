@@ -22,6 +22,7 @@ extension SignCommand {
     /// Whether this run makes XAdES signatures, and refuses a batch that mixes XML with other files.
     func signsXML() throws -> Bool {
         if xades { return true }
+        if cades { return false }
         let xml = files.filter(Self.isXML)
         if xml.isEmpty { return false }
         if xml.count != files.count {

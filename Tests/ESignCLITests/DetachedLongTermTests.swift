@@ -73,7 +73,7 @@ struct DetachedLongTermTests {
         let file = try write(dir, "công văn 15.xml", "<vanban so=\"15/CV-UBND\" ngay=\"2026-11-30\"/>\n")
         let (p12, passwordFile) = try ltv.identity()
         let run = try Peers.esign([
-            "sign", file, "--detached", "--p12", p12, "--password-file", passwordFile, "--tsa", ltv.tsaURL,
+            "sign", file, "--detached", "--cades", "--p12", p12, "--password-file", passwordFile, "--tsa", ltv.tsaURL,
             "--level", "B-LTA",
         ])
         try #require(run.status == 0, "\(run.combined)")

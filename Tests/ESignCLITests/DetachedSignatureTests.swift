@@ -15,7 +15,7 @@ struct DetachedSignatureTests {
         let entity = pki.signers[signer]!
         let run = try Peers.esign(
             [
-                "sign", "--detached", file, "--key", entity.keyPath, "--cert", entity.certificatePath,
+                "sign", "--detached", "--cades", file, "--key", entity.keyPath, "--cert", entity.certificatePath,
                 "--chain", pki.chainPath,
             ], environment: ["ESIGN_PASSWORD": Fixtures.password.withCString { String(cString: $0) }])
         try #require(run.status == 0, "\(run.combined)")

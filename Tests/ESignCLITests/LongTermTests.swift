@@ -145,7 +145,8 @@ struct LongTermTests {
         try "<vanban so=\"15/TTr-UBND\"/>\n".write(toFile: file, atomically: true, encoding: .utf8)
         let (p12, passwordFile) = try ltv.identity()
         let run = try Peers.esign([
-            "sign", file, "--detached", "--p12", p12, "--password-file", passwordFile, "--tsa", ltv.tsaURL, "--level",
+            "sign", file, "--detached", "--cades", "--p12", p12, "--password-file", passwordFile, "--tsa", ltv.tsaURL,
+            "--level",
             "B-LT",
         ])
         try #require(run.status == 0, "\(run.combined)")

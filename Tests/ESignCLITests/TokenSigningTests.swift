@@ -92,7 +92,8 @@ struct TokenSigningTests {
         let file = dir.appendingPathComponent("tờ trình.xml").path
         try "<vanban so=\"12/TTr-UBND\"/>\n".write(toFile: file, atomically: true, encoding: .utf8)
         let run = try esign([
-            "sign", "--detached", file, "--pkcs11", tokens.uri("official-p256"), "--pin-file", tokens.pinFile,
+            "sign", "--detached", "--cades", file, "--pkcs11", tokens.uri("official-p256"), "--pin-file",
+            tokens.pinFile,
         ])
         try #require(run.status == 0, "\(run.combined)")
         let verify = try Peers.run(
@@ -102,6 +103,26 @@ struct TokenSigningTests {
                 pki.rootPath, "-purpose", "any", "-out", "/dev/null",
             ])
         #expect(verify.status == 0 && verify.combined.contains("Verification successful"), "\(verify.combined)")
+    }
+
+    @Test(
+        "XAdES made with token keys (RSA PKCS#1 v1.5 and PSS, ECDSA P-256) verify in signxml and in esign",
+        arguments: [("province-official", false), ("province-official", true), ("official-p256", false)])
+    func xadesOnTheToken(_ object: String, _ pss: Bool) throws {
+        let dir = Fixtures.temporaryDirectory("esign-token-xades")
+        let file = dir.appendingPathComponent("to-trinh.xml").path
+        try "<vanban so=\"12/TTr-UBND\"><trichyeu>Tờ trình</trichyeu></vanban>\n".write(
+            toFile: file, atomically: true, encoding: .utf8)
+        let output = dir.appendingPathComponent("signed.xml").path
+        let run = try esign(
+            ["sign", file, "-o", output, "--pkcs11", tokens.uri(object), "--pin-file", tokens.pinFile]
+                + (pss ? ["--rsa-pss"] : []))
+        try #require(run.status == 0, "\(run.combined)")
+        let verify = try Peers.esign(["verify", output, "--trust", pki.rootPath])
+        #expect(verify.status == 0 && verify.stdout.contains("XAdES B-B"), "\(verify.combined)")
+        let peers = Fixtures.packageRoot.appendingPathComponent("scripts/xml-peers.py").path
+        let python = try Peers.run("python3", [peers, "signxml-verify", output, pki.rootPath])
+        #expect(python.status == 0 && python.stdout.hasPrefix("ok"), "\(python.combined)")
     }
 
     @Test("OpenSSL's pkcs11 engine signs with the same token key, and esign verifies its CMS")

@@ -52,7 +52,7 @@ struct VerifyCommandTests {
         try "<baocao tinh=\"Bình Phước\"/>\n".write(toFile: file, atomically: true, encoding: .utf8)
         let entity = pki.signers["district-seal"]!
         let ours = try Peers.esign([
-            "sign", "--detached", file, "--p12", entity.pkcs12Path, "--password-file", pki.passwordPath,
+            "sign", "--detached", "--cades", file, "--p12", entity.pkcs12Path, "--password-file", pki.passwordPath,
         ])
         try #require(ours.status == 0, "\(ours.combined)")
         let theirs = dir.appendingPathComponent("openssl.p7s").path
