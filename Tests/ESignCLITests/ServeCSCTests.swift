@@ -142,6 +142,16 @@ struct ServeCSCTests {
         let note = dir.appendingPathComponent("note.txt").path
         try "Công văn số 7\n".write(toFile: note, atomically: true, encoding: .utf8)
         #expect(try esign(["sign", note, "--detached"]).status == 0)
+        // XML documents through the same credentials: XAdES with RSA PSS and with ECDSA.
+        let xml = dir.appendingPathComponent("cong-van.xml").path
+        try "<CongVan so=\"7/UBND-VP\">Công văn số 7</CongVan>\n".write(toFile: xml, atomically: true, encoding: .utf8)
+        for (credential, extra) in [("csc-seal", ["--rsa-pss"]), ("csc-ec", [])] {
+            let output = dir.appendingPathComponent("cong-van-\(credential).xml").path
+            let run = try esign(["sign", xml, "-o", output] + extra, credential: credential)
+            #expect(run.status == 0, "\(run.combined)")
+            let verified = try Peers.esign(["verify", output, "--trust", Fixtures.pki.rootPath])
+            #expect(verified.status == 0 && verified.stdout.contains("XAdES B-B"), "\(verified.combined)")
+        }
         for signed in [one] + pss + inputs.map({ out + "/" + ($0 as NSString).lastPathComponent }) {
             let validation = try Peers.pyhankoValidate(signed, trust: Fixtures.pki.rootPath)
             #expect(validation.stdout.contains("INTACT:TRUSTED"), "\(signed): \(validation.combined)")
@@ -156,7 +166,7 @@ struct ServeCSCTests {
         #expect(cms.stderr.contains("Verification successful"), "\(cms.combined)")
         let audit = try Peers.esign(["serve", "audit", "list", "--database", fixture.database, "--limit", "50"])
         let authorisations = audit.stdout.split(separator: "\n").filter { $0.contains("\"csc-authorize\"") }
-        #expect(authorisations.count == 6, "one per command: \(audit.stdout)")
+        #expect(authorisations.count == 8, "one per command: \(audit.stdout)")
         #expect(authorisations.contains { $0.contains("3 signatures") })
 
         // A wrong PIN fails before anything is signed (77); an unreachable service is 69.
