@@ -169,11 +169,13 @@ struct SignCommand: AsyncParsableCommand {
             if prepare && complete != nil {
                 throw ValidationError("--prepare and --complete are the two steps; give one")
             }
-            if files.count != 1 { throw ValidationError("two-step signing takes one PDF") }
-            if detached || visible || tsa != nil || (level ?? .bB) != .bB || unit != nil || outDir != nil {
+            if files.count != 1 { throw ValidationError("two-step signing takes one document") }
+            if (detached && !xades && !Self.isXML(files[0])) || visible || tsa != nil || (level ?? .bB) != .bB
+                || unit != nil || outDir != nil
+            {
                 throw ValidationError(
-                    "two-step signing makes PAdES B-B signatures of one PDF (no --detached, --visible, --tsa, --level, "
-                        + "--unit, --out-dir)")
+                    "two-step signing makes B-B signatures of one PDF or XML document (no --visible, --tsa, --level, "
+                        + "--unit, --out-dir; --detached for XML only)")
             }
             if prepare && (identity.cert == nil || identity.hasKey) {
                 throw ValidationError("--prepare names the signer with --cert FILE (and --chain FILE), not a key")

@@ -40,10 +40,17 @@ extension SignCommand {
             throw fail(.identity("\(identity.cert!) holds no certificate esign can read"))
         }
         let state: TwoStepState
+        let xml = try signsXML()
         do {
-            let prepared = try TwoStepSignature.prepare(
-                pdf: pdf, certificate: certificates[0], chain: Array(certificates.dropFirst()), digest: digest,
-                reason: reason, location: location, fieldName: field, rsaPSS: rsaPSS)
+            let prepared =
+                xml
+                ? try TwoStepSignature.prepare(
+                    xml: pdf, name: (input as NSString).lastPathComponent, packaging: xadesPackaging,
+                    certificate: certificates[0], chain: Array(certificates.dropFirst()), digest: digest,
+                    reason: reason, location: location, rsaPSS: rsaPSS)
+                : try TwoStepSignature.prepare(
+                    pdf: pdf, certificate: certificates[0], chain: Array(certificates.dropFirst()), digest: digest,
+                    reason: reason, location: location, fieldName: field, rsaPSS: rsaPSS)
             state = TwoStepState(documentSHA256: FileDigest.sha256Hex(pdf), signature: prepared, chainPEM: pem)
         } catch { throw fail(error) }
         try emit(jsonText(state), to: statePath, force: force)
@@ -71,7 +78,6 @@ extension SignCommand {
 
     func runComplete(signature path: String) throws {
         let input = files[0]
-        let output = outputPath(for: input)
         let pdf = try readInput(input)
         let state: TwoStepState
         do { state = try JSONDecoder().decode(TwoStepState.self, from: Data(try readInput(statePath))) } catch let exit
@@ -89,17 +95,27 @@ extension SignCommand {
             throw fail(.badInput("\(statePath) holds no readable certificate"))
         }
         let signature = try readInput(path)
+        let xml = state.signature.xadesPackaging
+        let output = xml.map { XAdESOutput.path(self, for: input, packaging: $0) } ?? outputPath(for: input)
         do {
-            let signed = try state.signature.complete(
-                pdf: pdf, certificate: certificates[0], chain: Array(certificates.dropFirst()), signature: signature)
+            let bytes: [UInt8]
+            if xml != nil {
+                bytes = try state.signature.complete(
+                    xml: pdf, name: (input as NSString).lastPathComponent, certificate: certificates[0],
+                    chain: Array(certificates.dropFirst()), signature: signature)
+            } else {
+                bytes = try state.signature.complete(
+                    pdf: pdf, certificate: certificates[0], chain: Array(certificates.dropFirst()), signature: signature
+                ).pdf
+            }
             let file = try AtomicOutputFile(destination: output, overwrite: force)
-            try file.write(signed.pdf)
+            try file.write(bytes)
             try file.commit()
         } catch { throw fail(error) }
         if json {
             print(jsonText(["input": input, "output": output], pretty: false))
         } else {
-            print("Signed \(input) → \(Terminal.bold(output)) (two-step, PAdES B-B)")
+            print("Signed \(input) → \(Terminal.bold(output)) (two-step, \(xml == nil ? "PAdES" : "XAdES") B-B)")
         }
     }
 }

@@ -34,13 +34,7 @@ extension SignCommand {
         return true
     }
 
-    func xadesOutputPath(for input: String) -> String {
-        if let output { return output }
-        let name = XAdESSigner.defaultOutput(for: (input as NSString).lastPathComponent, packaging: xadesPackaging)
-        if let outDir { return (outDir as NSString).appendingPathComponent(name) }
-        return (input as NSString).deletingLastPathComponent.isEmpty
-            ? name : ((input as NSString).deletingLastPathComponent as NSString).appendingPathComponent(name)
-    }
+    func xadesOutputPath(for input: String) -> String { XAdESOutput.path(self, for: input, packaging: xadesPackaging) }
 
     func runXAdES(into signedOutputs: inout [String]) throws {
         if visible { throw fail(.badInput("--visible draws on a PDF page; XML signatures have no appearance")) }
@@ -103,5 +97,16 @@ extension SignCommand {
         }
         if failures.count == 1 && files.count == 1 { throw ExitCode(ExitCodes.code(for: failures[0])) }
         if !failures.isEmpty { throw ExitCode(ExitCodes.batchHadFailures) }
+    }
+}
+
+/// Where an XML signature is written: -o, else under --out-dir, else beside the input.
+enum XAdESOutput {
+    static func path(_ command: SignCommand, for input: String, packaging: XAdESSigner.Packaging) -> String {
+        if let output = command.output { return output }
+        let name = XAdESSigner.defaultOutput(for: (input as NSString).lastPathComponent, packaging: packaging)
+        if let outDir = command.outDir { return (outDir as NSString).appendingPathComponent(name) }
+        let folder = (input as NSString).deletingLastPathComponent
+        return folder.isEmpty ? name : (folder as NSString).appendingPathComponent(name)
     }
 }

@@ -191,6 +191,46 @@ struct XAdESTests {
         try expectEditsFail(output, name: "xmlsec1")
     }
 
+    @Test(
+        "two-step signing of XML: the digest signed elsewhere (openssl pkeyutl) completes a XAdES signature",
+        arguments: [false, true])
+    func twoStep(_ pss: Bool) throws {
+        let dir = Fixtures.temporaryDirectory("xades-two-step")
+        let input = try write(Self.document, "qd.xml", in: dir)
+        let official = pki.signers["province-official"]!
+        var prepare = [
+            "sign", input, "--prepare", "--cert", official.certificatePath, "--chain", pki.chainPath, "--json",
+        ]
+        if pss { prepare.append("--rsa-pss") }
+        let prepared = try Peers.esign(prepare)
+        try #require(prepared.status == 0, "\(prepared.combined)")
+        let state = try #require(
+            try JSONSerialization.jsonObject(with: Data(prepared.stdout.utf8)) as? [String: Any])
+        let digest = try #require(Data(base64Encoded: state["digest"] as? String ?? ""))
+        let digestPath = dir.appendingPathComponent("digest.bin").path
+        try digest.write(to: URL(fileURLWithPath: digestPath))
+        let signaturePath = dir.appendingPathComponent("signature.bin").path
+        var pkeyutl = [
+            "pkeyutl", "-sign", "-inkey", official.keyPath, "-passin", "file:\(pki.passwordPath)", "-in", digestPath,
+            "-out", signaturePath, "-pkeyopt", "digest:sha256",
+        ]
+        if pss { pkeyutl += ["-pkeyopt", "rsa_padding_mode:pss", "-pkeyopt", "rsa_pss_saltlen:32"] }
+        let signed = try Peers.run("openssl", pkeyutl)
+        try #require(signed.status == 0, "\(signed.combined)")
+        let output = dir.appendingPathComponent("signed.xml").path
+        let complete = try Peers.esign(["sign", input, "--complete", signaturePath, "-o", output])
+        try #require(complete.status == 0, "\(complete.combined)")
+        let verify = try Peers.esign(["verify", output, "--trust", pki.rootPath])
+        #expect(verify.status == 0 && verify.stdout.contains(pss ? "RSASSA-PSS" : "PKCS#1 v1.5"), "\(verify.combined)")
+        let python = try Peers.run("python3", [Self.peers, "signxml-verify", output, pki.rootPath])
+        #expect(python.status == 0, "\(python.combined)")
+        // Another document with the same state: refused.
+        let other = try write(Self.document.replacingOccurrences(of: "2025", with: "2026"), "other.xml", in: dir)
+        let refused = try Peers.esign(
+            ["sign", other, "--complete", signaturePath, "--prepared", input + ".prepared.json", "-o", output + "2"])
+        #expect(refused.status == 65, "\(refused.combined)")
+    }
+
     @Test("the service signs XML (application/xml, text/xml) as XAdES and verifies it with the same report")
     func service() throws {
         let fixture = try ServiceFixture()

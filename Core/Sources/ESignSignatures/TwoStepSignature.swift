@@ -25,6 +25,10 @@ public struct TwoStepSignature: Codable, Sendable, Equatable {
     /// RSA keys: the key signs the digest with RSASSA-PSS (MGF1 with the same hash, salt as long
     /// as the hash) instead of PKCS#1 v1.5. Absent in states written before it existed.
     public var rsaPSS: Bool?
+    /// XML documents (XAdES): the signature's Id and packaging, fixed in the first step so the
+    /// second builds the same signature. Absent for PDFs.
+    public var xadesSignatureID: String?
+    public var xadesPackaging: XAdESSigner.Packaging?
 
     enum CodingKeys: String, CodingKey {
         case signingTime = "signing_time"
@@ -33,6 +37,8 @@ public struct TwoStepSignature: Codable, Sendable, Equatable {
         case digest, reason, location
         case fieldName = "field_name"
         case rsaPSS = "rsa_pss"
+        case xadesSignatureID = "xades_signature_id"
+        case xadesPackaging = "xades_packaging"
     }
 
     /// A signer that only records what it was asked to sign (the first step) or answers with a

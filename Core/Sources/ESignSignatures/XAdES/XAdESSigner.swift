@@ -37,6 +37,8 @@ public struct XAdESSigner: Sendable {
     public var timestampClient: TimestampClient?
     /// What parsing the document may take.
     public var limits = XMLTree.Limits()
+    /// The `ds:Signature` Id (default: a new random one); fixed by two-step signing.
+    public var signatureID: String?
 
     public init(identity: SigningIdentity) { self.identity = identity }
 
@@ -176,11 +178,10 @@ public struct XAdESSigner: Sendable {
     }
 
     private func newElement(avoiding tree: XMLTree?) -> XAdESSignatureElement {
-        var id: String
-        repeat {
+        var id = signatureID ?? ""
+        while id.isEmpty || !(tree?.elements(withID: id).isEmpty ?? true) {
             id = "xades-" + Hex.string(Random.bytes(8)).lowercased()
-        } while !(tree?.elements(withID: id).isEmpty
-            ?? true)
+        }
         let key: XMLSignatureMethod.KeyType = identity.privateKey.isRSA ? .rsa : .ecdsa
         return XAdESSignatureElement(
             id: id, method: XMLSignatureMethod(keyType: key, digest: digest, padding: rsaPadding), references: [],
