@@ -12,15 +12,23 @@ signature timestamp's imprint. Shares no code with esign.
   xml-peers.py imprint FILE TOKEN.der
       Writes the first SignatureTimeStamp's token to TOKEN.der and prints the SHA-256 (hex) of the
       ds:SignatureValue canonicalised as the timestamp says (lxml), and the token's digest method.
+  xml-peers.py archive-imprint FILE PREFIX [--content FILE]
+      For every xades141:ArchiveTimeStamp, the input ETSI EN 319 132-1 § 5.5.2 gives (each
+      reference's data after its transforms, SignedInfo, SignatureValue, KeyInfo, the unsigned
+      signature properties before it, the other ds:Objects), hashed with SHA-256; writes each token
+      to PREFIX.N.der and prints JSON {"tokens": [{"file", "imprint"}]}.
 """
 import base64
 import hashlib
+import json
 import sys
 
 from lxml import etree
 
 DS = "http://www.w3.org/2000/09/xmldsig#"
 XADES = "http://uri.etsi.org/01903/v1.3.2#"
+XADES141 = "http://uri.etsi.org/01903/v1.4.1#"
+ENVELOPED = "http://www.w3.org/2000/09/xmldsig#enveloped-signature"
 C14N = {
     "http://www.w3.org/TR/2001/REC-xml-c14n-20010315": (False, False),
     "http://www.w3.org/TR/2001/REC-xml-c14n-20010315#WithComments": (False, True),
@@ -107,6 +115,77 @@ def imprint(path, token_path):
     print(hashlib.sha256(canonical).hexdigest())
 
 
+def c14n(element, algorithm):
+    exclusive, comments = C14N[algorithm]
+    return etree.tostring(element, method="c14n", exclusive=exclusive, with_comments=comments)
+
+
+def without(doc, signature):
+    """A copy of the document without the signature element (its tail text kept)."""
+    steps = []
+    node = signature
+    while node.getparent() is not None:
+        steps.append(node.getparent().index(node))
+        node = node.getparent()
+    copy = etree.ElementTree(etree.fromstring(etree.tostring(doc)))
+    target = copy.getroot()
+    for step in reversed(steps):
+        target = target[step]
+    parent, tail = target.getparent(), target.tail or ""
+    previous = target.getprevious()
+    if previous is not None:
+        previous.tail = (previous.tail or "") + tail
+    else:
+        parent.text = (parent.text or "") + tail
+    parent.remove(target)
+    return copy
+
+
+def reference_data(doc, signature, reference, method, content):
+    uri = reference.get("URI")
+    transforms = [t.get("Algorithm") for t in reference.findall(f"{{{DS}}}Transforms/{{{DS}}}Transform")]
+    if uri and not uri.startswith("#"):
+        return content
+    final = next((t for t in transforms if t in C14N), method)
+    if uri == "":
+        source = without(doc, signature) if ENVELOPED in transforms else doc
+        return c14n(source.getroot(), final)
+    element = doc.xpath("//*[@Id=$id or @ID=$id or @id=$id]", id=uri[1:])[0]
+    return c14n(element, final)
+
+
+def archive_imprint(path, prefix, args):
+    doc = etree.parse(path)
+    content = open(args[args.index("--content") + 1], "rb").read() if "--content" in args else None
+    tokens = []
+    for n, stamp in enumerate(doc.iter(f"{{{XADES141}}}ArchiveTimeStamp")):
+        method = stamp.find(f"{{{DS}}}CanonicalizationMethod")
+        method = method.get("Algorithm") if method is not None else "http://www.w3.org/TR/2001/REC-xml-c14n-20010315"
+        signature = stamp
+        while signature.tag != f"{{{DS}}}Signature":
+            signature = signature.getparent()
+        data = b""
+        for reference in signature.findall(f"{{{DS}}}SignedInfo/{{{DS}}}Reference"):
+            data += reference_data(doc, signature, reference, method, content)
+        for name in ("SignedInfo", "SignatureValue", "KeyInfo"):
+            element = signature.find(f"{{{DS}}}{name}")
+            if element is not None:
+                data += c14n(element, method)
+        for prop in stamp.getparent():
+            if prop is stamp:
+                break
+            if isinstance(prop.tag, str):
+                data += c14n(prop, method)
+        for obj in signature.findall(f"{{{DS}}}Object"):
+            if obj.find(f"{{{XADES}}}QualifyingProperties") is None:
+                data += c14n(obj, method)
+        token = base64.b64decode("".join(stamp.find(f"{{{XADES}}}EncapsulatedTimeStamp").text.split()))
+        name = f"{prefix}.{n}.der"
+        open(name, "wb").write(token)
+        tokens.append({"file": name, "imprint": hashlib.sha256(data).hexdigest()})
+    print(json.dumps({"tokens": tokens}))
+
+
 def main(argv):
     command, rest = argv[1], argv[2:]
     if command == "signxml-verify":
@@ -117,6 +196,8 @@ def main(argv):
         signxml_sign(rest[0], rest[1], rest[2], rest[3], rest[4:])
     elif command == "imprint":
         imprint(rest[0], rest[1])
+    elif command == "archive-imprint":
+        archive_imprint(rest[0], rest[1], rest[2:])
     else:
         raise SystemExit(f"unknown command {command}")
 

@@ -6,7 +6,7 @@ import Foundation
 struct LTVCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "ltv",
-        abstract: "Long-term validation: raise signed PDFs and .p7s signatures to B-LT or B-LTA.",
+        abstract: "Long-term validation: raise signed PDFs, .p7s and XAdES signatures to B-LT or B-LTA.",
         subcommands: [Extend.self, Renew.self]
     )
 
@@ -26,12 +26,17 @@ struct LTVCommand: ParsableCommand {
                 SignedData, and B-LTA adds an archive-time-stamp-v3 over the signed file, the signature and all \
                 of it. The signed file is the .p7s's name without ".p7s" unless --content names it.
 
+                XML documents (XAdES, enveloped, enveloping or detached) get xades:CertificateValues and \
+                xades:RevocationValues among the signature's unsigned properties, and for B-LTA a \
+                xades141:ArchiveTimeStamp; signatures without a signature timestamp get one first.
+
                   esign ltv extend signed/*.pdf --level B-LTA --tsa http://tsa.example/ --out-dir archive/
                   esign ltv extend report.docx.p7s --tsa http://tsa.example/
                 """
         )
 
-        @Argument(help: "Signed PDFs, or detached signatures (.p7s).") var files: [String]
+        @Argument(help: "Signed PDFs, detached signatures (.p7s), or XML documents with XAdES signatures.")
+        var files: [String]
         @Option(
             help: ArgumentHelp(
                 "The file a .p7s signs (default: the .p7s's name without \".p7s\"); one input only.",
@@ -57,8 +62,8 @@ struct LTVCommand: ParsableCommand {
             if level == .bLTA && tsa == nil { throw ValidationError("B-LTA needs --tsa URL") }
             if output != nil && files.count > 1 { throw ValidationError("-o takes one input; use --out-dir") }
             if output != nil && outDir != nil { throw ValidationError("use either -o or --out-dir") }
-            if content != nil && (files.count != 1 || !Self.isDetached(files[0])) {
-                throw ValidationError("--content goes with one .p7s")
+            if content != nil && (files.count != 1 || !(Self.isDetached(files[0]) || SignCommand.isXML(files[0]))) {
+                throw ValidationError("--content goes with one .p7s or detached XAdES file")
             }
         }
 
@@ -71,6 +76,10 @@ struct LTVCommand: ParsableCommand {
             if let output { return output }
             if let outDir { return (outDir as NSString).appendingPathComponent((input as NSString).lastPathComponent) }
             if Self.isDetached(input) { return signedFile(of: input) + ".\(level.rawValue.lowercased()).p7s" }
+            if SignCommand.isXML(input) {
+                let base = input.lowercased().hasSuffix(".xml") ? String(input.dropLast(4)) : input
+                return base + ".\(level.rawValue.lowercased()).xml"
+            }
             let base = input.lowercased().hasSuffix(".pdf") ? String(input.dropLast(4)) : input
             return base + ".\(level.rawValue.lowercased()).pdf"
         }
@@ -91,12 +100,16 @@ struct LTVCommand: ParsableCommand {
             let files = self.files
             let outputs = files.map(outputPath(for:))
             let contents = files.map { Self.isDetached($0) ? signedFile(of: $0) : nil }
+            let content = self.content
             let force = self.force
             let workers = jobs ?? 4 * ProcessInfo.processInfo.activeProcessorCount
             let results = parallelMap(files.count, workers: workers, progress: { bar.update($0) }) {
                 i -> SigningError? in
                 do throws(SigningError) {
-                    if let content = contents[i] {
+                    if SignCommand.isXML(files[i]) {
+                        try extender.extend(
+                            xadesInput: files[i], content: content, output: outputs[i], overwrite: force)
+                    } else if let content = contents[i] {
                         try extender.extend(
                             cadesInput: files[i], content: content, output: outputs[i], overwrite: force)
                     } else {
@@ -120,7 +133,7 @@ struct LTVCommand: ParsableCommand {
                 } else if json {
                     print(jsonText(["input": files[i], "output": outputs[i], "level": level.rawValue], pretty: false))
                 } else if files.count == 1 {
-                    let format = Self.isDetached(files[i]) ? "CAdES" : "PAdES"
+                    let format = Self.isDetached(files[i]) ? "CAdES" : SignCommand.isXML(files[i]) ? "XAdES" : "PAdES"
                     print("Extended \(files[i]) → \(Terminal.bold(outputs[i])) (\(format) \(level.rawValue))")
                 }
             }
@@ -148,7 +161,8 @@ struct LTVCommand: ParsableCommand {
                 document timestamp covers everything. Documents protected beyond the window are skipped, so \
                 running it again renews nothing. Each file is replaced atomically (--in-place) or written under \
                 --out-dir; the bytes that were there stay a prefix of the new file. Detached signatures \
-                (.p7s, beside the file they sign) are renewed likewise with a fresh archive-time-stamp-v3.
+                (.p7s, beside the file they sign) are renewed likewise with a fresh archive-time-stamp-v3, and XML \
+                documents' XAdES signatures with a fresh xades141:ArchiveTimeStamp (XML without one is skipped).
 
                   esign ltv renew archive/ --tsa http://tsa.example/ --within 2y --in-place
                 """
@@ -195,7 +209,7 @@ struct LTVCommand: ParsableCommand {
                 }
                 let walker = fm.enumerator(atPath: path)
                 while let name = walker?.nextObject() as? String {
-                    if name.lowercased().hasSuffix(".pdf") || Extend.isDetached(name) {
+                    if name.lowercased().hasSuffix(".pdf") || Extend.isDetached(name) || SignCommand.isXML(name) {
                         found.append((path as NSString).appendingPathComponent(name))
                     }
                 }
@@ -228,6 +242,9 @@ struct LTVCommand: ParsableCommand {
             ) {
                 i -> Result<ArchiveRenewal.Outcome, SigningError> in
                 do throws(SigningError) {
+                    if SignCommand.isXML(files[i]) {
+                        return .success(try renewal.renew(xadesInput: files[i], output: outputs[i], overwrite: inPlace))
+                    }
                     if Extend.isDetached(files[i]) {
                         return .success(
                             try renewal.renew(
@@ -314,6 +331,16 @@ struct LTVCommand: ParsableCommand {
                 if Extend.isDetached(file) {
                     FileManager.default.contents(atPath: file).map {
                         take(DetachedSignatureVerifier.derSignature([UInt8]($0)))
+                    }
+                    continue
+                }
+                if SignCommand.isXML(file) {
+                    let certificates = FileManager.default.contents(atPath: file).map {
+                        LongTermExtender.certificates(inXML: [UInt8]($0))
+                    }
+                    for certificate in certificates ?? [] where certificate.isSelfIssued && !roots.contains(certificate)
+                    {
+                        roots.append(certificate)
                     }
                     continue
                 }

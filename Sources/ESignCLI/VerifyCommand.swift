@@ -162,7 +162,9 @@ struct VerifyCommand: ParsableCommand {
         throw ExitCode(Self.exitCode(reports))
     }
 
+    /// 65 when any document was refused as input (hostile or malformed XML), else the worst verdict's code.
     static func exitCode(_ reports: [DocumentReport]) -> Int32 {
+        if reports.contains(where: { $0.inputRefused == true }) { return 65 }
         switch reports.map(\.indication).max() ?? .totalPassed {
         case .totalPassed: return 0
         case .totalFailed: return 1

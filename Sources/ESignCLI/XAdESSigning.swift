@@ -38,9 +38,6 @@ extension SignCommand {
 
     func runXAdES(into signedOutputs: inout [String]) throws {
         if visible { throw fail(.badInput("--visible draws on a PDF page; XML signatures have no appearance")) }
-        if effectiveLevel >= .bLT {
-            throw fail(.badInput("XAdES \(effectiveLevel.rawValue) is not built yet; sign B-B, or B-T with --tsa"))
-        }
         let loaded: SigningIdentity
         do { loaded = try identity.load(expectedSignatures: files.count) } catch { throw fail(error) }
         try createOutputFolder()
@@ -53,6 +50,7 @@ extension SignCommand {
         signer.role = reason
         signer.city = location
         signer.timestampClient = tsa.map(TimestampClient.init(url:))
+        signer.longTerm = try longTermExtender(chain: [loaded.certificate] + loaded.chain)
         let jobs = files.map { ($0, xadesOutputPath(for: $0)) }
         let bar = files.count > 1 ? Terminal.ProgressBar(total: files.count, label: "Signing") : nil
         let start = Date()

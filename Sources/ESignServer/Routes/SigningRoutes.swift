@@ -94,6 +94,11 @@ extension SigningService {
                     signer.role = query["reason"]
                     signer.city = query["location"]
                     signer.timestampClient = tsa
+                    if level >= .bLT {
+                        signer.longTerm = LongTermExtender(
+                            level: level, collector: self.validationDataCollector(for: [key.identity]),
+                            timestampClient: tsa)
+                    }
                     let signed = try signer.sign(Array(body), name: query["name"] ?? "document.xml")
                     // The ledger's document id: the signed XML (the detached content for a detached signature).
                     let id = packaging == .detached ? Array(body) : signed
@@ -162,7 +167,6 @@ extension SigningService {
         if !xml && packaging != .detached {
             throw Problem.badRequest("packaging=\(packaging.rawValue) signs XML documents (application/xml)")
         }
-        if level >= .bLT { throw Problem.badRequest("XAdES \(level.rawValue) is not built yet: ask B-B or B-T") }
         return packaging
     }
 

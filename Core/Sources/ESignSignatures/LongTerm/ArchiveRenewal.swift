@@ -1,6 +1,7 @@
 import ESignCrypto
 import ESignPDF
 import ESignTimestamps
+import ESignXML
 import Foundation
 
 /// Renewing a B-LTA archive (ETSI EN 319 142-1 § 5.5): before the newest document timestamp's
@@ -59,6 +60,29 @@ public struct ArchiveRenewal: Sendable {
         return assess(newest: newest.element, now: now)
     }
 
+    /// The same for an XML document, by the newest archive timestamp of its XAdES signatures
+    /// (the one protecting least long decides). Nil when it holds no XAdES signature.
+    public func assess(xades bytes: [UInt8], now: Date = Date()) -> (renew: Bool, reason: String, expiry: Date?)? {
+        guard let tree = try? XMLTree(parsing: bytes) else { return (true, "the document cannot be read", nil) }
+        let signatures = LongTermExtender.xadesSignatures(in: tree)
+        guard !signatures.isEmpty else { return nil }
+        var weakest: (renew: Bool, reason: String, expiry: Date?)?
+        for signature in signatures {
+            let stamps =
+                XAdESArchiveTimeStamp.unsignedSignatureProperties(of: signature)?
+                .children("ArchiveTimeStamp", in: XMLDSig.xades141) ?? []
+            let tokens = stamps.compactMap { stamp in
+                XMLSignatureVerification.base64(stamp.child("EncapsulatedTimeStamp", in: XMLDSig.xades)?.text)
+                    .flatMap { try? TimestampToken(der: $0) }
+            }
+            let newest = tokens.enumerated().max { ($0.element.time, $0.offset) < ($1.element.time, $1.offset) }
+            guard let newest else { return (true, "no archive timestamp yet (not B-LTA)", nil) }
+            let decision = assess(newest: newest.element, now: now)
+            if weakest == nil || (decision.renew && !weakest!.renew) { weakest = decision }
+        }
+        return weakest
+    }
+
     /// Whether the protection `newest` gives runs out within the window or is getting weak.
     func assess(newest token: TimestampToken, now: Date) -> (renew: Bool, reason: String, expiry: Date?) {
         guard let tsa = token.tsaCertificate else { return (true, "the newest timestamp has no TSA certificate", nil) }
@@ -88,6 +112,19 @@ public struct ArchiveRenewal: Sendable {
         try file.commit(durable: true)
         let after = try assess(pdf: renewed, name: input)
         return .renewed(previousExpiry: decision.expiry, newExpiry: after.expiry)
+    }
+
+    /// Renews the XAdES signatures of the XML document at `input` into `output` when they need it
+    /// (a detached one's file beside it); XML holding no XAdES signature is skipped.
+    public func renew(xadesInput input: String, output: String, overwrite: Bool) throws(SigningError) -> Outcome {
+        guard let bytes = FileManager.default.contents(atPath: input).map({ [UInt8]($0) }) else {
+            throw .missingInput("cannot read \(input)")
+        }
+        guard let decision = assess(xades: bytes) else { return .skipped("no XAdES signature") }
+        guard decision.renew else { return .skipped(decision.reason) }
+        try extender.extend(xadesInput: input, content: nil, output: output, overwrite: overwrite)
+        let after = FileManager.default.contents(atPath: output).flatMap { assess(xades: [UInt8]($0)) }
+        return .renewed(previousExpiry: decision.expiry, newExpiry: after?.expiry)
     }
 
     /// Renews the detached signature at `input` (over the file `content`) into `output` when it

@@ -157,6 +157,9 @@ public struct DocumentReport: Codable, Sendable {
     public var summary: String
     /// Set when the file could not be read at all.
     public var error: String?
+    /// Set when the file was refused as input before any verification: XML that is malformed or
+    /// hostile (a DTD, entities, beyond the size or depth limits, not UTF-8/ASCII-based).
+    public var inputRefused: Bool? = nil
     /// Until when the newest valid document timestamp protects the archive: its TSA
     /// certificate's expiry (renew before then with `esign ltv renew`).
     public var archiveProtectedUntil: Date? = nil

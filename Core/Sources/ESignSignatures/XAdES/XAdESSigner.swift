@@ -35,6 +35,8 @@ public struct XAdESSigner: Sendable {
     public var city: String?
     /// A TSA for the `xades:SignatureTimeStamp` (B-T).
     public var timestampClient: TimestampClient?
+    /// Raises the signature to B-LT or B-LTA once made (with ``timestampClient`` for its B-T).
+    public var longTerm: LongTermExtender?
     /// What parsing the document may take.
     public var limits = XMLTree.Limits()
     /// The `ds:Signature` Id (default: a new random one); fixed by two-step signing.
@@ -70,11 +72,17 @@ public struct XAdESSigner: Sendable {
     public func sign(_ bytes: [UInt8], name: String) throws(SigningError) -> [UInt8] {
         try identity.checkUsable(at: signingTime, allowExpired: allowExpired, padding: rsaPadding, digest: digest)
         do {
+            let signed: [UInt8]
             switch packaging {
-            case .enveloped: return try enveloped(bytes)
-            case .enveloping: return try enveloping(bytes)
-            case .detached: return try detached(bytes, name: name)
+            case .enveloped: signed = try enveloped(bytes)
+            case .enveloping: signed = try enveloping(bytes)
+            case .detached: signed = try detached(bytes, name: name)
             }
+            guard let longTerm, longTerm.level >= .bLT else { return signed }
+            if timestampClient == nil {
+                throw SigningError.timestamp("\(longTerm.level.rawValue) needs a time-stamping authority (--tsa URL)")
+            }
+            return try longTerm.extend(xades: signed, name: name) { _ in bytes }
         } catch let error as SigningError {
             throw error
         } catch let error as XMLError {

@@ -20,6 +20,10 @@ struct XMLSignatureVerification: SignerChecking {
     var revocationFromNetwork = false
     var checks: [Check] = []
     var report: SignatureReport
+    /// The times valid archive timestamps prove, oldest first, and until when the newest one's
+    /// TSA certificate protects the signature.
+    var archiveTimestampTimes: [Date] = []
+    var archiveProtectedUntil: Date?
     private var failure: (Indication, SubIndication, String)?
 
     init(
@@ -61,12 +65,13 @@ struct XMLSignatureVerification: SignerChecking {
                 report.level =
                     report.provenSigningTime == nil
                     ? .bB : (revocationFromNetwork || embeddedRevocation.isEmpty) ? .bT : .bLT
+                if report.level == .bLT && !archiveTimestampTimes.isEmpty { report.level = .bLTA }
             }
         }
         return report
     }
 
-    private static let ds = XMLDSig.namespace
+    static let ds = XMLDSig.namespace
 
     private mutating func check() {
         guard let info = signedInfo() else { return }
@@ -224,31 +229,52 @@ struct XMLSignatureVerification: SignerChecking {
     private mutating func resolve(
         _ uri: String, transforms: [XMLTree.Element], label: String, shown: String
     ) -> (Target, [UInt8])? {
+        do {
+            return try Self.dereference(
+                uri, transforms: transforms, shown: shown, signature: signature, tree: tree,
+                detachedContent: detachedContent)
+        } catch {
+            fail(label, error.indication, .formatFailure, error.detail)
+            return nil
+        }
+    }
+
+    /// Why a reference cannot be dereferenced.
+    struct ReferenceRefusal: Error {
+        let indication: Indication
+        let detail: String
+        init(_ detail: String, _ indication: Indication = .totalFailed) {
+            self.indication = indication
+            self.detail = detail
+        }
+    }
+
+    /// The octets of a reference after its transforms (XMLDSig § 4.4.3.2), inside `tree` or the
+    /// detached file; a node-set left at the end is canonicalised with `finalCanonicalization`
+    /// (C14N 1.0 for a digest; an archive timestamp's own method for its input).
+    static func dereference(
+        _ uri: String, transforms: [XMLTree.Element], shown: String, signature: XMLTree.Element, tree: XMLTree,
+        detachedContent: (uri: String, bytes: [UInt8])?, finalCanonicalization: Canonicalization = .c14n10
+    ) throws(ReferenceRefusal) -> (Target, [UInt8]) {
         var envelopedRemoved = false
         var canonicalization: (Canonicalization, [String])?
         for (index, transform) in transforms.enumerated() {
             let algorithm = transform.attribute("Algorithm") ?? ""
             if algorithm == XMLDSig.envelopedSignature {
                 guard canonicalization == nil else {
-                    fail(label, .totalFailed, .formatFailure, "\(shown): enveloped-signature after canonicalization")
-                    return nil
+                    throw ReferenceRefusal("\(shown): enveloped-signature after canonicalization")
                 }
                 envelopedRemoved = true
             } else if let method = Canonicalization(rawValue: algorithm) {
                 guard canonicalization == nil, index == transforms.count - 1 else {
-                    fail(
-                        label, .totalFailed, .formatFailure,
-                        "\(shown): canonicalization must be the last transform, and only one")
-                    return nil
+                    throw ReferenceRefusal("\(shown): canonicalization must be the last transform, and only one")
                 }
-                canonicalization = (method, Self.inclusivePrefixes(transform))
+                canonicalization = (method, inclusivePrefixes(transform))
             } else {
-                fail(
-                    label, .totalFailed, .formatFailure,
+                throw ReferenceRefusal(
                     "\(shown): the transform \"\(algorithm)\" is refused, not run "
                         + "(esign runs enveloped-signature and C14N only: XSLT, XPath and others can make a signature "
                         + "cover something other than what is shown)")
-                return nil
             }
         }
         let target: Target
@@ -257,41 +283,33 @@ struct XMLSignatureVerification: SignerChecking {
             target = .document
         } else if uri.hasPrefix("#") {
             let id = String(uri.dropFirst())
-            if id.hasPrefix("xpointer(") {
-                fail(label, .totalFailed, .formatFailure, "\(shown): XPointer references are refused")
-                return nil
-            }
+            if id.hasPrefix("xpointer(") { throw ReferenceRefusal("\(shown): XPointer references are refused") }
             let found = tree.elements(withID: id)
             guard found.count == 1 else {
-                fail(
-                    label, .totalFailed, .formatFailure,
+                throw ReferenceRefusal(
                     found.isEmpty
                         ? "\(shown) names no element of the document"
                         : "\(found.count) elements carry the identifier \"\(id)\": which one is signed depends on "
                             + "the reader (a signature-wrapping attack, or a broken document)")
-                return nil
             }
             target = .element(found[0])
             selection.subtree = found[0]
         } else if let detachedContent, detachedContent.uri == uri {
             guard transforms.isEmpty else {
-                fail(label, .totalFailed, .formatFailure, "\(shown): a detached file's reference takes no transforms")
-                return nil
+                throw ReferenceRefusal("\(shown): a detached file's reference takes no transforms")
             }
             return (.detached(uri), detachedContent.bytes)
         } else {
-            fail(
-                label, .indeterminate, .formatFailure,
-                "\(shown) points outside the document: esign never fetches URLs or files a signature names")
-            return nil
+            throw ReferenceRefusal(
+                "\(shown) points outside the document: esign never fetches URLs or files a signature names",
+                .indeterminate)
         }
         if envelopedRemoved { selection.excluding = signature }
-        let (method, prefixes) = canonicalization ?? (.c14n10, [])
+        let (method, prefixes) = canonicalization ?? (finalCanonicalization, [])
         do {
             return (target, try tree.canonicalize(method, selection, inclusivePrefixes: prefixes))
         } catch {
-            fail(label, .indeterminate, .formatFailure, "\(shown) cannot be canonicalised: \(error)")
-            return nil
+            throw ReferenceRefusal("\(shown) cannot be canonicalised: \(error)", .indeterminate)
         }
     }
 
@@ -365,10 +383,33 @@ struct XMLSignatureVerification: SignerChecking {
     // MARK: Signature value and signer
 
     /// Every certificate in KeyInfo/X509Data.
-    var keyInfoCertificates: [Certificate] {
-        guard let keyInfo = signature.child("KeyInfo", in: Self.ds) else { return [] }
-        return keyInfo.children("X509Data", in: Self.ds).flatMap { $0.children("X509Certificate", in: Self.ds) }
-            .compactMap { Self.base64($0.text).flatMap { try? Certificate(der: $0) } }
+    var keyInfoCertificates: [Certificate] { Self.keyInfoCertificates(signature) }
+
+    static func keyInfoCertificates(_ signature: XMLTree.Element) -> [Certificate] {
+        guard let keyInfo = signature.child("KeyInfo", in: ds) else { return [] }
+        return keyInfo.children("X509Data", in: ds).flatMap { $0.children("X509Certificate", in: ds) }
+            .compactMap { base64($0.text).flatMap { try? Certificate(der: $0) } }
+    }
+
+    /// The KeyInfo certificates and, among them, the one the signed SigningCertificate(V2)
+    /// names (else the first): whose chain a long-term extension gathers material for.
+    static func certificates(of signature: XMLTree.Element) -> (all: [Certificate], signer: Certificate?) {
+        let all = keyInfoCertificates(signature)
+        let properties = XAdESArchiveTimeStamp.qualifyingProperties(of: signature)?
+            .child("SignedProperties", in: XMLDSig.xades)?.child("SignedSignatureProperties", in: XMLDSig.xades)
+        let digest =
+            (properties?.child("SigningCertificateV2", in: XMLDSig.xades)
+            ?? properties?.child("SigningCertificate", in: XMLDSig.xades))?.child("Cert", in: XMLDSig.xades)?
+            .child("CertDigest", in: XMLDSig.xades)
+        if let digest,
+            let algorithm = XMLDigestMethod.algorithm(
+                digest.child("DigestMethod", in: ds)?.attribute("Algorithm") ?? ""),
+            let value = base64(digest.child("DigestValue", in: ds)?.text),
+            let named = all.first(where: { $0.fingerprint(algorithm) == value })
+        {
+            return (all, named)
+        }
+        return (all, all.first)
     }
 
     /// The canonical SignedInfo's signature under a KeyInfo certificate: the signer's certificate.
@@ -465,6 +506,13 @@ struct XMLSignatureVerification: SignerChecking {
         {
             for stamp in unsigned.children("SignatureTimeStamp", in: XMLDSig.xades) {
                 checkSignatureTimeStamp(stamp)
+            }
+            let embedded = XAdESArchiveTimeStamp.embeddedMaterial(of: signature)
+            embeddedRevocation = embedded.revocation
+            intermediates += embedded.certificates.filter { !intermediates.contains($0) }
+            checkArchiveTimeStamps(unsigned, certificates: intermediates)
+            if report.provenSigningTime == nil, let poe = archiveTimestampTimes.first {
+                report.provenSigningTime = poe
             }
         }
         return true

@@ -26,10 +26,18 @@ public struct XMLSignatureVerifier: Sendable {
     public func verify(path: String) -> DocumentReport {
         let bytes: [UInt8]
         do { bytes = try Self.read(path, limit: limits.maximumBytes) } catch {
-            return PDFSignatureVerifier.failed(path, error.description, .formatFailure)
+            var report = PDFSignatureVerifier.failed(path, error.description, .formatFailure)
+            report.inputRefused = FileManager.default.fileExists(atPath: path)
+            return report
         }
+        return verify(bytes, name: path, content: Self.filesBeside(path))
+    }
+
+    /// A detached reference's file, when the URI is a plain file name of a file beside `path`
+    /// (never a URL, never another folder).
+    static func filesBeside(_ path: String) -> (String) -> [UInt8]? {
         let folder = (path as NSString).deletingLastPathComponent
-        return verify(bytes, name: path) { uri in
+        return { uri in
             guard let name = uri.removingPercentEncoding, !name.isEmpty, !name.contains("/"), !name.contains("\\"),
                 !name.hasPrefix("."), !name.contains(":")
             else { return nil }
@@ -55,10 +63,13 @@ public struct XMLSignatureVerifier: Sendable {
     public func verify(_ bytes: [UInt8], name: String, content: (String) -> [UInt8]? = { _ in nil }) -> DocumentReport {
         let tree: XMLTree
         do { tree = try XMLTree(parsing: bytes, limits: limits) } catch {
-            return PDFSignatureVerifier.failed(name, error.description, .formatFailure)
+            var report = PDFSignatureVerifier.failed(name, error.description, .formatFailure)
+            report.inputRefused = true
+            return report
         }
         let now = Date()
         var reports: [SignatureReport] = []
+        var protectedUntil: Date?
         let signatures = Self.signatures(in: tree)
         for (index, signature) in signatures.enumerated() {
             let label = signature.identifier ?? "Signature \(index + 1)"
@@ -69,13 +80,18 @@ public struct XMLSignatureVerifier: Sendable {
             var verification = XMLSignatureVerification(
                 signature: signature, tree: tree, name: label, detachedContent: detached, options: options,
                 validator: validator, now: now)
-            reports.append(verification.run())
+            let signatureReport = verification.run()
+            reports.append(signatureReport)
+            if signatureReport.level == .bLTA, let until = verification.archiveProtectedUntil {
+                protectedUntil = min(protectedUntil ?? until, until)
+            }
         }
         var report = DocumentReport(
             file: name, fileSHA256: Hex.string((try? Digest.hash(bytes, .sha256)) ?? []).lowercased(),
             validationTime: options.validationTime ?? now, signatures: reports, indication: .totalPassed,
             subIndication: nil, summary: "")
         report.concludeFromSignatures()
+        report.archiveProtectedUntil = protectedUntil
         return report
     }
 
