@@ -24,6 +24,7 @@ struct XMLSignatureVerification: SignerChecking {
     /// TSA certificate protects the signature.
     var archiveTimestampTimes: [Date] = []
     var archiveProtectedUntil: Date?
+    private var keyInfoCache: [Certificate]?
     private var failure: (Indication, SubIndication, String)?
 
     init(
@@ -383,7 +384,15 @@ struct XMLSignatureVerification: SignerChecking {
     // MARK: Signature value and signer
 
     /// Every certificate in KeyInfo/X509Data.
-    var keyInfoCertificates: [Certificate] { Self.keyInfoCertificates(signature) }
+    /// KeyInfo's certificates, read once per verification.
+    var keyInfoCertificates: [Certificate] {
+        mutating get {
+            if let known = keyInfoCache { return known }
+            let read = Self.keyInfoCertificates(signature)
+            keyInfoCache = read
+            return read
+        }
+    }
 
     static func keyInfoCertificates(_ signature: XMLTree.Element) -> [Certificate] {
         guard let keyInfo = signature.child("KeyInfo", in: ds) else { return [] }
@@ -579,10 +588,15 @@ struct XMLSignatureVerification: SignerChecking {
 
     // MARK: Values
 
+    /// Base64 text with the whitespace XML allows in it (by bytes: certificates and tokens are long).
     static func base64(_ text: String?) -> [UInt8]? {
         guard let text else { return nil }
-        let compact = text.filter { !$0.isWhitespace }
-        return Data(base64Encoded: compact).map { [UInt8]($0) }
+        var compact: [UInt8] = []
+        compact.reserveCapacity(text.utf8.count)
+        for byte in text.utf8 where byte != 0x20 && byte != 0x0A && byte != 0x0D && byte != 0x09 {
+            compact.append(byte)
+        }
+        return Data(base64Encoded: Data(compact)).map { [UInt8]($0) }
     }
 
     /// An xsd:dateTime (with an offset or Z; fractional seconds allowed).
