@@ -42,6 +42,9 @@ let package = Package(
         .target(name: "ESignPKCS11", dependencies: ["ESignCore", "ESignCrypto", "CPKCS11"]),
         // PDF reading and incremental writing; knows nothing about signatures' cryptography.
         .target(name: "ESignPDF", dependencies: ["ESignCore", "CZlib", "CSystemShims"]),
+        // PDF security handlers (ISO 32000-2 § 7.6): passwords, keys and crypt filters that
+        // decrypt what an encrypted document protects.
+        .target(name: "ESignPDFSecurity", dependencies: ["ESignCore", "ESignCrypto", "ESignPDF"]),
         // XML reading that hostile input cannot turn against its reader (no DTDs, entities or
         // network), canonical XML and byte-exact splicing: the only place with libxml2 pointer code.
         .target(name: "ESignXML", dependencies: ["CLibXML2"]),
@@ -53,8 +56,8 @@ let package = Package(
         .target(
             name: "ESignSignatures",
             dependencies: [
-                "ESignCore", "ESignCrypto", "ESignPKCS11", "ESignPDF", "ESignXML", "ESignAppearance",
-                "ESignTimestamps", "CSystemShims",
+                "ESignCore", "ESignCrypto", "ESignPKCS11", "ESignPDF", "ESignPDFSecurity", "ESignXML",
+                "ESignAppearance", "ESignTimestamps", "CSystemShims",
             ]),
         // Issuing documents as Vietnamese agencies do (Decree 30/2020): official and seal signatures
         // with their images, attachments and copies. Numbering from the ledger lives in ESignLedger.
@@ -67,8 +70,9 @@ let package = Package(
         .target(
             name: "ESignSigning",
             dependencies: [
-                "ESignCore", "ESignCrypto", "ESignPKCS11", "ESignPDF", "ESignXML", "ESignAppearance", "ESignTimestamps",
-                "ESignSignatures", "ESignIssuance",
+                "ESignCore", "ESignCrypto", "ESignPKCS11", "ESignPDF", "ESignPDFSecurity", "ESignXML",
+                "ESignAppearance",
+                "ESignTimestamps", "ESignSignatures", "ESignIssuance",
             ]),
     ]
 )

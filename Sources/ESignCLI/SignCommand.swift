@@ -87,6 +87,14 @@ struct SignCommand: AsyncParsableCommand {
     @Flag(help: "Sign even though the certificate is expired or not yet valid.")
     var allowExpired = false
 
+    @Option(
+        name: .customLong("pdf-password-file"),
+        help: ArgumentHelp(
+            "An encrypted PDF's password (first line; or ESIGN_PDF_PASSWORD): the user's, or the owner's when the "
+                + "document's permissions forbid signing. The signature is written encrypted as the document is.",
+            valueName: "file"))
+    var pdfPasswordFile: String?
+
     @Flag(help: "Overwrite existing output files.")
     var force = false
 
@@ -207,6 +215,9 @@ struct SignCommand: AsyncParsableCommand {
         if let at, parsePoint(at) == nil { throw ValidationError("--at is x,y in points, e.g. 350,80") }
         if !(4...72).contains(fontSize) { throw ValidationError("--font-size is between 4 and 72 points") }
         if let jobs, !(1...256).contains(jobs) { throw ValidationError("--jobs is between 1 and 256") }
+        if let pdfPasswordFile, !FileManager.default.isReadableFile(atPath: pdfPasswordFile) {
+            throw ValidationError("cannot read the PDF password file \(pdfPasswordFile)")
+        }
         if let level, level >= .bT && tsa == nil { throw ValidationError("--level \(level.rawValue) needs --tsa URL") }
         if level == .bB && tsa != nil { throw ValidationError("--level B-B signs without a timestamp; drop --tsa") }
     }
@@ -283,6 +294,11 @@ struct SignCommand: AsyncParsableCommand {
         options.overwrite = force
         options.durable = durable
         options.timestampClient = tsa.map(TimestampClient.init(url:))
+        if let pdfPasswordFile, let secret = Secret.firstLine(ofFile: pdfPasswordFile) {
+            options.pdfPasswords = [secret]
+        } else if let env = ProcessInfo.processInfo.environment["ESIGN_PDF_PASSWORD"] {
+            options.pdfPasswords = [Secret(env)]
+        }
         return options
     }
 

@@ -56,6 +56,12 @@ struct VerifyCommand: ParsableCommand {
     var at: String?
 
     @Flag(help: "Do not fetch revocation data over the network.") var offline = false
+    @Option(
+        name: .customLong("password-file"),
+        help: ArgumentHelp(
+            "The password of encrypted PDFs (first line of the file; or ESIGN_PDF_PASSWORD). The empty user "
+                + "password is always tried first.", valueName: "file"))
+    var pdfPasswordFile: String?
     @Flag(
         help: ArgumentHelp(
             "Also render each signed revision and the whole document (poppler's pdftoppm) and fail any page "
@@ -89,6 +95,14 @@ struct VerifyCommand: ParsableCommand {
         var options: VerificationOptions
         do { options = try trustOptions(trust, store: trustStore, useStore: !noTrustStore) } catch { throw fail(error) }
         options.offline = offline
+        if let pdfPasswordFile {
+            guard let secret = Secret.firstLine(ofFile: pdfPasswordFile) else {
+                throw fail(.missingInput("cannot read password file \(pdfPasswordFile)"))
+            }
+            options.pdfPasswords = [secret]
+        } else if let env = ProcessInfo.processInfo.environment["ESIGN_PDF_PASSWORD"] {
+            options.pdfPasswords = [Secret(env)]
+        }
         options.validationTime = at.flatMap(Self.parseTime)
         options.visual = visual
         options.visualOutputDirectory = visualOut
@@ -162,9 +176,11 @@ struct VerifyCommand: ParsableCommand {
         throw ExitCode(Self.exitCode(reports))
     }
 
-    /// 65 when any document was refused as input (hostile or malformed XML), else the worst verdict's code.
+    /// 65 when any document was refused as input (hostile or malformed XML), 77 when one needs a
+    /// password not given, else the worst verdict's code.
     static func exitCode(_ reports: [DocumentReport]) -> Int32 {
         if reports.contains(where: { $0.inputRefused == true }) { return 65 }
+        if reports.contains(where: { $0.needsPassword == true }) { return 77 }
         switch reports.map(\.indication).max() ?? .totalPassed {
         case .totalPassed: return 0
         case .totalFailed: return 1

@@ -51,12 +51,19 @@ struct VerificationReportJSONTests {
 
     @Test(arguments: [false, true])
     func handWrittenJSONIsWhatJSONEncoderWrites(_ full: Bool) throws {
-        let report = DocumentReport(
+        var report = DocumentReport(
             file: "/tmp/\(Self.awkward).pdf", fileSHA256: full ? "ab12" : nil,
             validationTime: Date(timeIntervalSince1970: 1_763_900_000),
             signatures: full ? [Self.signature(full: true), Self.signature(full: false)] : [],
             indication: full ? .indeterminate : .totalFailed, subIndication: full ? .tryLater : nil,
             summary: Self.awkward, error: full ? nil : "cannot be read: \(Self.awkward)")
+        if full {
+            report.encryption = PDFEncryptionSummary(
+                handler: "Standard", revision: 6, algorithm: "AES-256", permissions: ["print", Self.awkward],
+                openedWith: "empty user password")
+            report.needsPassword = false
+            report.inputRefused = true
+        }
         #expect(report.jsonLine == (try Self.encoderText(report)))
         // And it is JSON that reads back to the same strings.
         let object = try JSONSerialization.jsonObject(with: Data(report.jsonLine.utf8)) as? [String: Any]

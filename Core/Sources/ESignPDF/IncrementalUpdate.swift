@@ -37,6 +37,9 @@ public struct IncrementalUpdate {
     private(set) var nextNumber: Int
     private var order: [ObjectReference] = []
     private var bodies: [ObjectReference: Body] = [:]
+    /// Whether the document is encrypted: the trailer keeps its /Encrypt, and the objects must be
+    /// encrypted (``encryptObjects(with:)``) before serialising.
+    let previousEncrypt: PDFObject?
 
     public init(document: PDFDocument) throws(PDFError) {
         originalLength = document.source.count
@@ -46,6 +49,7 @@ public struct IncrementalUpdate {
         previousSectionOffset = document.newestSectionOffset
         useStream = document.sections[0].kind == .stream
         previousSize = document.trailer["Size"]?.integer ?? 0
+        previousEncrypt = document.trailer["Encrypt"]
         nextNumber = max(previousSize, document.highestObjectNumber + 1)
     }
 
@@ -67,6 +71,16 @@ public struct IncrementalUpdate {
     }
 
     public var isEmpty: Bool { order.isEmpty }
+
+    /// Encrypts the strings and streams of every object set so far (raw bodies are the caller's:
+    /// it encrypts what they hold), so the update is protected as the document is.
+    public mutating func encryptObjects(with encryptor: any PDFEncryptor) throws(PDFError) {
+        for reference in order {
+            if case .object(let object) = bodies[reference]! {
+                bodies[reference] = .object(try encryptor.encrypted(object, as: reference))
+            }
+        }
+    }
 
     /// The update's bytes, laid out to start at the end of the original file.
     public func serialize(documentID: [UInt8]? = nil) -> Serialized {
@@ -91,6 +105,7 @@ public struct IncrementalUpdate {
         trailer["Size"] = .integer(max(size, previousSize))
         trailer["Root"] = previousTrailer["Root"]
         if let info = previousTrailer["Info"] { trailer["Info"] = info }
+        if let previousEncrypt { trailer["Encrypt"] = previousEncrypt }
         trailer["ID"] = idArray(newPart: documentID)
         trailer["Prev"] = .integer(previousSectionOffset)
 

@@ -96,6 +96,16 @@ public final class PDFDocument {
     /// Whether the file uses a security handler (`/Encrypt` in the trailer).
     public var isEncrypted: Bool { trailer["Encrypt"] != nil }
 
+    /// The security handler's decryption, once the document has been opened with a password or
+    /// key: every object read afterwards is decrypted.
+    public var decryptor: (any PDFDecryptor)? {
+        didSet {
+            cache = [:]
+            objectStreams = [:]
+            exactReads = [:]
+        }
+    }
+
     /// The version in effect: the catalog's `/Version` when it is newer than the header.
     public var version: String {
         if let v = (try? catalog())?["Version"]?.name?.string, v > headerVersion { return v }
@@ -124,7 +134,8 @@ public final class PDFDocument {
         switch entries[reference.number] {
         case .inFile(let offset, let generation)?:
             guard generation == reference.generation else { return .null }
-            object = try readObject(reference, near: offset, limit: repairLimit(forObject: reference.number))
+            let read = try readObject(reference, near: offset, limit: repairLimit(forObject: reference.number))
+            object = try decryptedIfEncrypted(read, as: reference)
         case .compressed(let streamNumber, let index)?:
             object = try readCompressed(reference, streamNumber: streamNumber, index: index)
         case .free?, nil:
@@ -181,6 +192,13 @@ public final class PDFDocument {
                 + "(offset \(offset))")
     }
 
+    /// `object` decrypted, when the document is encrypted and it is not the `/Encrypt` dictionary.
+    private func decryptedIfEncrypted(_ object: PDFObject, as reference: ObjectReference) throws(PDFError) -> PDFObject
+    {
+        guard let decryptor, reference != trailer["Encrypt"]?.reference else { return object }
+        return try decrypted(object, as: reference, with: decryptor)
+    }
+
     /// Where repairs of the object's entry must stop: the end of the revision its entry belongs to.
     private func repairLimit(forObject number: Int) -> Int {
         guard let index = entrySection[number] else { return byteLimit }
@@ -224,7 +242,10 @@ public final class PDFDocument {
             if case .stream(let stream) = object, !streamLengthIsExact(stream) {
                 return .mismatch("points at a stream whose /Length does not end at endstream (offset \(offset))")
             }
-            return .object(object)
+            guard let clear = try? decryptedIfEncrypted(object, as: found) else {
+                return .mismatch("points at offset \(offset), where the object cannot be decrypted")
+            }
+            return .object(clear)
         case .compressed(let streamNumber, let index):
             guard let objectStream = try? objectStreamIndex(streamNumber) else {
                 return .mismatch("points into object \(streamNumber), which is not a readable object stream")
@@ -363,12 +384,20 @@ public final class PDFDocument {
         }
     }
 
-    /// The decoded bytes of a stream (Flate with predictors only).
+    /// The decoded bytes of a stream (Flate with predictors only), decrypted first in an
+    /// encrypted document.
     public func streamData(_ stream: PDFStream) throws(PDFError) -> [UInt8] {
         var dict = stream.dictionary
         // DecodeParms may be indirect.
         if let parms = dict["DecodeParms"], case .reference = parms { dict["DecodeParms"] = try resolve(parms) }
-        return try StreamDecoder.decode(try rawStreamData(stream), dictionary: dict)
+        return try StreamDecoder.decode(try clearStreamData(stream), dictionary: dict)
+    }
+
+    /// The stream's bytes before its filters: decrypted in an encrypted document, else as stored.
+    public func clearStreamData(_ stream: PDFStream) throws(PDFError) -> [UInt8] {
+        let raw = try rawStreamData(stream)
+        guard let decryptor, let owner = stream.encryptedAs else { return raw }
+        return try decryptor.decrypt(stream: raw, of: owner, dictionary: stream.dictionary)
     }
 
     /// The offsets of each "N G obj" in the file, in file order: the repair index, built once and

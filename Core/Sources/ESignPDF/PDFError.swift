@@ -10,6 +10,8 @@ public enum PDFError: Error, Equatable, Sendable, CustomStringConvertible {
     case malformed(String)
     /// The file is encrypted (a standard or public-key security handler).
     case encrypted
+    /// The document is encrypted and no password given (nor the empty one) opens it.
+    case wrongPassword(String)
     /// Something the PDF uses that esign does not implement.
     case unsupported(String)
     /// The input could not be read.
@@ -22,6 +24,7 @@ public enum PDFError: Error, Equatable, Sendable, CustomStringConvertible {
         case .brokenCrossReference(let why): return "the PDF's cross-reference data is broken beyond repair: \(why)"
         case .malformed(let why): return "the PDF is malformed: \(why)"
         case .encrypted: return "encrypted PDFs are not supported yet"
+        case .wrongPassword(let why): return why
         case .unsupported(let why): return "unsupported PDF feature: \(why)"
         case .io(let why): return why
         }

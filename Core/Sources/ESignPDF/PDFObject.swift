@@ -103,9 +103,12 @@ public struct PDFStream: Sendable, Equatable {
     }
     public var dictionary: PDFDictionary
     public var data: Data
-    public init(dictionary: PDFDictionary, data: Data) {
+    /// In an encrypted document, the object whose key decrypts the data (nil: not encrypted).
+    public var encryptedAs: ObjectReference?
+    public init(dictionary: PDFDictionary, data: Data, encryptedAs: ObjectReference? = nil) {
         self.dictionary = dictionary
         self.data = data
+        self.encryptedAs = encryptedAs
     }
 }
 

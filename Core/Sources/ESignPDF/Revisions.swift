@@ -45,9 +45,12 @@ extension PDFDocument {
         let kept = sections.enumerated().filter { included.contains($0.offset) }.map(\.element)
         guard !kept.isEmpty, kept[0].trailer["Root"]?.reference != nil else { return nil }
         let limit = min(end, all.filter { included.contains($0.sectionIndex) }.map(\.end).max() ?? end)
-        return PDFDocument(
+        let view = PDFDocument(
             source: BoundedByteSource(source, count: limit), headerVersion: headerVersion, sections: kept,
             byteLimit: limit)
+        // An earlier revision is read with the same key when it names the same encryption.
+        if let decryptor, view.trailer["Encrypt"] == trailer["Encrypt"] { view.decryptor = decryptor }
+        return view
     }
 
     /// Object numbers a section defines (in use or freed).

@@ -29,6 +29,7 @@ enum StreamDecoder {
                 if let params { data = try unpredict(data, params) }
             case "ASCII85Decode", "A85": data = try ascii85(data)
             case "ASCIIHexDecode", "AHx": data = asciiHex(data)
+            case "Crypt": break  // applied by the security handler before the filters
             default:
                 throw .unsupported("stream filter /\(filter.string)")
             }

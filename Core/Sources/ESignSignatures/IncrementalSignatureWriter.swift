@@ -1,6 +1,7 @@
 import ESignCore
 import ESignCrypto
 import ESignPDF
+import ESignPDFSecurity
 import Foundation
 
 /// What PAdES signatures and document timestamps share: a signature dictionary with a blank
@@ -19,6 +20,8 @@ struct IncrementalSignatureWriter {
     /// The second half of the trailer's /ID; nil: random (a two-step signature fixes it so that
     /// the same update is built twice).
     var documentID: [UInt8]? = nil
+    /// Passwords to open an encrypted document with (after the empty user password).
+    var pdfPasswords: [Secret] = []
 
     struct Prepared {
         var update: [UInt8]
@@ -29,19 +32,45 @@ struct IncrementalSignatureWriter {
 
     /// Reads the document and refuses what cannot take a signature (encrypted, certified with
     /// "no changes"). Needs no key.
-    static func parse(source: ByteSource, path: String) throws(SigningError) -> PDFDocument {
+    static func parse(source: ByteSource, path: String, passwords: [Secret] = []) throws(SigningError) -> PDFDocument {
         do {
             let document = try PDFDocument(source: source)
-            if document.isEncrypted { throw SigningError.badInput("\(path): \(PDFError.encrypted)") }
+            if document.isEncrypted { try openEncrypted(document, path: path, passwords: passwords) }
             try checkCertification(document, path: path)
             return document
+        } catch let error as SigningError {
+            throw error
         } catch {
             throw SigningError.reading(error, path: path)
         }
     }
 
+    /// An encrypted document is signed only when it opens and its permissions allow a
+    /// signature (annotations or form filling), or the owner's password opened it; it stays
+    /// encrypted exactly as before (the update's objects are encrypted with its key).
+    static func openEncrypted(_ document: PDFDocument, path: String, passwords: [Secret]) throws(SigningError) {
+        let summary: PDFEncryptionSummary?
+        do { summary = try PDFSecurity.open(document, passwords: passwords) } catch {
+            if case .wrongPassword(let why) = error {
+                throw SigningError.identity("\(path): \(why) (--pdf-password-file, or ESIGN_PDF_PASSWORD)")
+            }
+            throw SigningError.reading(error, path: path)
+        }
+        guard let summary, PDFSecurity.decryptor(of: document) != nil else {
+            throw SigningError.badInput("\(path): its encryption cannot be written into")
+        }
+        let allowed = summary.permissions.contains("annotate") || summary.permissions.contains("fill-forms")
+        if summary.openedWith != "owner password" && !allowed {
+            throw SigningError.identity(
+                "\(path): the document's permissions forbid adding a signature (no annotations or form filling); "
+                    + "its owner password allows it (--pdf-password-file with the owner password)")
+        }
+    }
+
     func prepare(source: ByteSource, path: String) throws(SigningError) -> Prepared {
-        try buildUpdate(document: try Self.parse(source: source, path: path), sourceCount: source.count, path: path)
+        try buildUpdate(
+            document: try Self.parse(source: source, path: path, passwords: pdfPasswords), sourceCount: source.count,
+            path: path)
     }
 
     /// The incremental update: the signature dictionary with its blank /ByteRange and zeroed
@@ -50,7 +79,9 @@ struct IncrementalSignatureWriter {
         do {
             var update = try IncrementalUpdate(document: document)
             let signature = update.allocate()
-            let (body, byteRangeOffset, contentsOffset) = signatureDictionary()
+            let encryptor = PDFSecurity.decryptor(of: document)
+            let (body, byteRangeOffset, contentsOffset) = try signatureDictionary(
+                encrypted: encryptor.map { ($0, signature) })
             update.set(signature, raw: body)
             let placement: SignatureFieldPlacement
             if let visible {
@@ -64,6 +95,7 @@ struct IncrementalSignatureWriter {
                     signature: signature, fieldName: fieldName,
                     document: document, update: &update)
             }
+            if let encryptor { try update.encryptObjects(with: encryptor) }
             var serialized = update.serialize(documentID: documentID ?? Random.bytes(16))
             let bodyStart = serialized.bodyOffsets[signature]!
             let contentsStart = bodyStart + contentsOffset  // index of '<'
@@ -129,14 +161,15 @@ struct IncrementalSignatureWriter {
     /// Opens `input`, reads it as a PDF, creates the output (refusing an existing one unless
     /// `overwrite`) and copies the original into it.
     static func open(
-        input: String, output: String, overwrite: Bool, direct: Bool, digest: DigestAlgorithm
+        input: String, output: String, overwrite: Bool, direct: Bool, digest: DigestAlgorithm,
+        passwords: [Secret] = []
     ) throws(SigningError) -> OpenedInput {
         if FileManager.default.fileExists(atPath: output) && isSameFile(input, output) {
             throw .outputExists("the output \(output) is the input file; esign never modifies its input")
         }
         let source: FileByteSource
         do { source = try FileByteSource(path: input) } catch { throw SigningError.from(error, path: input) }
-        let document = try parse(source: source, path: input)
+        let document = try parse(source: source, path: input, passwords: passwords)
         let file = try AtomicOutputFile(destination: output, overwrite: overwrite)
         let hasher = try hasher(digest)
         try file.appendAll(of: source, direct: direct, observe: { hasher.update($0) })
@@ -165,7 +198,8 @@ struct IncrementalSignatureWriter {
         input: String, output: String, overwrite: Bool, durable: Bool, direct: Bool = false,
         produce: ([UInt8]) throws(SigningError) -> [UInt8]
     ) throws(SigningError) -> SigningResult {
-        let opened = try Self.open(input: input, output: output, overwrite: overwrite, direct: direct, digest: digest)
+        let opened = try Self.open(
+            input: input, output: output, overwrite: overwrite, direct: direct, digest: digest, passwords: pdfPasswords)
         return try complete(opened, output: output, durable: durable, produce: produce)
     }
 
@@ -231,8 +265,14 @@ struct IncrementalSignatureWriter {
 
     /// The dictionary with a blank `/ByteRange` and a zero-filled `/Contents`, plus the offsets
     /// (within the body) of the `/ByteRange` numbers and of the `/Contents` '<'.
-    func signatureDictionary() -> (body: [UInt8], byteRangeOffset: Int, contentsOffset: Int) {
-        var body = PDFSerializer.bytes(.dictionary(entries))
+    /// `encrypted`: in an encrypted document, its encryption and the dictionary's object (every
+    /// string but /Contents is encrypted).
+    func signatureDictionary(
+        encrypted: (any PDFEncryptor, ObjectReference)? = nil
+    ) throws(PDFError) -> (body: [UInt8], byteRangeOffset: Int, contentsOffset: Int) {
+        var written = entries
+        if let (encryptor, reference) = encrypted { written = try encryptor.encrypted(entries, as: reference) }
+        var body = PDFSerializer.bytes(.dictionary(written))
         body.removeLast(2)  // reopen the dictionary: ">>"
         body += Array("/ByteRange [".utf8)
         let byteRangeOffset = body.count

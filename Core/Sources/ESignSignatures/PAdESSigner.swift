@@ -58,7 +58,7 @@ public struct PAdESSigner: Sendable {
             opened = .success(
                 try IncrementalSignatureWriter.open(
                     input: input, output: output, overwrite: options.overwrite,
-                    direct: options.directWrites, digest: options.digest))
+                    direct: options.directWrites, digest: options.digest, passwords: options.pdfPasswords))
         } catch {
             opened = .failure(error)
         }
@@ -181,6 +181,7 @@ public struct PAdESSigner: Sendable {
             entries: entries, fieldName: options.fieldName, digest: options.digest, reserved: reserved)
         writer.visible = options.visible
         writer.documentID = options.documentID
+        writer.pdfPasswords = options.pdfPasswords
         return writer
     }
 

@@ -7,6 +7,7 @@
 @_exported import ESignCrypto
 @_exported import ESignIssuance
 @_exported import ESignPDF
+@_exported import ESignPDFSecurity
 @_exported import ESignPKCS11
 @_exported import ESignSignatures
 @_exported import ESignTimestamps

@@ -23,6 +23,12 @@ enum ReportRenderer {
         var lines = [
             "\(Terminal.bold(report.file)): \(verdict(report.indication, report.subIndication)) — \(report.summary)"
         ]
+        if let encryption = report.encryption {
+            let permits = encryption.permissions.isEmpty ? "nothing" : encryption.permissions.joined(separator: ", ")
+            lines.append(
+                "  encrypted   \(encryption.handler) handler, revision \(encryption.revision), "
+                    + "\(encryption.algorithm); opened with the \(encryption.openedWith); permits \(permits)")
+        }
         if let until = report.archiveProtectedUntil {
             lines.append("  archive protected until \(time(until)) (the newest document timestamp's TSA certificate)")
         }

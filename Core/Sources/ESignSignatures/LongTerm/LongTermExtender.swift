@@ -129,6 +129,10 @@ public struct LongTermExtender: Sendable {
             throw SigningError.reading(error, path: name)
         }
         guard !signatures.isEmpty else { throw .badInput("\(name) has no signature to extend") }
+        if document.isEncrypted {
+            throw .badInput(
+                "\(name) is encrypted: B-LT and B-LTA of encrypted PDFs are not built yet (sign B-B or B-T)")
+        }
         var chains = extraChains
         for signature in signatures {
             chains += try self.chains(of: signature, name: name)

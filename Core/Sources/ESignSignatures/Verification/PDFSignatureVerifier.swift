@@ -1,6 +1,7 @@
 import ESignCore
 import ESignCrypto
 import ESignPDF
+import ESignPDFSecurity
 import Foundation
 
 /// Verifies every signature and document timestamp of a PDF as a receiving agency needs:
@@ -59,7 +60,9 @@ public struct PDFSignatureVerifier: Sendable {
     /// A document read and its signatures found, or the report of why it could not be.
     enum ReadDocument {
         case failed(DocumentReport)
-        case read(name: String, source: ByteSource, document: PDFDocument, signatures: [EmbeddedSignature])
+        case read(
+            name: String, source: ByteSource, document: PDFDocument, signatures: [EmbeddedSignature],
+            encryption: PDFEncryptionSummary?)
     }
 
     func read(path: String) -> ReadDocument {
@@ -71,13 +74,22 @@ public struct PDFSignatureVerifier: Sendable {
     func read(source: ByteSource, name: String) -> ReadDocument {
         do {
             let document = try PDFDocument(source: source)
+            var encryption: PDFEncryptionSummary?
             if document.isEncrypted {
-                return .failed(Self.failed(name, PDFError.encrypted.description, .formatFailure))
+                do { encryption = try PDFSecurity.open(document, passwords: options.pdfPasswords) } catch {
+                    var report = Self.failed(name, error.description, .formatFailure)
+                    if case .wrongPassword = error {
+                        report.indication = .indeterminate
+                        report.needsPassword = true
+                    }
+                    return .failed(report)
+                }
             }
             // Readers cut a looping /Prev chain at different places: no one reading of it is the document.
             if let loop = document.chainLoop { return .failed(Self.failed(name, loop, .formatFailure)) }
             return .read(
-                name: name, source: source, document: document, signatures: try EmbeddedSignature.all(in: document))
+                name: name, source: source, document: document, signatures: try EmbeddedSignature.all(in: document),
+                encryption: encryption)
         } catch {
             return .failed(Self.failed(name, "\(error)", .formatFailure))
         }
@@ -87,7 +99,7 @@ public struct PDFSignatureVerifier: Sendable {
     func check(_ documents: [ReadDocument]) -> [DocumentReport] {
         var requests: [SignedBytesDigests.Request] = []
         for (i, item) in documents.enumerated() where hashesAhead {
-            if case .read(_, let source, _, let signatures) = item {
+            if case .read(_, let source, _, let signatures, _) = item {
                 requests += SignedBytesDigests.requests(document: i, source: source, signatures: signatures)
             }
         }
@@ -95,8 +107,10 @@ public struct PDFSignatureVerifier: Sendable {
         return documents.enumerated().map { i, item in
             switch item {
             case .failed(let report): return report
-            case .read(let name, let source, let document, let signatures):
-                return check(document, signatures: signatures, source: source, name: name, sha256: digests[i])
+            case .read(let name, let source, let document, let signatures, let encryption):
+                var report = check(document, signatures: signatures, source: source, name: name, sha256: digests[i])
+                report.encryption = encryption
+                return report
             }
         }
     }

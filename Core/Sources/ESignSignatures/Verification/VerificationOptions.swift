@@ -10,6 +10,8 @@ public struct VerificationOptions: Sendable {
     public var trustAnchorNames: [String: String] = [:]
     /// Validate as of this time instead of the signing time (`--at`).
     public var validationTime: Date?
+    /// Passwords to open encrypted PDFs with, after the empty user password (never logged).
+    public var pdfPasswords: [Secret] = []
     /// Never fetch revocation data over the network; use only what the file embeds.
     public var offline = false
     /// Time limit for each OCSP or CRL request.

@@ -1,4 +1,5 @@
 import ESignCrypto
+import ESignPDFSecurity
 import Foundation
 
 /// The bottom line of a validation, in ETSI EN 319 102-1 terms.
@@ -160,6 +161,10 @@ public struct DocumentReport: Codable, Sendable {
     /// Set when the file was refused as input before any verification: XML that is malformed or
     /// hostile (a DTD, entities, beyond the size or depth limits, not UTF-8/ASCII-based).
     public var inputRefused: Bool? = nil
+    /// Set when the document is encrypted and no password given opens it.
+    public var needsPassword: Bool? = nil
+    /// An encrypted document's protection: handler, algorithm, permissions, how it was opened.
+    public var encryption: PDFEncryptionSummary? = nil
     /// Until when the newest valid document timestamp protects the archive: its TSA
     /// certificate's expiry (renew before then with `esign ltv renew`).
     public var archiveProtectedUntil: Date? = nil

@@ -1,5 +1,6 @@
 import ESignCore
 import ESignCrypto
+import ESignPDFSecurity
 import Foundation
 
 /// The `esign.verify/1` JSON of a report (docs/verify-report.md), written without `JSONEncoder`:
@@ -16,6 +17,17 @@ extension DocumentReport {
             ("sub_indication", subIndication.map { .string($0.rawValue) }),
             ("summary", .string(summary)), ("error", error.map(JSONValue.string)),
             ("archive_protected_until", archiveProtectedUntil.map { .string(vietnamTime($0)) }),
+            ("input_refused", inputRefused.map(JSONValue.bool)), ("needs_password", needsPassword.map(JSONValue.bool)),
+            ("encryption", encryption.map(Self.json)),
+        ])
+    }
+
+    static func json(_ encryption: PDFEncryptionSummary) -> JSONValue {
+        .object([
+            ("handler", .string(encryption.handler)), ("revision", .int(encryption.revision)),
+            ("algorithm", .string(encryption.algorithm)),
+            ("permissions", .array(encryption.permissions.map(JSONValue.string))),
+            ("opened_with", .string(encryption.openedWith)),
         ])
     }
 
