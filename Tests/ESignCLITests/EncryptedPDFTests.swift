@@ -109,6 +109,13 @@ struct EncryptedPDFTests {
         let edited = try editAfterSigning(output, password: user)
         let (after, afterReport) = try verifyJSON(edited, password: user.isEmpty ? nil : user)
         #expect(after.status == 1 && afterReport["indication"] as? String == "TOTAL-FAILED", "\(after.combined)")
+        // The fuzzer reads encrypted documents too (.ci/run seeds it with these).
+        if let seeds = ProcessInfo.processInfo.environment["ESIGN_VARIANT_SEEDS"] {
+            try? FileManager.default.createDirectory(atPath: seeds, withIntermediateDirectories: true)
+            for (path, kind) in [(input, "plain"), (output, "signed"), (edited, "edited")] {
+                try? FileManager.default.copyItem(atPath: path, toPath: seeds + "/encrypted-\(name)-\(kind).pdf")
+            }
+        }
     }
 
     @Test("pyHanko's signatures on encrypted documents verify in esign; an edit after signing is TOTAL-FAILED")
