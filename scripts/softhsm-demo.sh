@@ -44,7 +44,7 @@ import_identity() {
     openssl pkey -in "$4" -passin "file:$password" -outform DER -out "$work/key.der"
     openssl x509 -in "$5" -outform DER -out "$work/cert.der"
     tool --token-label "$1" --login --pin "$pin" --write-object "$work/key.der" --type privkey \
-        --label "$2" --id "$3" --usage-sign
+        --label "$2" --id "$3" --usage-sign --usage-decrypt
     tool --token-label "$1" --login --pin "$pin" --write-object "$work/cert.der" --type cert --label "$2" --id "$3"
     rm -f "$work/key.der"
 }

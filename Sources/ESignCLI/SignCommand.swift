@@ -29,6 +29,7 @@ struct SignCommand: AsyncParsableCommand {
     var files: [String]
 
     @OptionGroup var identity: IdentityOptions
+    @OptionGroup var recipient: RecipientOptions
 
     @Option(name: .shortAndLong, help: ArgumentHelp("Output file (one input only).", valueName: "file"))
     var output: String?
@@ -282,8 +283,9 @@ struct SignCommand: AsyncParsableCommand {
     }
 
     /// The PAdES options the flags ask for (appearance aside).
-    func pdfOptions() -> PAdESOptions {
+    func pdfOptions() throws -> PAdESOptions {
         var options = PAdESOptions()
+        do { options.pdfRecipients = try recipient.load() } catch { throw fail(error) }
         options.digest = digest
         options.rsaPadding = rsaPSS ? .pss : .pkcs1v15
         options.fieldName = field
@@ -338,10 +340,11 @@ struct SignCommand: AsyncParsableCommand {
         let input = files[0]
         let output = outputPath(for: files[0])
         let identityOptions = identity
+        let options = try pdfOptions()
         do {
             report(
                 try PAdESSigner.sign(
-                    input: input, output: output, options: pdfOptions(),
+                    input: input, output: output, options: options,
                     loadingIdentity: { () throws(SigningError) in try identityOptions.load() }))
         } catch {
             throw fail(error)
@@ -358,7 +361,7 @@ struct SignCommand: AsyncParsableCommand {
 
     /// The PAdES options with the visible appearance, when asked for, built for `identity`.
     func signingOptions(for identity: SigningIdentity) throws -> PAdESOptions {
-        var options = pdfOptions()
+        var options = try pdfOptions()
         options.longTerm = try longTermExtender(chain: [identity.certificate] + identity.chain)
         if visible {
             options.visible = try visibleSignature(identity, time: options.signingTime)

@@ -62,6 +62,7 @@ struct VerifyCommand: ParsableCommand {
             "The password of encrypted PDFs (first line of the file; or ESIGN_PDF_PASSWORD). The empty user "
                 + "password is always tried first.", valueName: "file"))
     var pdfPasswordFile: String?
+    @OptionGroup var recipient: RecipientOptions
     @Flag(
         help: ArgumentHelp(
             "Also render each signed revision and the whole document (poppler's pdftoppm) and fail any page "
@@ -103,6 +104,7 @@ struct VerifyCommand: ParsableCommand {
         } else if let env = ProcessInfo.processInfo.environment["ESIGN_PDF_PASSWORD"] {
             options.pdfPasswords = [Secret(env)]
         }
+        do { options.pdfRecipients = try recipient.load() } catch { throw fail(error) }
         options.validationTime = at.flatMap(Self.parseTime)
         options.visual = visual
         options.visualOutputDirectory = visualOut

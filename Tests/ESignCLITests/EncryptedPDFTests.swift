@@ -12,6 +12,7 @@ struct EncryptedPDFTests {
     let pki = Fixtures.pki
     static let sample = Fixtures.packageRoot.appendingPathComponent("samples/decision.pdf").path
     static let signScript = Fixtures.packageRoot.appendingPathComponent("Tests/Scripts/pyhanko_sign_encrypted.py").path
+    static let pubkeyScript = Fixtures.packageRoot.appendingPathComponent("Tests/Scripts/pyhanko_pubkey.py").path
 
     /// qpdf's --encrypt arguments for each case, and the user password it sets.
     static let cases: [String: (arguments: [String], user: String)] = [
@@ -39,12 +40,14 @@ struct EncryptedPDFTests {
         return run.stdout.split(separator: "\n").map(String.init).filter { !$0.hasPrefix("User password") }
     }
 
-    func verifyJSON(_ path: String, password: String? = nil) throws -> (Peers.Output, [String: Any]) {
+    func verifyJSON(
+        _ path: String, password: String? = nil, recipient: [String] = []
+    ) throws -> (Peers.Output, [String: Any]) {
         var environment = ProcessInfo.processInfo.environment
         if let password { environment["ESIGN_PDF_PASSWORD"] = password }
         let run = try Peers.run(
             try Peers.esignBinary(),
-            ["verify", path, "--trust", pki.rootPath, "--trust", pki.chainPath, "--offline", "--json"],
+            ["verify", path, "--trust", pki.rootPath, "--trust", pki.chainPath, "--offline", "--json"] + recipient,
             environment: environment)
         let json = (try? JSONSerialization.jsonObject(with: Data(run.stdout.utf8)) as? [String: Any]) ?? [:]
         return (run, json)
@@ -52,10 +55,10 @@ struct EncryptedPDFTests {
 
     /// An incremental update, written encrypted with the document's key as any editor would, that
     /// replaces the first page's content after signing.
-    func editAfterSigning(_ path: String, password: String) throws -> String {
+    func editAfterSigning(_ path: String, password: String, recipients: [PDFRecipient] = []) throws -> String {
         let bytes = [UInt8](try Data(contentsOf: URL(fileURLWithPath: path)))
         let document = try PDFDocument(source: MemoryByteSource(bytes))
-        try PDFSecurity.open(document, passwords: [Secret(password)])
+        try PDFSecurity.open(document, passwords: [Secret(password)], recipients: recipients)
         let encryptor = try #require(PDFSecurity.decryptor(of: document))
         var update = try IncrementalUpdate(document: document)
         let page = try document.pageReference(at: 0)
@@ -165,6 +168,130 @@ struct EncryptedPDFTests {
             #expect(report["indication"] as? String == "TOTAL-PASSED", "\(name): \(verified.combined)")
             #expect(try encryption(output, password: "usersecret") == (try encryption(input, password: "usersecret")))
         }
+    }
+
+    /// What pyHanko makes of a document: whether it opens, and its verdict on each signature.
+    func pyHankoJudgement(_ path: String, key: DemoPKI.Entity? = nil) throws -> [String: Any] {
+        var arguments = [
+            Self.pubkeyScript, "judge", path, "--password", "usersecret", "--trust", pki.rootPath, "--other-certs",
+            pki.chainPath,
+        ]
+        if let key {
+            arguments += ["--key", key.keyPath, "--cert", key.certificatePath, "--key-password-file", pki.passwordPath]
+        }
+        let run = try Peers.run("python3", arguments)
+        return try #require(
+            try JSONSerialization.jsonObject(with: Data(run.stdout.utf8)) as? [String: Any], "\(run.combined)")
+    }
+
+    /// Certificate security (adbe.pkcs7.s4/s5; RC4, AES-128, AES-256; OAEP; several recipients) and
+    /// damaged /Encrypt dictionaries in the shapes of pyHanko's corpus.
+    @Test("certificate security and damaged /Encrypt dictionaries: esign opens, refuses and signs as pyHanko does")
+    func certificateSecurity() throws {
+        let dir = Fixtures.temporaryDirectory("esign-encrypted-pubkey")
+        let official = pki.signers["province-official"]!
+        let other = pki.signers["district-official"]!
+        let made = try Peers.run(
+            "python3",
+            [Self.pubkeyScript, "make", dir.path, Self.sample, official.certificatePath, other.certificatePath])
+        try #require(made.status == 0, "\(made.combined)")
+        let manifest = try #require(
+            try JSONSerialization.jsonObject(with: Data(contentsOf: dir.appendingPathComponent("manifest.json")))
+                as? [String: [String: Any]])
+        let names = manifest.keys.filter { manifest[$0]?["made"] as? Bool == true }.sorted()
+        #expect(names.count >= 19, "pyHanko made too few variants: \(manifest)")
+        let recipient = ["--recipient-p12", official.pkcs12Path, "--recipient-password-file", pki.passwordPath]
+        var opened = 0
+        for name in names {
+            let input = dir.appendingPathComponent("\(name).pdf").path
+            let pyhanko = try pyHankoJudgement(input, key: official)
+            let pyhankoOpened = pyhanko["opened"] as? Bool == true
+            let (verified, report) = try verifyJSON(input, password: "usersecret", recipient: recipient)
+            let esignOpened = report["encryption"] != nil
+            #expect(
+                esignOpened == pyhankoOpened,
+                "\(name): pyHanko \(pyhanko), esign \(verified.status) \(verified.stdout.prefix(400))")
+            let output = dir.appendingPathComponent("\(name).signed.pdf").path
+            let sign = try Peers.esign([
+                "sign", input, "-o", output, "--p12", official.pkcs12Path, "--password-file", pki.passwordPath,
+            ])
+            guard pyhankoOpened, !name.hasSuffix("no-signing") else {
+                // Refused as pyHanko refuses to open it, or because its recipient may not sign: no output.
+                #expect(
+                    [65, 77].contains(sign.status) && sign.stderr.contains("esign: error"), "\(name): \(sign.combined)")
+                #expect(!FileManager.default.fileExists(atPath: output), "\(name)")
+                continue
+            }
+            opened += 1
+            try #require(sign.status == 0, "\(name): \(sign.combined)")
+            let judged = try pyHankoJudgement(output, key: official)
+            let signatures = judged["signatures"] as? [[String: Any]] ?? []
+            #expect(
+                signatures.count == 1 && signatures[0]["intact"] as? Bool == true
+                    && signatures[0]["valid"] as? Bool == true && signatures[0]["trusted"] as? Bool == true,
+                "\(name): pyHanko on esign's signature: \(judged)")
+            let (after, afterReport) = try verifyJSON(output, recipient: recipient)
+            #expect(afterReport["indication"] as? String == "TOTAL-PASSED", "\(name): \(after.combined)")
+            let summary = afterReport["encryption"] as? [String: Any] ?? [:]
+            #expect((summary["handler"] as? String)?.hasPrefix("Adobe.PubSec") == true || !name.hasPrefix("pubkey"))
+            // Without the recipient's key the signed document does not open: exit 77, needs a key.
+            if name.hasPrefix("pubkey") {
+                let (locked, _) = try verifyJSON(output)
+                #expect(locked.status == 77, "\(name): \(locked.combined)")
+                let edited = try editAfterSigning(
+                    output, password: "",
+                    recipients: [PDFRecipient(certificate: official.certificate, key: official.privateKey)])
+                let (_, editedReport) = try verifyJSON(edited, recipient: recipient)
+                #expect(editedReport["indication"] as? String == "TOTAL-FAILED", "\(name): \(editedReport)")
+            }
+            if let seeds = ProcessInfo.processInfo.environment["ESIGN_VARIANT_SEEDS"] {
+                try? FileManager.default.copyItem(atPath: output, toPath: seeds + "/encrypted-\(name)-signed.pdf")
+            }
+        }
+        #expect(opened >= 8, "too few variants opened: \(opened)")
+
+        // pyHanko's own signature on a certificate-encrypted document verifies in esign.
+        let pyhankoSigned = dir.appendingPathComponent("pyhanko-signed.pdf").path
+        let signed = try Peers.run(
+            "python3",
+            [
+                Self.pubkeyScript, "sign", dir.appendingPathComponent("pubkey-s5-aes256.pdf").path, pyhankoSigned,
+                official.keyPath, official.certificatePath, pki.passwordPath, "--decrypt-key", official.keyPath,
+                "--decrypt-cert", official.certificatePath,
+            ])
+        try #require(signed.status == 0, "\(signed.combined)")
+        let (verified, report) = try verifyJSON(pyhankoSigned, recipient: recipient)
+        #expect(report["indication"] as? String == "TOTAL-PASSED", "\(verified.combined)")
+    }
+
+    @Test("a certificate-encrypted document opened with the recipient's key on a token (PKCS#11 C_Decrypt)")
+    func certificateSecurityOnToken() throws {
+        let tokens = try SoftHSMTokens.get()
+        let dir = Fixtures.temporaryDirectory("esign-encrypted-pubkey-token")
+        let official = pki.signers["province-official"]!
+        let made = try Peers.run(
+            "python3",
+            [
+                Self.pubkeyScript, "make", dir.path, Self.sample, official.certificatePath,
+                pki.signers["district-official"]!.certificatePath,
+            ])
+        try #require(made.status == 0, "\(made.combined)")
+        let input = dir.appendingPathComponent("pubkey-s5-aes256.pdf").path
+        let output = dir.appendingPathComponent("signed.pdf").path
+        var environment = tokens.environment
+        environment["ESIGN_PIN"] = tokens.pin
+        let sign = try Peers.esign(
+            ["sign", input, "-o", output, "--pkcs11", tokens.uri("province-official")], environment: environment)
+        try #require(sign.status == 0, "\(sign.combined)")
+        let verify = try Peers.esign(
+            [
+                "verify", output, "--trust", pki.rootPath, "--offline", "--recipient-pkcs11",
+                tokens.uri("province-official"),
+            ], environment: environment)
+        #expect(verify.status == 0 && verify.stdout.contains("TOTAL-PASSED"), "\(verify.combined)")
+        let judged = try pyHankoJudgement(output, key: official)
+        #expect(
+            (judged["signatures"] as? [[String: Any]])?.first?["intact"] as? Bool == true, "\(judged)")
     }
 
     /// Damaged /Encrypt dictionaries: each value that the keys are derived from or checked against,

@@ -81,6 +81,14 @@ public final class Certificate: @unchecked Sendable, Hashable, CustomStringConve
         (try? encodeDER("i2d_ASN1_INTEGER") { i2d_ASN1_INTEGER(X509_get0_serialNumber(pointer), $0) }) ?? []
     }
 
+    /// The subject key identifier extension's octets, or nil when the certificate has none.
+    public var subjectKeyIdentifier: [UInt8]? {
+        guard let identifier = X509_get0_subject_key_id(pointer), let data = ASN1_STRING_get0_data(identifier) else {
+            return nil
+        }
+        return Array(UnsafeBufferPointer(start: data, count: Int(ASN1_STRING_length(identifier))))
+    }
+
     /// Serial number in upper-case hexadecimal.
     public var serialNumberHex: String {
         guard let bn = ASN1_INTEGER_to_BN(X509_get0_serialNumber(pointer), nil) else { return "" }

@@ -22,6 +22,10 @@ public protocol ExternalSigner: AnyObject, Sendable {
     /// Why this signer cannot make RSASSA-PSS signatures with `algorithm`, or nil when it can:
     /// asked before any document is touched.
     func pssRefusal(algorithm: DigestAlgorithm) -> String?
+
+    /// Decrypts an RSA-encrypted key sent to this key's certificate (a certificate-encrypted
+    /// PDF's envelope). The default refuses: a signer must say it can.
+    func decryptRSA(_ ciphertext: [UInt8], padding: RSAEncryptionPadding) throws -> [UInt8]
 }
 
 /// A signer that cannot do what it is asked, with the reason.
@@ -40,6 +44,10 @@ extension ExternalSigner {
 
     public func pssRefusal(algorithm: DigestAlgorithm) -> String? {
         "this key's signer cannot make RSASSA-PSS signatures"
+    }
+
+    public func decryptRSA(_ ciphertext: [UInt8], padding: RSAEncryptionPadding) throws -> [UInt8] {
+        throw ExternalSignerRefusal("this key can only sign: it cannot decrypt a document encrypted for it")
     }
 }
 

@@ -18,38 +18,46 @@ enum CryptMethod: Sendable, Equatable {
     }
 }
 
-/// The decryption of an opened document: the file key and the crypt filters for strings,
-/// streams and embedded files. Writing into the document (signing) uses the same, encrypting.
-public struct StandardDecryptor: PDFDecryptor, PDFEncryptor {
-    let fileKey: [UInt8]
-    let strings: CryptMethod
-    let streams: CryptMethod
-    let embeddedFiles: CryptMethod
+/// One crypt filter of an opened document: its method and the key its objects' keys derive from
+/// (the file key of the standard handler; each public-key filter has its own, from its recipients).
+struct CryptFilter: Sendable, Equatable {
+    let method: CryptMethod
+    let key: [UInt8]
+
+    static let identity = CryptFilter(method: .identity, key: [])
+}
+
+/// The decryption of an opened document: the crypt filters for strings, streams and embedded
+/// files. Writing into the document (signing) uses the same, encrypting.
+public struct DocumentCipher: PDFDecryptor, PDFEncryptor {
+    let strings: CryptFilter
+    let streams: CryptFilter
+    let embeddedFiles: CryptFilter
     /// Crypt filters by name, for streams that name their own (`/Filter /Crypt`).
-    let filters: [PDFName: CryptMethod]
+    let filters: [PDFName: CryptFilter]
     let encryptMetadata: Bool
 
-    /// Algorithm 1: the key of one object (revisions 2–4); AES-256 uses the file key itself.
-    func objectKey(_ object: ObjectReference, method: CryptMethod) throws(PDFError) -> [UInt8] {
-        if method == .aes256 { return fileKey }
+    /// Algorithm 1: the key of one object (revisions 2–4); AES-256 uses the filter's key itself.
+    func objectKey(_ object: ObjectReference, filter: CryptFilter) throws(PDFError) -> [UInt8] {
+        if filter.method == .aes256 { return filter.key }
         let n = UInt32(truncatingIfNeeded: object.number)
         let g = UInt32(truncatingIfNeeded: object.generation)
         var input =
-            fileKey + [
+            filter.key + [
                 UInt8(n & 0xFF), UInt8(n >> 8 & 0xFF), UInt8(n >> 16 & 0xFF), UInt8(g & 0xFF), UInt8(g >> 8 & 0xFF),
             ]
-        if method == .aes128 { input += [0x73, 0x41, 0x6C, 0x54] }  // "sAlT"
+        if filter.method == .aes128 { input += [0x73, 0x41, 0x6C, 0x54] }  // "sAlT"
         do {
             let digest = try Digest(oid: "1.2.840.113549.2.5")
             digest.update(input)
-            return Array(try digest.finalize().prefix(min(fileKey.count + 5, 16)))
+            return Array(try digest.finalize().prefix(min(filter.key.count + 5, 16)))
         } catch {
             throw .malformed("the object key cannot be derived: \(error)")
         }
     }
 
     public func decrypt(string bytes: [UInt8], of object: ObjectReference) throws(PDFError) -> [UInt8] {
-        try crypt(bytes, method: strings, object: object, encrypt: false)
+        try crypt(bytes, filter: strings, object: object, encrypt: false)
     }
 
     public func decrypt(
@@ -57,12 +65,12 @@ public struct StandardDecryptor: PDFDecryptor, PDFEncryptor {
     ) throws(PDFError)
         -> [UInt8]
     {
-        try crypt(bytes, method: method(forStream: dictionary), object: object, encrypt: false)
+        try crypt(bytes, filter: filter(forStream: dictionary), object: object, encrypt: false)
     }
 
     /// What a new string of `object` is written as.
     public func encrypt(string bytes: [UInt8], of object: ObjectReference) throws(PDFError) -> [UInt8] {
-        try crypt(bytes, method: strings, object: object, encrypt: true)
+        try crypt(bytes, filter: strings, object: object, encrypt: true)
     }
 
     /// What a new stream's data of `object` is written as.
@@ -71,10 +79,10 @@ public struct StandardDecryptor: PDFDecryptor, PDFEncryptor {
     ) throws(PDFError)
         -> [UInt8]
     {
-        try crypt(bytes, method: method(forStream: dictionary), object: object, encrypt: true)
+        try crypt(bytes, filter: filter(forStream: dictionary), object: object, encrypt: true)
     }
 
-    func method(forStream dictionary: PDFDictionary) -> CryptMethod {
+    func filter(forStream dictionary: PDFDictionary) -> CryptFilter {
         let type = dictionary["Type"]?.name?.string
         if type == "XRef" { return .identity }
         if type == "Metadata" && !encryptMetadata { return .identity }
@@ -91,15 +99,15 @@ public struct StandardDecryptor: PDFDecryptor, PDFEncryptor {
     }
 
     private func crypt(
-        _ bytes: [UInt8], method: CryptMethod, object: ObjectReference, encrypt: Bool
+        _ bytes: [UInt8], filter: CryptFilter, object: ObjectReference, encrypt: Bool
     ) throws(PDFError) -> [UInt8] {
-        switch method {
+        switch filter.method {
         case .identity:
             return bytes
         case .rc4:
-            return RC4.crypt(bytes, key: try objectKey(object, method: method))
+            return RC4.crypt(bytes, key: try objectKey(object, filter: filter))
         case .aes128, .aes256:
-            let key = try objectKey(object, method: method)
+            let key = try objectKey(object, filter: filter)
             if encrypt {
                 let iv = Random.bytes(16)
                 do {

@@ -3,15 +3,26 @@ import ESignPDF
 
 /// What a document's protection is, as the verification report shows it.
 public struct PDFEncryptionSummary: Sendable, Equatable, Codable {
-    /// `Standard` (passwords) or the public-key handler's name (`Adobe.PubSec`).
+    /// `Standard` (passwords) or the public-key handler's name with its subfilter
+    /// (`Adobe.PubSec (adbe.pkcs7.s5)`).
     public var handler: String
+    /// `/R` of the standard handler; `/V` of the public-key handler, which has no revision.
     public var revision: Int
     /// `RC4 40-bit`, `RC4 128-bit`, `AES-128`, `AES-256`.
     public var algorithm: String
     /// What the document permits without the owner password (ISO 32000-2 Table 22).
     public var permissions: [String]
-    /// How it was opened: `empty user password`, `user password` or `owner password`.
+    /// How it was opened: `empty user password`, `user password`, `owner password`, or
+    /// `recipient key (subject)` for certificate security.
     public var openedWith: String
+    /// Whether a signature may be added: the owner's password, or permissions to annotate or fill
+    /// forms (for a recipient, also the right to change the encryption, which grants everything).
+    public var allowsSignature = false
+
+    /// Whether the permissions alone allow a signature.
+    var permissionsAllowSignature: Bool {
+        ["annotate", "fill-forms", "change-encryption"].contains { permissions.contains($0) }
+    }
 
     public init(handler: String, revision: Int, algorithm: String, permissions: [String], openedWith: String) {
         self.handler = handler
@@ -22,8 +33,9 @@ public struct PDFEncryptionSummary: Sendable, Equatable, Codable {
     }
 }
 
-/// Opening encrypted documents: the handler named by `/Encrypt`, the passwords tried (those
-/// given, then the empty user password every reader tries), and the document's decryption set.
+/// Opening encrypted documents: the handler named by `/Encrypt`, and the credentials tried. For
+/// the standard handler, the passwords given, then the empty user password every reader tries;
+/// for the public-key handler, the recipients' keys given.
 ///
 /// ```swift
 /// let document = try PDFDocument(path: "protected.pdf")
@@ -31,70 +43,87 @@ public struct PDFEncryptionSummary: Sendable, Equatable, Codable {
 /// ```
 public enum PDFSecurity {
     /// Opens `document` (nothing to do when it is not encrypted: nil). Throws
-    /// ``PDFError/wrongPassword(_:)`` when no password opens it.
+    /// ``PDFError/wrongPassword(_:)`` when no password or recipient key given opens it.
     @discardableResult
-    public static func open(_ document: PDFDocument, passwords: [Secret] = []) throws(PDFError) -> PDFEncryptionSummary?
-    {
+    public static func open(
+        _ document: PDFDocument, passwords: [Secret] = [], recipients: [PDFRecipient] = []
+    ) throws(PDFError) -> PDFEncryptionSummary? {
         guard document.isEncrypted else { return nil }
-        let (encrypt, decryptorFor, summary) = try handler(document)
+        // The /Encrypt dictionary is read before any decryption is set: its strings are in the clear.
+        guard let encrypt = try document.dictionary(document.trailer["Encrypt"]) else {
+            throw .malformed("the trailer's /Encrypt is not a dictionary")
+        }
+        let filter = encrypt["Filter"]?.name?.string ?? ""
+        if filter == "Standard" { return try openStandard(document, encrypt: encrypt, passwords: passwords) }
+        if filter == "Adobe.PubSec" || encrypt["SubFilter"]?.name?.string.hasPrefix("adbe.pkcs7.s") == true {
+            return try openPublicKey(document, encrypt: encrypt, recipients: recipients)
+        }
+        throw .unsupported("the security handler /\(filter.isEmpty ? "(none)" : filter)")
+    }
+
+    /// The encryption of a document opened by ``open(_:passwords:recipients:)``, for writing into it.
+    public static func decryptor(of document: PDFDocument) -> DocumentCipher? {
+        document.decryptor as? DocumentCipher
+    }
+
+    private static func openStandard(
+        _ document: PDFDocument, encrypt: PDFDictionary, passwords: [Secret]
+    ) throws(PDFError) -> PDFEncryptionSummary {
+        let id = document.trailer["ID"]?.array?.first?.string?.bytes ?? []
+        let handler = try StandardSecurityHandler(encrypt: encrypt, documentID: id)
+        let version = encrypt["V"]?.integer ?? 0
+        let (strings, streams, embedded, filters) = try cryptFilters(encrypt, version: version, handler: handler)
+        let method = streams == .identity ? strings : streams
+        var summary = PDFEncryptionSummary(
+            handler: "Standard", revision: handler.revision,
+            algorithm: method == .rc4 ? "RC4 \(handler.keyLength * 8)-bit" : method.name,
+            permissions: permissionNames(UInt32(bitPattern: handler.permissions), revision: handler.revision),
+            openedWith: "")
         // The passwords given first (an owner's opens more than the empty user password would).
         for (index, password) in (passwords + [Secret("")]).enumerated() {
             var bytes = password.withBytes { Array($0) }
             defer { for i in bytes.indices { bytes[i] = 0 } }
-            guard let opened = try decryptorFor(bytes) else { continue }
-            document.decryptor = opened.decryptor
-            var result = summary
-            result.openedWith =
-                opened.owner ? "owner password" : index == passwords.count ? "empty user password" : "user password"
-            return result
+            guard let (key, owner) = try handler.fileKey(password: bytes) else { continue }
+            try handler.checkPerms(fileKey: key)
+            func filter(_ method: CryptMethod) -> CryptFilter { CryptFilter(method: method, key: key) }
+            document.decryptor = DocumentCipher(
+                strings: filter(strings), streams: filter(streams), embeddedFiles: filter(embedded),
+                filters: filters.mapValues(filter), encryptMetadata: handler.encryptMetadata)
+            summary.openedWith =
+                owner ? "owner password" : index == passwords.count ? "empty user password" : "user password"
+            summary.allowsSignature = owner || summary.permissionsAllowSignature
+            return summary
         }
-        _ = encrypt
         throw .wrongPassword(
             passwords.isEmpty
                 ? "the PDF is protected by a password, and none was given"
                 : "the password given does not open this PDF")
     }
 
-    /// The encryption of a document opened by ``open(_:passwords:)``, for writing into it.
-    public static func decryptor(of document: PDFDocument) -> StandardDecryptor? {
-        document.decryptor as? StandardDecryptor
-    }
-
-    private typealias Opener = ([UInt8]) throws(PDFError) -> (decryptor: StandardDecryptor, owner: Bool)?
-
-    private static func handler(
-        _ document: PDFDocument
-    ) throws(PDFError) -> (PDFDictionary, Opener, PDFEncryptionSummary) {
-        // The /Encrypt dictionary is read before any decryption is set: its strings are in the clear.
-        guard let encrypt = try document.dictionary(document.trailer["Encrypt"]) else {
-            throw .malformed("the trailer's /Encrypt is not a dictionary")
+    private static func openPublicKey(
+        _ document: PDFDocument, encrypt: PDFDictionary, recipients: [PDFRecipient]
+    ) throws(PDFError) -> PDFEncryptionSummary {
+        let handler = try PublicKeySecurityHandler(encrypt: encrypt)
+        guard !recipients.isEmpty else {
+            throw .wrongPassword(
+                "the PDF is encrypted for its recipients' certificates (certificate security, \(handler.subFilter)), "
+                    + "and no recipient's key was given")
         }
-        let filter = encrypt["Filter"]?.name?.string ?? ""
-        guard filter == "Standard" else {
-            if filter.hasPrefix("Adobe.PubSec") || encrypt["SubFilter"]?.name?.string.hasPrefix("adbe.pkcs7.s") == true
-            {
-                throw .unsupported("certificate (public-key) security (\(filter)): not supported yet")
-            }
-            throw .unsupported("the security handler /\(filter.isEmpty ? "(none)" : filter)")
+        guard let (cipher, permissions, recipient) = try handler.open(recipients: recipients) else {
+            let names = recipients.map { $0.certificate.subject.description }.joined(separator: "; ")
+            throw .wrongPassword("the PDF is not encrypted for the certificate given (\(names))")
         }
-        let id = document.trailer["ID"]?.array?.first?.string?.bytes ?? []
-        let handler = try StandardSecurityHandler(encrypt: encrypt, documentID: id)
-        let version = encrypt["V"]?.integer ?? 0
-        let (strings, streams, embedded, filters) = try cryptFilters(encrypt, version: version, handler: handler)
-        let method = streams == .identity ? strings : streams
-        let algorithm = method == .rc4 ? "RC4 \(handler.keyLength * 8)-bit" : method.name
-        let summary = PDFEncryptionSummary(
-            handler: "Standard", revision: handler.revision, algorithm: algorithm,
-            permissions: permissionNames(handler.permissions, revision: handler.revision), openedWith: "")
-        let opener: Opener = { (password: [UInt8]) throws(PDFError) in
-            guard let (key, owner) = try handler.fileKey(password: password) else { return nil }
-            try handler.checkPerms(fileKey: key)
-            let decryptor = StandardDecryptor(
-                fileKey: key, strings: strings, streams: streams, embeddedFiles: embedded, filters: filters,
-                encryptMetadata: handler.encryptMetadata)
-            return (decryptor, owner)
-        }
-        return (encrypt, opener, summary)
+        document.decryptor = cipher
+        let method = cipher.streams.method == .identity ? cipher.strings.method : cipher.streams.method
+        var summary = PDFEncryptionSummary(
+            handler: "Adobe.PubSec (\(handler.subFilter))", revision: handler.version,
+            algorithm: method == .rc4
+                ? "RC4 \((cipher.streams.method == .identity ? cipher.strings : cipher.streams).key.count * 8)-bit"
+                : method.name,
+            permissions: permissionNames(permissions, revision: 4, publicKey: true),
+            openedWith: "recipient key (\(recipient.subject))")
+        summary.allowsSignature = summary.permissionsAllowSignature
+        return summary
     }
 
     /// The crypt methods for strings, streams and embedded files (§ 7.6.6), with the named filters.
@@ -136,15 +165,14 @@ public enum PDFSecurity {
         }
     }
 
-    /// ISO 32000-2 Table 22, bit by bit (bits 3 to 12, counted from 1).
-    static func permissionNames(_ p: Int32, revision: Int) -> [String] {
+    /// ISO 32000-2 Tables 22 and 24, bit by bit (bits 2 to 12, counted from 1).
+    static func permissionNames(_ p: UInt32, revision: Int, publicKey: Bool = false) -> [String] {
         let bits: [(Int, String)] = [
-            (3, "print"), (4, "modify"), (5, "copy"), (6, "annotate"), (9, "fill-forms"),
-            (10, "extract-for-accessibility"),
-            (11, "assemble"), (12, "print-high-quality"),
+            (2, "change-encryption"), (3, "print"), (4, "modify"), (5, "copy"), (6, "annotate"), (9, "fill-forms"),
+            (10, "extract-for-accessibility"), (11, "assemble"), (12, "print-high-quality"),
         ]
         return bits.filter { bit, _ in
-            (revision >= 3 || bit <= 6) && (UInt32(bitPattern: p) >> UInt32(bit - 1)) & 1 == 1
+            (bit != 2 || publicKey) && (revision >= 3 || bit <= 6) && (p >> UInt32(bit - 1)) & 1 == 1
         }.map(\.1)
     }
 }

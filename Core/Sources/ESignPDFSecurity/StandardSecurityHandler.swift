@@ -36,12 +36,17 @@ struct StandardSecurityHandler {
         ownerEncrypted = bytes("OE")
         userEncrypted = bytes("UE")
         perms = bytes("Perms")
-        guard let p = encrypt["P"]?.integer else { throw .malformed("the /Encrypt dictionary has no /P") }
+        guard let p = encrypt["P"]?.integer else {
+            throw .malformed(encrypt["P"] == nil ? "the /Encrypt dictionary has no /P" : "/P is not an integer")
+        }
         permissions = Int32(truncatingIfNeeded: p)
         encryptMetadata =
             encrypt["EncryptMetadata"].map { if case .boolean(let b) = $0 { return b } else { return true } }
             ?? true
         self.documentID = documentID
+        if let bits = encrypt["Length"]?.integer, bits % 8 != 0 {
+            throw .malformed("/Length \(bits) is not a whole number of bytes")
+        }
         if revision >= 5 {
             keyLength = 32
             guard owner.count >= 48, user.count >= 48 else {

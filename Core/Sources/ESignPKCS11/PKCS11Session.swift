@@ -131,6 +131,21 @@ public final class PKCS11Session: @unchecked Sendable {
         try module.check("C_Sign", rv)
         return Array(signature.prefix(Int(length)))
     }
+
+    /// One decryption: C_DecryptInit then C_Decrypt (a key sent to the token's certificate).
+    public func decrypt(
+        mechanism: CK_MECHANISM_TYPE, key: CK_OBJECT_HANDLE, data: [UInt8]
+    ) throws(PKCS11Error) -> [UInt8] {
+        var m = CK_MECHANISM(mechanism: mechanism, pParameter: nil, ulParameterLen: 0)
+        var rv = f.C_DecryptInit!(handle, &m, key)
+        try module.check("C_DecryptInit", rv)
+        var input = data
+        var output = [UInt8](repeating: 0, count: max(512, data.count))
+        var length = CK_ULONG(output.count)
+        rv = f.C_Decrypt!(handle, &input, CK_ULONG(input.count), &output, &length)
+        try module.check("C_Decrypt", rv)
+        return Array(output.prefix(Int(length)))
+    }
 }
 
 /// An attribute of a search template.

@@ -189,6 +189,30 @@ public final class TokenKey: ExternalSigner, @unchecked Sendable {
         return try signDigest(digest, algorithm: algorithm)
     }
 
+    /// Decrypts a key sent to this key's certificate (a certificate-encrypted PDF's envelope) with
+    /// CKM_RSA_PKCS; RSAES-OAEP envelopes are refused with the reason. ``ExternalSigner`` conformance.
+    public func decryptRSA(_ ciphertext: [UInt8], padding: RSAEncryptionPadding) throws -> [UInt8] {
+        guard padding == .pkcs1v15 else {
+            throw PKCS11Error.key("token \"\(token.label)\": RSAES-OAEP envelopes are not read from tokens yet")
+        }
+        if let gone = sessions.gone { throw gone }
+        let session: PKCS11Session
+        do { session = try sessions.take() } catch { throw unreachable(error) }
+        do {
+            let plaintext = try session.decrypt(
+                mechanism: CK_MECHANISM_TYPE(CKM_RSA_PKCS), key: handle, data: ciphertext)
+            sessions.give(session)
+            return plaintext
+        } catch {
+            guard error.isUnreachable else {
+                sessions.give(session)
+                throw error
+            }
+            sessions.discard(session)
+            throw unreachable(error)
+        }
+    }
+
     /// Signs a whole message when the token cannot sign a digest esign computed (it offers
     /// CKM_SHA256_RSA_PKCS and friends but not CKM_RSA_PKCS, or CKM_ECDSA_SHA256 but not CKM_ECDSA);
     /// nil otherwise, and esign hashes. ``ExternalSigner`` conformance.

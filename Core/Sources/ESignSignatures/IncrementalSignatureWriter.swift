@@ -22,6 +22,8 @@ struct IncrementalSignatureWriter {
     var documentID: [UInt8]? = nil
     /// Passwords to open an encrypted document with (after the empty user password).
     var pdfPasswords: [Secret] = []
+    /// Recipients' keys to open a certificate-encrypted document with.
+    var pdfRecipients: [PDFRecipient] = []
 
     struct Prepared {
         var update: [UInt8]
@@ -32,10 +34,14 @@ struct IncrementalSignatureWriter {
 
     /// Reads the document and refuses what cannot take a signature (encrypted, certified with
     /// "no changes"). Needs no key.
-    static func parse(source: ByteSource, path: String, passwords: [Secret] = []) throws(SigningError) -> PDFDocument {
+    static func parse(
+        source: ByteSource, path: String, passwords: [Secret] = [], recipients: [PDFRecipient] = []
+    ) throws(SigningError) -> PDFDocument {
         do {
             let document = try PDFDocument(source: source)
-            if document.isEncrypted { try openEncrypted(document, path: path, passwords: passwords) }
+            if document.isEncrypted {
+                try openEncrypted(document, path: path, passwords: passwords, recipients: recipients)
+            }
             try checkCertification(document, path: path)
             return document
         } catch let error as SigningError {
@@ -48,19 +54,27 @@ struct IncrementalSignatureWriter {
     /// An encrypted document is signed only when it opens and its permissions allow a
     /// signature (annotations or form filling), or the owner's password opened it; it stays
     /// encrypted exactly as before (the update's objects are encrypted with its key).
-    static func openEncrypted(_ document: PDFDocument, path: String, passwords: [Secret]) throws(SigningError) {
+    static func openEncrypted(
+        _ document: PDFDocument, path: String, passwords: [Secret], recipients: [PDFRecipient]
+    ) throws(SigningError) {
         let summary: PDFEncryptionSummary?
-        do { summary = try PDFSecurity.open(document, passwords: passwords) } catch {
+        do { summary = try PDFSecurity.open(document, passwords: passwords, recipients: recipients) } catch {
             if case .wrongPassword(let why) = error {
-                throw SigningError.identity("\(path): \(why) (--pdf-password-file, or ESIGN_PDF_PASSWORD)")
+                throw SigningError.identity(
+                    "\(path): \(why) (--pdf-password-file or ESIGN_PDF_PASSWORD; for certificate security, "
+                        + "the recipient's key: the signing key, or --recipient-p12)")
             }
             throw SigningError.reading(error, path: path)
         }
         guard let summary, PDFSecurity.decryptor(of: document) != nil else {
             throw SigningError.badInput("\(path): its encryption cannot be written into")
         }
-        let allowed = summary.permissions.contains("annotate") || summary.permissions.contains("fill-forms")
-        if summary.openedWith != "owner password" && !allowed {
+        if !summary.allowsSignature && summary.handler.hasPrefix("Adobe.PubSec") {
+            throw SigningError.identity(
+                "\(path): the permissions this document grants its recipient forbid adding a signature "
+                    + "(no annotations or form filling)")
+        }
+        if !summary.allowsSignature {
             throw SigningError.identity(
                 "\(path): the document's permissions forbid adding a signature (no annotations or form filling); "
                     + "its owner password allows it (--pdf-password-file with the owner password)")
@@ -69,7 +83,8 @@ struct IncrementalSignatureWriter {
 
     func prepare(source: ByteSource, path: String) throws(SigningError) -> Prepared {
         try buildUpdate(
-            document: try Self.parse(source: source, path: path, passwords: pdfPasswords), sourceCount: source.count,
+            document: try Self.parse(source: source, path: path, passwords: pdfPasswords, recipients: pdfRecipients),
+            sourceCount: source.count,
             path: path)
     }
 
@@ -162,14 +177,14 @@ struct IncrementalSignatureWriter {
     /// `overwrite`) and copies the original into it.
     static func open(
         input: String, output: String, overwrite: Bool, direct: Bool, digest: DigestAlgorithm,
-        passwords: [Secret] = []
+        passwords: [Secret] = [], recipients: [PDFRecipient] = []
     ) throws(SigningError) -> OpenedInput {
         if FileManager.default.fileExists(atPath: output) && isSameFile(input, output) {
             throw .outputExists("the output \(output) is the input file; esign never modifies its input")
         }
         let source: FileByteSource
         do { source = try FileByteSource(path: input) } catch { throw SigningError.from(error, path: input) }
-        let document = try parse(source: source, path: input, passwords: passwords)
+        let document = try parse(source: source, path: input, passwords: passwords, recipients: recipients)
         let file = try AtomicOutputFile(destination: output, overwrite: overwrite)
         let hasher = try hasher(digest)
         try file.appendAll(of: source, direct: direct, observe: { hasher.update($0) })
@@ -199,7 +214,8 @@ struct IncrementalSignatureWriter {
         produce: ([UInt8]) throws(SigningError) -> [UInt8]
     ) throws(SigningError) -> SigningResult {
         let opened = try Self.open(
-            input: input, output: output, overwrite: overwrite, direct: direct, digest: digest, passwords: pdfPasswords)
+            input: input, output: output, overwrite: overwrite, direct: direct, digest: digest, passwords: pdfPasswords,
+            recipients: pdfRecipients)
         return try complete(opened, output: output, durable: durable, produce: produce)
     }
 

@@ -1,5 +1,6 @@
 import ESignCrypto
 import ESignPDF
+import ESignPDFSecurity
 import ESignTimestamps
 import Foundation
 
@@ -45,6 +46,8 @@ public struct PAdESOptions: Sendable {
     /// Passwords to open an encrypted PDF with (after the empty user password); the signature is
     /// then written encrypted with the document's key.
     public var pdfPasswords: [Secret] = []
+    /// Recipients' keys for certificate-encrypted PDFs (the signer's own, when it is a recipient).
+    public var pdfRecipients: [PDFRecipient] = []
 
     public init() {}
 }

@@ -58,11 +58,16 @@ public struct PAdESSigner: Sendable {
             opened = .success(
                 try IncrementalSignatureWriter.open(
                     input: input, output: output, overwrite: options.overwrite,
-                    direct: options.directWrites, digest: options.digest, passwords: options.pdfPasswords))
+                    direct: options.directWrites, digest: options.digest, passwords: options.pdfPasswords,
+                    recipients: options.pdfRecipients))
         } catch {
             opened = .failure(error)
         }
         let signer = PAdESSigner(identity: try loading.wait(), options: options)
+        // A certificate-encrypted document may be encrypted for the signer: open it again with its key.
+        if case .failure = opened, !signer.identity.asPDFRecipient.isEmpty {
+            return try signer.sign(input: input, output: output)
+        }
         try signer.identity.checkUsable(
             at: options.signingTime, allowExpired: options.allowExpired, padding: options.rsaPadding,
             digest: options.digest)
@@ -182,6 +187,7 @@ public struct PAdESSigner: Sendable {
         writer.visible = options.visible
         writer.documentID = options.documentID
         writer.pdfPasswords = options.pdfPasswords
+        writer.pdfRecipients = options.pdfRecipients + identity.asPDFRecipient
         return writer
     }
 

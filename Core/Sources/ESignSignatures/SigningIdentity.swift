@@ -1,4 +1,5 @@
 import ESignCrypto
+import ESignPDFSecurity
 import Foundation
 
 /// A private key, its certificate and the chain to embed: what a signer signs with.
@@ -156,5 +157,13 @@ public struct SigningIdentity: Sendable {
     /// The CMS signer for this identity.
     public func cmsSigner(digest: DigestAlgorithm, padding: RSAPadding = .pkcs1v15) -> CMSSigner {
         signers[SignerKey(digest: digest, padding: padding)]!
+    }
+}
+
+extension SigningIdentity {
+    /// The identity as the recipient of a certificate-encrypted PDF (RSA keys only: the envelopes
+    /// esign reads are RSA key transport), so that a document encrypted for its signer opens.
+    var asPDFRecipient: [PDFRecipient] {
+        privateKey.isRSA ? [PDFRecipient(certificate: certificate, key: privateKey)] : []
     }
 }

@@ -76,7 +76,10 @@ public struct PDFSignatureVerifier: Sendable {
             let document = try PDFDocument(source: source)
             var encryption: PDFEncryptionSummary?
             if document.isEncrypted {
-                do { encryption = try PDFSecurity.open(document, passwords: options.pdfPasswords) } catch {
+                do {
+                    encryption = try PDFSecurity.open(
+                        document, passwords: options.pdfPasswords, recipients: options.pdfRecipients)
+                } catch {
                     var report = Self.failed(name, error.description, .formatFailure)
                     if case .wrongPassword = error {
                         report.indication = .indeterminate

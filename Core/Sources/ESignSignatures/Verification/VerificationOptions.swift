@@ -1,4 +1,5 @@
 import ESignCrypto
+import ESignPDFSecurity
 import Foundation
 
 /// What a verification trusts and assumes.
@@ -12,6 +13,8 @@ public struct VerificationOptions: Sendable {
     public var validationTime: Date?
     /// Passwords to open encrypted PDFs with, after the empty user password (never logged).
     public var pdfPasswords: [Secret] = []
+    /// Recipients' keys for certificate-encrypted PDFs.
+    public var pdfRecipients: [PDFRecipient] = []
     /// Never fetch revocation data over the network; use only what the file embeds.
     public var offline = false
     /// Time limit for each OCSP or CRL request.
