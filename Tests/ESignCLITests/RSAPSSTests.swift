@@ -211,6 +211,94 @@ struct RSAPSSTests {
         let esign = try Peers.esign(["verify", signed, "--trust", rsaPKI.rootPath])
         #expect(esign.status == 0 && esign.stdout.contains("PAdES B-T"), "\(esign.combined)")
     }
+
+    /// OpenSSL 3.0's `ts -verify` verifies a PSS token only when the TSA's certificate has an
+    /// id-RSASSA-PSS key (its PKCS#7 code pads as the key type says): esign's TSA serves with such
+    /// a key, and its tokens pass there.
+    @Test("esign's TSA with an id-RSASSA-PSS key: openssl ts -verify accepts its PSS tokens, pyHanko and esign too")
+    func timestampAuthorityWithPSSKey() throws {
+        let dir = Fixtures.temporaryDirectory("pss-key-tsa")
+        let ca = pki.issuingCA
+        func file(_ name: String) -> String { dir.appendingPathComponent(name).path }
+        try """
+        [ext]
+        extendedKeyUsage = critical, timeStamping
+        keyUsage = critical, digitalSignature
+        basicConstraints = CA:FALSE
+        """.write(toFile: file("ext.cnf"), atomically: true, encoding: .utf8)
+        let steps: [[String]] = [
+            ["genpkey", "-algorithm", "RSA-PSS", "-pkeyopt", "rsa_keygen_bits:2048", "-out", file("tsa.key")],
+            [
+                "req", "-new", "-key", file("tsa.key"), "-subj", "/CN=TSA PSS/O=Ban Co yeu Chinh phu/C=VN", "-out",
+                file("tsa.csr"),
+            ],
+            [
+                "x509", "-req", "-in", file("tsa.csr"), "-CA", ca.certificatePath, "-CAkey", ca.keyPath, "-passin",
+                "file:\(pki.passwordPath)", "-set_serial", "4242", "-days", "30", "-extfile", file("ext.cnf"),
+                "-extensions", "ext", "-out", file("tsa.pem"),
+            ],
+            [
+                "pkcs12", "-export", "-inkey", file("tsa.key"), "-in", file("tsa.pem"), "-certfile", ca.certificatePath,
+                "-passout", "file:\(pki.passwordPath)", "-out", file("tsa.p12"),
+            ],
+        ]
+        for step in steps {
+            let run = try Peers.run("openssl", step)
+            try #require(run.status == 0, "openssl \(step[0]): \(run.combined)")
+        }
+        let certificate = try Peers.run("openssl", ["x509", "-in", file("tsa.pem"), "-noout", "-text"]).stdout
+        #expect(certificate.contains("Public Key Algorithm: rsassaPss"), "\(certificate)")
+        let server = try LoopbackServer(
+            try Peers.esignBinary(),
+            [
+                "tsa", "serve", "--port", "{port}", "--p12", file("tsa.p12"), "--password-file", pki.passwordPath,
+                "--db", file("audit.jsonl"), "--log-level", "warning",
+            ])
+        defer { server.stop() }
+        let data = file("data.txt")
+        try "Hồ sơ lưu trữ\n".write(toFile: data, atomically: true, encoding: .utf8)
+        try #require(
+            try Peers.run("openssl", ["ts", "-query", "-data", data, "-sha256", "-cert", "-out", file("q.tsq")]).status
+                == 0)
+        let curl = try Peers.run(
+            "curl",
+            [
+                "-s", "-o", file("r.tsr"), "-w", "%{http_code}", "-H", "Content-Type: application/timestamp-query",
+                "--data-binary", "@\(file("q.tsq"))", server.url + "/",
+            ])
+        #expect(curl.stdout == "200", "\(curl.combined)")
+        let verified = try Peers.run(
+            "openssl",
+            [
+                "ts", "-verify", "-data", data, "-in", file("r.tsr"), "-CAfile", pki.rootPath, "-untrusted",
+                ca.certificatePath,
+            ])
+        #expect(verified.combined.contains("Verification: OK"), "\(verified.combined)")
+        _ = try Peers.run("openssl", ["ts", "-reply", "-in", file("r.tsr"), "-token_out", "-out", file("token.der")])
+        let printed = try Peers.run(
+            "openssl", ["cms", "-cmsout", "-print", "-inform", "DER", "-in", file("token.der")])
+        #expect(printed.stdout.contains("rsassaPss"), "the token is signed with PSS")
+        // A changed byte of the data: openssl refuses the token.
+        try "Hồ sơ lưu trữ!\n".write(toFile: data, atomically: true, encoding: .utf8)
+        let changed = try Peers.run(
+            "openssl",
+            [
+                "ts", "-verify", "-data", data, "-in", file("r.tsr"), "-CAfile", pki.rootPath, "-untrusted",
+                ca.certificatePath,
+            ])
+        #expect(!changed.combined.contains("Verification: OK"), "\(changed.combined)")
+
+        let signed = file("bt.pdf")
+        let run = try Peers.esign([
+            "sign", sample("decision.pdf"), "-o", signed, "--tsa", server.url + "/", "--rsa-pss", "--p12",
+            pki.signers["province-seal"]!.pkcs12Path, "--password-file", pki.passwordPath,
+        ])
+        try #require(run.status == 0, "\(run.combined)")
+        let pyhanko = try Peers.pyhankoValidate(signed, trust: pki.rootPath)
+        #expect(pyhanko.stdout.contains("TIMESTAMP_TOKEN<INTACT:TRUSTED>"), "\(pyhanko.combined)")
+        let esign = try Peers.esign(["verify", signed, "--trust", pki.rootPath])
+        #expect(esign.status == 0 && esign.stdout.contains("PAdES B-T"), "\(esign.combined)")
+    }
 }
 
 /// Tampering with the RSASSA-PSS parameters of a CMS esign made (SHA-256, MGF1 SHA-256, salt 32):

@@ -132,7 +132,8 @@ EVP_PKEY *esign_external_key_new(
     ext->sign = sign;
     ext->release = release;
     switch (EVP_PKEY_get_base_id(public_key)) {
-    case EVP_PKEY_RSA: {
+    case EVP_PKEY_RSA:
+    case EVP_PKEY_RSA_PSS: {  // a key restricted to PSS signs as plain RSA here: esign pads
         RSA *rsa = external_rsa(public_key);
         if (rsa == NULL) goto fail;
         if (!RSA_set_ex_data(rsa, rsa_index, ext)) {

@@ -26,7 +26,7 @@ public struct CMSSigner: Sendable {
         self.certificate = certificate
         self.chain = chain
         self.digest = digest
-        self.padding = privateKey.isRSA ? padding : .pkcs1v15
+        self.padding = privateKey.isRSAPSSOnly ? .pss : privateKey.isRSA ? padding : .pkcs1v15
         signerIdentifier = DER.sequence(certificate.issuerNameDER, certificate.serialNumberDER)
         signingCertificateAttribute = CMSSignedData.attribute(
             CMSSignedData.idSigningCertificateV2,

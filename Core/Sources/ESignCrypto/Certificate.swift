@@ -81,6 +81,24 @@ public final class Certificate: @unchecked Sendable, Hashable, CustomStringConve
         (try? encodeDER("i2d_ASN1_INTEGER") { i2d_ASN1_INTEGER(X509_get0_serialNumber(pointer), $0) }) ?? []
     }
 
+    /// A copy of this certificate carrying `key`'s public key instead (its signature no longer
+    /// holds): what OpenSSL's timestamp engine is given for a TSA whose certificate has an
+    /// id-RSASSA-PSS key, which that engine cannot sign for; esign puts the real one back.
+    public func standIn(publicKeyOf key: PrivateKey) throws(OpenSSLError) -> Certificate {
+        guard let copy = X509_dup(pointer) else { throw OpenSSLError.capture("X509_dup") }
+        guard X509_set_pubkey(copy, key.pointer) == 1 else {
+            X509_free(copy)
+            throw OpenSSLError.capture("X509_set_pubkey")
+        }
+        return try Certificate(takingOwnership: copy)
+    }
+
+    /// Whether the certificate's public key is restricted to RSASSA-PSS (id-RSASSA-PSS, RFC 4055).
+    public var hasRSAPSSKey: Bool {
+        guard let key = X509_get0_pubkey(pointer) else { return false }
+        return EVP_PKEY_get_base_id(key) == EVP_PKEY_RSA_PSS
+    }
+
     /// The subject key identifier extension's octets, or nil when the certificate has none.
     public var subjectKeyIdentifier: [UInt8]? {
         guard let identifier = X509_get0_subject_key_id(pointer), let data = ASN1_STRING_get0_data(identifier) else {

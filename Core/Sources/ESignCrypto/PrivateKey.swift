@@ -123,7 +123,7 @@ public final class PrivateKey: @unchecked Sendable {
 
     public var kind: Kind {
         switch EVP_PKEY_get_base_id(pointer) {
-        case EVP_PKEY_RSA:
+        case EVP_PKEY_RSA, EVP_PKEY_RSA_PSS:
             return .rsa(bits: Int(EVP_PKEY_get_bits(pointer)))
         case EVP_PKEY_EC:
             var name = [CChar](repeating: 0, count: 64)
@@ -159,21 +159,25 @@ public final class PrivateKey: @unchecked Sendable {
             }
             return DER.algorithm(oid)
         default:
-            if padding == .pss { return PSSParameters(digest: digest).algorithmIdentifier }
+            if padding == .pss || isRSAPSSOnly { return PSSParameters(digest: digest).algorithmIdentifier }
             // rsaEncryption with NULL parameters: what RFC 3370 recommends and every validator accepts.
             return DER.algorithm("1.2.840.113549.1.1.1", nullParameters: true)
         }
     }
 
     /// Whether the key is RSA (the padding applies).
-    public var isRSA: Bool { EVP_PKEY_get_base_id(pointer) == EVP_PKEY_RSA }
+    public var isRSA: Bool { [EVP_PKEY_RSA, EVP_PKEY_RSA_PSS].contains(EVP_PKEY_get_base_id(pointer)) }
+
+    /// Whether the key is restricted to RSASSA-PSS by its type (an id-RSASSA-PSS key, RFC 4055):
+    /// it signs with PSS whatever padding is asked for.
+    public var isRSAPSSOnly: Bool { EVP_PKEY_get_base_id(pointer) == EVP_PKEY_RSA_PSS }
 
     /// Signs `message` (hashing it with `digest`): RSA PKCS#1 v1.5 or RSASSA-PSS (MGF1 with the same
     /// hash, salt as long as the hash), or ECDSA with a DER signature.
     public func sign(
         _ message: [UInt8], digest: DigestAlgorithm, padding: RSAPadding = .pkcs1v15
     ) throws(OpenSSLError) -> [UInt8] {
-        let pss = padding == .pss && isRSA
+        let pss = (padding == .pss && isRSA) || isRSAPSSOnly
         if let bridge {
             do {
                 if pss {

@@ -192,6 +192,19 @@ public struct SignedDataStructure: Sendable {
         signers[index].coveredFields = fields
     }
 
+    /// Replaces `old` by `new` (of the same length) in signer `index`'s signed attributes, where it
+    /// must occur exactly once: before the attributes are signed again.
+    public mutating func replaceInSignedAttributes(
+        signer index: Int, _ old: [UInt8], with new: [UInt8]
+    ) throws(FormatError) {
+        var fields = signers[index].coveredFields
+        guard old.count == new.count, fields.count == 6, fields[3].first == 0xA0,
+            let range = fields[3].firstRange(of: old), fields[3][range.upperBound...].firstRange(of: old) == nil
+        else { throw FormatError(description: "the signed attributes do not hold the value to replace once") }
+        fields[3].replaceSubrange(range, with: new)
+        signers[index].coveredFields = fields
+    }
+
     /// Appends an unsigned attribute with one value to signer `index`.
     public mutating func appendUnsignedAttribute(signer index: Int, type: String, value: [UInt8]) {
         signers[index].unsignedAttributes.append(DER.sequence(DER.oid(type), DER.tlv(0x31, value)))

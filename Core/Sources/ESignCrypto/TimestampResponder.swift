@@ -21,6 +21,11 @@ public struct TimestampResponder: Sendable {
     /// esign signs the token's signed attributes with PSS before the reply is encoded.
     public let padding: RSAPadding
     private let placeholderKey: PrivateKey?
+    /// For a certificate with an id-RSASSA-PSS key, which the engine's PKCS#7 code cannot sign
+    /// for: the same certificate with the placeholder's plain RSA key, given to the engine, and
+    /// replaced by the real one (in the token's certificates and its ESS certificate hash) before
+    /// the token is signed with PSS.
+    private let standIn: Certificate?
     private let pool: ContextPool
 
     public init(
@@ -34,12 +39,13 @@ public struct TimestampResponder: Sendable {
         self.policyOID = policyOID
         self.acceptedPolicies = acceptedPolicies
         self.accuracySeconds = accuracySeconds
-        self.padding = privateKey.isRSA ? padding : .pkcs1v15
+        self.padding = privateKey.isRSAPSSOnly ? .pss : privateKey.isRSA ? padding : .pkcs1v15
         placeholderKey =
             self.padding == .pss
             ? try? PrivateKey.external(
                 certificate: certificate, signer: PlaceholderSigner(length: privateKey.maximumSignatureLength))
             : nil
+        standIn = certificate.hasRSAPSSKey ? placeholderKey.flatMap { try? certificate.standIn(publicKeyOf: $0) } : nil
         pool = ContextPool()
     }
 
@@ -107,7 +113,7 @@ public struct TimestampResponder: Sendable {
     }
 
     private func configure(_ ctx: OpaquePointer) throws(OpenSSLError) {
-        try check(TS_RESP_CTX_set_signer_cert(ctx, certificate.pointer), "TS_RESP_CTX_set_signer_cert")
+        try check(TS_RESP_CTX_set_signer_cert(ctx, (standIn ?? certificate).pointer), "TS_RESP_CTX_set_signer_cert")
         try check(
             TS_RESP_CTX_set_signer_key(ctx, (placeholderKey ?? privateKey).pointer), "TS_RESP_CTX_set_signer_key")
         try check(TS_RESP_CTX_set_signer_digest(ctx, DigestAlgorithm.sha256.evp), "TS_RESP_CTX_set_signer_digest")
@@ -204,6 +210,11 @@ public struct TimestampResponder: Sendable {
         guard parts.count == 2 else { throw OpenSSLError(operation: "the granted TSA reply holds no token") }
         do {
             var token = try SignedDataStructure(der: reader[parts[1].range])
+            if let standIn {
+                token.certificates = token.certificates.map { $0 == standIn.der ? certificate.der : $0 }
+                try token.replaceInSignedAttributes(
+                    signer: 0, standIn.fingerprint(.sha256), with: certificate.fingerprint(.sha256))
+            }
             try token.resign(signer: 0, key: privateKey, digest: .sha256, padding: .pss)
             return DER.sequence(reader[parts[0].range], token.encoded())
         } catch {
