@@ -200,15 +200,20 @@ struct RSAPSSTests {
             ])
         #expect(legacy.combined.contains("RSA_padding_check_PKCS1_type_1"), "PKCS#7 reads PKCS#1 v1.5 only")
 
+        try signsBT(through: server.url + "/", pki: rsaPKI, in: dir)
+    }
+
+    /// A PSS signature timestamped by the TSA at `url`: pyHanko trusts the token, esign sees B-T.
+    func signsBT(through url: String, pki: DemoPKI, in dir: URL) throws {
         let signed = dir.appendingPathComponent("bt.pdf").path
         let run = try Peers.esign([
-            "sign", sample("decision.pdf"), "-o", signed, "--tsa", server.url + "/", "--rsa-pss", "--p12",
-            rsaPKI.signers["province-seal"]!.pkcs12Path, "--password-file", rsaPKI.passwordPath,
+            "sign", sample("decision.pdf"), "-o", signed, "--tsa", url, "--rsa-pss", "--p12",
+            pki.signers["province-seal"]!.pkcs12Path, "--password-file", pki.passwordPath,
         ])
         try #require(run.status == 0, "\(run.combined)")
-        let pyhanko = try Peers.pyhankoValidate(signed, trust: rsaPKI.rootPath)
+        let pyhanko = try Peers.pyhankoValidate(signed, trust: pki.rootPath)
         #expect(pyhanko.stdout.contains("TIMESTAMP_TOKEN<INTACT:TRUSTED>"), "\(pyhanko.combined)")
-        let esign = try Peers.esign(["verify", signed, "--trust", rsaPKI.rootPath])
+        let esign = try Peers.esign(["verify", signed, "--trust", pki.rootPath])
         #expect(esign.status == 0 && esign.stdout.contains("PAdES B-T"), "\(esign.combined)")
     }
 
@@ -288,16 +293,7 @@ struct RSAPSSTests {
             ])
         #expect(!changed.combined.contains("Verification: OK"), "\(changed.combined)")
 
-        let signed = file("bt.pdf")
-        let run = try Peers.esign([
-            "sign", sample("decision.pdf"), "-o", signed, "--tsa", server.url + "/", "--rsa-pss", "--p12",
-            pki.signers["province-seal"]!.pkcs12Path, "--password-file", pki.passwordPath,
-        ])
-        try #require(run.status == 0, "\(run.combined)")
-        let pyhanko = try Peers.pyhankoValidate(signed, trust: pki.rootPath)
-        #expect(pyhanko.stdout.contains("TIMESTAMP_TOKEN<INTACT:TRUSTED>"), "\(pyhanko.combined)")
-        let esign = try Peers.esign(["verify", signed, "--trust", pki.rootPath])
-        #expect(esign.status == 0 && esign.stdout.contains("PAdES B-T"), "\(esign.combined)")
+        try signsBT(through: server.url + "/", pki: pki, in: dir)
     }
 }
 

@@ -79,11 +79,24 @@ public enum PDFSecurity {
             algorithm: method == .rc4 ? "RC4 \(handler.keyLength * 8)-bit" : method.name,
             permissions: permissionNames(UInt32(bitPattern: handler.permissions), revision: handler.revision),
             openedWith: "")
-        // The passwords given first (an owner's opens more than the empty user password would).
+        // The passwords given first, then the empty user password. A password is tried as the
+        // user's first; as the owner's only when it is not that, or when the permissions withhold
+        // what only the owner may then do (add a signature): the owner's check of revision 6 costs
+        // as much as reading a megabyte document, and verification needs no owner.
+        let restricted = !summary.permissionsAllowSignature
         for (index, password) in (passwords + [Secret("")]).enumerated() {
             var bytes = password.withBytes { Array($0) }
             defer { for i in bytes.indices { bytes[i] = 0 } }
-            guard let (key, owner) = try handler.fileKey(password: bytes) else { continue }
+            let key: [UInt8]
+            var owner = false
+            if let user = try handler.userKey(password: bytes) {
+                key = user
+                if restricted, let ownerKey = try handler.ownerKey(password: bytes), ownerKey == user { owner = true }
+            } else if let ownerKey = try handler.ownerKey(password: bytes) {
+                (key, owner) = (ownerKey, true)
+            } else {
+                continue
+            }
             try handler.checkPerms(fileKey: key)
             func filter(_ method: CryptMethod) -> CryptFilter { CryptFilter(method: method, key: key) }
             document.decryptor = DocumentCipher(

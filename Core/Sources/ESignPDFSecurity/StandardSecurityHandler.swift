@@ -67,22 +67,26 @@ struct StandardSecurityHandler {
         }
     }
 
-    /// The file key the password (UTF-8) opens, and whether it was the owner's; nil when it opens nothing.
-    func fileKey(password: [UInt8]) throws(PDFError) -> (key: [UInt8], owner: Bool)? {
-        do {
-            if revision >= 5 {
-                let secret = Array(password.prefix(127))
-                if let key = try modernOwnerKey(secret) { return (key, true) }
-                if let key = try modernUserKey(secret) { return (key, false) }
-                return nil
-            }
-            let secret = Self.latin1(String(decoding: password, as: UTF8.self))
-            if let key = try legacyOwnerKey(secret) { return (key, true) }
-            if let key = try legacyUserKey(padded: Self.pad(secret)) { return (key, false) }
-            return nil
-        } catch let error as PDFError {
-            throw error
-        } catch {
+    /// The file key the password (UTF-8) opens as the user's password; nil when it does not.
+    func userKey(password: [UInt8]) throws(PDFError) -> [UInt8]? {
+        try deriving {
+            revision >= 5
+                ? try modernUserKey(Array(password.prefix(127)))
+                : try legacyUserKey(padded: Self.pad(Self.latin1(String(decoding: password, as: UTF8.self))))
+        }
+    }
+
+    /// The file key the password (UTF-8) opens as the owner's password; nil when it does not.
+    func ownerKey(password: [UInt8]) throws(PDFError) -> [UInt8]? {
+        try deriving {
+            revision >= 5
+                ? try modernOwnerKey(Array(password.prefix(127)))
+                : try legacyOwnerKey(Self.latin1(String(decoding: password, as: UTF8.self)))
+        }
+    }
+
+    private func deriving(_ body: () throws -> [UInt8]?) throws(PDFError) -> [UInt8]? {
+        do { return try body() } catch let error as PDFError { throw error } catch {
             throw .malformed("the encryption keys cannot be derived: \(error)")
         }
     }
@@ -178,21 +182,8 @@ struct StandardSecurityHandler {
 
     /// Revision 5: SHA-256; revision 6: algorithm 2.B (rounds of AES-128 and SHA-2).
     private func hash(_ password: [UInt8], salt: [UInt8], userData: [UInt8]) throws -> [UInt8] {
-        var k = try Digest.hash(password + salt + userData, .sha256)
-        guard revision >= 6 else { return k }
-        var round = 0
-        while true {
-            let block = password + k + userData
-            var k1: [UInt8] = []
-            k1.reserveCapacity(block.count * 64)
-            for _ in 0..<64 { k1 += block }
-            let e = try BlockCipher.aes(
-                k1, key: Array(k[0..<16]), iv: Array(k[16..<32]), mode: .cbc, padding: false, encrypt: true)
-            let selector = e.prefix(16).reduce(0) { ($0 + Int($1)) % 3 }
-            k = try Digest.hash(e, selector == 0 ? .sha256 : selector == 1 ? .sha384 : .sha512)
-            round += 1
-            if round >= 64 && Int(e.last!) <= round - 32 { break }
-        }
-        return Array(k.prefix(32))
+        revision >= 6
+            ? try PDFPasswordHash.revision6(password: password, salt: salt, userData: userData)
+            : try Digest.hash(password + salt + userData, .sha256)
     }
 }

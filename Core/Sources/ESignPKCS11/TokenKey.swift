@@ -195,21 +195,8 @@ public final class TokenKey: ExternalSigner, @unchecked Sendable {
         guard padding == .pkcs1v15 else {
             throw PKCS11Error.key("token \"\(token.label)\": RSAES-OAEP envelopes are not read from tokens yet")
         }
-        if let gone = sessions.gone { throw gone }
-        let session: PKCS11Session
-        do { session = try sessions.take() } catch { throw unreachable(error) }
-        do {
-            let plaintext = try session.decrypt(
-                mechanism: CK_MECHANISM_TYPE(CKM_RSA_PKCS), key: handle, data: ciphertext)
-            sessions.give(session)
-            return plaintext
-        } catch {
-            guard error.isUnreachable else {
-                sessions.give(session)
-                throw error
-            }
-            sessions.discard(session)
-            throw unreachable(error)
+        return try onSession { session throws(PKCS11Error) in
+            try session.decrypt(mechanism: CK_MECHANISM_TYPE(CKM_RSA_PKCS), key: handle, data: ciphertext)
         }
     }
 
@@ -329,8 +316,7 @@ public final class TokenKey: ExternalSigner, @unchecked Sendable {
         }
     }
 
-    /// One signature on a borrowed session. Once the token is found gone, every later signature
-    /// fails at once with the same reason instead of asking a token that is not there.
+    /// One signature with `mechanism`, which the token must offer.
     private func run(
         _ mechanism: CK_MECHANISM_TYPE, parameter: [UInt8]? = nil, data: [UInt8]
     ) throws(PKCS11Error)
@@ -339,14 +325,24 @@ public final class TokenKey: ExternalSigner, @unchecked Sendable {
         if !mechanisms.isEmpty && !mechanisms.contains(mechanism) {
             throw .key("token \"\(token.label)\" does not offer \(Self.name(of: mechanism)), which this key signs with")
         }
+        return try onSession { session throws(PKCS11Error) in
+            try session.sign(
+                mechanism: mechanism, parameter: parameter, key: handle, data: data, contextPIN: contextPIN)
+        }
+    }
+
+    /// One operation on a borrowed session. Once the token is found gone, every later operation
+    /// fails at once with the same reason instead of asking a token that is not there.
+    private func onSession(
+        _ operation: (PKCS11Session) throws(PKCS11Error) -> [UInt8]
+    ) throws(PKCS11Error) -> [UInt8] {
         if let gone = sessions.gone { throw gone }
         let session: PKCS11Session
         do { session = try sessions.take() } catch { throw unreachable(error) }
         do {
-            let signature = try session.sign(
-                mechanism: mechanism, parameter: parameter, key: handle, data: data, contextPIN: contextPIN)
+            let result = try operation(session)
             sessions.give(session)
-            return signature
+            return result
         } catch {
             guard error.isUnreachable else {
                 sessions.give(session)
