@@ -19,6 +19,11 @@ public struct PDFEncryptionSummary: Sendable, Equatable, Codable {
     /// forms (for a recipient, also the right to change the encryption, which grants everything).
     public var allowsSignature = false
 
+    /// What the report shows (whether a signature may be added is the signer's concern, not the report's).
+    enum CodingKeys: String, CodingKey {
+        case handler, revision, algorithm, permissions, openedWith
+    }
+
     /// Whether the permissions alone allow a signature.
     var permissionsAllowSignature: Bool {
         ["annotate", "fill-forms", "change-encryption"].contains { permissions.contains($0) }
