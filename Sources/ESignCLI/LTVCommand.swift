@@ -50,6 +50,13 @@ struct LTVCommand: ParsableCommand {
         var outDir: String?
         @OptionGroup var network: LongTermNetworkOptions
         @Option(
+            name: .customLong("pdf-password-file"),
+            help: ArgumentHelp(
+                "Encrypted PDFs: the file whose first line is the password (else ESIGN_PDF_PASSWORD; the empty "
+                    + "user password is always tried).", valueName: "file"))
+        var pdfPasswordFile: String?
+        @OptionGroup var recipient: RecipientOptions
+        @Option(
             help: ArgumentHelp(
                 "Files extended at once (default: four per core; most of a file's time is the TSA's answer).",
                 valueName: "n"))
@@ -94,7 +101,11 @@ struct LTVCommand: ParsableCommand {
             }
             var client = tsa.map(TimestampClient.init(url:))
             client?.timeout = network.timeout
-            let extender = LongTermExtender(level: level, collector: collector, timestampClient: client)
+            var extender = LongTermExtender(level: level, collector: collector, timestampClient: client)
+            do {
+                extender.pdfPasswords = try RecipientOptions.pdfPasswords(file: pdfPasswordFile)
+                extender.pdfRecipients = try recipient.load()
+            } catch { throw fail(error) }
             let bar = Terminal.ProgressBar(total: files.count, label: "Extending")
             let start = Date()
             let files = self.files
@@ -177,6 +188,13 @@ struct LTVCommand: ParsableCommand {
         @Option(help: ArgumentHelp("Write renewed files here instead, under their names.", valueName: "dir"))
         var outDir: String?
         @OptionGroup var network: LongTermNetworkOptions
+        @Option(
+            name: .customLong("pdf-password-file"),
+            help: ArgumentHelp(
+                "Encrypted PDFs: the file whose first line is the password (else ESIGN_PDF_PASSWORD; the empty "
+                    + "user password is always tried).", valueName: "file"))
+        var pdfPasswordFile: String?
+        @OptionGroup var recipient: RecipientOptions
         @Flag(help: "One JSON object per file, then a summary object.") var json = false
 
         func validate() throws {
@@ -229,9 +247,12 @@ struct LTVCommand: ParsableCommand {
             }
             var client = TimestampClient(url: tsa)
             client.timeout = network.timeout
-            let renewal = ArchiveRenewal(
-                extender: LongTermExtender(level: .bLTA, collector: collector, timestampClient: client),
-                window: Self.seconds(within)!)
+            var extender = LongTermExtender(level: .bLTA, collector: collector, timestampClient: client)
+            do {
+                extender.pdfPasswords = try RecipientOptions.pdfPasswords(file: pdfPasswordFile)
+                extender.pdfRecipients = try recipient.load()
+            } catch { throw fail(error) }
+            let renewal = ArchiveRenewal(extender: extender, window: Self.seconds(within)!)
             let bar = Terminal.ProgressBar(total: files.count, label: "Renewing")
             let outputs = files.map { file in
                 outDir.map { ($0 as NSString).appendingPathComponent((file as NSString).lastPathComponent) } ?? file

@@ -296,10 +296,8 @@ struct SignCommand: AsyncParsableCommand {
         options.overwrite = force
         options.durable = durable
         options.timestampClient = tsa.map(TimestampClient.init(url:))
-        if let pdfPasswordFile, let secret = Secret.firstLine(ofFile: pdfPasswordFile) {
-            options.pdfPasswords = [secret]
-        } else if let env = ProcessInfo.processInfo.environment["ESIGN_PDF_PASSWORD"] {
-            options.pdfPasswords = [Secret(env)]
+        do { options.pdfPasswords = try RecipientOptions.pdfPasswords(file: pdfPasswordFile) } catch {
+            throw fail(error)
         }
         return options
     }

@@ -307,6 +307,81 @@ struct EncryptedPDFTests {
             (judged["signatures"] as? [[String: Any]])?.first?["intact"] as? Bool == true, "\(judged)")
     }
 
+    /// Archives keep protected documents too: B-LTA written encrypted with the document's key.
+    @Test(
+        "B-LTA on encrypted documents (AES-256 owner-only, a user password, certificate security): valid offline later")
+    func longTermEncrypted() throws {
+        let ltv = try LongTermPKI()
+        defer { ltv.stop() }
+        let dir = Fixtures.temporaryDirectory("esign-encrypted-lta")
+        let (p12, passwordFile) = try ltv.identity()
+        let official = ltv.pki.signers["province-official"]!
+        let made = try Peers.run(
+            "python3",
+            [
+                Self.pubkeyScript, "make", dir.path, Self.sample, official.certificatePath,
+                ltv.pki.signers["district-official"]!.certificatePath,
+            ])
+        try #require(made.status == 0, "\(made.combined)")
+        let userFile = dir.appendingPathComponent("user.txt").path
+        try "mật khẩu\n".write(toFile: userFile, atomically: true, encoding: .utf8)
+        let key = ["--p12", p12, "--password-file", passwordFile]
+        var outputs: [(name: String, path: String, user: String?)] = []
+        for name in ["aes-256", "aes-256-user", "pubkey"] {
+            let input =
+                name == "pubkey" ? dir.appendingPathComponent("pubkey-s5-aes256.pdf").path : try encrypt(name, in: dir)
+            let user = name == "aes-256-user" ? "mật khẩu" : nil
+            let output = dir.appendingPathComponent("\(name).lta.pdf").path
+            let password = user == nil ? [] : ["--pdf-password-file", userFile]
+            if name == "aes-256-user" {
+                // Signed B-T first, then raised to B-LTA by `esign ltv extend` with the password.
+                let plain = dir.appendingPathComponent("\(name).bt.pdf").path
+                let sign = try Peers.esign(["sign", input, "-o", plain, "--tsa", ltv.tsaURL] + key + password)
+                try #require(sign.status == 0, "\(sign.combined)")
+                let missing = try Peers.esign(["ltv", "extend", plain, "-o", output, "--tsa", ltv.tsaURL])
+                #expect(missing.status == 77 && !FileManager.default.fileExists(atPath: output), "\(missing.combined)")
+                let extend = try Peers.esign(["ltv", "extend", plain, "-o", output, "--tsa", ltv.tsaURL] + password)
+                try #require(extend.status == 0, "\(extend.combined)")
+            } else {
+                let sign = try Peers.esign(
+                    ["sign", input, "-o", output, "--tsa", ltv.tsaURL, "--level", "B-LTA"] + key + password)
+                try #require(sign.status == 0 && sign.stdout.contains("PAdES B-LTA"), "\(sign.combined)")
+            }
+            if name != "pubkey" {
+                #expect(try encryption(output, password: user ?? "") == (try encryption(input, password: user ?? "")))
+                let check = try Peers.run("qpdf", ["--password=\(user ?? "")", "--check", output])
+                #expect(check.status == 0, "\(name): \(check.combined)")
+            }
+            outputs.append((name, output, user))
+        }
+        ltv.goOffline()
+        let later = LongTermPKI.daysAhead(10)
+        for (name, output, user) in outputs {
+            var environment = ProcessInfo.processInfo.environment
+            if let user { environment["ESIGN_PDF_PASSWORD"] = user }
+            let recipient =
+                name == "pubkey" ? ["--recipient-p12", p12, "--recipient-password-file", passwordFile] : []
+            let run = try Peers.run(
+                try Peers.esignBinary(),
+                ["verify", output, "--trust", ltv.pki.rootPath, "--offline", "--at", later, "--json"] + recipient,
+                environment: environment)
+            let report = (try? JSONSerialization.jsonObject(with: Data(run.stdout.utf8)) as? [String: Any]) ?? [:]
+            #expect(report["indication"] as? String == "TOTAL-PASSED", "\(name): \(run.combined)")
+            let levels = (report["signatures"] as? [[String: Any]] ?? []).compactMap { $0["level"] as? String }
+            #expect(levels == ["B-LTA"], "\(name): \(levels)")
+            #expect(report["encryption"] != nil, "\(name)")
+            if name != "pubkey" {
+                let pyhanko = try Peers.run(
+                    "pyhanko",
+                    [
+                        "sign", "adesverify", "--password", user ?? "", "--trust", ltv.pki.rootPath, "--trust-replace",
+                        "--validation-time", later, output,
+                    ])
+                #expect(pyhanko.stdout.contains("INTACT:TRUSTED"), "\(name): \(pyhanko.combined)")
+            }
+        }
+    }
+
     /// Damaged /Encrypt dictionaries: each value that the keys are derived from or checked against,
     /// changed in place (same length, so the file's offsets still hold).
     static func damaged(_ bytes: [UInt8]) -> [(String, [UInt8])] {

@@ -1,5 +1,6 @@
 import ESignCrypto
 import ESignPDF
+import ESignPDFSecurity
 import ESignTimestamps
 import Foundation
 
@@ -14,6 +15,9 @@ public struct DocumentTimestamper: Sendable {
     public let client: TimestampClient
     public var fieldName: String?
     public var overwrite = false
+    /// Passwords and recipients' keys to open an encrypted document with.
+    public var pdfPasswords: [Secret] = []
+    public var pdfRecipients: [PDFRecipient] = []
 
     public init(client: TimestampClient) { self.client = client }
 
@@ -40,8 +44,11 @@ public struct DocumentTimestamper: Sendable {
         let entries = PDFDictionary([
             ("Type", "DocTimeStamp"), ("Filter", "Adobe.PPKLite"), ("SubFilter", "ETSI.RFC3161"),
         ])
-        return IncrementalSignatureWriter(
+        var writer = IncrementalSignatureWriter(
             entries: entries, fieldName: fieldName, digest: client.digest, reserved: length)
+        writer.pdfPasswords = pdfPasswords
+        writer.pdfRecipients = pdfRecipients
+        return writer
     }
 
     func token(over digest: [UInt8]) throws(SigningError) -> [UInt8] {

@@ -103,6 +103,9 @@ public struct PAdESSigner: Sendable {
     ) throws(SigningError)
         -> SigningResult
     {
+        var longTerm = longTerm
+        longTerm.pdfPasswords = options.pdfPasswords
+        longTerm.pdfRecipients = options.pdfRecipients + identity.asPDFRecipient
         if !options.overwrite && FileManager.default.fileExists(atPath: output) {
             throw .outputExists("\(output) exists (use --force to overwrite)")
         }

@@ -14,7 +14,7 @@ enum DocumentSecurityStore {
     /// update after a document timestamp whose material the store already holds).
     static func update(
         _ document: PDFDocument, adding material: ValidationMaterial, for signatures: [EmbeddedSignature],
-        materialRequired: Bool = false
+        materialRequired: Bool = false, encryptor: (any PDFEncryptor)? = nil
     ) throws -> [UInt8]? {
         guard let rootReference = document.trailer["Root"]?.reference else {
             throw PDFError.malformed("the trailer has no /Root")
@@ -79,6 +79,8 @@ enum DocumentSecurityStore {
             catalog["DSS"] = .reference(dssReference)
             update.set(rootReference, .dictionary(catalog))
         }
+        // In an encrypted document the store's streams are encrypted with its key, as any stream.
+        if let encryptor { try update.encryptObjects(with: encryptor) }
         return update.serialize().bytes
     }
 }

@@ -1,5 +1,6 @@
 import ESignCrypto
 import ESignPDF
+import ESignPDFSecurity
 import ESignTimestamps
 import Foundation
 
@@ -28,6 +29,10 @@ public struct LongTermExtender: Sendable {
     public let level: PAdESLevel
     public let collector: ValidationDataCollector
     public let timestamper: DocumentTimestamper?
+    /// Passwords and recipients' keys to open encrypted documents with: their updates are
+    /// encrypted with the document's key, as a signature's is.
+    public var pdfPasswords: [Secret] = []
+    public var pdfRecipients: [PDFRecipient] = []
 
     public init(level: PAdESLevel, collector: ValidationDataCollector, timestampClient: TimestampClient?) {
         self.level = level
@@ -75,7 +80,9 @@ public struct LongTermExtender: Sendable {
             throw .timestamp("\(error)")
         }
         try appendMaterial(to: &bytes, name: name, extraChains: extra)
-        try timestamper.timestamp(appendingTo: &bytes)
+        var stamper = timestamper
+        (stamper.pdfPasswords, stamper.pdfRecipients) = (pdfPasswords, pdfRecipients)
+        try stamper.timestamp(appendingTo: &bytes)
         // The timestamp's material is in the store already (unless its TSA changed certificates
         // meanwhile): a last update only when there is something to add.
         try appendMaterial(to: &bytes, name: name, materialRequired: true)
@@ -124,15 +131,17 @@ public struct LongTermExtender: Sendable {
         let signatures: [EmbeddedSignature]
         do {
             document = try PDFDocument(source: MemoryByteSource(bytes))
+            if document.isEncrypted {
+                try IncrementalSignatureWriter.openEncrypted(
+                    document, path: name, passwords: pdfPasswords, recipients: pdfRecipients)
+            }
             signatures = try EmbeddedSignature.all(in: document)
+        } catch let error as SigningError {
+            throw error
         } catch {
             throw SigningError.reading(error, path: name)
         }
         guard !signatures.isEmpty else { throw .badInput("\(name) has no signature to extend") }
-        if document.isEncrypted {
-            throw .badInput(
-                "\(name) is encrypted: B-LT and B-LTA of encrypted PDFs are not built yet (sign B-B or B-T)")
-        }
         var chains = extraChains
         for signature in signatures {
             chains += try self.chains(of: signature, name: name)
@@ -144,7 +153,8 @@ public struct LongTermExtender: Sendable {
         }
         do {
             return try DocumentSecurityStore.update(
-                document, adding: material, for: signatures, materialRequired: materialRequired)
+                document, adding: material, for: signatures, materialRequired: materialRequired,
+                encryptor: PDFSecurity.decryptor(of: document))
         } catch {
             throw .badInput("\(name): cannot add the DSS: \(error)")
         }
