@@ -1,5 +1,6 @@
 import ESignCrypto
 import ESignPDF
+import ESignPDFSecurity
 import ESignSignatures
 import ESignXML
 import Foundation
@@ -25,6 +26,15 @@ public func fuzzOne(_ data: UnsafePointer<UInt8>?, _ size: Int) -> Int32 {
 }
 
 enum FuzzHarness {
+    /// A recipient for certificate-encrypted inputs (made once per process).
+    static let recipient: PDFRecipient? = {
+        guard let key = try? PrivateKey.generate(.rsa(bits: 2048)),
+            let certificate = try? CertificateBuilder(subject: [("CN", "fuzz recipient")])
+                .issue(publicKeyOf: key, issuer: nil, issuerKey: key)
+        else { return nil }
+        return PDFRecipient(certificate: certificate, key: key)
+    }()
+
     static func run(_ bytes: [UInt8]) {
         // The CMS reader sees raw bytes too (as /Contents of a signature would give them).
         _ = try? CMSSignedDataReader(der: bytes)
@@ -34,6 +44,11 @@ enum FuzzHarness {
             _ = try? document.pageReferences(limit: 64)
             _ = try? document.formFields()
             _ = try? document.revisions()
+            // Certificate security: its /Encrypt and every recipient envelope read with a key.
+            if document.isEncrypted, let recipient { _ = try? PDFSecurity.open(document, recipients: [recipient]) }
+        }
+        if let recipient {
+            _ = try? CMSEnvelope.open(bytes, certificate: recipient.certificate, key: recipient.key)
         }
         _ = PDFSignatureVerifier().verify(source: source, name: "fuzz")
         checkXML(bytes)
