@@ -60,7 +60,7 @@ struct VerifyCommand: ParsableCommand {
         name: .customLong("password-file"),
         help: ArgumentHelp(
             "The password of encrypted PDFs (first line of the file; or ESIGN_PDF_PASSWORD). The empty user "
-                + "password is always tried first.", valueName: "file"))
+                + "password is always tried too.", valueName: "file"))
     var pdfPasswordFile: String?
     @OptionGroup var recipient: RecipientOptions
     @Flag(
