@@ -49,13 +49,7 @@ struct LTVCommand: ParsableCommand {
         @Option(help: ArgumentHelp("Write outputs into this folder under the input's name.", valueName: "dir"))
         var outDir: String?
         @OptionGroup var network: LongTermNetworkOptions
-        @Option(
-            name: .customLong("pdf-password-file"),
-            help: ArgumentHelp(
-                "Encrypted PDFs: the file whose first line is the password (else ESIGN_PDF_PASSWORD; the empty "
-                    + "user password is always tried).", valueName: "file"))
-        var pdfPasswordFile: String?
-        @OptionGroup var recipient: RecipientOptions
+        @OptionGroup var encrypted: EncryptedPDFOptions
         @Option(
             help: ArgumentHelp(
                 "Files extended at once (default: four per core; most of a file's time is the TSA's answer).",
@@ -102,10 +96,7 @@ struct LTVCommand: ParsableCommand {
             var client = tsa.map(TimestampClient.init(url:))
             client?.timeout = network.timeout
             var extender = LongTermExtender(level: level, collector: collector, timestampClient: client)
-            do {
-                extender.pdfPasswords = try RecipientOptions.pdfPasswords(file: pdfPasswordFile)
-                extender.pdfRecipients = try recipient.load()
-            } catch { throw fail(error) }
+            do { (extender.pdfPasswords, extender.pdfRecipients) = try encrypted.load() } catch { throw fail(error) }
             let bar = Terminal.ProgressBar(total: files.count, label: "Extending")
             let start = Date()
             let files = self.files
@@ -188,13 +179,7 @@ struct LTVCommand: ParsableCommand {
         @Option(help: ArgumentHelp("Write renewed files here instead, under their names.", valueName: "dir"))
         var outDir: String?
         @OptionGroup var network: LongTermNetworkOptions
-        @Option(
-            name: .customLong("pdf-password-file"),
-            help: ArgumentHelp(
-                "Encrypted PDFs: the file whose first line is the password (else ESIGN_PDF_PASSWORD; the empty "
-                    + "user password is always tried).", valueName: "file"))
-        var pdfPasswordFile: String?
-        @OptionGroup var recipient: RecipientOptions
+        @OptionGroup var encrypted: EncryptedPDFOptions
         @Flag(help: "One JSON object per file, then a summary object.") var json = false
 
         func validate() throws {
@@ -248,10 +233,7 @@ struct LTVCommand: ParsableCommand {
             var client = TimestampClient(url: tsa)
             client.timeout = network.timeout
             var extender = LongTermExtender(level: .bLTA, collector: collector, timestampClient: client)
-            do {
-                extender.pdfPasswords = try RecipientOptions.pdfPasswords(file: pdfPasswordFile)
-                extender.pdfRecipients = try recipient.load()
-            } catch { throw fail(error) }
+            do { (extender.pdfPasswords, extender.pdfRecipients) = try encrypted.load() } catch { throw fail(error) }
             let renewal = ArchiveRenewal(extender: extender, window: Self.seconds(within)!)
             let bar = Terminal.ProgressBar(total: files.count, label: "Renewing")
             let outputs = files.map { file in

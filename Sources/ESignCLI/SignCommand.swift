@@ -29,7 +29,7 @@ struct SignCommand: AsyncParsableCommand {
     var files: [String]
 
     @OptionGroup var identity: IdentityOptions
-    @OptionGroup var recipient: RecipientOptions
+    @OptionGroup var encrypted: EncryptedPDFOptions
 
     @Option(name: .shortAndLong, help: ArgumentHelp("Output file (one input only).", valueName: "file"))
     var output: String?
@@ -87,14 +87,6 @@ struct SignCommand: AsyncParsableCommand {
 
     @Flag(help: "Sign even though the certificate is expired or not yet valid.")
     var allowExpired = false
-
-    @Option(
-        name: .customLong("pdf-password-file"),
-        help: ArgumentHelp(
-            "An encrypted PDF's password (first line; or ESIGN_PDF_PASSWORD): the user's, or the owner's when the "
-                + "document's permissions forbid signing. The signature is written encrypted as the document is.",
-            valueName: "file"))
-    var pdfPasswordFile: String?
 
     @Flag(help: "Overwrite existing output files.")
     var force = false
@@ -216,9 +208,6 @@ struct SignCommand: AsyncParsableCommand {
         if let at, parsePoint(at) == nil { throw ValidationError("--at is x,y in points, e.g. 350,80") }
         if !(4...72).contains(fontSize) { throw ValidationError("--font-size is between 4 and 72 points") }
         if let jobs, !(1...256).contains(jobs) { throw ValidationError("--jobs is between 1 and 256") }
-        if let pdfPasswordFile, !FileManager.default.isReadableFile(atPath: pdfPasswordFile) {
-            throw ValidationError("cannot read the PDF password file \(pdfPasswordFile)")
-        }
         if let level, level >= .bT && tsa == nil { throw ValidationError("--level \(level.rawValue) needs --tsa URL") }
         if level == .bB && tsa != nil { throw ValidationError("--level B-B signs without a timestamp; drop --tsa") }
     }
@@ -285,7 +274,7 @@ struct SignCommand: AsyncParsableCommand {
     /// The PAdES options the flags ask for (appearance aside).
     func pdfOptions() throws -> PAdESOptions {
         var options = PAdESOptions()
-        do { options.pdfRecipients = try recipient.load() } catch { throw fail(error) }
+        do { (options.pdfPasswords, options.pdfRecipients) = try encrypted.load() } catch { throw fail(error) }
         options.digest = digest
         options.rsaPadding = rsaPSS ? .pss : .pkcs1v15
         options.fieldName = field
@@ -296,9 +285,6 @@ struct SignCommand: AsyncParsableCommand {
         options.overwrite = force
         options.durable = durable
         options.timestampClient = tsa.map(TimestampClient.init(url:))
-        do { options.pdfPasswords = try RecipientOptions.pdfPasswords(file: pdfPasswordFile) } catch {
-            throw fail(error)
-        }
         return options
     }
 

@@ -37,17 +37,6 @@ struct RecipientOptions: ParsableArguments {
 
     var isEmpty: Bool { pkcs12 == nil && key == nil && pkcs11 == nil }
 
-    /// The PDF password from `file` (its first line), else ESIGN_PDF_PASSWORD, else none.
-    static func pdfPasswords(file: String?) throws(SigningError) -> [Secret] {
-        if let file {
-            guard let secret = Secret.firstLine(ofFile: file) else {
-                throw .missingInput("cannot read the PDF password file \(file)")
-            }
-            return [secret]
-        }
-        return ProcessInfo.processInfo.environment["ESIGN_PDF_PASSWORD"].map { [Secret($0)] } ?? []
-    }
-
     func validate() throws {
         if [pkcs12 != nil, key != nil || cert != nil, pkcs11 != nil].filter({ $0 }).count > 1 {
             throw ValidationError(
