@@ -144,7 +144,9 @@ enum XAdESArchiveTimeStamp {
         func decoded(_ name: String) -> [[UInt8]] {
             properties.descendants(name, in: XMLDSig.xades).compactMap { XMLSignatureVerification.base64($0.text) }
         }
-        let certificates = decoded("EncapsulatedX509Certificate").compactMap { try? Certificate(der: $0) }
+        let certificates = decoded("EncapsulatedX509Certificate").compactMap {
+            try? CertificateCache.shared.certificate(der: $0[...])
+        }
         return (
             certificates,
             RevocationData(ocspResponses: decoded("EncapsulatedOCSPValue"), crls: decoded("EncapsulatedCRLValue"))

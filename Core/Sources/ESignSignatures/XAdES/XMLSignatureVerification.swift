@@ -394,10 +394,11 @@ struct XMLSignatureVerification: SignerChecking {
         }
     }
 
+    /// The certificates of KeyInfo, parsed once per process (an agency signs many documents with one).
     static func keyInfoCertificates(_ signature: XMLTree.Element) -> [Certificate] {
         guard let keyInfo = signature.child("KeyInfo", in: ds) else { return [] }
         return keyInfo.children("X509Data", in: ds).flatMap { $0.children("X509Certificate", in: ds) }
-            .compactMap { base64($0.text).flatMap { try? Certificate(der: $0) } }
+            .compactMap { base64($0.text).flatMap { try? CertificateCache.shared.certificate(der: $0[...]) } }
     }
 
     /// The KeyInfo certificates and, among them, the one the signed SigningCertificate(V2)
