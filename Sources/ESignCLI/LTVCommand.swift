@@ -96,7 +96,7 @@ struct LTVCommand: ParsableCommand {
             var client = tsa.map(TimestampClient.init(url:))
             client?.timeout = network.timeout
             var extender = LongTermExtender(level: level, collector: collector, timestampClient: client)
-            do { (extender.pdfPasswords, extender.pdfRecipients) = try encrypted.load() } catch { throw fail(error) }
+            do { extender.pdfCredentials = try encrypted.load() } catch { throw fail(error) }
             let bar = Terminal.ProgressBar(total: files.count, label: "Extending")
             let start = Date()
             let files = self.files
@@ -233,7 +233,7 @@ struct LTVCommand: ParsableCommand {
             var client = TimestampClient(url: tsa)
             client.timeout = network.timeout
             var extender = LongTermExtender(level: .bLTA, collector: collector, timestampClient: client)
-            do { (extender.pdfPasswords, extender.pdfRecipients) = try encrypted.load() } catch { throw fail(error) }
+            do { extender.pdfCredentials = try encrypted.load() } catch { throw fail(error) }
             let renewal = ArchiveRenewal(extender: extender, window: Self.seconds(within)!)
             let bar = Terminal.ProgressBar(total: files.count, label: "Renewing")
             let outputs = files.map { file in

@@ -274,7 +274,7 @@ struct SignCommand: AsyncParsableCommand {
     /// The PAdES options the flags ask for (appearance aside).
     func pdfOptions() throws -> PAdESOptions {
         var options = PAdESOptions()
-        do { (options.pdfPasswords, options.pdfRecipients) = try encrypted.load() } catch { throw fail(error) }
+        do { options.pdfCredentials = try encrypted.load() } catch { throw fail(error) }
         options.digest = digest
         options.rsaPadding = rsaPSS ? .pss : .pkcs1v15
         options.fieldName = field

@@ -100,11 +100,11 @@ struct VerifyCommand: ParsableCommand {
             guard let secret = Secret.firstLine(ofFile: pdfPasswordFile) else {
                 throw fail(.missingInput("cannot read password file \(pdfPasswordFile)"))
             }
-            options.pdfPasswords = [secret]
+            options.pdfCredentials.passwords = [secret]
         } else if let env = ProcessInfo.processInfo.environment["ESIGN_PDF_PASSWORD"] {
-            options.pdfPasswords = [Secret(env)]
+            options.pdfCredentials.passwords = [Secret(env)]
         }
-        do { options.pdfRecipients = try recipient.load() } catch { throw fail(error) }
+        do { options.pdfCredentials.recipients = try recipient.load() } catch { throw fail(error) }
         options.validationTime = at.flatMap(Self.parseTime)
         options.visual = visual
         options.visualOutputDirectory = visualOut

@@ -45,7 +45,9 @@ enum FuzzHarness {
             _ = try? document.formFields()
             _ = try? document.revisions()
             // Certificate security: its /Encrypt and every recipient envelope read with a key.
-            if document.isEncrypted, let recipient { _ = try? PDFSecurity.open(document, recipients: [recipient]) }
+            if document.isEncrypted, let recipient {
+                _ = try? PDFSecurity.open(document, with: PDFCredentials(recipients: [recipient]))
+            }
         }
         if let recipient {
             _ = try? CMSEnvelope.open(bytes, certificate: recipient.certificate, key: recipient.key)

@@ -58,7 +58,7 @@ struct EncryptedPDFTests {
     func editAfterSigning(_ path: String, password: String, recipients: [PDFRecipient] = []) throws -> String {
         let bytes = [UInt8](try Data(contentsOf: URL(fileURLWithPath: path)))
         let document = try PDFDocument(source: MemoryByteSource(bytes))
-        try PDFSecurity.open(document, passwords: [Secret(password)], recipients: recipients)
+        try PDFSecurity.open(document, with: PDFCredentials(passwords: [Secret(password)], recipients: recipients))
         let encryptor = try #require(PDFSecurity.decryptor(of: document))
         var update = try IncrementalUpdate(document: document)
         let page = try document.pageReference(at: 0)

@@ -47,7 +47,7 @@ public enum CMSEnvelope {
             }
             return try decryptContent(reader, contentInfoFields, key: contentKey)
         }
-        if !kinds.isEmpty && !certificate.isRSAKey {
+        if !kinds.isEmpty && !certificate.hasRSAKey {
             throw Failure("the envelope's \(kinds.sorted().joined(separator: ", ")) recipients are not supported")
         }
         return nil
@@ -117,13 +117,13 @@ public enum CMSEnvelope {
             oid.tag == 0x06
         else { throw Failure("the envelope's encrypted content is missing or malformed") }
         // [0] IMPLICIT OCTET STRING: primitive, or constructed from OCTET STRING pieces.
+        guard fields[2].tag == 0x80 || fields[2].tag == 0xA0 else {
+            throw Failure("the envelope's encrypted content is malformed")
+        }
         let encrypted: [UInt8] =
             fields[2].tag == 0x80
             ? reader[fields[2].content]
             : reader.children(of: fields[2]).filter { $0.tag == 0x04 }.flatMap { reader[$0.content] }
-        guard fields[2].tag == 0x80 || fields[2].tag == 0xA0 else {
-            throw Failure("the envelope's encrypted content is malformed")
-        }
         let parameters = reader.children(of: fields[1]).dropFirst().first
         func iv(_ count: Int) throws(Failure) -> [UInt8] {
             guard let parameters, parameters.tag == 0x04, parameters.content.count == count else {
@@ -150,9 +150,4 @@ public enum CMSEnvelope {
             throw Failure("the envelope's content does not decrypt: \(error)")
         }
     }
-}
-
-extension Certificate {
-    /// True when the certificate's public key is RSA.
-    var isRSAKey: Bool { rsaKeyBits != nil }
 }

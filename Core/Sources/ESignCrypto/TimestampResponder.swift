@@ -25,7 +25,7 @@ public struct TimestampResponder: Sendable {
     /// for: the same certificate with the placeholder's plain RSA key, given to the engine, and
     /// replaced by the real one (in the token's certificates and its ESS certificate hash) before
     /// the token is signed with PSS.
-    private let standIn: Certificate?
+    private let standIn: (certificate: Certificate, hash: [UInt8], realHash: [UInt8])?
     private let pool: ContextPool
 
     public init(
@@ -45,7 +45,9 @@ public struct TimestampResponder: Sendable {
             ? try? PrivateKey.external(
                 certificate: certificate, signer: PlaceholderSigner(length: privateKey.maximumSignatureLength))
             : nil
-        standIn = certificate.hasRSAPSSKey ? placeholderKey.flatMap { try? certificate.standIn(publicKeyOf: $0) } : nil
+        standIn = (certificate.hasRSAPSSKey ? placeholderKey : nil)
+            .flatMap { try? certificate.standIn(publicKeyOf: $0) }
+            .map { ($0, $0.fingerprint(.sha256), certificate.fingerprint(.sha256)) }
         pool = ContextPool()
     }
 
@@ -113,7 +115,9 @@ public struct TimestampResponder: Sendable {
     }
 
     private func configure(_ ctx: OpaquePointer) throws(OpenSSLError) {
-        try check(TS_RESP_CTX_set_signer_cert(ctx, (standIn ?? certificate).pointer), "TS_RESP_CTX_set_signer_cert")
+        try check(
+            TS_RESP_CTX_set_signer_cert(ctx, (standIn?.certificate ?? certificate).pointer),
+            "TS_RESP_CTX_set_signer_cert")
         try check(
             TS_RESP_CTX_set_signer_key(ctx, (placeholderKey ?? privateKey).pointer), "TS_RESP_CTX_set_signer_key")
         try check(TS_RESP_CTX_set_signer_digest(ctx, DigestAlgorithm.sha256.evp), "TS_RESP_CTX_set_signer_digest")
@@ -211,9 +215,8 @@ public struct TimestampResponder: Sendable {
         do {
             var token = try SignedDataStructure(der: reader[parts[1].range])
             if let standIn {
-                token.certificates = token.certificates.map { $0 == standIn.der ? certificate.der : $0 }
-                try token.replaceInSignedAttributes(
-                    signer: 0, standIn.fingerprint(.sha256), with: certificate.fingerprint(.sha256))
+                token.certificates = token.certificates.map { $0 == standIn.certificate.der ? certificate.der : $0 }
+                try token.replaceInSignedAttributes(signer: 0, standIn.hash, with: standIn.realHash)
             }
             try token.resign(signer: 0, key: privateKey, digest: .sha256, padding: .pss)
             return DER.sequence(reader[parts[0].range], token.encoded())

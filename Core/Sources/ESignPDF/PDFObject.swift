@@ -134,6 +134,7 @@ public indirect enum PDFObject: Sendable, Equatable {
     }
     public var array: [PDFObject]? { if case .array(let a) = self { return a } else { return nil } }
     public var integer: Int? { if case .integer(let i) = self { return i } else { return nil } }
+    public var boolean: Bool? { if case .boolean(let b) = self { return b } else { return nil } }
     public var number: Double? {
         switch self {
         case .integer(let i): return Double(i)

@@ -37,6 +37,13 @@ public struct DocumentCipher: PDFDecryptor, PDFEncryptor {
     let filters: [PDFName: CryptFilter]
     let encryptMetadata: Bool
 
+    /// What the report calls the encryption: that of streams, or of strings when streams are clear
+    /// (`RC4 40-bit` … `RC4 128-bit`, `AES-128`, `AES-256`).
+    var algorithm: String {
+        let main = streams.method == .identity ? strings : streams
+        return main.method == .rc4 ? "RC4 \(main.key.count * 8)-bit" : main.method.name
+    }
+
     /// Algorithm 1: the key of one object (revisions 2–4); AES-256 uses the filter's key itself.
     func objectKey(_ object: ObjectReference, filter: CryptFilter) throws(PDFError) -> [UInt8] {
         if filter.method == .aes256 { return filter.key }

@@ -15,14 +15,10 @@ public struct PDFEncryptionSummary: Sendable, Equatable, Codable {
     /// How it was opened: `empty user password`, `user password`, `owner password`, or
     /// `recipient key (subject)` for certificate security.
     public var openedWith: String
-    /// Whether a signature may be added: the owner's password, or permissions to annotate or fill
-    /// forms (for a recipient, also the right to change the encryption, which grants everything).
-    public var allowsSignature = false
-
-    /// What the report shows (whether a signature may be added is the signer's concern, not the report's).
-    enum CodingKeys: String, CodingKey {
-        case handler, revision, algorithm, permissions, openedWith
-    }
+    /// Whether a signature may be added: the owner's password opened it, or the permissions allow
+    /// annotations or form filling (for a recipient, also the right to change the encryption,
+    /// which grants everything).
+    public var allowsSignature: Bool { openedWith == "owner password" || permissionsAllowSignature }
 
     /// Whether the permissions alone allow a signature.
     var permissionsAllowSignature: Bool {
@@ -44,14 +40,14 @@ public struct PDFEncryptionSummary: Sendable, Equatable, Codable {
 ///
 /// ```swift
 /// let document = try PDFDocument(path: "protected.pdf")
-/// let summary = try PDFSecurity.open(document, passwords: ["secret"])
+/// let summary = try PDFSecurity.open(document, with: PDFCredentials(passwords: [Secret("secret")]))
 /// ```
 public enum PDFSecurity {
     /// Opens `document` (nothing to do when it is not encrypted: nil). Throws
     /// ``PDFError/wrongPassword(_:)`` when no password or recipient key given opens it.
     @discardableResult
     public static func open(
-        _ document: PDFDocument, passwords: [Secret] = [], recipients: [PDFRecipient] = []
+        _ document: PDFDocument, with credentials: PDFCredentials = PDFCredentials()
     ) throws(PDFError) -> PDFEncryptionSummary? {
         guard document.isEncrypted else { return nil }
         // The /Encrypt dictionary is read before any decryption is set: its strings are in the clear.
@@ -59,14 +55,16 @@ public enum PDFSecurity {
             throw .malformed("the trailer's /Encrypt is not a dictionary")
         }
         let filter = encrypt["Filter"]?.name?.string ?? ""
-        if filter == "Standard" { return try openStandard(document, encrypt: encrypt, passwords: passwords) }
+        if filter == "Standard" {
+            return try openStandard(document, encrypt: encrypt, passwords: credentials.passwords)
+        }
         if filter == "Adobe.PubSec" || encrypt["SubFilter"]?.name?.string.hasPrefix("adbe.pkcs7.s") == true {
-            return try openPublicKey(document, encrypt: encrypt, recipients: recipients)
+            return try openPublicKey(document, encrypt: encrypt, recipients: credentials.recipients)
         }
         throw .unsupported("the security handler /\(filter.isEmpty ? "(none)" : filter)")
     }
 
-    /// The encryption of a document opened by ``open(_:passwords:recipients:)``, for writing into it.
+    /// The encryption of a document opened by ``open(_:with:)``, for writing into it.
     public static func decryptor(of document: PDFDocument) -> DocumentCipher? {
         document.decryptor as? DocumentCipher
     }
@@ -78,10 +76,8 @@ public enum PDFSecurity {
         let handler = try StandardSecurityHandler(encrypt: encrypt, documentID: id)
         let version = encrypt["V"]?.integer ?? 0
         let (strings, streams, embedded, filters) = try cryptFilters(encrypt, version: version, handler: handler)
-        let method = streams == .identity ? strings : streams
         var summary = PDFEncryptionSummary(
-            handler: "Standard", revision: handler.revision,
-            algorithm: method == .rc4 ? "RC4 \(handler.keyLength * 8)-bit" : method.name,
+            handler: "Standard", revision: handler.revision, algorithm: "",
             permissions: permissionNames(UInt32(bitPattern: handler.permissions), revision: handler.revision),
             openedWith: "")
         // The passwords given first, then the empty user password. A password is tried as the
@@ -104,12 +100,13 @@ public enum PDFSecurity {
             }
             try handler.checkPerms(fileKey: key)
             func filter(_ method: CryptMethod) -> CryptFilter { CryptFilter(method: method, key: key) }
-            document.decryptor = DocumentCipher(
+            let cipher = DocumentCipher(
                 strings: filter(strings), streams: filter(streams), embeddedFiles: filter(embedded),
                 filters: filters.mapValues(filter), encryptMetadata: handler.encryptMetadata)
+            document.decryptor = cipher
+            summary.algorithm = cipher.algorithm
             summary.openedWith =
                 owner ? "owner password" : index == passwords.count ? "empty user password" : "user password"
-            summary.allowsSignature = owner || summary.permissionsAllowSignature
             return summary
         }
         throw .wrongPassword(
@@ -132,16 +129,10 @@ public enum PDFSecurity {
             throw .wrongPassword("the PDF is not encrypted for the certificate given (\(names))")
         }
         document.decryptor = cipher
-        let method = cipher.streams.method == .identity ? cipher.strings.method : cipher.streams.method
-        var summary = PDFEncryptionSummary(
-            handler: "Adobe.PubSec (\(handler.subFilter))", revision: handler.version,
-            algorithm: method == .rc4
-                ? "RC4 \((cipher.streams.method == .identity ? cipher.strings : cipher.streams).key.count * 8)-bit"
-                : method.name,
+        return PDFEncryptionSummary(
+            handler: "Adobe.PubSec (\(handler.subFilter))", revision: handler.version, algorithm: cipher.algorithm,
             permissions: permissionNames(permissions, revision: 4, publicKey: true),
             openedWith: "recipient key (\(recipient.subject))")
-        summary.allowsSignature = summary.permissionsAllowSignature
-        return summary
     }
 
     /// The crypt methods for strings, streams and embedded files (§ 7.6.6), with the named filters.

@@ -47,7 +47,7 @@ struct PublicKeySecurityHandler {
         guard ["adbe.pkcs7.s3", "adbe.pkcs7.s4", "adbe.pkcs7.s5"].contains(subFilter) else {
             throw .unsupported("the public-key security handler's /SubFilter /\(subFilter)")
         }
-        encryptMetadata = Self.flag(encrypt["EncryptMetadata"]) ?? true
+        encryptMetadata = encrypt["EncryptMetadata"]?.boolean ?? true
         switch version {
         case 1, 2:
             guard subFilter != "adbe.pkcs7.s5" else {
@@ -85,11 +85,6 @@ struct PublicKeySecurityHandler {
         default:
             throw .unsupported("the encryption algorithm /V \(version)")
         }
-    }
-
-    private static func flag(_ object: PDFObject?) -> Bool? {
-        if case .boolean(let value)? = object { return value }
-        return nil
     }
 
     private static func recipients(_ object: PDFObject?, where place: String) throws(PDFError) -> [[UInt8]] {
@@ -132,7 +127,7 @@ struct PublicKeySecurityHandler {
         return FilterDefinition(
             method: method, keyLength: keyLength,
             recipients: try recipients(entry["Recipients"], where: "crypt filter /\(name)"),
-            encryptMetadata: flag(entry["EncryptMetadata"]) ?? true)
+            encryptMetadata: entry["EncryptMetadata"]?.boolean ?? true)
     }
 
     /// The decryption of the document for the first of `recipients` that its envelopes name, with
@@ -142,22 +137,7 @@ struct PublicKeySecurityHandler {
         recipients: [PDFRecipient]
     ) throws(PDFError) -> (cipher: DocumentCipher, permissions: UInt32, recipient: Certificate)? {
         for recipient in recipients {
-            var opened: [PDFName: CryptFilter] = [:]
-            var permissions: UInt32 = 0xFFFF_FFFF
-            var missing = false
-            for (name, definition) in definitions {
-                if definition.method == .identity {
-                    opened[name] = .identity
-                    continue
-                }
-                guard let (key, granted) = try open(definition, recipient: recipient) else {
-                    missing = true
-                    break
-                }
-                opened[name] = CryptFilter(method: definition.method, key: key)
-                if let granted { permissions &= granted }
-            }
-            if missing { continue }
+            guard let (opened, permissions) = try filters(for: recipient) else { continue }
             func filter(_ name: PDFName) -> CryptFilter { name == Self.identityName ? .identity : opened[name]! }
             let cipher = DocumentCipher(
                 strings: filter(strings), streams: filter(streams), embeddedFiles: filter(embeddedFiles),
@@ -165,6 +145,25 @@ struct PublicKeySecurityHandler {
             return (cipher, permissions, recipient.certificate)
         }
         return nil
+    }
+
+    /// Every filter opened for `recipient`, and the permissions granted (the intersection over the
+    /// filters); nil when some filter is not encrypted for it.
+    private func filters(
+        for recipient: PDFRecipient
+    ) throws(PDFError) -> (filters: [PDFName: CryptFilter], permissions: UInt32)? {
+        var opened: [PDFName: CryptFilter] = [:]
+        var permissions: UInt32 = 0xFFFF_FFFF
+        for (name, definition) in definitions {
+            if definition.method == .identity {
+                opened[name] = .identity
+                continue
+            }
+            guard let (key, granted) = try open(definition, recipient: recipient) else { return nil }
+            opened[name] = CryptFilter(method: definition.method, key: key)
+            if let granted { permissions &= granted }
+        }
+        return (opened, permissions)
     }
 
     /// One filter's key for `recipient`, and the permissions its envelope grants.

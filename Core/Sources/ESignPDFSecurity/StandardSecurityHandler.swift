@@ -40,9 +40,7 @@ struct StandardSecurityHandler {
             throw .malformed(encrypt["P"] == nil ? "the /Encrypt dictionary has no /P" : "/P is not an integer")
         }
         permissions = Int32(truncatingIfNeeded: p)
-        encryptMetadata =
-            encrypt["EncryptMetadata"].map { if case .boolean(let b) = $0 { return b } else { return true } }
-            ?? true
+        encryptMetadata = encrypt["EncryptMetadata"]?.boolean ?? true
         self.documentID = documentID
         if let bits = encrypt["Length"]?.integer, bits % 8 != 0 {
             throw .malformed("/Length \(bits) is not a whole number of bytes")

@@ -15,9 +15,8 @@ public struct DocumentTimestamper: Sendable {
     public let client: TimestampClient
     public var fieldName: String?
     public var overwrite = false
-    /// Passwords and recipients' keys to open an encrypted document with.
-    public var pdfPasswords: [Secret] = []
-    public var pdfRecipients: [PDFRecipient] = []
+    /// What opens an encrypted document.
+    public var pdfCredentials = PDFCredentials()
 
     public init(client: TimestampClient) { self.client = client }
 
@@ -46,8 +45,7 @@ public struct DocumentTimestamper: Sendable {
         ])
         var writer = IncrementalSignatureWriter(
             entries: entries, fieldName: fieldName, digest: client.digest, reserved: length)
-        writer.pdfPasswords = pdfPasswords
-        writer.pdfRecipients = pdfRecipients
+        writer.pdfCredentials = pdfCredentials
         return writer
     }
 

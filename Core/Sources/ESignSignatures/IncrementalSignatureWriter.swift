@@ -20,10 +20,8 @@ struct IncrementalSignatureWriter {
     /// The second half of the trailer's /ID; nil: random (a two-step signature fixes it so that
     /// the same update is built twice).
     var documentID: [UInt8]? = nil
-    /// Passwords to open an encrypted document with (after the empty user password).
-    var pdfPasswords: [Secret] = []
-    /// Recipients' keys to open a certificate-encrypted document with.
-    var pdfRecipients: [PDFRecipient] = []
+    /// What opens an encrypted document.
+    var pdfCredentials = PDFCredentials()
 
     struct Prepared {
         var update: [UInt8]
@@ -35,12 +33,12 @@ struct IncrementalSignatureWriter {
     /// Reads the document and refuses what cannot take a signature (encrypted, certified with
     /// "no changes"). Needs no key.
     static func parse(
-        source: ByteSource, path: String, passwords: [Secret] = [], recipients: [PDFRecipient] = []
+        source: ByteSource, path: String, credentials: PDFCredentials = PDFCredentials()
     ) throws(SigningError) -> PDFDocument {
         do {
             let document = try PDFDocument(source: source)
             if document.isEncrypted {
-                try openEncrypted(document, path: path, passwords: passwords, recipients: recipients)
+                try openEncrypted(document, path: path, credentials: credentials)
             }
             try checkCertification(document, path: path)
             return document
@@ -55,10 +53,10 @@ struct IncrementalSignatureWriter {
     /// signature (annotations or form filling), or the owner's password opened it; it stays
     /// encrypted exactly as before (the update's objects are encrypted with its key).
     static func openEncrypted(
-        _ document: PDFDocument, path: String, passwords: [Secret], recipients: [PDFRecipient]
+        _ document: PDFDocument, path: String, credentials: PDFCredentials
     ) throws(SigningError) {
         let summary: PDFEncryptionSummary?
-        do { summary = try PDFSecurity.open(document, passwords: passwords, recipients: recipients) } catch {
+        do { summary = try PDFSecurity.open(document, with: credentials) } catch {
             if case .wrongPassword(let why) = error {
                 throw SigningError.identity(
                     "\(path): \(why) (--pdf-password-file or ESIGN_PDF_PASSWORD; for certificate security, "
@@ -83,7 +81,7 @@ struct IncrementalSignatureWriter {
 
     func prepare(source: ByteSource, path: String) throws(SigningError) -> Prepared {
         try buildUpdate(
-            document: try Self.parse(source: source, path: path, passwords: pdfPasswords, recipients: pdfRecipients),
+            document: try Self.parse(source: source, path: path, credentials: pdfCredentials),
             sourceCount: source.count,
             path: path)
     }
@@ -177,14 +175,14 @@ struct IncrementalSignatureWriter {
     /// `overwrite`) and copies the original into it.
     static func open(
         input: String, output: String, overwrite: Bool, direct: Bool, digest: DigestAlgorithm,
-        passwords: [Secret] = [], recipients: [PDFRecipient] = []
+        credentials: PDFCredentials = PDFCredentials()
     ) throws(SigningError) -> OpenedInput {
         if FileManager.default.fileExists(atPath: output) && isSameFile(input, output) {
             throw .outputExists("the output \(output) is the input file; esign never modifies its input")
         }
         let source: FileByteSource
         do { source = try FileByteSource(path: input) } catch { throw SigningError.from(error, path: input) }
-        let document = try parse(source: source, path: input, passwords: passwords, recipients: recipients)
+        let document = try parse(source: source, path: input, credentials: credentials)
         let file = try AtomicOutputFile(destination: output, overwrite: overwrite)
         let hasher = try hasher(digest)
         try file.appendAll(of: source, direct: direct, observe: { hasher.update($0) })
@@ -214,8 +212,8 @@ struct IncrementalSignatureWriter {
         produce: ([UInt8]) throws(SigningError) -> [UInt8]
     ) throws(SigningError) -> SigningResult {
         let opened = try Self.open(
-            input: input, output: output, overwrite: overwrite, direct: direct, digest: digest, passwords: pdfPasswords,
-            recipients: pdfRecipients)
+            input: input, output: output, overwrite: overwrite, direct: direct, digest: digest,
+            credentials: pdfCredentials)
         return try complete(opened, output: output, durable: durable, produce: produce)
     }
 

@@ -43,11 +43,9 @@ public struct PAdESOptions: Sendable {
     /// Raise each signature to B-LT or B-LTA right after signing (the DSS, and a document
     /// timestamp for B-LTA); the output is written only once all of it succeeded.
     public var longTerm: LongTermExtender?
-    /// Passwords to open an encrypted PDF with (after the empty user password); the signature is
-    /// then written encrypted with the document's key.
-    public var pdfPasswords: [Secret] = []
-    /// Recipients' keys for certificate-encrypted PDFs (the signer's own, when it is a recipient).
-    public var pdfRecipients: [PDFRecipient] = []
+    /// Passwords and recipients' keys to open an encrypted PDF with (the signer's own key is tried
+    /// too); the signature is then written encrypted with the document's key.
+    public var pdfCredentials = PDFCredentials()
 
     public init() {}
 }

@@ -1,6 +1,7 @@
 import ESignCore
 import ESignCrypto
 import ESignPDF
+import ESignPDFSecurity
 import ESignTimestamps
 import Foundation
 
@@ -58,14 +59,13 @@ public struct PAdESSigner: Sendable {
             opened = .success(
                 try IncrementalSignatureWriter.open(
                     input: input, output: output, overwrite: options.overwrite,
-                    direct: options.directWrites, digest: options.digest, passwords: options.pdfPasswords,
-                    recipients: options.pdfRecipients))
+                    direct: options.directWrites, digest: options.digest, credentials: options.pdfCredentials))
         } catch {
             opened = .failure(error)
         }
         let signer = PAdESSigner(identity: try loading.wait(), options: options)
         // A certificate-encrypted document may be encrypted for the signer: open it again with its key.
-        if case .failure = opened, !signer.identity.asPDFRecipient.isEmpty {
+        if case .failure = opened, signer.identity.canDecrypt {
             return try signer.sign(input: input, output: output)
         }
         try signer.identity.checkUsable(
@@ -104,8 +104,7 @@ public struct PAdESSigner: Sendable {
         -> SigningResult
     {
         var longTerm = longTerm
-        longTerm.pdfPasswords = options.pdfPasswords
-        longTerm.pdfRecipients = options.pdfRecipients + identity.asPDFRecipient
+        longTerm.pdfCredentials = pdfCredentials
         if !options.overwrite && FileManager.default.fileExists(atPath: output) {
             throw .outputExists("\(output) exists (use --force to overwrite)")
         }
@@ -189,10 +188,12 @@ public struct PAdESSigner: Sendable {
             entries: entries, fieldName: options.fieldName, digest: options.digest, reserved: reserved)
         writer.visible = options.visible
         writer.documentID = options.documentID
-        writer.pdfPasswords = options.pdfPasswords
-        writer.pdfRecipients = options.pdfRecipients + identity.asPDFRecipient
+        writer.pdfCredentials = pdfCredentials
         return writer
     }
+
+    /// What opens an encrypted input: the options' credentials, then the signer's own key.
+    var pdfCredentials: PDFCredentials { options.pdfCredentials.adding(recipients: identity.asPDFRecipient) }
 
     /// The CMS over the document digest; with a TSA, timestamped over its signature value (B-T).
     func signature(over digest: [UInt8]) throws(SigningError) -> [UInt8] {

@@ -161,9 +161,12 @@ public struct SigningIdentity: Sendable {
 }
 
 extension SigningIdentity {
-    /// The identity as the recipient of a certificate-encrypted PDF (RSA keys only: the envelopes
-    /// esign reads are RSA key transport), so that a document encrypted for its signer opens.
+    /// Whether the identity can be the recipient of a certificate-encrypted PDF (RSA keys only:
+    /// the envelopes esign reads are RSA key transport).
+    var canDecrypt: Bool { privateKey.isRSA }
+
+    /// The identity as that recipient, so that a document encrypted for its signer opens.
     var asPDFRecipient: [PDFRecipient] {
-        privateKey.isRSA ? [PDFRecipient(certificate: certificate, key: privateKey)] : []
+        canDecrypt ? [PDFRecipient(certificate: certificate, key: privateKey)] : []
     }
 }

@@ -22,8 +22,8 @@ struct EncryptedPDFOptions: ParsableArguments {
         }
     }
 
-    /// The passwords (from the file, else ESIGN_PDF_PASSWORD) and the recipient's key named.
-    func load() throws(SigningError) -> (passwords: [Secret], recipients: [PDFRecipient]) {
+    /// The password (from the file, else ESIGN_PDF_PASSWORD) and the recipient's key named.
+    func load() throws(SigningError) -> PDFCredentials {
         var passwords: [Secret] = []
         if let passwordFile {
             guard let secret = Secret.firstLine(ofFile: passwordFile) else {
@@ -33,6 +33,6 @@ struct EncryptedPDFOptions: ParsableArguments {
         } else if let value = ProcessInfo.processInfo.environment["ESIGN_PDF_PASSWORD"] {
             passwords = [Secret(value)]
         }
-        return (passwords, try recipient.load())
+        return PDFCredentials(passwords: passwords, recipients: try recipient.load())
     }
 }

@@ -29,10 +29,9 @@ public struct LongTermExtender: Sendable {
     public let level: PAdESLevel
     public let collector: ValidationDataCollector
     public let timestamper: DocumentTimestamper?
-    /// Passwords and recipients' keys to open encrypted documents with: their updates are
-    /// encrypted with the document's key, as a signature's is.
-    public var pdfPasswords: [Secret] = []
-    public var pdfRecipients: [PDFRecipient] = []
+    /// What opens encrypted documents: their updates are encrypted with the document's key, as a
+    /// signature's is.
+    public var pdfCredentials = PDFCredentials()
 
     public init(level: PAdESLevel, collector: ValidationDataCollector, timestampClient: TimestampClient?) {
         self.level = level
@@ -81,7 +80,7 @@ public struct LongTermExtender: Sendable {
         }
         try appendMaterial(to: &bytes, name: name, extraChains: extra)
         var stamper = timestamper
-        (stamper.pdfPasswords, stamper.pdfRecipients) = (pdfPasswords, pdfRecipients)
+        stamper.pdfCredentials = pdfCredentials
         try stamper.timestamp(appendingTo: &bytes)
         // The timestamp's material is in the store already (unless its TSA changed certificates
         // meanwhile): a last update only when there is something to add.
@@ -132,8 +131,7 @@ public struct LongTermExtender: Sendable {
         do {
             document = try PDFDocument(source: MemoryByteSource(bytes))
             if document.isEncrypted {
-                try IncrementalSignatureWriter.openEncrypted(
-                    document, path: name, passwords: pdfPasswords, recipients: pdfRecipients)
+                try IncrementalSignatureWriter.openEncrypted(document, path: name, credentials: pdfCredentials)
             }
             signatures = try EmbeddedSignature.all(in: document)
         } catch let error as SigningError {

@@ -77,8 +77,7 @@ public struct PDFSignatureVerifier: Sendable {
             var encryption: PDFEncryptionSummary?
             if document.isEncrypted {
                 do {
-                    encryption = try PDFSecurity.open(
-                        document, passwords: options.pdfPasswords, recipients: options.pdfRecipients)
+                    encryption = try PDFSecurity.open(document, with: options.pdfCredentials)
                 } catch {
                     var report = Self.failed(name, error.description, .formatFailure)
                     if case .wrongPassword = error {

@@ -11,10 +11,8 @@ public struct VerificationOptions: Sendable {
     public var trustAnchorNames: [String: String] = [:]
     /// Validate as of this time instead of the signing time (`--at`).
     public var validationTime: Date?
-    /// Passwords to open encrypted PDFs with, after the empty user password (never logged).
-    public var pdfPasswords: [Secret] = []
-    /// Recipients' keys for certificate-encrypted PDFs.
-    public var pdfRecipients: [PDFRecipient] = []
+    /// Passwords and recipients' keys to open encrypted PDFs with (never logged).
+    public var pdfCredentials = PDFCredentials()
     /// Never fetch revocation data over the network; use only what the file embeds.
     public var offline = false
     /// Time limit for each OCSP or CRL request.
