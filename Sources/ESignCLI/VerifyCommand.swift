@@ -96,15 +96,12 @@ struct VerifyCommand: ParsableCommand {
         var options: VerificationOptions
         do { options = try trustOptions(trust, store: trustStore, useStore: !noTrustStore) } catch { throw fail(error) }
         options.offline = offline
-        if let pdfPasswordFile {
-            guard let secret = Secret.firstLine(ofFile: pdfPasswordFile) else {
-                throw fail(.missingInput("cannot read password file \(pdfPasswordFile)"))
-            }
-            options.pdfCredentials.passwords = [secret]
-        } else if let env = ProcessInfo.processInfo.environment["ESIGN_PDF_PASSWORD"] {
-            options.pdfCredentials.passwords = [Secret(env)]
+        do {
+            options.pdfCredentials = try EncryptedPDFOptions.credentials(
+                passwordFile: pdfPasswordFile, recipient: recipient)
+        } catch {
+            throw fail(error)
         }
-        do { options.pdfCredentials.recipients = try recipient.load() } catch { throw fail(error) }
         options.validationTime = at.flatMap(Self.parseTime)
         options.visual = visual
         options.visualOutputDirectory = visualOut

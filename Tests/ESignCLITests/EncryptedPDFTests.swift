@@ -183,6 +183,15 @@ struct EncryptedPDFTests {
         }
     }
 
+    /// pyHanko's certificate-encrypted variants of the sample (and the damaged ones) in `dir`, for
+    /// `recipient`, with `other` as the recipient that is not us; `dir/manifest.json` lists them.
+    func makePubkeyVariants(in dir: URL, for recipient: DemoPKI.Entity, other: DemoPKI.Entity) throws {
+        let made = try Peers.run(
+            "python3",
+            [Self.pubkeyScript, "make", dir.path, Self.sample, recipient.certificatePath, other.certificatePath])
+        try #require(made.status == 0, "\(made.combined)")
+    }
+
     /// What pyHanko makes of a document: whether it opens, and its verdict on each signature.
     func pyHankoJudgement(_ path: String, key: DemoPKI.Entity? = nil) throws -> [String: Any] {
         var arguments = [
@@ -204,10 +213,7 @@ struct EncryptedPDFTests {
         let dir = Fixtures.temporaryDirectory("esign-encrypted-pubkey")
         let official = pki.signers["province-official"]!
         let other = pki.signers["district-official"]!
-        let made = try Peers.run(
-            "python3",
-            [Self.pubkeyScript, "make", dir.path, Self.sample, official.certificatePath, other.certificatePath])
-        try #require(made.status == 0, "\(made.combined)")
+        try makePubkeyVariants(in: dir, for: official, other: other)
         let manifest = try #require(
             try JSONSerialization.jsonObject(with: Data(contentsOf: dir.appendingPathComponent("manifest.json")))
                 as? [String: [String: Any]])
@@ -282,13 +288,7 @@ struct EncryptedPDFTests {
         let tokens = try SoftHSMTokens.get()
         let dir = Fixtures.temporaryDirectory("esign-encrypted-pubkey-token")
         let official = pki.signers["province-official"]!
-        let made = try Peers.run(
-            "python3",
-            [
-                Self.pubkeyScript, "make", dir.path, Self.sample, official.certificatePath,
-                pki.signers["district-official"]!.certificatePath,
-            ])
-        try #require(made.status == 0, "\(made.combined)")
+        try makePubkeyVariants(in: dir, for: official, other: pki.signers["district-official"]!)
         let input = dir.appendingPathComponent("pubkey-s5-aes256.pdf").path
         let output = dir.appendingPathComponent("signed.pdf").path
         var environment = tokens.environment
@@ -316,13 +316,7 @@ struct EncryptedPDFTests {
         let dir = Fixtures.temporaryDirectory("esign-encrypted-lta")
         let (p12, passwordFile) = try ltv.identity()
         let official = ltv.pki.signers["province-official"]!
-        let made = try Peers.run(
-            "python3",
-            [
-                Self.pubkeyScript, "make", dir.path, Self.sample, official.certificatePath,
-                ltv.pki.signers["district-official"]!.certificatePath,
-            ])
-        try #require(made.status == 0, "\(made.combined)")
+        try makePubkeyVariants(in: dir, for: official, other: ltv.pki.signers["district-official"]!)
         let userFile = dir.appendingPathComponent("user.txt").path
         try "mật khẩu\n".write(toFile: userFile, atomically: true, encoding: .utf8)
         let key = ["--p12", p12, "--password-file", passwordFile]

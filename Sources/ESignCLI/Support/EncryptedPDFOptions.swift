@@ -24,6 +24,11 @@ struct EncryptedPDFOptions: ParsableArguments {
 
     /// The password (from the file, else ESIGN_PDF_PASSWORD) and the recipient's key named.
     func load() throws(SigningError) -> PDFCredentials {
+        try Self.credentials(passwordFile: passwordFile, recipient: recipient)
+    }
+
+    /// The same from `passwordFile` and `recipient` (`verify` names its password option apart).
+    static func credentials(passwordFile: String?, recipient: RecipientOptions) throws(SigningError) -> PDFCredentials {
         var passwords: [Secret] = []
         if let passwordFile {
             guard let secret = Secret.firstLine(ofFile: passwordFile) else {
