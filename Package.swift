@@ -82,6 +82,7 @@ let package = Package(
         // Fixtures shared by the test targets: a demo PKI, peer tools, the shared corpus.
         .target(name: "ESignTestSupport", dependencies: ["ESign"], path: "Tests/ESignTestSupport"),
         .testTarget(name: "ESignPDFTests", dependencies: [signing, "ESignTestSupport"]),
+        .testTarget(name: "ESignXMLTests", dependencies: [signing]),
         .testTarget(name: "ESignSignaturesTests", dependencies: ["ESign", "ESignTestSupport"]),
         .testTarget(name: "ESignLedgerTests", dependencies: ["ESignLedger", "ESignTestSupport"]),
         .testTarget(name: "ESignCLITests", dependencies: ["ESign", "ESignTestSupport"]),

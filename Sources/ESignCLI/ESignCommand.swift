@@ -31,6 +31,7 @@ struct ESignCommand: AsyncParsableCommand {
     /// ArgumentParser's own entry point, after OpenSSL is set up for a command-line process.
     static func main() async {
         OpenSSLLibrary.initialiseForShortLivedProcess()
+        ProcessMemory.keepFreedMemoryForReuse()  // batches of documents allocate and free alike, file after file
         OpenSSLLibrary.prepareInBackground()
         do {
             var command = try parseAsRoot()

@@ -59,3 +59,57 @@ extension CivilTime {
                 ? "Z" : "\(sign)\(two(abs(offsetSeconds) / 3600)):\(two(abs(offsetSeconds) % 3600 / 60))")
     }
 }
+
+extension CivilTime {
+    /// Seconds since 1970 of an RFC 3339 time (xsd:dateTime with its offset): `Z` or `±hh:mm`,
+    /// an optional fraction, `T` (or `t`) between date and time, e.g. 2026-12-07T09:30:00+07:00 or
+    /// 2026-12-07T02:30:00.250Z. Nil for anything else, a time without an offset included.
+    public static func secondsSince1970(rfc3339 text: some StringProtocol) -> Double? {
+        let u = Array(text.utf8)
+        guard u.count >= 20, u[4] == 0x2D, u[7] == 0x2D, u[10] | 0x20 == 0x74, u[13] == 0x3A, u[16] == 0x3A else {
+            return nil
+        }
+        func number(_ range: Range<Int>) -> Int? {
+            var value = 0
+            for index in range {
+                guard u[index] >= 0x30, u[index] <= 0x39 else { return nil }
+                value = value * 10 + Int(u[index] - 0x30)
+            }
+            return value
+        }
+        guard let year = number(0..<4), let month = number(5..<7), let day = number(8..<10),
+            let hour = number(11..<13), let minute = number(14..<16), let second = number(17..<19),
+            CivilDate(year: year, month: month, day: day) != nil, hour < 24, minute < 60, second < 60
+        else { return nil }
+        var index = 19
+        var fraction = 0.0
+        if u[index] == 0x2E {
+            index += 1
+            var scale = 0.1
+            let start = index
+            while index < u.count, u[index] >= 0x30, u[index] <= 0x39 {
+                fraction += Double(u[index] - 0x30) * scale
+                scale /= 10
+                index += 1
+            }
+            guard index > start else { return nil }
+        }
+        guard index < u.count else { return nil }
+        var offset = 0
+        if u[index] | 0x20 == 0x7A {
+            index += 1
+        } else if u[index] == 0x2B || u[index] == 0x2D {
+            guard index + 6 == u.count, u[index + 3] == 0x3A, let h = number((index + 1)..<(index + 3)),
+                let m = number((index + 4)..<(index + 6)), h < 24, m < 60
+            else { return nil }
+            offset = (h * 3600 + m * 60) * (u[index] == 0x2D ? -1 : 1)
+            index += 6
+        } else {
+            return nil
+        }
+        guard index == u.count else { return nil }
+        let whole = secondsSince1970(
+            year: year, month: month, day: day, hour: hour, minute: minute, second: second, offsetSeconds: offset)
+        return Double(whole) + fraction
+    }
+}

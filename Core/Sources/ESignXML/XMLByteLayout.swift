@@ -12,6 +12,14 @@ public struct XMLByteLayout: Sendable, Equatable {
     /// The root's qualified name as written.
     public let rootName: String
 
+    init(rootStart: Int, rootEndTag: Int, rootEnd: Int, rootIsEmpty: Bool, rootName: String) {
+        self.rootStart = rootStart
+        self.rootEndTag = rootEndTag
+        self.rootEnd = rootEnd
+        self.rootIsEmpty = rootIsEmpty
+        self.rootName = rootName
+    }
+
     /// The layout of `bytes` (ASCII-compatible encodings only), checked against the parsed root's
     /// qualified name; nil when the bytes do not have the shape the parser saw.
     public init?(_ bytes: [UInt8], rootName: String) {

@@ -21,4 +21,9 @@ int esign_set_direct_io(int fd, int on);
 /// Swaps the names `from` and `to` atomically (renameat2 with RENAME_EXCHANGE); both must exist.
 /// Returns 0, or -1 (errno ENOSYS/EINVAL where the system or file system cannot).
 int esign_exchange_names(const char *from, const char *to);
+
+/// glibc's malloc: blocks up to `mmap_threshold` bytes come from the heap, and a freed heap top
+/// is returned to the kernel only beyond `trim_threshold` bytes (mallopt M_MMAP_THRESHOLD,
+/// M_TRIM_THRESHOLD). Returns 0 where the C library has no such settings.
+int esign_keep_freed_memory(size_t mmap_threshold, size_t trim_threshold);
 #endif

@@ -14,8 +14,8 @@ enum XAdESArchiveTimeStamp {
 
     /// The octets the archive timestamp `stamp` covers (nil: one added after every present property).
     static func input(
-        signature: XMLTree.Element, tree: XMLTree, method: Canonicalization, before stamp: XMLTree.Element?,
-        detachedContent: (uri: String, bytes: [UInt8])?
+        signature: XMLTree.Element, tree: XMLTree, outlined: OutlinedSignature? = nil, method: Canonicalization,
+        before stamp: XMLTree.Element?, detachedContent: (uri: String, bytes: [UInt8])?
     ) throws(XMLSignatureVerification.ReferenceRefusal) -> [UInt8] {
         let ds = XMLDSig.namespace
         var input: [UInt8] = []
@@ -30,7 +30,7 @@ enum XAdESArchiveTimeStamp {
             guard let uri = reference.attribute("URI") else { throw .init("a reference has no URI") }
             let transforms = reference.child("Transforms", in: ds)?.children ?? []
             let (_, data) = try XMLSignatureVerification.dereference(
-                uri, transforms: transforms, shown: "\"\(uri)\"", signature: signature, tree: tree,
+                uri, transforms: transforms, shown: "\"\(uri)\"", signature: signature, tree: tree, outlined: outlined,
                 detachedContent: detachedContent, finalCanonicalization: method)
             input += data
         }

@@ -95,14 +95,29 @@ public struct XAdESSigner: Sendable {
     // MARK: Packagings
 
     private func enveloped(_ bytes: [UInt8]) throws -> [UInt8] {
-        let (tree, layout) = try parse(bytes)
-        try refuseBreakingEarlierSignatures(tree)
-        var element = newElement(avoiding: tree)
+        let layout: XMLByteLayout
+        let canonical: [UInt8]
+        var element: XAdESSignatureElement
+        if let outline = XMLDocumentOutline(bytes, limits: limits),
+            outline.elements(named: "Signature", in: XMLDSig.namespace).isEmpty,
+            let form = outline.canonicalize(.exclusive)
+        {
+            // Read in one pass without a tree (no earlier signature to look into).
+            layout = outline.layout
+            canonical = form
+            element = newElement { !outline.elements(withID: $0).isEmpty }
+        } else {
+            let tree: XMLTree
+            (tree, layout) = try parse(bytes)
+            try refuseBreakingEarlierSignatures(tree)
+            canonical = try tree.canonicalize(.exclusive)
+            element = newElement { !tree.elements(withID: $0).isEmpty }
+        }
         element.references = [
             .init(
                 id: "\(element.id)-ref0", uri: "",
                 transforms: [XMLDSig.envelopedSignature, Canonicalization.exclusive.rawValue], digest: digest,
-                digestValue: try hash(tree.canonicalize(.exclusive)), mimeType: "text/xml"),
+                digestValue: try hash(canonical), mimeType: "text/xml"),
             signedPropertiesReference(element),
         ]
         try finish(&element, parsedFrom: { element in Array(element.text.utf8) })
@@ -124,7 +139,7 @@ public struct XAdESSigner: Sendable {
 
     private func enveloping(_ bytes: [UInt8]) throws -> [UInt8] {
         let (tree, layout) = try parse(bytes)
-        var element = newElement(avoiding: tree)
+        var element = newElement { !tree.elements(withID: $0).isEmpty }
         guard let content = String(bytes: bytes[layout.rootStart..<layout.rootEnd], encoding: .utf8) else {
             throw SigningError.badInput("an enveloping signature holds UTF-8 documents only")
         }
@@ -141,7 +156,7 @@ public struct XAdESSigner: Sendable {
     }
 
     private func detached(_ bytes: [UInt8], name: String) throws -> [UInt8] {
-        var element = newElement(avoiding: nil)
+        var element = newElement { _ in false }
         element.references = [
             .init(
                 id: "\(element.id)-ref0", uri: Self.uriReference(name), transforms: [], digest: digest,
@@ -185,9 +200,10 @@ public struct XAdESSigner: Sendable {
         }
     }
 
-    private func newElement(avoiding tree: XMLTree?) -> XAdESSignatureElement {
+    /// The signature element to fill, its Id one the document does not already use.
+    private func newElement(idTaken: (String) -> Bool) -> XAdESSignatureElement {
         var id = signatureID ?? ""
-        while id.isEmpty || !(tree?.elements(withID: id).isEmpty ?? true) {
+        while id.isEmpty || idTaken(id) {
             id = "xades-" + Hex.string(Random.bytes(8)).lowercased()
         }
         let key: XMLSignatureMethod.KeyType = identity.privateKey.isRSA ? .rsa : .ecdsa

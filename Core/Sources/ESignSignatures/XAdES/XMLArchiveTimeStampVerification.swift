@@ -25,8 +25,10 @@ extension XMLSignatureVerification {
             let input: [UInt8]
             do {
                 input = try XAdESArchiveTimeStamp.input(
-                    signature: signature, tree: tree, method: method, before: stamp, detachedContent: detachedContent)
+                    signature: signature, tree: tree, outlined: outlined, method: method, before: stamp,
+                    detachedContent: detachedContent)
             } catch {
+                if error.needsWholeDocument { needsWholeDocument = true }
                 fail(label, error.indication, .formatFailure, "what it covers cannot be computed: \(error.detail)")
                 continue
             }

@@ -10,7 +10,12 @@ import Foundation
 /// with PDF signatures (``SignerChecking``).
 struct XMLSignatureVerification: SignerChecking {
     let signature: XMLTree.Element
+    /// The document, or (when `outlined`) the signature alone, parsed in its namespace scope.
     let tree: XMLTree
+    /// The whole document as the byte reader read it, when only the signature was parsed.
+    let outlined: OutlinedSignature?
+    /// Set when a reference needs the whole document's tree: the caller verifies again with it.
+    var needsWholeDocument = false
     /// The content of a detached signature: its reference URI and bytes.
     let detachedContent: (uri: String, bytes: [UInt8])?
     let options: VerificationOptions
@@ -28,11 +33,13 @@ struct XMLSignatureVerification: SignerChecking {
     private var failure: (Indication, SubIndication, String)?
 
     init(
-        signature: XMLTree.Element, tree: XMLTree, name: String, detachedContent: (uri: String, bytes: [UInt8])?,
-        options: VerificationOptions, validator: ChainValidator, now: Date
+        signature: XMLTree.Element, tree: XMLTree, outlined: OutlinedSignature? = nil, name: String,
+        detachedContent: (uri: String, bytes: [UInt8])?, options: VerificationOptions, validator: ChainValidator,
+        now: Date
     ) {
         self.signature = signature
         self.tree = tree
+        self.outlined = outlined
         self.detachedContent = detachedContent
         self.options = options
         self.validator = validator
@@ -232,9 +239,10 @@ struct XMLSignatureVerification: SignerChecking {
     ) -> (Target, [UInt8])? {
         do {
             return try Self.dereference(
-                uri, transforms: transforms, shown: shown, signature: signature, tree: tree,
+                uri, transforms: transforms, shown: shown, signature: signature, tree: tree, outlined: outlined,
                 detachedContent: detachedContent)
         } catch {
+            if error.needsWholeDocument { needsWholeDocument = true }
             fail(label, error.indication, .formatFailure, error.detail)
             return nil
         }
@@ -244,10 +252,18 @@ struct XMLSignatureVerification: SignerChecking {
     struct ReferenceRefusal: Error {
         let indication: Indication
         let detail: String
+        /// Not a refusal: the reference needs the whole document's tree (an element outside the
+        /// signature), which the outlined reading did not build.
+        var needsWholeDocument = false
         init(_ detail: String, _ indication: Indication = .totalFailed) {
             self.indication = indication
             self.detail = detail
         }
+        static let wholeDocument: ReferenceRefusal = {
+            var refusal = ReferenceRefusal("the reference needs the whole document's tree", .indeterminate)
+            refusal.needsWholeDocument = true
+            return refusal
+        }()
     }
 
     /// The octets of a reference after its transforms (XMLDSig § 4.4.3.2), inside `tree` or the
@@ -255,7 +271,8 @@ struct XMLSignatureVerification: SignerChecking {
     /// (C14N 1.0 for a digest; an archive timestamp's own method for its input).
     static func dereference(
         _ uri: String, transforms: [XMLTree.Element], shown: String, signature: XMLTree.Element, tree: XMLTree,
-        detachedContent: (uri: String, bytes: [UInt8])?, finalCanonicalization: Canonicalization = .c14n10
+        outlined: OutlinedSignature? = nil, detachedContent: (uri: String, bytes: [UInt8])?,
+        finalCanonicalization: Canonicalization = .c14n10
     ) throws(ReferenceRefusal) -> (Target, [UInt8]) {
         var envelopedRemoved = false
         var canonicalization: (Canonicalization, [String])?
@@ -282,15 +299,39 @@ struct XMLSignatureVerification: SignerChecking {
         var selection = NodeSelection()
         if uri.isEmpty {
             target = .document
+            if let outlined {
+                // The document's bulk, canonicalised as it was read, less this signature if enveloped.
+                let (method, prefixes) = canonicalization ?? (finalCanonicalization, [])
+                guard
+                    let form = outlined.outline.canonicalize(
+                        method, inclusivePrefixes: prefixes, excluding: envelopedRemoved ? outlined.index : nil)
+                else { throw .wholeDocument }
+                return (target, form)
+            }
         } else if uri.hasPrefix("#") {
             let id = String(uri.dropFirst())
             if id.hasPrefix("xpointer(") { throw ReferenceRefusal("\(shown): XPointer references are refused") }
-            let found = tree.elements(withID: id)
-            guard found.count == 1 else {
+            var found = tree.elements(withID: id)
+            var count = found.count
+            if let outlined {
+                // Identifiers count over the whole document (a second element with the same Id
+                // anywhere is signature wrapping); only the signature's own SignedProperties are
+                // resolved in the signature's tree, anything else in the whole document's.
+                let everywhere = outlined.outline.elements(withID: id)
+                count = everywhere.count
+                if count == 1 {
+                    guard outlined.outline.isWithin(everywhere[0], outlined.index), found.count == 1,
+                        found[0].isElement("SignedProperties", in: XMLDSig.xades)
+                    else { throw .wholeDocument }
+                } else {
+                    found = []
+                }
+            }
+            guard count == 1 else {
                 throw ReferenceRefusal(
-                    found.isEmpty
+                    count == 0
                         ? "\(shown) names no element of the document"
-                        : "\(found.count) elements carry the identifier \"\(id)\": which one is signed depends on "
+                        : "\(count) elements carry the identifier \"\(id)\": which one is signed depends on "
                             + "the reader (a signature-wrapping attack, or a broken document)")
             }
             target = .element(found[0])
@@ -600,13 +641,9 @@ struct XMLSignatureVerification: SignerChecking {
         return Data(base64Encoded: Data(compact)).map { [UInt8]($0) }
     }
 
-    /// An xsd:dateTime (with an offset or Z; fractional seconds allowed).
+    /// An xsd:dateTime (with an offset or Z; fractional seconds allowed), without ICU.
     static func dateTime(_ text: String) -> Date? {
-        let trimmed = text.trimmingCharacters(in: .whitespacesAndNewlines)
-        let plain = ISO8601DateFormatter()
-        if let date = plain.date(from: trimmed) { return date }
-        let fractional = ISO8601DateFormatter()
-        fractional.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
-        return fractional.date(from: trimmed)
+        CivilTime.secondsSince1970(rfc3339: text.trimmingCharacters(in: .whitespacesAndNewlines))
+            .map { Date(timeIntervalSince1970: $0) }
     }
 }

@@ -3,6 +3,10 @@ import ESignCrypto
 import ESignXML
 import Foundation
 
+#if canImport(Glibc)
+import Glibc
+#endif
+
 /// Verifies the XML signatures of a document (enveloped, enveloping, or a detached XAdES file
 /// with its content) with the same report and verdicts as PDF signatures: every `ds:Signature`
 /// in the document, XAdES or plain XMLDSig.
@@ -15,6 +19,10 @@ public struct XMLSignatureVerifier: Sendable {
     let validator: ChainValidator
     /// What parsing a document may take.
     public var limits = XMLTree.Limits()
+    /// Documents inside the byte reader's subset are read without a whole tree (only the
+    /// signatures are parsed): the same reports, in a fraction of the time. False reads every
+    /// document with libxml2 (to compare the two).
+    public var readsDocumentBytes = true
 
     public init(options: VerificationOptions = VerificationOptions()) {
         self.options = options
@@ -61,6 +69,7 @@ public struct XMLSignatureVerifier: Sendable {
 
     /// Verifies XML held in memory; `content` gives a detached reference's bytes (nil: not available).
     public func verify(_ bytes: [UInt8], name: String, content: (String) -> [UInt8]? = { _ in nil }) -> DocumentReport {
+        if readsDocumentBytes, let report = verifyOutlined(bytes, name: name) { return report }
         let tree: XMLTree
         do { tree = try XMLTree(parsing: bytes, limits: limits) } catch {
             var report = PDFSignatureVerifier.failed(name, error.description, .formatFailure)
@@ -70,22 +79,55 @@ public struct XMLSignatureVerifier: Sendable {
         let now = Date()
         var reports: [SignatureReport] = []
         var protectedUntil: Date?
-        let signatures = Self.signatures(in: tree)
-        for (index, signature) in signatures.enumerated() {
-            let label = signature.identifier ?? "Signature \(index + 1)"
+        for (index, signature) in Self.signatures(in: tree).enumerated() {
             var detached: (uri: String, bytes: [UInt8])?
             if tree.root == signature, let uri = Self.externalReference(signature), let bytes = content(uri) {
                 detached = (uri, bytes)
             }
             var verification = XMLSignatureVerification(
-                signature: signature, tree: tree, name: label, detachedContent: detached, options: options,
-                validator: validator, now: now)
-            let signatureReport = verification.run()
-            reports.append(signatureReport)
-            if signatureReport.level == .bLTA, let until = verification.archiveProtectedUntil {
+                signature: signature, tree: tree, name: signature.identifier ?? "Signature \(index + 1)",
+                detachedContent: detached, options: options, validator: validator, now: now)
+            reports.append(verification.run())
+            if reports.last?.level == .bLTA, let until = verification.archiveProtectedUntil {
                 protectedUntil = min(protectedUntil ?? until, until)
             }
         }
+        return conclude(bytes, name: name, reports: reports, protectedUntil: protectedUntil, now: now)
+    }
+
+    /// The same verification for a document inside the byte reader's subset whose signatures are
+    /// enveloped (not the root, none inside another): the document is read once, without a tree,
+    /// and only each signature is parsed. Nil when the document needs the whole tree after all
+    /// (outside the subset, or a reference to an element outside the signature).
+    private func verifyOutlined(_ bytes: [UInt8], name: String) -> DocumentReport? {
+        guard let outline = XMLDocumentOutline(bytes, limits: limits) else { return nil }
+        let signatures = outline.elements(named: "Signature", in: XMLDSig.namespace)
+        guard !signatures.isEmpty, !signatures.contains(outline.root),
+            !signatures.contains(where: { inner in signatures.contains { $0 != inner && outline.isWithin(inner, $0) } })
+        else { return nil }
+        let now = Date()
+        var reports: [SignatureReport] = []
+        var protectedUntil: Date?
+        for (index, position) in signatures.enumerated() {
+            guard let tree = try? outline.subtree(position), let signature = tree.root?.children.first else {
+                return nil
+            }
+            var verification = XMLSignatureVerification(
+                signature: signature, tree: tree, outlined: OutlinedSignature(outline: outline, index: position),
+                name: signature.identifier ?? "Signature \(index + 1)", detachedContent: nil, options: options,
+                validator: validator, now: now)
+            reports.append(verification.run())
+            if verification.needsWholeDocument { return nil }
+            if reports.last?.level == .bLTA, let until = verification.archiveProtectedUntil {
+                protectedUntil = min(protectedUntil ?? until, until)
+            }
+        }
+        return conclude(bytes, name: name, reports: reports, protectedUntil: protectedUntil, now: now)
+    }
+
+    private func conclude(
+        _ bytes: [UInt8], name: String, reports: [SignatureReport], protectedUntil: Date?, now: Date
+    ) -> DocumentReport {
         var report = DocumentReport(
             file: name, fileSHA256: Hex.string((try? Digest.hash(bytes, .sha256)) ?? []).lowercased(),
             validationTime: options.validationTime ?? now, signatures: reports, indication: .totalPassed,
@@ -117,18 +159,36 @@ public struct XMLSignatureVerifier: Sendable {
 
     struct ReadError: Error, CustomStringConvertible { let description: String }
 
+    /// The file's bytes, read with one open, one fstat and pread (a batch reads thousands; Foundation's
+    /// attributes and contents calls cost more than the reading).
     static func read(_ path: String, limit: Int) throws(ReadError) -> [UInt8] {
-        guard let attributes = try? FileManager.default.attributesOfItem(atPath: path) else {
-            throw ReadError(description: "no such file: \(path)")
+        let descriptor = open(path, O_RDONLY | O_CLOEXEC)
+        guard descriptor >= 0 else {
+            throw ReadError(description: errno == ENOENT ? "no such file: \(path)" : "cannot read \(path)")
         }
-        if let size = attributes[.size] as? Int, size > limit {
+        defer { close(descriptor) }
+        var info = stat()
+        guard fstat(descriptor, &info) == 0, info.st_mode & S_IFMT == S_IFREG else {
+            throw ReadError(description: "cannot read \(path)")
+        }
+        let size = Int(info.st_size)
+        if size > limit {
             throw ReadError(
                 description: "the XML document is \(size / (1 << 20)) MiB; esign reads XML of at most "
                     + "\(limit / (1 << 20)) MiB")
         }
-        guard let data = FileManager.default.contents(atPath: path) else {
-            throw ReadError(description: "cannot read \(path)")
+        var failed = false
+        let bytes = [UInt8](unsafeUninitializedCapacity: size) { buffer, count in
+            count = 0
+            while count < size {
+                let n = pread(descriptor, buffer.baseAddress! + count, size - count, off_t(count))
+                if n < 0 && errno == EINTR { continue }
+                guard n > 0 else { break }
+                count += n
+            }
+            failed = count < size
         }
-        return [UInt8](data)
+        if failed { throw ReadError(description: "cannot read \(path)") }
+        return bytes
     }
 }

@@ -1,0 +1,967 @@
+/// One pass over a UTF-8 XML document's bytes that checks it is well-formed and writes its
+/// canonical form (exclusive or inclusive C14N, without comments) as it goes, recording where each
+/// element starts and ends in the input and in the output. No tree is built: this is what makes
+/// signing and verifying a large document cost little more than hashing it.
+///
+/// It reads a deliberately narrow subset of XML and steps aside (``OutsideSubset``) on anything
+/// else, leaving the document to libxml2 (``XMLTree``): only UTF-8, no DTD, ASCII names, the five
+/// predefined entities, absolute namespace URIs of plain characters, no `xml:` attributes, bounded
+/// sizes. Within the subset its output must equal `xmlC14NExecute`'s byte for byte, and whatever
+/// it accepts libxml2 must accept: the differential tests and the fuzzer hold it to both.
+///
+/// The unsafe buffer is the input, borrowed for the pass (as the other ESignXML bindings borrow
+/// libxml2's pointers) and never kept.
+struct XMLByteCanonicalizer {
+    /// Which canonical form is written.
+    enum Mode: Equatable {
+        case inclusive  // C14N 1.0 and 1.1 (identical for a whole document without `xml:` attributes)
+        case exclusive(prefixes: [[UInt8]])  // exclusive C14N with its InclusiveNamespaces PrefixList
+    }
+
+    /// Why the document is left to libxml2 (a name for tests and the fuzzer; never shown to users).
+    struct OutsideSubset: Error, CustomStringConvertible {
+        let reason: StaticString
+        var description: String { "\(reason)" }
+    }
+
+    private let b: UnsafeBufferPointer<UInt8>
+    private let n: Int
+    private let mode: Mode
+    private let maximumDepth: Int
+    private var i = 0
+    let out: XMLOutputBuffer
+    /// The canonical form written.
+    var output: [UInt8] { out.bytes }
+    private(set) var outline = XMLDocumentOutline.Parts()
+
+    /// The open elements (indices into `outline.elements`).
+    private var open: [Int] = []
+    /// Namespace bindings in scope, innermost last; a binding's depth is its element's.
+    private var scope: [Binding] = []
+    /// Namespace declarations written by output ancestors, innermost last.
+    private var rendered: [Binding] = []
+    /// Scratch for the tag being read.
+    private var attributes: [Attribute] = []
+    private var renderList: [Binding] = []
+
+    private struct Binding {
+        var prefix: Range<Int>  // empty: the default namespace
+        var uri: Range<Int>  // empty: no namespace
+        var depth: Int
+    }
+
+    private struct Attribute {
+        var name: Range<Int>
+        var prefixLength: Int
+        var value: Range<Int>
+        var plain: Bool  // copied as it is: no reference, no character to normalise or escape
+        var uri: Range<Int> = 0..<0
+    }
+
+    static let maximumTextRun = 1_000_000
+    static let maximumAttributeValue = 100_000
+    static let maximumName = 1_000
+    static let maximumAttributes = 32
+
+    init(_ bytes: UnsafeBufferPointer<UInt8>, mode: Mode, maximumDepth: Int) {
+        b = bytes
+        n = bytes.count
+        self.mode = mode
+        self.maximumDepth = min(maximumDepth, 200)
+        out = XMLOutputBuffer(capacity: bytes.count + bytes.count / 8 + 64)
+        outline.elements.reserveCapacity(bytes.count / 64 + 4)
+    }
+
+    // MARK: The document
+
+    mutating func run() throws(OutsideSubset) {
+        if n >= 3 && b[0] == 0xEF && b[1] == 0xBB && b[2] == 0xBF { i = 3 }
+        if matches("<?xml") && i + 5 < n && isSpace(b[i + 5]) { try declaration() }
+        // Before the root: whitespace, comments, processing instructions.
+        while true {
+            skipSpaces()
+            guard i + 1 < n, b[i] == 0x3C else { throw OutsideSubset(reason: "no root element") }
+            if matches("<!--") {
+                try comment()
+            } else if b[i + 1] == 0x3F {
+                try processingInstruction(placement: .beforeRoot)
+            } else if b[i + 1] == 0x21 {
+                throw OutsideSubset(reason: "a DTD or declaration before the root")
+            } else {
+                break
+            }
+        }
+        try content()
+        while true {
+            skipSpaces()
+            if i >= n { break }
+            guard i + 1 < n, b[i] == 0x3C else { throw OutsideSubset(reason: "text after the root element") }
+            if matches("<!--") {
+                try comment()
+            } else if b[i + 1] == 0x3F {
+                try processingInstruction(placement: .afterRoot)
+            } else {
+                throw OutsideSubset(reason: "markup after the root element")
+            }
+        }
+    }
+
+    /// `<?xml version="1.0" encoding="UTF-8" standalone="yes"?>`, strictly.
+    private mutating func declaration() throws(OutsideSubset) {
+        i += 5
+        var seen = 0
+        while true {
+            let spaced = skipSpaces()
+            guard i < n else { throw OutsideSubset(reason: "unterminated XML declaration") }
+            if matches("?>") {
+                i += 2
+                break
+            }
+            guard spaced else { throw OutsideSubset(reason: "XML declaration syntax") }
+            let nameStart = i
+            while i < n && isNameByte(b[i]) { i += 1 }
+            let name = nameStart..<i
+            skipSpaces()
+            guard i < n, b[i] == 0x3D else { throw OutsideSubset(reason: "XML declaration syntax") }
+            i += 1
+            skipSpaces()
+            guard i < n, b[i] == 0x22 || b[i] == 0x27 else { throw OutsideSubset(reason: "XML declaration syntax") }
+            let quote = b[i]
+            i += 1
+            let valueStart = i
+            while i < n && b[i] != quote && b[i] != 0x3C { i += 1 }
+            guard i < n, b[i] == quote else { throw OutsideSubset(reason: "XML declaration syntax") }
+            let value = valueStart..<i
+            i += 1
+            if seen == 0 && equals(name, "version") {
+                guard equals(value, "1.0") else { throw OutsideSubset(reason: "an XML version other than 1.0") }
+                seen = 1
+            } else if seen == 1 && equals(name, "encoding") {
+                guard equalsIgnoringCase(value, "utf-8") else {
+                    throw OutsideSubset(reason: "an encoding other than UTF-8")
+                }
+                seen = 2
+            } else if seen >= 1 && seen <= 2 && equals(name, "standalone") {
+                guard equals(value, "yes") || equals(value, "no") else {
+                    throw OutsideSubset(reason: "XML declaration syntax")
+                }
+                seen = 3
+            } else {
+                throw OutsideSubset(reason: "XML declaration syntax")
+            }
+        }
+        guard seen >= 1 else { throw OutsideSubset(reason: "XML declaration without a version") }
+    }
+
+    // MARK: Elements
+
+    /// The root element and everything in it, without recursion.
+    private mutating func content() throws(OutsideSubset) {
+        try startTag()
+        var textLength = 0
+        while !open.isEmpty {
+            // Character data up to the next '<', written as it is read.
+            var run = i
+            while i < n {
+                let byte = b[i]
+                if byte > 0x3E || (byte >= 0x20 && byte != 0x26 && byte != 0x3C && byte != 0x3E)
+                    || byte == 0x0A || byte == 0x09
+                {
+                    if byte < 0x80 {
+                        i += 1
+                        continue
+                    }
+                    // Two- and three-byte sequences (Vietnamese letters) checked inline.
+                    if byte >= 0xC2 && byte <= 0xDF && i + 1 < n && b[i + 1] & 0xC0 == 0x80 {
+                        i += 2
+                        continue
+                    }
+                    if byte >= 0xE1 && byte <= 0xEC && i + 2 < n && b[i + 1] & 0xC0 == 0x80 && b[i + 2] & 0xC0 == 0x80 {
+                        i += 3
+                        continue
+                    }
+                    i += try utf8Sequence(at: i)
+                    continue
+                }
+                if byte == 0x3C { break }
+                flush(run)
+                switch byte {
+                case 0x26:
+                    try reference(inAttribute: false)
+                case 0x3E:  // fine, unless it ends "]]>"
+                    if i - 2 >= run && b[i - 1] == 0x5D && b[i - 2] == 0x5D {
+                        throw OutsideSubset(reason: "]]> in character data")
+                    }
+                    append("&gt;")
+                    i += 1
+                case 0x0D:  // '\r' and "\r\n": one line feed
+                    out.append(0x0A)
+                    i += (i + 1 < n && b[i + 1] == 0x0A) ? 2 : 1
+                default:
+                    throw OutsideSubset(reason: "a control character")
+                }
+                run = i
+            }
+            textLength += i - run
+            flush(run)
+            if textLength > Self.maximumTextRun { throw OutsideSubset(reason: "a very long text node") }
+            guard i + 1 < n else { throw OutsideSubset(reason: "unterminated element") }
+            switch b[i + 1] {
+            case 0x2F:
+                try endTag()
+                textLength = 0
+            case 0x21:
+                if matches("<!--") {
+                    try comment()
+                } else if matches("<![CDATA[") {
+                    try cdata()
+                } else {
+                    throw OutsideSubset(reason: "a declaration inside the root")
+                }
+            case 0x3F:
+                try processingInstruction(placement: .inside)
+                textLength = 0
+            default:
+                try startTag()
+                textLength = 0
+            }
+        }
+    }
+
+    private mutating func startTag() throws(OutsideSubset) {
+        let start = i
+        i += 1
+        let (name, prefixLength) = try qualifiedName()
+        attributes.removeAll(keepingCapacity: true)
+        var empty = false
+        while true {
+            let spaced = skipSpaces()
+            guard i < n else { throw OutsideSubset(reason: "unterminated start tag") }
+            if b[i] == 0x3E {
+                i += 1
+                break
+            }
+            if b[i] == 0x2F {
+                guard i + 1 < n, b[i + 1] == 0x3E else { throw OutsideSubset(reason: "start tag syntax") }
+                i += 2
+                empty = true
+                break
+            }
+            guard spaced else { throw OutsideSubset(reason: "attributes not separated by whitespace") }
+            try attribute()
+        }
+        let depth = open.count + 1
+        guard depth <= maximumDepth else { throw OutsideSubset(reason: "deep nesting") }
+        let parent = open.last ?? -1
+        let firstDeclaration = outline.declarations.count
+        try declareNamespaces(depth: depth, element: outline.elements.count)
+        let namespace = try resolve(name, prefixLength: prefixLength)
+        try resolveAttributes()
+        let index = outline.elements.count
+        outline.elements.append(
+            XMLDocumentOutline.Element(
+                start: start, startTagEnd: i, endTag: empty ? i - 2 : -1, end: empty ? i : -1, parent: parent,
+                depth: depth, name: name, prefixLength: prefixLength, namespace: namespace,
+                declarations: firstDeclaration..<outline.declarations.count, canonicalStart: out.count,
+                canonicalEnd: -1))
+        for attribute in attributes where attribute.prefixLength == 0 && isIdentifierName(attribute.name) {
+            guard attribute.plain else { throw OutsideSubset(reason: "an identifier with references or spaces") }
+            outline.identifiers.append(.init(element: index, value: attribute.value, plain: attribute.plain))
+        }
+        try writeStartTag(name: name, prefixLength: prefixLength, depth: depth)
+        if empty {
+            writeEndTag(name)
+            closeScope(depth: depth)
+            outline.elements[index].canonicalEnd = out.count
+        } else {
+            open.append(index)
+        }
+    }
+
+    private mutating func attribute() throws(OutsideSubset) {
+        let (name, prefixLength) = try qualifiedName()
+        skipSpaces()
+        guard i < n, b[i] == 0x3D else { throw OutsideSubset(reason: "attribute without =") }
+        i += 1
+        skipSpaces()
+        guard i < n, b[i] == 0x22 || b[i] == 0x27 else { throw OutsideSubset(reason: "unquoted attribute value") }
+        let quote = b[i]
+        i += 1
+        let start = i
+        var plain = true
+        while true {
+            guard i < n else { throw OutsideSubset(reason: "unterminated attribute value") }
+            let byte = b[i]
+            if byte == quote { break }
+            if byte >= 0x80 {
+                i += try utf8Sequence(at: i)
+                continue
+            }
+            switch byte {
+            case 0x3C: throw OutsideSubset(reason: "< in an attribute value")
+            case 0x26, 0x22, 0x09, 0x0A, 0x0D: plain = false
+            case 0..<0x20: throw OutsideSubset(reason: "a control character")
+            default: break
+            }
+            i += 1
+        }
+        guard i - start <= Self.maximumAttributeValue else { throw OutsideSubset(reason: "a very long attribute") }
+        let value = start..<i
+        i += 1
+        guard attributes.count < Self.maximumAttributes else { throw OutsideSubset(reason: "many attributes") }
+        for other in attributes where same(other.name, name) {
+            throw OutsideSubset(reason: "a repeated attribute")
+        }
+        attributes.append(Attribute(name: name, prefixLength: prefixLength, value: value, plain: plain))
+    }
+
+    private mutating func endTag() throws(OutsideSubset) {
+        guard let index = open.last else { throw OutsideSubset(reason: "an end tag without a start") }
+        let endTagStart = i
+        i += 2
+        let name = outline.elements[index].name
+        guard i + name.count <= n, same(i..<(i + name.count), name) else {
+            throw OutsideSubset(reason: "an end tag that does not match")
+        }
+        i += name.count
+        skipSpaces()
+        guard i < n, b[i] == 0x3E else { throw OutsideSubset(reason: "an end tag that does not match") }
+        i += 1
+        writeEndTag(name)
+        let depth = open.count
+        closeScope(depth: depth)
+        open.removeLast()
+        outline.elements[index].endTag = endTagStart
+        outline.elements[index].end = i
+        outline.elements[index].canonicalEnd = out.count
+    }
+
+    /// A name `NCName` or `prefix:NCName` of ASCII letters, digits, `_`, `-` and `.` (others:
+    /// libxml2 decides).
+    private mutating func qualifiedName() throws(OutsideSubset) -> (Range<Int>, Int) {
+        let start = i
+        var colon = -1
+        guard i < n, Self.isNameStart(b[i]) else { throw OutsideSubset(reason: "a name esign does not read") }
+        i += 1
+        while i < n {
+            let byte = b[i]
+            if Self.isNameByte(byte) {
+                i += 1
+            } else if byte == 0x3A && colon < 0 {
+                colon = i
+                i += 1
+                guard i < n, Self.isNameStart(b[i]) else { throw OutsideSubset(reason: "a name esign does not read") }
+            } else {
+                break
+            }
+        }
+        guard i - start <= Self.maximumName else { throw OutsideSubset(reason: "a very long name") }
+        if i < n && b[i] >= 0x80 { throw OutsideSubset(reason: "a name esign does not read") }
+        return (start..<i, colon < 0 ? 0 : colon - start)
+    }
+
+    // MARK: Namespaces
+
+    /// Takes the tag's `xmlns` and `xmlns:p` attributes out of `attributes` into the scope.
+    private mutating func declareNamespaces(depth: Int, element: Int) throws(OutsideSubset) {
+        var index = 0
+        while index < attributes.count {
+            let attribute = attributes[index]
+            let name = attribute.name
+            let prefix: Range<Int>
+            if attribute.prefixLength == 0 && equals(name, "xmlns") {
+                prefix = name.lowerBound..<name.lowerBound
+            } else if attribute.prefixLength == 5 && equals(name.lowerBound..<(name.lowerBound + 5), "xmlns") {
+                prefix = (name.lowerBound + 6)..<name.upperBound
+                if equals(prefix, "xml") || equals(prefix, "xmlns") {
+                    throw OutsideSubset(reason: "a declaration of xml or xmlns")
+                }
+            } else {
+                if attribute.prefixLength == 3 && equals(name.lowerBound..<(name.lowerBound + 3), "xml") {
+                    throw OutsideSubset(reason: "an xml: attribute")
+                }
+                index += 1
+                continue
+            }
+            try checkNamespaceURI(attribute, isDefault: prefix.isEmpty)
+            let binding = Binding(prefix: prefix, uri: attribute.value, depth: depth)
+            scope.append(binding)
+            outline.declarations.append(.init(element: element, prefix: prefix, uri: attribute.value))
+            attributes.remove(at: index)
+        }
+    }
+
+    /// A namespace name libxml2's C14N accepts: empty only for the default namespace, otherwise
+    /// an absolute URI of unreserved and reserved ASCII characters.
+    private func checkNamespaceURI(_ attribute: Attribute, isDefault: Bool) throws(OutsideSubset) {
+        let uri = attribute.value
+        guard attribute.plain else { throw OutsideSubset(reason: "a namespace URI with references or spaces") }
+        if uri.isEmpty {
+            guard isDefault else { throw OutsideSubset(reason: "an empty prefixed namespace") }
+            return
+        }
+        guard Self.isAlpha(b[uri.lowerBound]) else { throw OutsideSubset(reason: "a relative namespace URI") }
+        var index = uri.lowerBound
+        var schemeEnded = false
+        var fragment = false
+        while index < uri.upperBound {
+            let byte = b[index]
+            if !schemeEnded {
+                if byte == 0x3A {
+                    schemeEnded = true
+                    if index + 2 < uri.upperBound && b[index + 1] == 0x2F && b[index + 2] == 0x2F {
+                        index = try authority(from: index + 3, to: uri.upperBound)
+                        continue
+                    }
+                } else if !(Self.isAlpha(byte) || (byte >= 0x30 && byte <= 0x39) || byte == 0x2B || byte == 0x2D
+                    || byte == 0x2E)
+                {
+                    throw OutsideSubset(reason: "a relative namespace URI")
+                }
+            } else if byte == 0x25 {
+                guard index + 2 < uri.upperBound, Self.isHex(b[index + 1]), Self.isHex(b[index + 2]) else {
+                    throw OutsideSubset(reason: "a namespace URI with a bad escape")
+                }
+                index += 2
+            } else if byte == 0x23 {
+                guard !fragment else { throw OutsideSubset(reason: "a namespace URI with two fragments") }
+                fragment = true
+            } else if !Self.uriByte[Int(byte)] {
+                throw OutsideSubset(reason: "a namespace URI with unusual characters")
+            }
+            index += 1
+        }
+        guard schemeEnded else { throw OutsideSubset(reason: "a relative namespace URI") }
+        if equals(uri, "http://www.w3.org/XML/1998/namespace") || equals(uri, "http://www.w3.org/2000/xmlns/") {
+            throw OutsideSubset(reason: "the xml or xmlns namespace declared")
+        }
+    }
+
+    /// A URI's authority `host[:port]` from `start`, of letters, digits, dots and hyphens (no user
+    /// information, no IP literal); returns where the path begins.
+    private func authority(from start: Int, to end: Int) throws(OutsideSubset) -> Int {
+        var index = start
+        var port = -1
+        while index < end && b[index] != 0x2F && b[index] != 0x3F && b[index] != 0x23 {
+            let byte = b[index]
+            if byte == 0x3A && port < 0 {
+                port = index
+            } else if port >= 0 {
+                guard byte >= 0x30 && byte <= 0x39 else { throw OutsideSubset(reason: "a namespace URI's port") }
+            } else if !(Self.isAlpha(byte) || (byte >= 0x30 && byte <= 0x39) || byte == 0x2E || byte == 0x2D) {
+                throw OutsideSubset(reason: "a namespace URI's host")
+            }
+            index += 1
+        }
+        guard index > start, port != start else { throw OutsideSubset(reason: "a namespace URI's host") }
+        // libxml2 2.9 refuses an empty port, and one beyond an int.
+        guard port < 0 || (index - port - 1 >= 1 && index - port - 1 <= 5) else {
+            throw OutsideSubset(reason: "a namespace URI's port")
+        }
+        return index
+    }
+
+    /// The namespace URI a prefix (empty: the default) is bound to; nil when the default is unbound
+    /// or empty. An unbound prefix is outside the subset.
+    private func lookup(_ prefix: Range<Int>) -> Range<Int>? {
+        var index = scope.count - 1
+        while index >= 0 {
+            if same(scope[index].prefix, prefix) { return scope[index].uri.isEmpty ? nil : scope[index].uri }
+            index -= 1
+        }
+        return nil
+    }
+
+    private func resolve(_ name: Range<Int>, prefixLength: Int) throws(OutsideSubset) -> Range<Int>? {
+        let prefix = name.lowerBound..<(name.lowerBound + prefixLength)
+        guard let uri = lookup(prefix) else {
+            if prefixLength > 0 { throw OutsideSubset(reason: "an undeclared prefix") }
+            return nil
+        }
+        return uri
+    }
+
+    private mutating func resolveAttributes() throws(OutsideSubset) {
+        for index in attributes.indices where attributes[index].prefixLength > 0 {
+            let name = attributes[index].name
+            guard let uri = try resolve(name, prefixLength: attributes[index].prefixLength) else {
+                throw OutsideSubset(reason: "an undeclared prefix")
+            }
+            attributes[index].uri = uri
+            let local = (name.lowerBound + attributes[index].prefixLength + 1)..<name.upperBound
+            for other in attributes[..<index] where other.prefixLength > 0 {
+                if same(other.uri, uri)
+                    && same((other.name.lowerBound + other.prefixLength + 1)..<other.name.upperBound, local)
+                {
+                    throw OutsideSubset(reason: "an attribute repeated under two prefixes")
+                }
+            }
+        }
+    }
+
+    private mutating func closeScope(depth: Int) {
+        while let last = scope.last, last.depth >= depth { scope.removeLast() }
+        while let last = rendered.last, last.depth >= depth { rendered.removeLast() }
+    }
+
+    /// The URI output ancestors last wrote for `prefix` (empty: none, or the empty default).
+    private func renderedURI(_ prefix: Range<Int>) -> Range<Int> {
+        var index = rendered.count - 1
+        while index >= 0 {
+            if same(rendered[index].prefix, prefix) { return rendered[index].uri }
+            index -= 1
+        }
+        return 0..<0
+    }
+
+    /// Decides which namespace declarations the element's canonical start tag carries.
+    private mutating func collectRenderedNamespaces(name: Range<Int>, prefixLength: Int, depth: Int) {
+        renderList.removeAll(keepingCapacity: true)
+        switch mode {
+        case .inclusive:
+            // Every ancestor is output: what changes is what this element declares.
+            var index = scope.count - 1
+            while index >= 0 && scope[index].depth == depth {
+                consider(scope[index].prefix, uri: scope[index].uri, depth: depth)
+                index -= 1
+            }
+        case .exclusive(let prefixes):
+            let elementPrefix = name.lowerBound..<(name.lowerBound + prefixLength)
+            consider(elementPrefix, uri: lookup(elementPrefix) ?? (0..<0), depth: depth)
+            for attribute in attributes where attribute.prefixLength > 0 {
+                let prefix = attribute.name.lowerBound..<(attribute.name.lowerBound + attribute.prefixLength)
+                consider(prefix, uri: attribute.uri, depth: depth)
+            }
+            for listed in prefixes {
+                // "#default" arrives here as the empty prefix; only bindings in scope are rendered.
+                var index = scope.count - 1
+                while index >= 0 {
+                    if equals(scope[index].prefix, listed) {
+                        consider(scope[index].prefix, uri: scope[index].uri, depth: depth)
+                        break
+                    }
+                    index -= 1
+                }
+            }
+        }
+        // Sorted by prefix, the default namespace first.
+        var a = 1
+        while a < renderList.count {
+            var c = a
+            while c > 0 && lessThan(renderList[c].prefix, renderList[c - 1].prefix) {
+                renderList.swapAt(c, c - 1)
+                c -= 1
+            }
+            a += 1
+        }
+        for binding in renderList { rendered.append(binding) }
+    }
+
+    private mutating func consider(_ prefix: Range<Int>, uri: Range<Int>, depth: Int) {
+        for already in renderList where same(already.prefix, prefix) { return }
+        if same(renderedURI(prefix), uri) { return }
+        renderList.append(Binding(prefix: prefix, uri: uri, depth: depth))
+    }
+
+    // MARK: Writing
+
+    private mutating func writeStartTag(name: Range<Int>, prefixLength: Int, depth: Int) throws(OutsideSubset) {
+        collectRenderedNamespaces(name: name, prefixLength: prefixLength, depth: depth)
+        out.append(0x3C)
+        copy(name)
+        for binding in renderList {
+            if binding.prefix.isEmpty {
+                append(" xmlns=\"")
+            } else {
+                append(" xmlns:")
+                copy(binding.prefix)
+                append("=\"")
+            }
+            copy(binding.uri)
+            out.append(0x22)
+        }
+        // Attributes sorted by namespace URI (none first), then local name.
+        var a = 1
+        while a < attributes.count {
+            var c = a
+            while c > 0 && attributeLess(attributes[c], attributes[c - 1]) {
+                attributes.swapAt(c, c - 1)
+                c -= 1
+            }
+            a += 1
+        }
+        for attribute in attributes {
+            out.append(0x20)
+            copy(attribute.name)
+            append("=\"")
+            if attribute.plain {
+                copy(attribute.value)
+            } else {
+                try writeAttributeValue(attribute.value)
+            }
+            out.append(0x22)
+        }
+        out.append(0x3E)
+    }
+
+    private func attributeLess(_ x: Attribute, _ y: Attribute) -> Bool {
+        if !same(x.uri, y.uri) { return lessThan(x.uri, y.uri) }
+        return lessThan(
+            (x.name.lowerBound + (x.prefixLength > 0 ? x.prefixLength + 1 : 0))..<x.name.upperBound,
+            (y.name.lowerBound + (y.prefixLength > 0 ? y.prefixLength + 1 : 0))..<y.name.upperBound)
+    }
+
+    private mutating func writeEndTag(_ name: Range<Int>) {
+        append("</")
+        copy(name)
+        out.append(0x3E)
+    }
+
+    /// An attribute value normalised (XML § 3.3.3, every attribute CDATA without a DTD) and escaped
+    /// as C14N escapes it.
+    private mutating func writeAttributeValue(_ value: Range<Int>) throws(OutsideSubset) {
+        let saved = i
+        i = value.lowerBound
+        while i < value.upperBound {
+            switch b[i] {
+            case 0x26:
+                try reference(inAttribute: true)
+            case 0x09, 0x0A:
+                out.append(0x20)
+                i += 1
+            case 0x0D:
+                out.append(0x20)
+                i += (i + 1 < value.upperBound && b[i + 1] == 0x0A) ? 2 : 1
+            case 0x22:
+                append("&quot;")
+                i += 1
+            default:
+                out.append(b[i])
+                i += 1
+            }
+        }
+        i = saved
+    }
+
+    /// `&name;` (the five predefined entities) or a character reference at `i`, written escaped.
+    private mutating func reference(inAttribute: Bool) throws(OutsideSubset) {
+        var scalar: UInt32
+        if i + 2 < n && b[i + 1] == 0x23 {
+            let hex = b[i + 2] == 0x78
+            var index = i + (hex ? 3 : 2)
+            let first = index
+            scalar = 0
+            while index < n && index - first < 8 {
+                let byte = b[index]
+                if byte >= 0x30 && byte <= 0x39 {
+                    scalar = scalar * (hex ? 16 : 10) + UInt32(byte - 0x30)
+                } else if hex && Self.isHex(byte) {
+                    scalar = scalar * 16 + UInt32((byte | 0x20) - 0x61 + 10)
+                } else {
+                    break
+                }
+                index += 1
+            }
+            guard index > first, index < n, b[index] == 0x3B else {
+                throw OutsideSubset(reason: "a character reference")
+            }
+            guard Self.isXMLChar(scalar) else { throw OutsideSubset(reason: "a reference to a character XML forbids") }
+            i = index + 1
+        } else if matches("&amp;") {
+            scalar = 0x26
+            i += 5
+        } else if matches("&lt;") {
+            scalar = 0x3C
+            i += 4
+        } else if matches("&gt;") {
+            scalar = 0x3E
+            i += 4
+        } else if matches("&quot;") {
+            scalar = 0x22
+            i += 6
+        } else if matches("&apos;") {
+            scalar = 0x27
+            i += 6
+        } else {
+            throw OutsideSubset(reason: "an entity reference")
+        }
+        switch scalar {
+        case 0x26: append("&amp;")
+        case 0x3C: append("&lt;")
+        case 0x3E: if inAttribute { out.append(0x3E) } else { append("&gt;") }
+        case 0x22: if inAttribute { append("&quot;") } else { out.append(0x22) }
+        case 0x0D: append("&#xD;")
+        case 0x09: if inAttribute { append("&#x9;") } else { out.append(0x09) }
+        case 0x0A: if inAttribute { append("&#xA;") } else { out.append(0x0A) }
+        default: appendUTF8(scalar)
+        }
+    }
+
+    // MARK: Comments, CDATA, processing instructions
+
+    /// `<!-- … -->`: checked, never written (same-document references leave comments out).
+    private mutating func comment() throws(OutsideSubset) {
+        i += 4
+        let start = i
+        while true {
+            guard i + 2 < n else { throw OutsideSubset(reason: "unterminated comment") }
+            let byte = b[i]
+            if byte == 0x3C && b[i + 1] == 0x21 {
+                // XMLTree refuses "<!DOCTYPE" and "<!ENTITY" even inside comments: so does the reader.
+                throw OutsideSubset(reason: "<! inside a comment")
+            }
+            if byte == 0x2D && b[i + 1] == 0x2D {
+                guard b[i + 2] == 0x3E else { throw OutsideSubset(reason: "-- in a comment") }
+                guard i == start || b[i - 1] != 0x2D else { throw OutsideSubset(reason: "-- in a comment") }
+                i += 3
+                return
+            }
+            try character(at: &i)
+            guard i - start <= Self.maximumTextRun else { throw OutsideSubset(reason: "a very long comment") }
+        }
+    }
+
+    private mutating func cdata() throws(OutsideSubset) {
+        i += 9
+        let start = i
+        while true {
+            guard i + 2 < n else { throw OutsideSubset(reason: "unterminated CDATA section") }
+            let byte = b[i]
+            if byte == 0x5D && b[i + 1] == 0x5D && b[i + 2] == 0x3E {
+                i += 3
+                return
+            }
+            switch byte {
+            case 0x26: append("&amp;")
+            case 0x3C:
+                if b[i + 1] == 0x21 { throw OutsideSubset(reason: "<! inside a CDATA section") }
+                append("&lt;")
+            case 0x3E: append("&gt;")
+            case 0x0D:
+                out.append(0x0A)
+                if b[i + 1] == 0x0A { i += 1 }
+            default:
+                let from = i
+                try character(at: &i)
+                copy(from..<i)
+                continue
+            }
+            i += 1
+            guard i - start <= Self.maximumTextRun else { throw OutsideSubset(reason: "a very long CDATA section") }
+        }
+    }
+
+    private enum Placement { case beforeRoot, inside, afterRoot }
+
+    /// `<?target data?>`, written `<?target data?>` (C14N puts a line feed between it and the root).
+    private mutating func processingInstruction(placement: Placement) throws(OutsideSubset) {
+        i += 2
+        let target = i
+        while i < n && Self.isNameByte(b[i]) { i += 1 }
+        let name = target..<i
+        guard !name.isEmpty, Self.isNameStart(b[target]), !equalsIgnoringCase(name, "xml") else {
+            throw OutsideSubset(reason: "a processing instruction esign does not read")
+        }
+        if placement == .afterRoot { out.append(0x0A) }
+        append("<?")
+        copy(name)
+        if matches("?>") {
+            i += 2
+        } else {
+            guard skipSpaces() else { throw OutsideSubset(reason: "a processing instruction esign does not read") }
+            let start = i
+            if !matches("?>") { out.append(0x20) }
+            while true {
+                guard i + 1 < n else { throw OutsideSubset(reason: "unterminated processing instruction") }
+                if b[i] == 0x3F && b[i + 1] == 0x3E {
+                    i += 2
+                    break
+                }
+                if b[i] == 0x0D {
+                    out.append(0x0A)
+                    i += (b[i + 1] == 0x0A) ? 2 : 1
+                    continue
+                }
+                let from = i
+                try character(at: &i)
+                copy(from..<i)
+                guard i - start <= Self.maximumTextRun else { throw OutsideSubset(reason: "a very long instruction") }
+            }
+        }
+        append("?>")
+        if placement == .beforeRoot { out.append(0x0A) }
+    }
+
+    // MARK: Characters
+
+    /// Steps over one character XML allows (\t, \n, \r or not a control character; valid UTF-8;
+    /// not U+FFFE or U+FFFF).
+    private func character(at index: inout Int) throws(OutsideSubset) {
+        let byte = b[index]
+        if byte >= 0x80 {
+            index += try utf8Sequence(at: index)
+        } else if byte < 0x20 && byte != 0x09 && byte != 0x0A && byte != 0x0D {
+            throw OutsideSubset(reason: "a control character")
+        } else {
+            index += 1
+        }
+    }
+
+    /// The length of the well-formed UTF-8 sequence of an XML character at `index`.
+    private func utf8Sequence(at index: Int) throws(OutsideSubset) -> Int {
+        let lead = b[index]
+        @inline(__always) func continuation(_ offset: Int, _ low: UInt8 = 0x80, _ high: UInt8 = 0xBF) -> Bool {
+            index + offset < n && b[index + offset] >= low && b[index + offset] <= high
+        }
+        switch lead {
+        case 0xC2...0xDF:
+            if continuation(1) { return 2 }
+        case 0xE0:
+            if continuation(1, 0xA0) && continuation(2) { return 3 }
+        case 0xE1...0xEC, 0xEE:
+            if continuation(1) && continuation(2) { return 3 }
+        case 0xED:
+            if continuation(1, 0x80, 0x9F) && continuation(2) { return 3 }
+        case 0xEF:
+            if continuation(1) && continuation(2) {
+                if b[index + 1] == 0xBF && b[index + 2] >= 0xBE { break }  // U+FFFE, U+FFFF
+                return 3
+            }
+        case 0xF0:
+            if continuation(1, 0x90) && continuation(2) && continuation(3) { return 4 }
+        case 0xF1...0xF3:
+            if continuation(1) && continuation(2) && continuation(3) { return 4 }
+        case 0xF4:
+            if continuation(1, 0x80, 0x8F) && continuation(2) && continuation(3) { return 4 }
+        default:
+            break
+        }
+        throw OutsideSubset(reason: "not UTF-8, or a character XML forbids")
+    }
+
+    static func isXMLChar(_ scalar: UInt32) -> Bool {
+        scalar == 0x09 || scalar == 0x0A || scalar == 0x0D || (scalar >= 0x20 && scalar <= 0xD7FF)
+            || (scalar >= 0xE000 && scalar <= 0xFFFD) || (scalar >= 0x10000 && scalar <= 0x10FFFF)
+    }
+
+    // MARK: Bytes
+
+    @inline(__always) private mutating func flush(_ run: Int) {
+        if i > run { out.append(UnsafeBufferPointer(rebasing: b[run..<i])) }
+    }
+
+    @inline(__always) private mutating func copy(_ range: Range<Int>) {
+        out.append(UnsafeBufferPointer(rebasing: b[range]))
+    }
+
+    @inline(__always) private mutating func append(_ text: StaticString) {
+        out.append(UnsafeBufferPointer(start: text.utf8Start, count: text.utf8CodeUnitCount))
+    }
+
+    private mutating func appendUTF8(_ scalar: UInt32) {
+        if scalar < 0x80 {
+            out.append(UInt8(scalar))
+        } else if scalar < 0x800 {
+            out.append(UInt8(0xC0 | (scalar >> 6)))
+            out.append(UInt8(0x80 | (scalar & 0x3F)))
+        } else if scalar < 0x10000 {
+            out.append(UInt8(0xE0 | (scalar >> 12)))
+            out.append(UInt8(0x80 | ((scalar >> 6) & 0x3F)))
+            out.append(UInt8(0x80 | (scalar & 0x3F)))
+        } else {
+            out.append(UInt8(0xF0 | (scalar >> 18)))
+            out.append(UInt8(0x80 | ((scalar >> 12) & 0x3F)))
+            out.append(UInt8(0x80 | ((scalar >> 6) & 0x3F)))
+            out.append(UInt8(0x80 | (scalar & 0x3F)))
+        }
+    }
+
+    @discardableResult @inline(__always) private mutating func skipSpaces() -> Bool {
+        let start = i
+        while i < n && isSpace(b[i]) { i += 1 }
+        return i > start
+    }
+
+    @inline(__always) private func isSpace(_ byte: UInt8) -> Bool {
+        byte == 0x20 || byte == 0x0A || byte == 0x09 || byte == 0x0D
+    }
+
+    private func isNameByte(_ byte: UInt8) -> Bool { Self.isNameByte(byte) }
+
+    private func matches(_ text: StaticString) -> Bool {
+        let count = text.utf8CodeUnitCount
+        guard i + count <= n else { return false }
+        return equals(i..<(i + count), text)
+    }
+
+    private func equals(_ range: Range<Int>, _ text: StaticString) -> Bool {
+        guard range.count == text.utf8CodeUnitCount else { return false }
+        let pattern = text.utf8Start
+        for offset in 0..<range.count where b[range.lowerBound + offset] != pattern[offset] { return false }
+        return true
+    }
+
+    private func equals(_ range: Range<Int>, _ pattern: [UInt8]) -> Bool {
+        guard range.count == pattern.count else { return false }
+        for offset in 0..<range.count where b[range.lowerBound + offset] != pattern[offset] { return false }
+        return true
+    }
+
+    private func equalsIgnoringCase(_ range: Range<Int>, _ text: StaticString) -> Bool {
+        guard range.count == text.utf8CodeUnitCount else { return false }
+        let pattern = text.utf8Start
+        for offset in 0..<range.count {
+            let byte = b[range.lowerBound + offset]
+            let lower = byte >= 0x41 && byte <= 0x5A ? byte | 0x20 : byte
+            if lower != pattern[offset] { return false }
+        }
+        return true
+    }
+
+    @inline(__always) private func same(_ x: Range<Int>, _ y: Range<Int>) -> Bool {
+        guard x.count == y.count else { return false }
+        if x.lowerBound == y.lowerBound { return true }
+        for offset in 0..<x.count where b[x.lowerBound + offset] != b[y.lowerBound + offset] { return false }
+        return true
+    }
+
+    /// Byte order of UTF-8 is code-point order, which C14N sorts by.
+    private func lessThan(_ x: Range<Int>, _ y: Range<Int>) -> Bool {
+        let common = min(x.count, y.count)
+        for offset in 0..<common {
+            let p = b[x.lowerBound + offset]
+            let q = b[y.lowerBound + offset]
+            if p != q { return p < q }
+        }
+        return x.count < y.count
+    }
+
+    private func isIdentifierName(_ name: Range<Int>) -> Bool {
+        equals(name, "Id") || equals(name, "ID") || equals(name, "id")
+    }
+
+    private static func isAlpha(_ byte: UInt8) -> Bool { (byte | 0x20) >= 0x61 && (byte | 0x20) <= 0x7A }
+
+    private static func isHex(_ byte: UInt8) -> Bool {
+        (byte >= 0x30 && byte <= 0x39) || ((byte | 0x20) >= 0x61 && (byte | 0x20) <= 0x66)
+    }
+
+    /// An ASCII letter or `_` (comparisons, not a table: a static table costs a lazy-initialisation
+    /// check at every byte).
+    @inline(__always) private static func isNameStart(_ byte: UInt8) -> Bool {
+        let folded = byte | 0x20
+        return (folded >= 0x61 && folded <= 0x7A) || byte == 0x5F
+    }
+
+    /// A name start, a digit, `-` or `.`.
+    @inline(__always) private static func isNameByte(_ byte: UInt8) -> Bool {
+        isNameStart(byte) || (byte >= 0x30 && byte <= 0x39) || byte == 0x2D || byte == 0x2E
+    }
+
+    /// Characters of a namespace URI besides the scheme and %HH: RFC 3986's unreserved and
+    /// reserved characters but for the brackets and the apostrophe.
+    private static let uriByte: [Bool] = (0..<256).map { byte in
+        guard byte > 0x20 && byte < 0x7F else { return false }
+        return !"\"<>\\^`{|}[]'&".utf8.contains(UInt8(byte))
+    }
+}

@@ -1,0 +1,70 @@
+import ESign
+import ESignTestSupport
+import Foundation
+import Testing
+
+/// Verification reads documents inside the byte reader's subset without a whole tree (only the
+/// signatures are parsed by libxml2). Whatever the document, the report must be the one the
+/// whole tree gives: for signatures esign makes in many document shapes, for edits of them, and
+/// for every generated attack.
+@Suite("XML verification from the document's bytes")
+struct XMLByteReaderVerificationTests {
+    static let shapes: [String] = [
+        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\r\n"
+            + "<HoSo xmlns=\"urn:vn:gov:hoso\" xmlns:vb=\"urn:vn:gov:vanban\">\r\n"
+            + "  <vb:VanBan So=\"12/QĐ-UBND\">Về việc &amp; số 12 &#x1F600;</vb:VanBan>\r\n</HoSo>\r\n",
+        "<!-- đầu --><?xml-stylesheet href=\"a.xsl\"?><r:Root xmlns:r=\"urn:r\" a='1' b=\"x&#9;y\"><r:e/>"
+            + "<![CDATA[<&>]]><x xmlns=\"urn:d\"><y xmlns=\"\"/></x></r:Root>",
+        "<Invoice Id=\"inv1\"><Line id=\"l1\" amount=\"1&lt;2\">a &gt; b</Line><?pi data?></Invoice>",
+        "<a/>",
+    ]
+
+    @Test("reading the document's bytes gives every report libxml2's whole tree gives")
+    func sameReports() throws {
+        let context = try XMLAttackGenerator.Context(pki: Fixtures.pki)
+        var documents: [(name: String, bytes: [UInt8])] = [
+            ("enveloped", Array(context.enveloped.utf8)), ("enveloping", Array(context.enveloping.utf8)),
+        ]
+        documents += try XMLAttackGenerator.all(context).map { ($0.name, Array($0.text.utf8)) }
+        let signer = XAdESSigner(identity: try Fixtures.identity())
+        for (number, shape) in Self.shapes.enumerated() {
+            let signed = try signer.sign(Array(shape.utf8), name: "shape-\(number).xml")
+            documents.append(("shape \(number)", signed))
+            // Each letter of the document's own text changed in turn (a few of them).
+            let text = String(decoding: signed, as: UTF8.self)
+            for letter in ["V", "a", "1", "y"] {
+                if let range = text.range(of: letter) {
+                    documents.append(
+                        (
+                            "shape \(number), \(letter) changed",
+                            Array(text.replacingCharacters(in: range, with: "Z").utf8)
+                        ))
+                }
+            }
+        }
+        var options = VerificationOptions()
+        options.trustAnchors = [Fixtures.root]
+        options.offline = true
+        options.validationTime = Date()
+        let fromBytes = XMLSignatureVerifier(options: options)
+        var fromTree = fromBytes
+        fromTree.readsDocumentBytes = false
+        var outlined = 0
+        var passed = 0
+        for document in documents {
+            let fast = fromBytes.verify(document.bytes, name: document.name)
+            let whole = fromTree.verify(document.bytes, name: document.name)
+            #expect(
+                fast.indication == whole.indication && fast.subIndication == whole.subIndication,
+                "\(document.name): \(fast.summary) / \(whole.summary)")
+            #expect(fast.signatures.map(\.checks) == whole.signatures.map(\.checks), "\(document.name)")
+            #expect(fast.signatures.map(\.covers) == whole.signatures.map(\.covers), "\(document.name)")
+            #expect(fast.signatures.map(\.level) == whole.signatures.map(\.level), "\(document.name)")
+            if XMLDocumentOutline(document.bytes) != nil { outlined += 1 }
+            if fast.indication == .totalPassed { passed += 1 }
+        }
+        // Most documents take the byte reader's path, and both verdicts occur: the comparison bites.
+        #expect(outlined > documents.count / 2, "only \(outlined) of \(documents.count) read from bytes")
+        #expect(passed >= Self.shapes.count + 2 && passed < documents.count / 2)
+    }
+}
