@@ -113,4 +113,37 @@ final class MultiBufferSHA256Tests: XCTestCase {
         XCTAssertEqual(
             Hex.string(try results[2].get()), "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855")
     }
+
+    /// Messages hashed where they lie: every padding length, lanes ending at different blocks,
+    /// more messages than lanes, an empty one; each digest OpenSSL's.
+    func testInPlaceDigestsEqualOpenSSL() throws {
+        var generator = SystemRandomNumberGenerator()
+        let lengths = [0, 1, 55, 56, 63, 64, 65, 119, 120, 128, 1000, 4096, 100_003, 102_624, 250_000]
+        for count in [2, 3, 5, 6] {
+            for _ in 0..<4 {
+                let messages = (0..<count).map { _ in
+                    (0..<lengths.randomElement(using: &generator)!).map { _ in UInt8.random(in: 0...255) }
+                }
+                let digests = withUnsafeRawBuffers(messages) { MultiBufferSHA256.digests(inPlace: $0) }
+                for (message, digest) in zip(messages, digests) {
+                    XCTAssertEqual(digest, try Digest.hash(message, .sha256), "\(message.count) bytes among \(count)")
+                }
+            }
+        }
+    }
+
+    private func withUnsafeRawBuffers<R>(_ messages: [[UInt8]], _ body: ([UnsafeRawBufferPointer]) -> R) -> R {
+        var pointers: [UnsafeRawBufferPointer] = []
+        var copies: [UnsafeMutableRawBufferPointer] = []
+        defer {
+            for copy in copies { copy.deallocate() }
+        }
+        for message in messages {
+            let copy = UnsafeMutableRawBufferPointer.allocate(byteCount: max(message.count, 1), alignment: 1)
+            copy.copyBytes(from: message)
+            copies.append(copy)
+            pointers.append(UnsafeRawBufferPointer(rebasing: copy[..<message.count]))
+        }
+        return body(pointers)
+    }
 }

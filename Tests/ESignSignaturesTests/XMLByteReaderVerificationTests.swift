@@ -60,6 +60,7 @@ struct XMLByteReaderVerificationTests {
             #expect(fast.signatures.map(\.checks) == whole.signatures.map(\.checks), "\(document.name)")
             #expect(fast.signatures.map(\.covers) == whole.signatures.map(\.covers), "\(document.name)")
             #expect(fast.signatures.map(\.level) == whole.signatures.map(\.level), "\(document.name)")
+            #expect(fast.fileSHA256 == whole.fileSHA256, "\(document.name)")
             if XMLDocumentOutline(document.bytes) != nil { outlined += 1 }
             if fast.indication == .totalPassed { passed += 1 }
         }

@@ -69,14 +69,7 @@ extension CivilTime {
         guard u.count >= 20, u[4] == 0x2D, u[7] == 0x2D, u[10] | 0x20 == 0x74, u[13] == 0x3A, u[16] == 0x3A else {
             return nil
         }
-        func number(_ range: Range<Int>) -> Int? {
-            var value = 0
-            for index in range {
-                guard u[index] >= 0x30, u[index] <= 0x39 else { return nil }
-                value = value * 10 + Int(u[index] - 0x30)
-            }
-            return value
-        }
+        func number(_ range: Range<Int>) -> Int? { decimal(u, range) }
         guard let year = number(0..<4), let month = number(5..<7), let day = number(8..<10),
             let hour = number(11..<13), let minute = number(14..<16), let second = number(17..<19),
             CivilDate(year: year, month: month, day: day) != nil, hour < 24, minute < 60, second < 60
@@ -112,4 +105,14 @@ extension CivilTime {
             year: year, month: month, day: day, hour: hour, minute: minute, second: second, offsetSeconds: offset)
         return Double(whole) + fraction
     }
+}
+
+/// The decimal number the ASCII digits `bytes[range]` write (nil if any is not a digit).
+func decimal(_ bytes: [UInt8], _ range: Range<Int>) -> Int? {
+    var value = 0
+    for index in range {
+        guard bytes[index] >= 0x30, bytes[index] <= 0x39 else { return nil }
+        value = value * 10 + Int(bytes[index] - 0x30)
+    }
+    return value
 }

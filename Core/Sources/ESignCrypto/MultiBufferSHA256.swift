@@ -145,6 +145,65 @@ public enum MultiBufferSHA256 {
         return results.map { $0! }
     }
 
+    /// The SHA-256 digest of each message held in memory, hashed together where they lie (no copy
+    /// through lane buffers): the few large messages of one document, such as its bytes and a
+    /// reference's canonical form. Without the SHA extensions, OpenSSL hashes them one by one.
+    public static func digests(inPlace messages: [UnsafeRawBufferPointer]) -> [[UInt8]] {
+        guard cpuHasSHAExtensions, messages.count > 1 else {
+            return messages.map { message in
+                (try? Digest(.sha256)).flatMap { digest in
+                    digest.update(message)
+                    return try? digest.finalize()
+                } ?? []
+            }
+        }
+        let stateWords = UnsafeMutablePointer<UInt32>.allocate(capacity: 8 * messages.count)
+        defer { stateWords.deallocate() }
+        for m in messages.indices {
+            for (i, word) in initialState.enumerated() { stateWords[8 * m + i] = word }
+        }
+        var offsets = [Int](repeating: 0, count: messages.count)
+        // Whole blocks: up to `maximumLanes` messages together, as long as the shortest has them.
+        while true {
+            let active = messages.indices.filter { messages[$0].count - offsets[$0] >= 64 }.prefix(maximumLanes)
+            guard !active.isEmpty else { break }
+            let blocks = active.map { (messages[$0].count - offsets[$0]) / 64 }.min()!
+            var states = active.map { Optional(stateWords + 8 * $0) }
+            var data = active.map {
+                Optional(messages[$0].baseAddress!.assumingMemoryBound(to: UInt8.self) + offsets[$0])
+            }
+            esign_sha256_mb_compress(&states, &data, Int32(active.count), blocks)
+            for m in active { offsets[m] += 64 * blocks }
+        }
+        return messages.indices.map { m in
+            finish(
+                state: stateWords + 8 * m, tail: UnsafeRawBufferPointer(rebasing: messages[m][offsets[m]...]),
+                length: UInt64(messages[m].count))
+        }
+    }
+
+    /// Pads a message's last bytes `tail` (fewer than 64; FIPS 180-4 §5.1.1: 0x80, zeros, the
+    /// length in bits), hashes them into `state` and returns the digest.
+    static func finish(state: UnsafeMutablePointer<UInt32>, tail: UnsafeRawBufferPointer, length: UInt64) -> [UInt8] {
+        var last = [UInt8](repeating: 0, count: 128)
+        for i in 0..<tail.count { last[i] = tail[i] }
+        last[tail.count] = 0x80
+        let blocks = tail.count + 9 <= 64 ? 1 : 2
+        let bits = length &* 8
+        for i in 0..<8 { last[blocks * 64 - 1 - i] = UInt8(truncatingIfNeeded: bits >> (8 * UInt64(i))) }
+        last.withUnsafeBytes { raw in
+            var states: [UnsafeMutablePointer<UInt32>?] = [state]
+            var data: [UnsafePointer<UInt8>?] = [raw.baseAddress!.assumingMemoryBound(to: UInt8.self)]
+            esign_sha256_mb_compress(&states, &data, 1, blocks)
+        }
+        var digest = [UInt8](repeating: 0, count: 32)
+        for i in 0..<8 {
+            let word = state[i]
+            for j in 0..<4 { digest[4 * i + j] = UInt8(truncatingIfNeeded: word >> (24 - 8 * UInt32(j))) }
+        }
+        return digest
+    }
+
     /// One message through OpenSSL's SHA-256.
     static func digestOneByOne(_ fill: Fill, bufferSize: Int) throws -> [UInt8] {
         let digest = try Digest(.sha256)
@@ -197,26 +256,10 @@ public enum MultiBufferSHA256 {
             }
         }
 
-        /// Pads the last bytes (FIPS 180-4 §5.1.1: 0x80, zeros, the length in bits) and returns the digest.
+        /// Pads the last bytes and returns the digest.
         func finish() -> [UInt8] {
-            var last = [UInt8](repeating: 0, count: 128)
-            let rest = pending
-            for i in 0..<rest { last[i] = buffer[start + i] }
-            last[rest] = 0x80
-            let blocks = rest + 9 <= 64 ? 1 : 2
-            let bits = length &* 8
-            for i in 0..<8 { last[blocks * 64 - 1 - i] = UInt8(truncatingIfNeeded: bits >> (8 * UInt64(i))) }
-            last.withUnsafeBytes { raw in
-                var states: [UnsafeMutablePointer<UInt32>?] = [state]
-                var data: [UnsafePointer<UInt8>?] = [raw.baseAddress!.assumingMemoryBound(to: UInt8.self)]
-                esign_sha256_mb_compress(&states, &data, 1, blocks)
-            }
-            var digest = [UInt8](repeating: 0, count: 32)
-            for i in 0..<8 {
-                let word = state[i]
-                for j in 0..<4 { digest[4 * i + j] = UInt8(truncatingIfNeeded: word >> (24 - 8 * UInt32(j))) }
-            }
-            return digest
+            MultiBufferSHA256.finish(
+                state: state, tail: UnsafeRawBufferPointer(rebasing: buffer[start..<(start + pending)]), length: length)
         }
     }
 

@@ -26,12 +26,17 @@ struct XMLByteCanonicalizer {
 
     private let b: UnsafeBufferPointer<UInt8>
     private let n: Int
-    private let mode: Mode
+    /// What each byte value is (``ByteClass``), read through a pointer: a static table would cost a
+    /// lazy-initialisation check at every byte.
+    private let classes: UnsafePointer<UInt8>
+    /// The mode, split so that the per-element code reads plain values (matching on the enum
+    /// retained its prefix list at every element).
+    private let exclusive: Bool
+    private let inclusivePrefixes: [[UInt8]]
     private let maximumDepth: Int
     private var i = 0
-    let out: XMLOutputBuffer
     /// The canonical form written.
-    var output: [UInt8] { out.bytes }
+    let out: XMLOutputBuffer
     private(set) var outline = XMLDocumentOutline.Parts()
 
     /// The open elements (indices into `outline.elements`).
@@ -66,7 +71,15 @@ struct XMLByteCanonicalizer {
     init(_ bytes: UnsafeBufferPointer<UInt8>, mode: Mode, maximumDepth: Int) {
         b = bytes
         n = bytes.count
-        self.mode = mode
+        classes = ByteClass.table
+        switch mode {
+        case .inclusive:
+            exclusive = false
+            inclusivePrefixes = []
+        case .exclusive(let prefixes):
+            exclusive = true
+            inclusivePrefixes = prefixes
+        }
         self.maximumDepth = min(maximumDepth, 200)
         out = XMLOutputBuffer(capacity: bytes.count + bytes.count / 8 + 64)
         outline.elements.reserveCapacity(bytes.count / 64 + 4)
@@ -121,13 +134,7 @@ struct XMLByteCanonicalizer {
             let nameStart = i
             while i < n && isNameByte(b[i]) { i += 1 }
             let name = nameStart..<i
-            skipSpaces()
-            guard i < n, b[i] == 0x3D else { throw OutsideSubset(reason: "XML declaration syntax") }
-            i += 1
-            skipSpaces()
-            guard i < n, b[i] == 0x22 || b[i] == 0x27 else { throw OutsideSubset(reason: "XML declaration syntax") }
-            let quote = b[i]
-            i += 1
+            let quote = try valueOpening("XML declaration syntax")
             let valueStart = i
             while i < n && b[i] != quote && b[i] != 0x3C { i += 1 }
             guard i < n, b[i] == quote else { throw OutsideSubset(reason: "XML declaration syntax") }
@@ -163,26 +170,9 @@ struct XMLByteCanonicalizer {
             // Character data up to the next '<', written as it is read.
             var run = i
             while i < n {
+                i = try skipCharacterData(from: i)
+                guard i < n else { break }
                 let byte = b[i]
-                if byte > 0x3E || (byte >= 0x20 && byte != 0x26 && byte != 0x3C && byte != 0x3E)
-                    || byte == 0x0A || byte == 0x09
-                {
-                    if byte < 0x80 {
-                        i += 1
-                        continue
-                    }
-                    // Two- and three-byte sequences (Vietnamese letters) checked inline.
-                    if byte >= 0xC2 && byte <= 0xDF && i + 1 < n && b[i + 1] & 0xC0 == 0x80 {
-                        i += 2
-                        continue
-                    }
-                    if byte >= 0xE1 && byte <= 0xEC && i + 2 < n && b[i + 1] & 0xC0 == 0x80 && b[i + 2] & 0xC0 == 0x80 {
-                        i += 3
-                        continue
-                    }
-                    i += try utf8Sequence(at: i)
-                    continue
-                }
                 if byte == 0x3C { break }
                 flush(run)
                 switch byte {
@@ -232,7 +222,7 @@ struct XMLByteCanonicalizer {
         let start = i
         i += 1
         let (name, prefixLength) = try qualifiedName()
-        attributes.removeAll(keepingCapacity: true)
+        if !attributes.isEmpty { attributes.removeAll(keepingCapacity: true) }
         var empty = false
         while true {
             let spaced = skipSpaces()
@@ -264,11 +254,12 @@ struct XMLByteCanonicalizer {
                 depth: depth, name: name, prefixLength: prefixLength, namespace: namespace,
                 declarations: firstDeclaration..<outline.declarations.count, canonicalStart: out.count,
                 canonicalEnd: -1))
-        for attribute in attributes where attribute.prefixLength == 0 && isIdentifierName(attribute.name) {
+        for a in attributes.indices where attributes[a].prefixLength == 0 && isIdentifierName(attributes[a].name) {
+            let attribute = attributes[a]
             guard attribute.plain else { throw OutsideSubset(reason: "an identifier with references or spaces") }
             outline.identifiers.append(.init(element: index, value: attribute.value, plain: attribute.plain))
         }
-        try writeStartTag(name: name, prefixLength: prefixLength, depth: depth)
+        try writeStartTag(name: name, prefixLength: prefixLength, namespace: namespace, depth: depth)
         if empty {
             writeEndTag(name)
             closeScope(depth: depth)
@@ -280,13 +271,7 @@ struct XMLByteCanonicalizer {
 
     private mutating func attribute() throws(OutsideSubset) {
         let (name, prefixLength) = try qualifiedName()
-        skipSpaces()
-        guard i < n, b[i] == 0x3D else { throw OutsideSubset(reason: "attribute without =") }
-        i += 1
-        skipSpaces()
-        guard i < n, b[i] == 0x22 || b[i] == 0x27 else { throw OutsideSubset(reason: "unquoted attribute value") }
-        let quote = b[i]
-        i += 1
+        let quote = try valueOpening("attribute syntax")
         let start = i
         var plain = true
         while true {
@@ -309,10 +294,22 @@ struct XMLByteCanonicalizer {
         let value = start..<i
         i += 1
         guard attributes.count < Self.maximumAttributes else { throw OutsideSubset(reason: "many attributes") }
-        for other in attributes where same(other.name, name) {
+        for other in attributes.indices where same(attributes[other].name, name) {
             throw OutsideSubset(reason: "a repeated attribute")
         }
         attributes.append(Attribute(name: name, prefixLength: prefixLength, value: value, plain: plain))
+    }
+
+    /// `S? = S?` and the quote that opens a value (an attribute's, or the XML declaration's);
+    /// returns the quote.
+    private mutating func valueOpening(_ reason: StaticString) throws(OutsideSubset) -> UInt8 {
+        skipSpaces()
+        guard i < n, b[i] == 0x3D else { throw OutsideSubset(reason: reason) }
+        i += 1
+        skipSpaces()
+        guard i < n, b[i] == 0x22 || b[i] == 0x27 else { throw OutsideSubset(reason: reason) }
+        i += 1
+        return b[i - 1]
     }
 
     private mutating func endTag() throws(OutsideSubset) {
@@ -341,23 +338,29 @@ struct XMLByteCanonicalizer {
     private mutating func qualifiedName() throws(OutsideSubset) -> (Range<Int>, Int) {
         let start = i
         var colon = -1
-        guard i < n, Self.isNameStart(b[i]) else { throw OutsideSubset(reason: "a name esign does not read") }
-        i += 1
-        while i < n {
-            let byte = b[i]
-            if Self.isNameByte(byte) {
-                i += 1
+        var j = i
+        guard j < n, classes[Int(b[j])] & ByteClass.nameStart != 0 else {
+            throw OutsideSubset(reason: "a name esign does not read")
+        }
+        j += 1
+        while j < n {
+            let byte = b[j]
+            if classes[Int(byte)] & ByteClass.name != 0 {
+                j += 1
             } else if byte == 0x3A && colon < 0 {
-                colon = i
-                i += 1
-                guard i < n, Self.isNameStart(b[i]) else { throw OutsideSubset(reason: "a name esign does not read") }
+                colon = j
+                j += 1
+                guard j < n, classes[Int(b[j])] & ByteClass.nameStart != 0 else {
+                    throw OutsideSubset(reason: "a name esign does not read")
+                }
             } else {
                 break
             }
         }
-        guard i - start <= Self.maximumName else { throw OutsideSubset(reason: "a very long name") }
-        if i < n && b[i] >= 0x80 { throw OutsideSubset(reason: "a name esign does not read") }
-        return (start..<i, colon < 0 ? 0 : colon - start)
+        i = j
+        guard j - start <= Self.maximumName else { throw OutsideSubset(reason: "a very long name") }
+        if j < n && b[j] >= 0x80 { throw OutsideSubset(reason: "a name esign does not read") }
+        return (start..<j, colon < 0 ? 0 : colon - start)
     }
 
     // MARK: Namespaces
@@ -368,6 +371,10 @@ struct XMLByteCanonicalizer {
         while index < attributes.count {
             let attribute = attributes[index]
             let name = attribute.name
+            if b[name.lowerBound] != 0x78 {  // neither xmlns nor xml:
+                index += 1
+                continue
+            }
             let prefix: Range<Int>
             if attribute.prefixLength == 0 && equals(name, "xmlns") {
                 prefix = name.lowerBound..<name.lowerBound
@@ -515,24 +522,26 @@ struct XMLByteCanonicalizer {
     }
 
     /// Decides which namespace declarations the element's canonical start tag carries.
-    private mutating func collectRenderedNamespaces(name: Range<Int>, prefixLength: Int, depth: Int) {
-        renderList.removeAll(keepingCapacity: true)
-        switch mode {
-        case .inclusive:
+    private mutating func collectRenderedNamespaces(
+        name: Range<Int>, prefixLength: Int, namespace: Range<Int>?, depth: Int
+    ) {
+        if !renderList.isEmpty { renderList.removeAll(keepingCapacity: true) }
+        if !exclusive {
             // Every ancestor is output: what changes is what this element declares.
             var index = scope.count - 1
             while index >= 0 && scope[index].depth == depth {
                 consider(scope[index].prefix, uri: scope[index].uri, depth: depth)
                 index -= 1
             }
-        case .exclusive(let prefixes):
+        } else {
             let elementPrefix = name.lowerBound..<(name.lowerBound + prefixLength)
-            consider(elementPrefix, uri: lookup(elementPrefix) ?? (0..<0), depth: depth)
-            for attribute in attributes where attribute.prefixLength > 0 {
-                let prefix = attribute.name.lowerBound..<(attribute.name.lowerBound + attribute.prefixLength)
-                consider(prefix, uri: attribute.uri, depth: depth)
+            consider(elementPrefix, uri: namespace ?? (0..<0), depth: depth)
+            for a in attributes.indices where attributes[a].prefixLength > 0 {
+                let prefix =
+                    attributes[a].name.lowerBound..<(attributes[a].name.lowerBound + attributes[a].prefixLength)
+                consider(prefix, uri: attributes[a].uri, depth: depth)
             }
-            for listed in prefixes {
+            for listed in inclusivePrefixes {
                 // "#default" arrives here as the empty prefix; only bindings in scope are rendered.
                 var index = scope.count - 1
                 while index >= 0 {
@@ -554,7 +563,7 @@ struct XMLByteCanonicalizer {
             }
             a += 1
         }
-        for binding in renderList { rendered.append(binding) }
+        for b in renderList.indices { rendered.append(renderList[b]) }
     }
 
     private mutating func consider(_ prefix: Range<Int>, uri: Range<Int>, depth: Int) {
@@ -565,11 +574,16 @@ struct XMLByteCanonicalizer {
 
     // MARK: Writing
 
-    private mutating func writeStartTag(name: Range<Int>, prefixLength: Int, depth: Int) throws(OutsideSubset) {
-        collectRenderedNamespaces(name: name, prefixLength: prefixLength, depth: depth)
+    private mutating func writeStartTag(
+        name: Range<Int>, prefixLength: Int, namespace: Range<Int>?, depth: Int
+    )
+        throws(OutsideSubset)
+    {
+        collectRenderedNamespaces(name: name, prefixLength: prefixLength, namespace: namespace, depth: depth)
         out.append(0x3C)
         copy(name)
-        for binding in renderList {
+        for r in renderList.indices {
+            let binding = renderList[r]
             if binding.prefix.isEmpty {
                 append(" xmlns=\"")
             } else {
@@ -590,7 +604,8 @@ struct XMLByteCanonicalizer {
             }
             a += 1
         }
-        for attribute in attributes {
+        for a in attributes.indices {
+            let attribute = attributes[a]
             out.append(0x20)
             copy(attribute.name)
             append("=\"")
@@ -667,21 +682,9 @@ struct XMLByteCanonicalizer {
             }
             guard Self.isXMLChar(scalar) else { throw OutsideSubset(reason: "a reference to a character XML forbids") }
             i = index + 1
-        } else if matches("&amp;") {
-            scalar = 0x26
-            i += 5
-        } else if matches("&lt;") {
-            scalar = 0x3C
-            i += 4
-        } else if matches("&gt;") {
-            scalar = 0x3E
-            i += 4
-        } else if matches("&quot;") {
-            scalar = 0x22
-            i += 6
-        } else if matches("&apos;") {
-            scalar = 0x27
-            i += 6
+        } else if let (character, length) = predefinedEntity() {
+            scalar = character
+            i += length
         } else {
             throw OutsideSubset(reason: "an entity reference")
         }
@@ -695,6 +698,16 @@ struct XMLByteCanonicalizer {
         case 0x0A: if inAttribute { append("&#xA;") } else { out.append(0x0A) }
         default: appendUTF8(scalar)
         }
+    }
+
+    /// `&amp;`, `&lt;`, `&gt;`, `&quot;` or `&apos;` at `i`: the character and the reference's length.
+    private func predefinedEntity() -> (UInt32, Int)? {
+        if matches("&amp;") { return (0x26, 5) }
+        if matches("&lt;") { return (0x3C, 4) }
+        if matches("&gt;") { return (0x3E, 4) }
+        if matches("&quot;") { return (0x22, 6) }
+        if matches("&apos;") { return (0x27, 6) }
+        return nil
     }
 
     // MARK: Comments, CDATA, processing instructions
@@ -877,9 +890,35 @@ struct XMLByteCanonicalizer {
     }
 
     @discardableResult @inline(__always) private mutating func skipSpaces() -> Bool {
-        let start = i
-        while i < n && isSpace(b[i]) { i += 1 }
-        return i > start
+        var j = i
+        while j < n && isSpace(b[j]) { j += 1 }
+        defer { i = j }
+        return j > i
+    }
+
+    /// Past the character data from `start` that is copied as it is: ASCII text, and UTF-8
+    /// sequences of XML characters; stops at markup, a reference, `>`, `\r`, a control character
+    /// or the end. Throws on bytes that are not UTF-8.
+    @inline(__always) private func skipCharacterData(from start: Int) throws(OutsideSubset) -> Int {
+        var j = start
+        while j < n {
+            let kind = classes[Int(b[j])]
+            if kind & ByteClass.text != 0 {
+                j &+= 1
+                continue
+            }
+            if kind & ByteClass.lead2 != 0 && j + 1 < n && b[j + 1] & 0xC0 == 0x80 {
+                j &+= 2
+                continue
+            }
+            if kind & ByteClass.lead3 != 0 && j + 2 < n && b[j + 1] & 0xC0 == 0x80 && b[j + 2] & 0xC0 == 0x80 {
+                j &+= 3
+                continue
+            }
+            if kind & ByteClass.special != 0 { break }
+            j += try utf8Sequence(at: j)  // the other sequences, and anything malformed (throws)
+        }
+        return j
     }
 
     @inline(__always) private func isSpace(_ byte: UInt8) -> Bool {
@@ -937,7 +976,8 @@ struct XMLByteCanonicalizer {
     }
 
     private func isIdentifierName(_ name: Range<Int>) -> Bool {
-        equals(name, "Id") || equals(name, "ID") || equals(name, "id")
+        name.count == 2 && b[name.lowerBound] | 0x20 == 0x69 && b[name.lowerBound + 1] | 0x20 == 0x64
+            && !(b[name.lowerBound] == 0x69 && b[name.lowerBound + 1] == 0x44)  // Id, ID, id; not iD
     }
 
     private static func isAlpha(_ byte: UInt8) -> Bool { (byte | 0x20) >= 0x61 && (byte | 0x20) <= 0x7A }
@@ -964,4 +1004,44 @@ struct XMLByteCanonicalizer {
         guard byte > 0x20 && byte < 0x7F else { return false }
         return !"\"<>\\^`{|}[]'&".utf8.contains(UInt8(byte))
     }
+}
+
+/// Byte classes for the reader's loops, as bit flags in one 256-entry table (allocated once,
+/// never freed: it lives as long as the process).
+enum ByteClass {
+    /// Copied as it is in character data: ASCII from space on but `<`, `&`, `>`; tab, line feed.
+    static let text: UInt8 = 1
+    /// Starts a name the reader takes: ASCII letters and `_`.
+    static let nameStart: UInt8 = 2
+    /// Continues a name: a name start, digits, `-`, `.`.
+    static let name: UInt8 = 4
+    /// Leads a two-byte UTF-8 sequence (C2–DF).
+    static let lead2: UInt8 = 8
+    /// Leads a three-byte UTF-8 sequence with no special case (E1–EC, EE).
+    static let lead3: UInt8 = 16
+    /// Ends a run of character data: `<`, `&`, `>`, `\r`, control characters.
+    static let special: UInt8 = 32
+
+    /// Written once when first used (a lazy static is initialised once, thread-safely) and only
+    /// read after: sharing it between threads is safe.
+    nonisolated(unsafe) static let table: UnsafePointer<UInt8> = {
+        let table = UnsafeMutablePointer<UInt8>.allocate(capacity: 256)
+        for value in 0..<256 {
+            let byte = UInt8(value)
+            var kind: UInt8 = 0
+            if (byte >= 0x20 && byte < 0x80 && byte != 0x3C && byte != 0x26 && byte != 0x3E) || byte == 0x09
+                || byte == 0x0A
+            {
+                kind |= text
+            }
+            let folded = byte | 0x20
+            if (folded >= 0x61 && folded <= 0x7A) || byte == 0x5F { kind |= nameStart | name }
+            if (byte >= 0x30 && byte <= 0x39) || byte == 0x2D || byte == 0x2E { kind |= name }
+            if byte >= 0xC2 && byte <= 0xDF { kind |= lead2 }
+            if (byte >= 0xE1 && byte <= 0xEC) || byte == 0xEE { kind |= lead3 }
+            if byte < 0x80 && kind & text == 0 { kind |= special }
+            table[value] = kind
+        }
+        return UnsafePointer(table)
+    }()
 }

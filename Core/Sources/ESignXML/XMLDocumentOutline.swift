@@ -69,10 +69,10 @@ public final class XMLDocumentOutline: @unchecked Sendable {
     private var forms: [String: Form] = [:]
 
     private struct Form {
-        let bytes: [UInt8]
+        let buffer: XMLOutputBuffer
         let spans: [Range<Int>]
         init(_ reader: XMLByteCanonicalizer) {
-            bytes = reader.output
+            buffer = reader.out
             spans = reader.outline.elements.map { $0.canonicalStart..<$0.canonicalEnd }
         }
     }
@@ -145,15 +145,10 @@ public final class XMLDocumentOutline: @unchecked Sendable {
             lock.unlock()
         }
         guard let form else { return nil }
-        guard let excluding else { return form.bytes }
+        guard let excluding else { return form.buffer.bytes }
         // Canonical XML is written in document order and an element's form depends only on its
         // ancestors: the document less a subtree is the form less that subtree's span.
-        let span = form.spans[excluding]
-        var result: [UInt8] = []
-        result.reserveCapacity(form.bytes.count - span.count)
-        result += form.bytes[..<span.lowerBound]
-        result += form.bytes[span.upperBound...]
-        return result
+        return form.buffer.bytes(excluding: form.spans[excluding])
     }
 
     // MARK: Elements
@@ -176,9 +171,11 @@ public final class XMLDocumentOutline: @unchecked Sendable {
     /// Whether the element at `index` is `name` in `namespace` (compared without making strings).
     public func isElement(_ index: Int, _ name: String, in namespace: String) -> Bool {
         let element = elements[index]
-        guard let uri = element.namespace, equals(uri, namespace) else { return false }
         let start = element.name.lowerBound + (element.prefixLength > 0 ? element.prefixLength + 1 : 0)
-        return equals(start..<element.name.upperBound, name)
+        guard element.name.upperBound - start == name.utf8.count, let uri = element.namespace,
+            uri.count == namespace.utf8.count
+        else { return false }
+        return equals(start..<element.name.upperBound, name) && equals(uri, namespace)
     }
 
     /// Every element named `name` in `namespace`, in document order.

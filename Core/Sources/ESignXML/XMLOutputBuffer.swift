@@ -21,13 +21,30 @@ final class XMLOutputBuffer {
 
     @inline(__always) func append(_ bytes: UnsafeBufferPointer<UInt8>) {
         guard let source = bytes.baseAddress, bytes.count > 0 else { return }
-        if count + bytes.count > capacity { grow(to: count + bytes.count) }
-        (base + count).update(from: source, count: bytes.count)
-        count += bytes.count
+        let length = bytes.count
+        if count + length > capacity { grow(to: count + length) }
+        if length <= 16 {
+            // Most pieces are a few bytes (names, quotes): a loop beats a call to memmove.
+            for k in 0..<length { base[count + k] = source[k] }
+        } else {
+            (base + count).update(from: source, count: length)
+        }
+        count += length
     }
 
     /// A copy of what was written.
     var bytes: [UInt8] { Array(UnsafeBufferPointer(start: base, count: count)) }
+
+    /// A copy of what was written less the bytes in `range` (copied once, not twice).
+    func bytes(excluding range: Range<Int>) -> [UInt8] {
+        let head = range.lowerBound
+        let tail = count - range.upperBound
+        return [UInt8](unsafeUninitializedCapacity: head + tail) { buffer, initialized in
+            buffer.baseAddress!.update(from: base, count: head)
+            (buffer.baseAddress! + head).update(from: base + range.upperBound, count: tail)
+            initialized = head + tail
+        }
+    }
 
     private func grow(to needed: Int) {
         let larger = max(needed, capacity * 2)

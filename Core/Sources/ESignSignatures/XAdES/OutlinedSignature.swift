@@ -1,3 +1,4 @@
+import ESignCrypto
 import ESignXML
 
 /// A signature inside a document read by the byte reader (``XMLDocumentOutline``): the document's
@@ -6,4 +7,25 @@ import ESignXML
 struct OutlinedSignature {
     let outline: XMLDocumentOutline
     let index: Int
+    /// The file's SHA-256 (the report's `file_sha256`), computed together with the first
+    /// whole-document reference's digest, shared by the document's signatures.
+    let fileDigest: FileDigest
+}
+
+/// The SHA-256 of a document's bytes, made alongside another digest: two messages of about the
+/// same length hash together with the SHA extensions (``MultiBufferSHA256``) in much less time
+/// than one after the other.
+final class FileDigest {
+    private(set) var sha256: [UInt8]?
+
+    /// The SHA-256 of `other`, hashed together with `file` when the file's is not known yet;
+    /// nil once it is (the caller then hashes `other` alone).
+    func hashTogether(_ file: [UInt8], _ other: [UInt8]) -> [UInt8]? {
+        guard sha256 == nil else { return nil }
+        let digests = file.withUnsafeBytes { file in
+            other.withUnsafeBytes { other in MultiBufferSHA256.digests(inPlace: [file, other]) }
+        }
+        sha256 = digests[0]
+        return digests[1]
+    }
 }

@@ -219,7 +219,15 @@ struct XMLSignatureVerification: SignerChecking {
         }
         guard let (target, data) = resolve(uri, transforms: transforms, label: label, shown: shown) else { return nil }
         let computed: [UInt8]
-        do { computed = try Digest.hash(data, digest) } catch {
+        do {
+            if let outlined, digest == .sha256, case .document = target,
+                let together = outlined.fileDigest.hashTogether(outlined.outline.bytes, data)
+            {
+                computed = together  // with the file's own SHA-256 for the report, in one pass
+            } else {
+                computed = try Digest.hash(data, digest)
+            }
+        } catch {
             fail(label, .indeterminate, .cryptoConstraintsFailureNoPOE, "cannot compute \(digestURI): \(error)")
             return nil
         }

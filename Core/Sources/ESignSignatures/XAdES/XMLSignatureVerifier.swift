@@ -108,12 +108,14 @@ public struct XMLSignatureVerifier: Sendable {
         let now = Date()
         var reports: [SignatureReport] = []
         var protectedUntil: Date?
+        let fileDigest = FileDigest()
         for (index, position) in signatures.enumerated() {
             guard let tree = try? outline.subtree(position), let signature = tree.root?.children.first else {
                 return nil
             }
             var verification = XMLSignatureVerification(
-                signature: signature, tree: tree, outlined: OutlinedSignature(outline: outline, index: position),
+                signature: signature, tree: tree,
+                outlined: OutlinedSignature(outline: outline, index: position, fileDigest: fileDigest),
                 name: signature.identifier ?? "Signature \(index + 1)", detachedContent: nil, options: options,
                 validator: validator, now: now)
             reports.append(verification.run())
@@ -122,14 +124,18 @@ public struct XMLSignatureVerifier: Sendable {
                 protectedUntil = min(protectedUntil ?? until, until)
             }
         }
-        return conclude(bytes, name: name, reports: reports, protectedUntil: protectedUntil, now: now)
+        return conclude(
+            bytes, name: name, reports: reports, protectedUntil: protectedUntil, now: now,
+            fileSHA256: fileDigest.sha256)
     }
 
     private func conclude(
-        _ bytes: [UInt8], name: String, reports: [SignatureReport], protectedUntil: Date?, now: Date
+        _ bytes: [UInt8], name: String, reports: [SignatureReport], protectedUntil: Date?, now: Date,
+        fileSHA256: [UInt8]? = nil
     ) -> DocumentReport {
+        let digest = fileSHA256 ?? (try? Digest.hash(bytes, .sha256)) ?? []
         var report = DocumentReport(
-            file: name, fileSHA256: Hex.string((try? Digest.hash(bytes, .sha256)) ?? []).lowercased(),
+            file: name, fileSHA256: Hex.string(digest).lowercased(),
             validationTime: options.validationTime ?? now, signatures: reports, indication: .totalPassed,
             subIndication: nil, summary: "")
         report.concludeFromSignatures()
