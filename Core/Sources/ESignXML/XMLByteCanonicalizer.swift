@@ -1,3 +1,9 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
 /// One pass over a UTF-8 XML document's bytes that checks it is well-formed and writes its
 /// canonical form (exclusive or inclusive C14N, without comments) as it goes, recording where each
 /// element starts and ends in the input and in the output. No tree is built: this is what makes
@@ -959,9 +965,8 @@ struct XMLByteCanonicalizer {
 
     @inline(__always) private func same(_ x: Range<Int>, _ y: Range<Int>) -> Bool {
         guard x.count == y.count else { return false }
-        if x.lowerBound == y.lowerBound { return true }
-        for offset in 0..<x.count where b[x.lowerBound + offset] != b[y.lowerBound + offset] { return false }
-        return true
+        if x.lowerBound == y.lowerBound || x.isEmpty { return true }
+        return memcmp(b.baseAddress! + x.lowerBound, b.baseAddress! + y.lowerBound, x.count) == 0
     }
 
     /// Byte order of UTF-8 is code-point order, which C14N sorts by.

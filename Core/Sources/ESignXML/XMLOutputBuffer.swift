@@ -23,12 +23,7 @@ final class XMLOutputBuffer {
         guard let source = bytes.baseAddress, bytes.count > 0 else { return }
         let length = bytes.count
         if count + length > capacity { grow(to: count + length) }
-        if length <= 16 {
-            // Most pieces are a few bytes (names, quotes): a loop beats a call to memmove.
-            for k in 0..<length { base[count + k] = source[k] }
-        } else {
-            (base + count).update(from: source, count: length)
-        }
+        (base + count).update(from: source, count: length)
         count += length
     }
 
