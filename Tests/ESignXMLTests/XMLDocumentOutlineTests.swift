@@ -62,6 +62,23 @@ struct XMLDocumentOutlineTests {
         _ = try compare(bytes, random: &SplitMix.shared)
     }
 
+    @Test func limitsAreLeftToLibxml2() throws {
+        // Nesting and attribute counts at and past the reader's bounds: read or left, never wrong.
+        for depth in [150, 200, 201, 256, 257, 300] {
+            let text = String(repeating: "<a>", count: depth) + "x" + String(repeating: "</a>", count: depth)
+            try compare(Array(text.utf8), random: &SplitMix.shared)
+            #expect((XMLDocumentOutline(Array(text.utf8)) != nil) == (depth <= 200), "depth \(depth)")
+        }
+        for count in [31, 32, 33, 64] {
+            let attributes = (0..<count).map { " a\($0)=\"\($0)\"" }.joined()
+            let text = "<r" + attributes + "/>"
+            try compare(Array(text.utf8), random: &SplitMix.shared)
+            #expect((XMLDocumentOutline(Array(text.utf8)) != nil) == (count <= 32), "\(count) attributes")
+        }
+        let long = "<r>" + String(repeating: "Về ", count: 400_000) + "</r>"
+        #expect(XMLDocumentOutline(Array(long.utf8)) == nil, "a text node over the reader's bound")
+    }
+
     @Test func outsideTheSubsetIsLeftToLibxml2() {
         let cases: [String] = [
             "<!DOCTYPE a><a/>", "<?xml version=\"1.0\" encoding=\"ISO-8859-1\"?><a/>", "<a xml:lang=\"vi\"/>",
@@ -182,6 +199,10 @@ struct DocumentGenerator {
     static let texts = [
         "Về việc phê duyệt", "a &amp; b", "1 &lt; 2 &gt; 0", "x > y", "quote \" and '", "&quot;&apos;", "line\r\nend",
         "cr\ronly", "&#x9;tab&#10;lf&#13;cr", "&#65;&#x1F600;", "  ", "\n", "tab\there", "Ủy ban", "]]", "]>",
+        // Line ends XML 1.1 would change and 1.0 keeps; zero-padded and boundary references;
+        // characters at the edges of UTF-8's lengths; a byte-order mark inside the text.
+        "nel\u{85}ls\u{2028}", "&#x0000041;&#0000065;", "&#x10FFFF;&#xFFFD;&#xE000;", "\u{7F}\u{80}\u{7FF}\u{800}",
+        "\u{FFFD}\u{10000}\u{10FFFF}", "\u{FEFF}", "&#xD;&#13;\r\n",
     ]
     static let values = [
         "plain", "Về việc", "a&amp;b", "&lt;&gt;", "x>y", "tab\there", "lf\nhere", "crlf\r\nhere", "cr\rhere",
@@ -190,6 +211,10 @@ struct DocumentGenerator {
     static let hostileBits = [
         "<!DOCTYPE x>", "&nbsp;", "xml:lang=\"vi\"", "<é/>", "]]>", "<!-- -- -->", "\u{1}", "xmlns:p=\"\"",
         "xmlns=\"rel\"", "<?xml version=\"1.0\"?>", "&#0;", "&#xD800;", "<u:x/>",
+        // Names and declarations at the edges of the namespace rules, references past Unicode.
+        "xmlns:=\"urn:a\"", "<:a/>", "<a:/>", "<a b=\"1\"/ >", "<p:a:b/>", "a:b=\"1\"", "xmlns:xml=\"urn:x\"",
+        "&#x110000;", "&#xFFFE;", "&#x000000041;", "&#;", "&#x;", "&am;", "<a\u{85}/>", "<!---->", "<?pi?>",
+        "<![CDATA[]]>", "<![CDATA[]]]]>",
     ]
 
     mutating func document() -> [UInt8] {
