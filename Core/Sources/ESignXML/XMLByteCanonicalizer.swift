@@ -257,13 +257,13 @@ struct XMLByteCanonicalizer {
         outline.elements.append(
             XMLDocumentOutline.Element(
                 start: start, startTagEnd: i, endTag: empty ? i - 2 : -1, end: empty ? i : -1, parent: parent,
-                depth: depth, name: name, prefixLength: prefixLength, namespace: namespace,
+                name: name, prefixLength: prefixLength, namespace: namespace,
                 declarations: firstDeclaration..<outline.declarations.count, canonicalStart: out.count,
                 canonicalEnd: -1))
         for a in attributes.indices where attributes[a].prefixLength == 0 && isIdentifierName(attributes[a].name) {
             let attribute = attributes[a]
             guard attribute.plain else { throw OutsideSubset(reason: "an identifier with references or spaces") }
-            outline.identifiers.append(.init(element: index, value: attribute.value, plain: attribute.plain))
+            outline.identifiers.append(.init(element: index, value: attribute.value))
         }
         try writeStartTag(name: name, prefixLength: prefixLength, namespace: namespace, depth: depth)
         if empty {
@@ -345,18 +345,18 @@ struct XMLByteCanonicalizer {
         let start = i
         var colon = -1
         var j = i
-        guard j < n, classes[Int(b[j])] & ByteClass.nameStart != 0 else {
+        guard j < n, isNameStart(b[j]) else {
             throw OutsideSubset(reason: "a name esign does not read")
         }
         j += 1
         while j < n {
             let byte = b[j]
-            if classes[Int(byte)] & ByteClass.name != 0 {
+            if isNameByte(byte) {
                 j += 1
             } else if byte == 0x3A && colon < 0 {
                 colon = j
                 j += 1
-                guard j < n, classes[Int(b[j])] & ByteClass.nameStart != 0 else {
+                guard j < n, isNameStart(b[j]) else {
                     throw OutsideSubset(reason: "a name esign does not read")
                 }
             } else {
@@ -501,11 +501,9 @@ struct XMLByteCanonicalizer {
                 throw OutsideSubset(reason: "an undeclared prefix")
             }
             attributes[index].uri = uri
-            let local = (name.lowerBound + attributes[index].prefixLength + 1)..<name.upperBound
+            let local = Self.localPart(name, prefixLength: attributes[index].prefixLength)
             for other in attributes[..<index] where other.prefixLength > 0 {
-                if same(other.uri, uri)
-                    && same((other.name.lowerBound + other.prefixLength + 1)..<other.name.upperBound, local)
-                {
+                if same(other.uri, uri) && same(Self.localPart(other.name, prefixLength: other.prefixLength), local) {
                     throw OutsideSubset(reason: "an attribute repeated under two prefixes")
                 }
             }
@@ -628,8 +626,7 @@ struct XMLByteCanonicalizer {
     private func attributeLess(_ x: Attribute, _ y: Attribute) -> Bool {
         if !same(x.uri, y.uri) { return lessThan(x.uri, y.uri) }
         return lessThan(
-            (x.name.lowerBound + (x.prefixLength > 0 ? x.prefixLength + 1 : 0))..<x.name.upperBound,
-            (y.name.lowerBound + (y.prefixLength > 0 ? y.prefixLength + 1 : 0))..<y.name.upperBound)
+            Self.localPart(x.name, prefixLength: x.prefixLength), Self.localPart(y.name, prefixLength: y.prefixLength))
     }
 
     private mutating func writeEndTag(_ name: Range<Int>) {
@@ -776,9 +773,9 @@ struct XMLByteCanonicalizer {
     private mutating func processingInstruction(placement: Placement) throws(OutsideSubset) {
         i += 2
         let target = i
-        while i < n && Self.isNameByte(b[i]) { i += 1 }
+        while i < n && isNameByte(b[i]) { i += 1 }
         let name = target..<i
-        guard !name.isEmpty, Self.isNameStart(b[target]), !equalsIgnoringCase(name, "xml") else {
+        guard !name.isEmpty, isNameStart(b[target]), !equalsIgnoringCase(name, "xml") else {
             throw OutsideSubset(reason: "a processing instruction esign does not read")
         }
         if placement == .afterRoot { out.append(0x0A) }
@@ -931,7 +928,14 @@ struct XMLByteCanonicalizer {
         byte == 0x20 || byte == 0x0A || byte == 0x09 || byte == 0x0D
     }
 
-    private func isNameByte(_ byte: UInt8) -> Bool { Self.isNameByte(byte) }
+    @inline(__always) private func isNameStart(_ byte: UInt8) -> Bool { classes[Int(byte)] & ByteClass.nameStart != 0 }
+
+    @inline(__always) private func isNameByte(_ byte: UInt8) -> Bool { classes[Int(byte)] & ByteClass.name != 0 }
+
+    /// A qualified name's local part.
+    static func localPart(_ name: Range<Int>, prefixLength: Int) -> Range<Int> {
+        (name.lowerBound + (prefixLength > 0 ? prefixLength + 1 : 0))..<name.upperBound
+    }
 
     private func matches(_ text: StaticString) -> Bool {
         let count = text.utf8CodeUnitCount
@@ -989,18 +993,6 @@ struct XMLByteCanonicalizer {
 
     private static func isHex(_ byte: UInt8) -> Bool {
         (byte >= 0x30 && byte <= 0x39) || ((byte | 0x20) >= 0x61 && (byte | 0x20) <= 0x66)
-    }
-
-    /// An ASCII letter or `_` (comparisons, not a table: a static table costs a lazy-initialisation
-    /// check at every byte).
-    @inline(__always) private static func isNameStart(_ byte: UInt8) -> Bool {
-        let folded = byte | 0x20
-        return (folded >= 0x61 && folded <= 0x7A) || byte == 0x5F
-    }
-
-    /// A name start, a digit, `-` or `.`.
-    @inline(__always) private static func isNameByte(_ byte: UInt8) -> Bool {
-        isNameStart(byte) || (byte >= 0x30 && byte <= 0x39) || byte == 0x2D || byte == 0x2E
     }
 
     /// Characters of a namespace URI besides the scheme and %HH: RFC 3986's unreserved and

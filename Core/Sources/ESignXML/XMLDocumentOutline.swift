@@ -28,8 +28,6 @@ public final class XMLDocumentOutline: @unchecked Sendable {
         public internal(set) var end: Int
         /// The parent's index, or -1 for the root.
         public let parent: Int
-        /// 1 for the root.
-        public let depth: Int
         let name: Range<Int>
         let prefixLength: Int
         let namespace: Range<Int>?
@@ -44,10 +42,11 @@ public final class XMLDocumentOutline: @unchecked Sendable {
         let uri: Range<Int>
     }
 
+    /// An `Id`, `ID` or `id` attribute (its value written without references or whitespace to
+    /// normalise: others are left to libxml2).
     struct Identifier {
         let element: Int
         let value: Range<Int>
-        let plain: Bool
     }
 
     /// What the reader collects.
@@ -95,14 +94,6 @@ public final class XMLDocumentOutline: @unchecked Sendable {
         forms[Self.key(.exclusive, [])] = Form(reader)
     }
 
-    /// Why `bytes` are outside the subset, or nil when they are inside it (for tests and the fuzzer).
-    public static func reasonForFallback(_ bytes: [UInt8]) -> String? {
-        switch scan(bytes, .exclusive(prefixes: []), XMLTree.Limits()) {
-        case .success: return nil
-        case .failure(let outside): return outside.description
-        }
-    }
-
     private static func scan(
         _ bytes: [UInt8], _ mode: XMLByteCanonicalizer.Mode, _ limits: XMLTree.Limits
     )
@@ -123,12 +114,15 @@ public final class XMLDocumentOutline: @unchecked Sendable {
 
     /// The whole document's canonical form by `method` (comments left out, as for every
     /// same-document reference), less the element `excluding` and everything in it (the
-    /// enveloped-signature transform). Nil for a method this reader does not write.
+    /// enveloped-signature transform). Nil for a form this reader does not write: the document
+    /// less its root (libxml2 then separates the processing instructions around it differently,
+    /// and no signature needs it).
     public func canonicalize(
         _ method: Canonicalization, inclusivePrefixes: [String] = [], excluding: Int? = nil
     )
         -> [UInt8]?
     {
+        if excluding == root { return nil }
         let prefixes = method.isExclusive ? inclusivePrefixes : []
         let key = Self.key(method, prefixes)
         lock.lock()
@@ -155,13 +149,6 @@ public final class XMLDocumentOutline: @unchecked Sendable {
 
     public var root: Int { 0 }
 
-    /// The local name of the element at `index`.
-    public func localName(_ index: Int) -> String {
-        let element = elements[index]
-        let start = element.name.lowerBound + (element.prefixLength > 0 ? element.prefixLength + 1 : 0)
-        return string(start..<element.name.upperBound)
-    }
-
     /// The name as written, with its prefix.
     public func qualifiedName(_ index: Int) -> String { string(elements[index].name) }
 
@@ -171,11 +158,11 @@ public final class XMLDocumentOutline: @unchecked Sendable {
     /// Whether the element at `index` is `name` in `namespace` (compared without making strings).
     public func isElement(_ index: Int, _ name: String, in namespace: String) -> Bool {
         let element = elements[index]
-        let start = element.name.lowerBound + (element.prefixLength > 0 ? element.prefixLength + 1 : 0)
-        guard element.name.upperBound - start == name.utf8.count, let uri = element.namespace,
-            uri.count == namespace.utf8.count
-        else { return false }
-        return equals(start..<element.name.upperBound, name) && equals(uri, namespace)
+        let local = XMLByteCanonicalizer.localPart(element.name, prefixLength: element.prefixLength)
+        guard local.count == name.utf8.count, let uri = element.namespace, uri.count == namespace.utf8.count else {
+            return false
+        }
+        return equals(local, name) && equals(uri, namespace)
     }
 
     /// Every element named `name` in `namespace`, in document order.

@@ -127,6 +127,14 @@ extension String {
 }
 
 extension XMLTree {
+    /// Every element of the document, in document order (the root first).
+    public var elementsInDocumentOrder: [XMLTree.Element] {
+        guard let root else { return [] }
+        var result: [XMLTree.Element] = []
+        XMLTree.Element.walk(root.node) { result.append(XMLTree.Element(document: self, node: $0)) }
+        return result
+    }
+
     /// The position of `element` among the document's elements in document order (the index of
     /// its span in ``XMLElementSpans``).
     public func documentOrderIndex(of element: XMLTree.Element) -> Int? {

@@ -76,23 +76,18 @@ public struct XMLSignatureVerifier: Sendable {
             report.inputRefused = true
             return report
         }
-        let now = Date()
-        var reports: [SignatureReport] = []
-        var protectedUntil: Date?
-        for (index, signature) in Self.signatures(in: tree).enumerated() {
+        let signatures = Self.signatures(in: tree)
+        // The whole tree never sends a document to another reading: the report is always made.
+        return verifyEach(signatures.count, bytes, name: name) { index, now in
+            let signature = signatures[index]
             var detached: (uri: String, bytes: [UInt8])?
             if tree.root == signature, let uri = Self.externalReference(signature), let bytes = content(uri) {
                 detached = (uri, bytes)
             }
-            var verification = XMLSignatureVerification(
+            return XMLSignatureVerification(
                 signature: signature, tree: tree, name: signature.identifier ?? "Signature \(index + 1)",
                 detachedContent: detached, options: options, validator: validator, now: now)
-            reports.append(verification.run())
-            if reports.last?.level == .bLTA, let until = verification.archiveProtectedUntil {
-                protectedUntil = min(protectedUntil ?? until, until)
-            }
-        }
-        return conclude(bytes, name: name, reports: reports, protectedUntil: protectedUntil, now: now)
+        }!
     }
 
     /// The same verification for a document inside the byte reader's subset whose signatures are
@@ -102,22 +97,34 @@ public struct XMLSignatureVerifier: Sendable {
     private func verifyOutlined(_ bytes: [UInt8], name: String) -> DocumentReport? {
         guard let outline = XMLDocumentOutline(bytes, limits: limits) else { return nil }
         let signatures = outline.elements(named: "Signature", in: XMLDSig.namespace)
-        guard !signatures.isEmpty, !signatures.contains(outline.root),
+        guard !signatures.contains(outline.root),
             !signatures.contains(where: { inner in signatures.contains { $0 != inner && outline.isWithin(inner, $0) } })
         else { return nil }
+        let fileDigest = FileDigest()
+        return verifyEach(signatures.count, bytes, name: name, fileDigest: fileDigest) { index, now in
+            guard let tree = try? outline.subtree(signatures[index]), let signature = tree.root?.children.first else {
+                return nil
+            }
+            return XMLSignatureVerification(
+                signature: signature, tree: tree,
+                outlined: OutlinedSignature(outline: outline, index: signatures[index], fileDigest: fileDigest),
+                name: signature.identifier ?? "Signature \(index + 1)", detachedContent: nil, options: options,
+                validator: validator, now: now)
+        }
+    }
+
+    /// Runs the verification of each of `count` signatures (made by `make` with the time of the
+    /// run; nil, or a verification that asks for the whole tree, sends the document to another
+    /// reading: nil) and concludes the document's report.
+    private func verifyEach(
+        _ count: Int, _ bytes: [UInt8], name: String, fileDigest: FileDigest? = nil,
+        _ make: (Int, Date) -> XMLSignatureVerification?
+    ) -> DocumentReport? {
         let now = Date()
         var reports: [SignatureReport] = []
         var protectedUntil: Date?
-        let fileDigest = FileDigest()
-        for (index, position) in signatures.enumerated() {
-            guard let tree = try? outline.subtree(position), let signature = tree.root?.children.first else {
-                return nil
-            }
-            var verification = XMLSignatureVerification(
-                signature: signature, tree: tree,
-                outlined: OutlinedSignature(outline: outline, index: position, fileDigest: fileDigest),
-                name: signature.identifier ?? "Signature \(index + 1)", detachedContent: nil, options: options,
-                validator: validator, now: now)
+        for index in 0..<count {
+            guard var verification = make(index, now) else { return nil }
             reports.append(verification.run())
             if verification.needsWholeDocument { return nil }
             if reports.last?.level == .bLTA, let until = verification.archiveProtectedUntil {
@@ -126,7 +133,7 @@ public struct XMLSignatureVerifier: Sendable {
         }
         return conclude(
             bytes, name: name, reports: reports, protectedUntil: protectedUntil, now: now,
-            fileSHA256: fileDigest.sha256)
+            fileSHA256: fileDigest?.sha256)
     }
 
     private func conclude(
