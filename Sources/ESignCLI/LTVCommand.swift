@@ -210,11 +210,8 @@ struct LTVCommand: ParsableCommand {
                     found.append(path)
                     continue
                 }
-                let walker = fm.enumerator(atPath: path)
-                while let name = walker?.nextObject() as? String {
-                    if name.lowercased().hasSuffix(".pdf") || Extend.isDetached(name) || SignCommand.isXML(name) {
-                        found.append((path as NSString).appendingPathComponent(name))
-                    }
+                found += FolderWalk.files(under: path) { name in
+                    name.lowercased().hasSuffix(".pdf") || Extend.isDetached(name) || SignCommand.isXML(name)
                 }
             }
             return found.sorted()

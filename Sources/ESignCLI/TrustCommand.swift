@@ -42,6 +42,7 @@ struct TrustCommand: ParsableCommand {
 
     struct Add: ParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "add",
             abstract: "Add a root (PEM or DER) after showing its subject, validity and SHA-256 fingerprint.")
 
         @Argument(help: ArgumentHelp("The certificate file.", valueName: "file")) var file: String
@@ -150,7 +151,8 @@ struct TrustCommand: ParsableCommand {
     }
 
     struct List: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "List the trust store's anchors.")
+        static let configuration = CommandConfiguration(
+            commandName: "list", abstract: "List the trust store's anchors.")
         @OptionGroup var storeOption: StoreOption
         @Flag(help: "Print JSON.") var json = false
 
@@ -191,6 +193,7 @@ struct TrustCommand: ParsableCommand {
 
     struct Remove: ParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "remove",
             abstract: "Remove an anchor, by name or by the first 8 or more hex digits of its SHA-256.")
         @Argument(help: ArgumentHelp("Name or fingerprint.", valueName: "name|sha256")) var anchor: String
         @OptionGroup var storeOption: StoreOption
@@ -205,6 +208,7 @@ struct TrustCommand: ParsableCommand {
 
     struct Pins: ParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "pins",
             abstract: "List the roots esign knows by name, with their pinned fingerprints.")
         @Option(help: ArgumentHelp("A JSON file of extra pinned roots (default ESIGN_TRUST_PINS).", valueName: "file"))
         var pins: String?

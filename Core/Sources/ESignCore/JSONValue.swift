@@ -41,7 +41,7 @@ public indirect enum JSONValue: Sendable, Equatable {
         case .object(let members):
             out.append(UInt8(ascii: "{"))
             var first = true
-            for (key, value) in members.sorted(by: { $0.0.utf8.lexicographicallyPrecedes($1.0.utf8) }) {
+            for (key, value) in members.sorted(by: { Self.precedes($0.0, $1.0) }) {
                 guard let value else { continue }
                 if !first { out.append(UInt8(ascii: ",")) }
                 first = false
@@ -51,6 +51,19 @@ public indirect enum JSONValue: Sendable, Equatable {
             }
             out.append(UInt8(ascii: "}"))
         }
+    }
+
+    /// UTF-8 byte order (what `.sortedKeys` sorts by), over the strings' contiguous bytes: the
+    /// generic `lexicographicallyPrecedes` took a quarter of rendering a report.
+    static func precedes(_ a: String, _ b: String) -> Bool {
+        let fast = a.utf8.withContiguousStorageIfAvailable { x in
+            b.utf8.withContiguousStorageIfAvailable { y in
+                for offset in 0..<min(x.count, y.count) where x[offset] != y[offset] { return x[offset] < y[offset] }
+                return x.count < y.count
+            }
+        }
+        if let fast, let result = fast { return result }
+        return a.utf8.lexicographicallyPrecedes(b.utf8)
     }
 
     /// Quotes and escapes as JSONEncoder does: `"` and `\`, the named controls \b \f \n \r \t,

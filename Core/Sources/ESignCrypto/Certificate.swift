@@ -17,6 +17,8 @@ public final class Certificate: @unchecked Sendable, Hashable, CustomStringConve
     /// Wraps an `X509*`, taking ownership of one reference.
     init(takingOwnership pointer: OpaquePointer) throws(OpenSSLError) {
         self.pointer = pointer
+        subject = DistinguishedName(X509_get_subject_name(pointer))
+        issuer = DistinguishedName(X509_get_issuer_name(pointer))
         do {
             der = try encodeDER("i2d_X509") { i2d_X509(pointer, $0) }
         } catch {
@@ -68,8 +70,10 @@ public final class Certificate: @unchecked Sendable, Hashable, CustomStringConve
         return "-----BEGIN CERTIFICATE-----\n\(b64)\n-----END CERTIFICATE-----\n"
     }
 
-    public var subject: DistinguishedName { DistinguishedName(X509_get_subject_name(pointer)) }
-    public var issuer: DistinguishedName { DistinguishedName(X509_get_issuer_name(pointer)) }
+    /// Read once (every report names the signer and its issuer, and a batch verifies one
+    /// official's certificate a thousand times).
+    public let subject: DistinguishedName
+    public let issuer: DistinguishedName
 
     /// DER of the issuer Name.
     public var issuerNameDER: [UInt8] {

@@ -14,6 +14,7 @@ public final class CertificateCache: @unchecked Sendable {
     let capacity: Int
     private let lock = NSLock()
     private var entries: [Key: Certificate] = [:]
+    private var byText: [String: Certificate] = [:]
 
     init(capacity: Int = 4096) { self.capacity = capacity }
 
@@ -30,6 +31,22 @@ public final class CertificateCache: @unchecked Sendable {
         if entries.count >= capacity { entries.removeAll(keepingCapacity: true) }
         if let raced = entries[key] { return raced }
         entries[key] = parsed
+        return parsed
+    }
+
+    /// The certificate whose DER `decode` makes of `text` (XML carries certificates in base64),
+    /// parsed now or earlier: a batch signed by one official carries the same text in every
+    /// document, and decoding it each time cost more than checking the signature's chain.
+    public func certificate(text: String, decode: (String) -> [UInt8]?) -> Certificate? {
+        lock.lock()
+        let cached = byText[text]
+        lock.unlock()
+        if let cached { return cached }
+        guard let der = decode(text), let parsed = try? certificate(der: der[...]) else { return nil }
+        lock.lock()
+        defer { lock.unlock() }
+        if byText.count >= capacity { byText.removeAll(keepingCapacity: true) }
+        byText[text] = parsed
         return parsed
     }
 

@@ -17,12 +17,28 @@ public struct DistinguishedName: Sendable, Hashable, CustomStringConvertible, Co
     }
 
     public let attributes: [Attribute]
+    /// Most specific attribute first, as RFC 4514 prints names (made once: reports print it).
+    public let description: String
 
-    public init(attributes: [Attribute]) { self.attributes = attributes }
+    public init(attributes: [Attribute]) {
+        self.attributes = attributes
+        description = Self.describe(attributes)
+    }
+
+    private enum CodingKeys: String, CodingKey { case attributes }
+
+    public init(from decoder: Decoder) throws {
+        self.init(
+            attributes: try decoder.container(keyedBy: CodingKeys.self).decode([Attribute].self, forKey: .attributes))
+    }
+
+    private static func describe(_ attributes: [Attribute]) -> String {
+        attributes.reversed().map { "\($0.type)=\($0.value)" }.joined(separator: ", ")
+    }
 
     init(_ name: OpaquePointer?) {
         guard let name else {
-            attributes = []
+            self.init(attributes: [])
             return
         }
         var result: [Attribute] = []
@@ -44,16 +60,11 @@ public struct DistinguishedName: Sendable, Hashable, CustomStringConvertible, Co
             }
             result.append(Attribute(type: type, value: value))
         }
-        attributes = result
+        self.init(attributes: result)
     }
 
     /// The first value of an attribute type ("CN", "O", …).
     public subscript(type: String) -> String? { attributes.first { $0.type == type }?.value }
 
     public var commonName: String? { self["CN"] }
-
-    /// Most specific attribute first, as RFC 4514 prints names.
-    public var description: String {
-        attributes.reversed().map { "\($0.type)=\($0.value)" }.joined(separator: ", ")
-    }
 }

@@ -34,6 +34,13 @@ public final class XMLDocumentOutline: @unchecked Sendable {
         let declarations: Range<Int>
         let canonicalStart: Int
         var canonicalEnd: Int
+
+        /// Records the end tag (one access to the reader's array of elements, not three).
+        mutating func close(endTag: Int, end: Int, canonicalEnd: Int) {
+            self.endTag = endTag
+            self.end = end
+            self.canonicalEnd = canonicalEnd
+        }
     }
 
     struct Declaration {
@@ -69,11 +76,13 @@ public final class XMLDocumentOutline: @unchecked Sendable {
 
     private struct Form {
         let buffer: XMLOutputBuffer
-        let spans: [Range<Int>]
+        /// The reader's elements, whose canonical spans are this form's (shared, not copied).
+        let elements: [Element]
         init(_ reader: XMLByteCanonicalizer) {
             buffer = reader.out
-            spans = reader.outline.elements.map { $0.canonicalStart..<$0.canonicalEnd }
+            elements = reader.outline.elements
         }
+        func span(_ index: Int) -> Range<Int> { elements[index].canonicalStart..<elements[index].canonicalEnd }
     }
     private let lock = NSLock()
 
@@ -142,7 +151,7 @@ public final class XMLDocumentOutline: @unchecked Sendable {
         guard let excluding else { return form.buffer.bytes }
         // Canonical XML is written in document order and an element's form depends only on its
         // ancestors: the document less a subtree is the form less that subtree's span.
-        return form.buffer.bytes(excluding: form.spans[excluding])
+        return form.buffer.bytes(excluding: form.span(excluding))
     }
 
     // MARK: Elements

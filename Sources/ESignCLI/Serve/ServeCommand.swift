@@ -86,6 +86,7 @@ struct ServeClientsCommand: AsyncParsableCommand {
 
     struct Add: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "add",
             abstract: "Add a client; its token is printed once, alone on the last line.",
             discussion: """
                 Scopes: sign (sign and issue with the keys of its units), verify, ledger (record documents), \
@@ -123,7 +124,8 @@ struct ServeClientsCommand: AsyncParsableCommand {
     }
 
     struct List: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "List the clients (never their tokens).")
+        static let configuration = CommandConfiguration(
+            commandName: "list", abstract: "List the clients (never their tokens).")
         @OptionGroup var database: ServeDatabaseOptions
         @Flag(help: "Print JSON.") var json = false
 
@@ -148,6 +150,7 @@ struct ServeClientsCommand: AsyncParsableCommand {
 
     struct Revoke: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "revoke",
             abstract: "Revoke a client's token (every instance refuses it within 5 seconds).")
         @Argument(help: "The client's name.") var name: String
         @OptionGroup var database: ServeDatabaseOptions
@@ -175,6 +178,7 @@ struct ServeAuditCommand: AsyncParsableCommand {
 
     struct Check: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "check",
             abstract: "Recompute the audit chain from its first event; exit 1 if anything does not match.")
         @OptionGroup var database: ServeDatabaseOptions
         @Flag(help: "Print the result as JSON.") var json = false
@@ -201,7 +205,8 @@ struct ServeAuditCommand: AsyncParsableCommand {
     }
 
     struct List: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Print audit events as JSON lines.")
+        static let configuration = CommandConfiguration(
+            commandName: "list", abstract: "Print audit events as JSON lines.")
         @OptionGroup var database: ServeDatabaseOptions
         @Option(help: "Events after this sequence number.") var after: Int64 = 0
         @Option(help: "At most this many.") var limit = 100

@@ -447,7 +447,7 @@ struct XMLSignatureVerification: SignerChecking {
     static func keyInfoCertificates(_ signature: XMLTree.Element) -> [Certificate] {
         guard let keyInfo = signature.child("KeyInfo", in: ds) else { return [] }
         return keyInfo.children("X509Data", in: ds).flatMap { $0.children("X509Certificate", in: ds) }
-            .compactMap { base64($0.text).flatMap { try? CertificateCache.shared.certificate(der: $0[...]) } }
+            .compactMap { CertificateCache.shared.certificate(text: $0.text, decode: base64) }
     }
 
     /// The KeyInfo certificates and, among them, the one the signed SigningCertificate(V2)
