@@ -80,8 +80,24 @@ struct XMLByteCanonicalizer {
     static let maximumAttributes = 32
 
     init(_ bytes: UnsafeBufferPointer<UInt8>, mode: Mode, maximumDepth: Int) {
+        self.init(bytes, mode: mode, maximumDepth: maximumDepth, end: bytes.count, size: bytes.count)
+    }
+
+    /// Reads only the element at `element` (from its `<` to just past its end), as the apex of a
+    /// document subset: the namespace declarations of its ancestors, `inherited` (ranges of the same
+    /// bytes, outermost first), are in scope and none of them is output. ``runElement()`` reads it.
+    init(
+        _ bytes: UnsafeBufferPointer<UInt8>, mode: Mode, maximumDepth: Int, element: Range<Int>,
+        inherited: [(prefix: Range<Int>, uri: Range<Int>)]
+    ) {
+        self.init(bytes, mode: mode, maximumDepth: maximumDepth, end: element.upperBound, size: element.count)
+        i = element.lowerBound
+        for binding in inherited { scope.append(Binding(prefix: binding.prefix, uri: binding.uri, depth: 0)) }
+    }
+
+    private init(_ bytes: UnsafeBufferPointer<UInt8>, mode: Mode, maximumDepth: Int, end: Int, size: Int) {
         b = bytes
-        n = bytes.count
+        n = end
         classes = ByteClass.table
         switch mode {
         case .inclusive:
@@ -92,8 +108,8 @@ struct XMLByteCanonicalizer {
             inclusivePrefixes = prefixes
         }
         self.maximumDepth = min(maximumDepth, 200)
-        out = XMLOutputBuffer(capacity: bytes.count + bytes.count / 8 + 64)
-        outline.elements.reserveCapacity(bytes.count / 64 + 4)
+        out = XMLOutputBuffer(capacity: size + size / 8 + 64)
+        outline.elements.reserveCapacity(size / 64 + 4)
     }
 
     // MARK: The document
@@ -128,6 +144,13 @@ struct XMLByteCanonicalizer {
                 throw OutsideSubset(reason: "markup after the root element")
             }
         }
+    }
+
+    /// The element the apex initialiser names, and nothing after it.
+    mutating func runElement() throws(OutsideSubset) {
+        guard i < n, b[i] == 0x3C else { throw OutsideSubset(reason: "not an element") }
+        try content()
+        guard i == n else { throw OutsideSubset(reason: "not an element") }
     }
 
     /// `<?xml version="1.0" encoding="UTF-8" standalone="yes"?>`, strictly.

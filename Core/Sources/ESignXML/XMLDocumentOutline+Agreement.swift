@@ -1,8 +1,10 @@
 extension XMLDocumentOutline {
     /// Where this reading of the bytes differs from libxml2's tree of the same bytes, or nil when
     /// it agrees: the same elements (names, namespaces, identifiers), and for every method the
-    /// same canonical form, whole, less the element `chosen`, and of that element parsed alone in
-    /// its namespace scope (``subtree(_:)``); less the root, the reader writes nothing to compare.
+    /// same canonical form, whole, less the element `chosen`, and of that element alone (parsed by
+    /// libxml2 in its namespace scope, ``subtree(_:)``, and read by the byte reader,
+    /// ``canonicalize(element:_:inclusivePrefixes:)``); less the root, the reader writes nothing
+    /// to compare.
     /// The differential tests and the fuzzer hold the byte reader to libxml2 with it. `prefixes`
     /// is exclusive C14N's InclusiveNamespaces list.
     public func disagreement(
@@ -46,6 +48,11 @@ extension XMLDocumentOutline {
             }
             if let difference = Self.difference(inPlace, alone) {
                 return "\(method) \(list) of element \(chosen) alone differs \(difference)"
+            }
+            // The reader takes an element alone by exclusive C14N only (nil for the others).
+            let read = canonicalize(element: chosen, method, inclusivePrefixes: list)
+            if method.isExclusive || read != nil, let difference = Self.difference(inPlace, read) {
+                return "\(method) \(list) of element \(chosen) read alone by the byte reader differs \(difference)"
             }
         }
         return nil

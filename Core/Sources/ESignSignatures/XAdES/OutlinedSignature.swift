@@ -10,6 +10,17 @@ struct OutlinedSignature {
     /// The file's SHA-256 (the report's `file_sha256`), computed together with the first
     /// whole-document reference's digest, shared by the document's signatures.
     let fileDigest: FileDigest
+
+    /// The canonical form of the signature's SignedInfo (its first child) by exclusive C14N, read
+    /// from the document's bytes; nil when the method is another or the reader does not take it
+    /// (libxml2 then canonicalises the signature's tree, as before).
+    func signedInfoForm(_ method: Canonicalization, inclusivePrefixes: [String]) -> [UInt8]? {
+        let info = index + 1
+        guard info < outline.elements.count, outline.elements[info].parent == index,
+            outline.isElement(info, "SignedInfo", in: XMLDSig.namespace)
+        else { return nil }
+        return outline.canonicalize(element: info, method, inclusivePrefixes: inclusivePrefixes)
+    }
 }
 
 /// The SHA-256 of a document's bytes, made alongside another digest: two messages of about the

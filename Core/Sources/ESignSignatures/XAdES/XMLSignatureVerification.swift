@@ -331,6 +331,13 @@ struct XMLSignatureVerification: SignerChecking {
                     guard outlined.outline.isWithin(everywhere[0], outlined.index), found.count == 1,
                         found[0].isElement("SignedProperties", in: XMLDSig.xades)
                     else { throw .wholeDocument }
+                    // By exclusive C14N, read from the document's bytes (else libxml2's, below).
+                    if !envelopedRemoved, let (method, prefixes) = canonicalization,
+                        let form = outlined.outline.canonicalize(
+                            element: everywhere[0], method, inclusivePrefixes: prefixes)
+                    {
+                        return (.element(found[0]), form)
+                    }
                 } else {
                     found = []
                 }
@@ -488,10 +495,11 @@ struct XMLSignatureVerification: SignerChecking {
         }
         let digest: [UInt8]
         do {
-            digest = try Digest.hash(
-                tree.canonicalize(
-                    canonicalization.0, NodeSelection(subtree: info), inclusivePrefixes: canonicalization.1),
-                method.digest)
+            let form =
+                try outlined?.signedInfoForm(canonicalization.0, inclusivePrefixes: canonicalization.1)
+                ?? tree.canonicalize(
+                    canonicalization.0, NodeSelection(subtree: info), inclusivePrefixes: canonicalization.1)
+            digest = try Digest.hash(form, method.digest)
         } catch {
             fail("signature", .indeterminate, .formatFailure, "SignedInfo cannot be canonicalised: \(error)")
             return nil
