@@ -561,9 +561,15 @@ struct XMLByteCanonicalizer {
     ) {
         if !renderList.isEmpty { renderList.removeAll(keepingCapacity: true) }
         if !exclusive {
-            // Every ancestor is output: what changes is what this element declares.
+            // Every ancestor is output: what changes is what this element declares. The apex of
+            // an element read alone (depth 1) renders every binding in scope, its ancestors' too:
+            // each prefix's innermost, even where that one renders nothing (`xmlns=""`).
             var index = scope.count - 1
-            while index >= 0 && scope[index].depth == depth {
+            while index >= 0 && (scope[index].depth == depth || depth == 1) {
+                if depth == 1 && isShadowed(index) {
+                    index -= 1
+                    continue
+                }
                 consider(scope[index].prefix, uri: scope[index].uri, depth: depth)
                 index -= 1
             }
@@ -598,6 +604,16 @@ struct XMLByteCanonicalizer {
             a += 1
         }
         for b in renderList.indices { rendered.append(renderList[b]) }
+    }
+
+    /// Whether a binding further in (later in `scope`) declares the same prefix.
+    private mutating func isShadowed(_ index: Int) -> Bool {
+        var inner = index + 1
+        while inner < scope.count {
+            if same(scope[inner].prefix, scope[index].prefix) { return true }
+            inner += 1
+        }
+        return false
     }
 
     private mutating func consider(_ prefix: Range<Int>, uri: Range<Int>, depth: Int) {
@@ -822,6 +838,10 @@ struct XMLByteCanonicalizer {
                 if b[i] == 0x3F && b[i + 1] == 0x3E {
                     i += 2
                     break
+                }
+                // As in comments: XMLTree refuses "<!DOCTYPE" and "<!ENTITY" anywhere.
+                if b[i] == 0x3C && b[i + 1] == 0x21 {
+                    throw OutsideSubset(reason: "<! inside a processing instruction")
                 }
                 if b[i] == 0x0D {
                     out.append(0x0A)

@@ -157,19 +157,16 @@ public final class XMLDocumentOutline: @unchecked Sendable {
     /// The canonical form of the element `index` with everything in it, alone: the apex of a
     /// document subset, its ancestors' namespaces in scope and none of them output (what
     /// `xmlC14NExecute` writes for that element's node set; comments left out, as for a
-    /// same-document reference). Read from the element's bytes, not kept. Exclusive C14N only:
-    /// for the inclusive methods libxml2 leaves out a default namespace the apex inherits (where
-    /// C14N 1.0 § 2.4 would render it), and verdicts must not depend on which reader read the
-    /// document, so those stay libxml2's (nil here). Nil too when the element is one the reader
-    /// does not take alone.
+    /// same-document reference). Read from the element's bytes, not kept. Nil when the element
+    /// is one the reader does not take alone (libxml2 then canonicalises it).
     public func canonicalize(
         element index: Int, _ method: Canonicalization, inclusivePrefixes: [String] = []
     )
         -> [UInt8]?
     {
-        guard method.isExclusive else { return nil }
-        let mode = XMLByteCanonicalizer.Mode.exclusive(
-            prefixes: inclusivePrefixes.map { $0 == "#default" ? [] : Array($0.utf8) })
+        let mode: XMLByteCanonicalizer.Mode =
+            method.isExclusive
+            ? .exclusive(prefixes: inclusivePrefixes.map { $0 == "#default" ? [] : Array($0.utf8) }) : .inclusive
         var chain: [Int] = []
         var current = elements[index].parent
         while current >= 0 {
