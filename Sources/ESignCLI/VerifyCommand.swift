@@ -215,7 +215,7 @@ struct VerifyCommand: ParsableCommand {
             buffer.append(contentsOf: line.utf8)
             buffer.append(0x0A)
         }
-        FileHandle.standardOutput.write(Data(buffer))
+        try? FileHandle.standardOutput.write(contentsOf: buffer)
     }
 
     private func printCounts(_ indications: [Indication]) {

@@ -20,7 +20,7 @@ public indirect enum JSONValue: Sendable, Equatable {
     /// Compact text, keys sorted.
     public var compactText: String {
         var out: [UInt8] = []
-        out.reserveCapacity(1024)
+        out.reserveCapacity(4096)  // a verification report's size: written without growing
         write(into: &out)
         return String(decoding: out, as: UTF8.self)
     }

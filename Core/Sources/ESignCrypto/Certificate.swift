@@ -227,10 +227,19 @@ public final class Certificate: @unchecked Sendable, Hashable, CustomStringConve
         return ok
     }
 
-    /// SHA-2 fingerprint of the DER encoding.
+    /// SHA-2 fingerprint of the DER encoding (the SHA-256 one computed once: every verification
+    /// names its signer's and its root's).
     public func fingerprint(_ algorithm: DigestAlgorithm = .sha256) -> [UInt8] {
-        (try? Digest.hash(der, algorithm)) ?? []
+        guard algorithm == .sha256 else { return (try? Digest.hash(der, algorithm)) ?? [] }
+        fingerprintLock.lock()
+        defer { fingerprintLock.unlock() }
+        if let sha256Fingerprint { return sha256Fingerprint }
+        let computed = (try? Digest.hash(der, .sha256)) ?? []
+        sha256Fingerprint = computed
+        return computed
     }
+    private let fingerprintLock = NSLock()
+    private var sha256Fingerprint: [UInt8]?
 
     public var description: String { subject.description }
 
