@@ -115,6 +115,12 @@ public final class XMLDocumentOutline: @unchecked Sendable {
         }
     }
 
+    /// The reader's mode for `method` (exclusive C14N's InclusiveNamespaces `prefixes` as bytes,
+    /// "#default" the empty prefix; ignored by the inclusive methods).
+    private static func mode(_ method: Canonicalization, _ prefixes: [String]) -> XMLByteCanonicalizer.Mode {
+        method.isExclusive ? .exclusive(prefixes: prefixes.map { $0 == "#default" ? [] : Array($0.utf8) }) : .inclusive
+    }
+
     private static func key(_ method: Canonicalization, _ prefixes: [String]) -> String {
         method.isExclusive ? "exc " + prefixes.joined(separator: " ") : "inc"
     }
@@ -138,10 +144,7 @@ public final class XMLDocumentOutline: @unchecked Sendable {
         var form = forms[key]
         lock.unlock()
         if form == nil {
-            let mode: XMLByteCanonicalizer.Mode =
-                method.isExclusive
-                ? .exclusive(prefixes: prefixes.map { $0 == "#default" ? [] : Array($0.utf8) }) : .inclusive
-            guard case .success(let scan) = Self.scan(bytes, mode, limits) else { return nil }
+            guard case .success(let scan) = Self.scan(bytes, Self.mode(method, prefixes), limits) else { return nil }
             form = Form(scan)
             lock.lock()
             forms[key] = form
@@ -164,22 +167,14 @@ public final class XMLDocumentOutline: @unchecked Sendable {
     )
         -> [UInt8]?
     {
-        let mode: XMLByteCanonicalizer.Mode =
-            method.isExclusive
-            ? .exclusive(prefixes: inclusivePrefixes.map { $0 == "#default" ? [] : Array($0.utf8) }) : .inclusive
-        var chain: [Int] = []
-        var current = elements[index].parent
-        while current >= 0 {
-            chain.append(current)
-            current = elements[current].parent
-        }
-        let inherited = chain.reversed().flatMap { ancestor in
+        let inherited = ancestors(index).flatMap { ancestor in
             declarations[elements[ancestor].declarations].map { (prefix: $0.prefix, uri: $0.uri) }
         }
         let element = elements[index].start..<elements[index].end
         return bytes.withUnsafeBufferPointer { buffer -> [UInt8]? in
             var reader = XMLByteCanonicalizer(
-                buffer, mode: mode, maximumDepth: limits.maximumDepth, element: element, inherited: inherited)
+                buffer, mode: Self.mode(method, inclusivePrefixes), maximumDepth: limits.maximumDepth,
+                element: element, inherited: inherited)
             do throws(XMLByteCanonicalizer.OutsideSubset) { try reader.runElement() } catch { return nil }
             return reader.out.bytes
         }
@@ -229,20 +224,25 @@ public final class XMLDocumentOutline: @unchecked Sendable {
     /// declarations), as (prefix, URI); the prefix "" is the default namespace, present only when
     /// it is not empty.
     public func inheritedNamespaces(_ index: Int) -> [(prefix: String, uri: String)] {
-        var chain: [Int] = []
-        var current = elements[index].parent
-        while current >= 0 {
-            chain.append(current)
-            current = elements[current].parent
-        }
         var bindings: [String: String] = [:]
-        for ancestor in chain.reversed() {
+        for ancestor in ancestors(index) {
             for declaration in declarations[elements[ancestor].declarations] {
                 bindings[string(declaration.prefix)] = string(declaration.uri)
             }
         }
         return bindings.filter { !($0.key.isEmpty && $0.value.isEmpty) }.sorted { $0.key < $1.key }
             .map { ($0.key, $0.value) }
+    }
+
+    /// The ancestors of the element `index`, the root first.
+    private func ancestors(_ index: Int) -> [Int] {
+        var chain: [Int] = []
+        var current = elements[index].parent
+        while current >= 0 {
+            chain.append(current)
+            current = elements[current].parent
+        }
+        return chain.reversed()
     }
 
     /// The element `index` parsed by libxml2 on its own, inside a wrapper element that declares

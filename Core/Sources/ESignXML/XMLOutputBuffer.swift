@@ -25,11 +25,6 @@ final class XMLOutputBuffer {
         count += 1
     }
 
-    @inline(__always) func append(_ bytes: UnsafeBufferPointer<UInt8>) {
-        guard let source = bytes.baseAddress, bytes.count > 0 else { return }
-        append(source, count: bytes.count, readable: bytes.count)
-    }
-
     /// Appends `length` bytes from `source`, from which `readable` bytes (at least `length`) may be
     /// read: with 8 to spare, a short copy reads and writes whole words and keeps `length`.
     @inline(__always) func append(_ source: UnsafePointer<UInt8>, count length: Int, readable: Int) {

@@ -11,9 +11,9 @@ struct OutlinedSignature {
     /// whole-document reference's digest, shared by the document's signatures.
     let fileDigest: FileDigest
 
-    /// The canonical form of the signature's SignedInfo (its first child) by exclusive C14N, read
-    /// from the document's bytes; nil when the method is another or the reader does not take it
-    /// (libxml2 then canonicalises the signature's tree, as before).
+    /// The canonical form of the signature's SignedInfo (its first child) by `method`, read from
+    /// the document's bytes; nil when the reader does not take it (libxml2 then canonicalises the
+    /// signature's tree).
     func signedInfoForm(_ method: Canonicalization, inclusivePrefixes: [String]) -> [UInt8]? {
         let info = index + 1
         guard info < outline.elements.count, outline.elements[info].parent == index,

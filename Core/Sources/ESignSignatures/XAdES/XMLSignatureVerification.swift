@@ -331,7 +331,8 @@ struct XMLSignatureVerification: SignerChecking {
                     guard outlined.outline.isWithin(everywhere[0], outlined.index), found.count == 1,
                         found[0].isElement("SignedProperties", in: XMLDSig.xades)
                     else { throw .wholeDocument }
-                    // By exclusive C14N, read from the document's bytes (else libxml2's, below).
+                    // Canonicalised from the document's bytes when a transform names the method
+                    // (else by libxml2 on the signature's tree, below).
                     if !envelopedRemoved, let (method, prefixes) = canonicalization,
                         let form = outlined.outline.canonicalize(
                             element: everywhere[0], method, inclusivePrefixes: prefixes)
