@@ -33,6 +33,8 @@ let package = Package(
         .target(name: "CSystemShims"),
         // SHA-256 of up to four messages at once with the x86 SHA extensions (multi-buffer hashing).
         .target(name: "CSHA256MultiBuffer"),
+        // XML character data checked 32 bytes at a time with AVX2 (UTF-8 and the characters XML allows).
+        .target(name: "CXMLText"),
         // Small value types every layer shares (calendar arithmetic without ICU).
         .target(name: "ESignCore"),
         // OpenSSL bindings and DER encoding: with ESignPKCS11, the only places with unsafe pointer code.
@@ -47,7 +49,7 @@ let package = Package(
         .target(name: "ESignPDFSecurity", dependencies: ["ESignCore", "ESignCrypto", "ESignPDF"]),
         // XML reading that hostile input cannot turn against its reader (no DTDs, entities or
         // network), canonical XML and byte-exact splicing: the only place with libxml2 pointer code.
-        .target(name: "ESignXML", dependencies: ["CLibXML2"]),
+        .target(name: "ESignXML", dependencies: ["CLibXML2", "CXMLText"]),
         // Visible signature appearances: PNG images, TrueType subsets, the form XObjects that draw them.
         .target(name: "ESignAppearance", dependencies: ["ESignCore", "ESignPDF"]),
         // RFC 3161: the client (and, next, the TSA).

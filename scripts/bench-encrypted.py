@@ -15,7 +15,7 @@ pyHanko verifying the AES-256 document (in-process, with the password) is printe
 
   python3 scripts/bench-encrypted.py [--docs 1000] [--rounds 3] [--runs 40] [--json]
 """
-import argparse, json, os, statistics, subprocess, sys, tempfile, time
+import argparse, atexit, json, os, shutil, statistics, subprocess, sys, tempfile, time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, os.path.join(ROOT, "scripts"))
@@ -84,6 +84,7 @@ def main():
     log = (lambda *a: print(*a, file=sys.stderr)) if args.json else print
     esign = bench_sign.build_release(log)
     work = tempfile.mkdtemp(prefix="esign-bench-encrypted-", dir=os.environ.get("TMPDIR", "/var/tmp"))
+    atexit.register(shutil.rmtree, work, ignore_errors=True)  # what the run wrote, gone when it ends
     pki = os.path.join(work, "pki")
     subprocess.run([esign, "pki", "demo", "--dir", pki], check=True, stdout=subprocess.DEVNULL)
     root, chain = os.path.join(pki, "root.pem"), os.path.join(pki, "chain.pem")

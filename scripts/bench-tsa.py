@@ -5,7 +5,7 @@ number repeats over every reply issued and across a restart.
 
 Needs wrk (Debian package `wrk`; installed when missing and running as root). Prints a table or --json.
 """
-import argparse, json, os, re, signal, socket, subprocess, sys, tempfile, time
+import argparse, atexit, json, os, re, shutil, signal, socket, subprocess, sys, tempfile, time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, os.path.join(ROOT, "scripts"))
@@ -42,6 +42,7 @@ def main():
             raise SystemExit("wrk is needed: apt-get install wrk")
     esign = bench_sign.build_release(log)
     work = tempfile.mkdtemp(prefix="esign-bench-tsa-", dir=os.environ.get("TMPDIR", "/var/tmp"))
+    atexit.register(shutil.rmtree, work, ignore_errors=True)  # what the run wrote, gone when it ends
     pki = os.path.join(work, "pki")
     subprocess.run([esign, "pki", "demo", "--dir", pki], check=True, stdout=subprocess.DEVNULL)
     data = os.path.join(work, "data.txt")

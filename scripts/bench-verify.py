@@ -12,7 +12,7 @@ second that one-message SHA-256 allows on every core (`openssl speed -multi N sh
 blocks, divided by the bytes each signature covers). Hashing several documents at once is how
 esign goes past that second figure.
 """
-import argparse, json, os, resource, statistics, subprocess, sys, tempfile, time
+import argparse, atexit, json, os, resource, shutil, statistics, subprocess, sys, tempfile, time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, os.path.join(ROOT, "scripts"))
@@ -90,6 +90,7 @@ def main():
     log = (lambda *a: print(*a, file=sys.stderr)) if args.json else print
     esign = bench_sign.build_release(log)
     work = tempfile.mkdtemp(prefix="esign-bench-verify-", dir=os.environ.get("TMPDIR", "/var/tmp"))
+    atexit.register(shutil.rmtree, work, ignore_errors=True)  # what the run wrote, gone when it ends
     pki = os.path.join(work, "pki")
     subprocess.run([esign, "pki", "demo", "--dir", pki], check=True, stdout=subprocess.DEVNULL)
     root = os.path.join(pki, "root.pem")

@@ -17,7 +17,7 @@ RSA-2048 key.
 Builds esign in release mode with a static Swift runtime (as bench-sign.py does). Not a test:
 figures depend on the machine; the README records them with the CPU they were measured on.
 """
-import argparse, json, os, platform, statistics, subprocess, sys, tempfile, time
+import argparse, atexit, json, os, platform, shutil, statistics, subprocess, sys, tempfile, time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, os.path.join(ROOT, "scripts"))
@@ -109,6 +109,7 @@ def main():
     log = (lambda *a: print(*a, file=sys.stderr)) if args.json else print
     esign = bench_sign.build_release(log)
     work = tempfile.mkdtemp(prefix="esign-bench-xades-", dir=os.environ.get("TMPDIR", "/var/tmp"))
+    atexit.register(shutil.rmtree, work, ignore_errors=True)  # what the run wrote, gone when it ends
     pki = os.path.join(work, "pki")
     subprocess.run([esign, "pki", "demo", "--dir", pki], check=True, stdout=subprocess.DEVNULL)
     root = os.path.join(pki, "root.pem")

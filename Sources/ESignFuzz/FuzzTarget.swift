@@ -58,9 +58,11 @@ enum FuzzHarness {
         checkMultiBufferSHA256(bytes)
     }
 
-    /// The XML reader, every canonicalisation, the byte layout signing splices into, and the XML
-    /// signature verifier.
+    /// The text kernel, the XML reader, every canonicalisation, the byte layout signing splices
+    /// into, and the XML signature verifier.
     static func checkXML(_ bytes: [UInt8]) {
+        // The text kernel against the byte-by-byte reading, on any bytes.
+        if let disagreement = XMLTextKernel.disagreement(in: Array(bytes.prefix(512))) { fatalError(disagreement) }
         guard XMLSignatureVerifier.looksLikeXML(bytes) else { return }
         _ = XMLSignatureVerifier().verify(bytes, name: "fuzz")
         let parsed = try? XMLTree(parsing: bytes)

@@ -132,6 +132,35 @@ final class MultiBufferSHA256Tests: XCTestCase {
         }
     }
 
+    /// Messages in pieces lying apart (a canonical form less an element's span): cut anywhere,
+    /// into pieces shorter than a block, longer, empty; each digest OpenSSL's over the whole.
+    func testDigestsInPiecesEqualOpenSSL() throws {
+        var generator = SystemRandomNumberGenerator()
+        let lengths = [0, 1, 63, 64, 65, 127, 128, 129, 1000, 4096, 100_003]
+        for count in [2, 3, 5] {
+            for _ in 0..<20 {
+                let messages = (0..<count).map { _ in
+                    (0..<lengths.randomElement(using: &generator)!).map { _ in UInt8.random(in: 0...255) }
+                }
+                let cuts = messages.map { message in
+                    ([0, message.count]
+                        + (0..<Int.random(in: 0...4, using: &generator)).map { _ in
+                            Int.random(in: 0...message.count, using: &generator)
+                        }).sorted()
+                }
+                let digests = withUnsafeRawBuffers(messages) { buffers in
+                    MultiBufferSHA256.digests(
+                        inPieces: zip(buffers, cuts).map { buffer, cut in
+                            zip(cut, cut.dropFirst()).map { UnsafeRawBufferPointer(rebasing: buffer[$0..<$1]) }
+                        })
+                }
+                for (message, (digest, cut)) in zip(messages, zip(digests, cuts)) {
+                    XCTAssertEqual(digest, try Digest.hash(message, .sha256), "\(message.count) bytes cut at \(cut)")
+                }
+            }
+        }
+    }
+
     private func withUnsafeRawBuffers<R>(_ messages: [[UInt8]], _ body: ([UnsafeRawBufferPointer]) -> R) -> R {
         var pointers: [UnsafeRawBufferPointer] = []
         var copies: [UnsafeMutableRawBufferPointer] = []

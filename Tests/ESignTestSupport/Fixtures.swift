@@ -19,11 +19,13 @@ public enum Fixtures {
             .filter { $0.pathExtension == "pdf" }.sorted { $0.path < $1.path }
     }
 
-    /// A fresh temporary folder.
+    /// A fresh temporary folder, removed when the test process exits (kept with
+    /// `ESIGN_KEEP_TEST_FILES=1`, to look at what a failing test wrote).
     public static func temporaryDirectory(_ label: String = "esign-test") -> URL {
         let url = FileManager.default.temporaryDirectory.appendingPathComponent(
             "\(label)-\(UUID().uuidString.prefix(8))")
         try! FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
+        TemporaryFolders.shared.add(url.path)
         return url
     }
 
@@ -47,5 +49,32 @@ public enum Fixtures {
 
     public static func sha256(ofFile path: String) throws -> [UInt8] {
         try Digest.hash([UInt8](try Data(contentsOf: URL(fileURLWithPath: path))), .sha256)
+    }
+}
+
+/// The folders the tests made, removed at exit: a run makes hundreds, and a developer's machine
+/// gathered thousands before this.
+final class TemporaryFolders: @unchecked Sendable {
+    static let shared = TemporaryFolders()
+    private let lock = NSLock()
+    private var paths: [String] = []
+
+    private init() {
+        if ProcessInfo.processInfo.environment["ESIGN_KEEP_TEST_FILES"] == "1" { return }
+        atexit { TemporaryFolders.shared.removeAll() }
+    }
+
+    func add(_ path: String) {
+        lock.lock()
+        paths.append(path)
+        lock.unlock()
+    }
+
+    private func removeAll() {
+        lock.lock()
+        let all = paths
+        paths = []
+        lock.unlock()
+        for path in all { try? FileManager.default.removeItem(atPath: path) }
     }
 }

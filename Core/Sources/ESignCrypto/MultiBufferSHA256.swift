@@ -149,10 +149,17 @@ public enum MultiBufferSHA256 {
     /// through lane buffers): the few large messages of one document, such as its bytes and a
     /// reference's canonical form. Without the SHA extensions, OpenSSL hashes them one by one.
     public static func digests(inPlace messages: [UnsafeRawBufferPointer]) -> [[UInt8]] {
+        digests(inPieces: messages.map { [$0] })
+    }
+
+    /// The same for messages each made of pieces lying apart (a canonical form less an element's
+    /// span): whole blocks are hashed where they lie, and only the block that straddles two pieces
+    /// is gathered into a 64-byte buffer.
+    public static func digests(inPieces messages: [[UnsafeRawBufferPointer]]) -> [[UInt8]] {
         guard cpuHasSHAExtensions, messages.count > 1 else {
-            return messages.map { message in
+            return messages.map { pieces in
                 (try? Digest(.sha256)).flatMap { digest in
-                    digest.update(message)
+                    for piece in pieces { digest.update(piece) }
                     return try? digest.finalize()
                 } ?? []
             }
@@ -162,23 +169,71 @@ public enum MultiBufferSHA256 {
         for m in messages.indices {
             for (i, word) in initialState.enumerated() { stateWords[8 * m + i] = word }
         }
-        var offsets = [Int](repeating: 0, count: messages.count)
+        var cursors = messages.map { PieceCursor(pieces: $0) }
         // Whole blocks: up to `maximumLanes` messages together, as long as the shortest has them.
         while true {
-            let active = messages.indices.filter { messages[$0].count - offsets[$0] >= 64 }.prefix(maximumLanes)
+            for m in cursors.indices { cursors[m].gather(into: stateWords + 8 * m) }
+            let active = cursors.indices.filter { cursors[$0].wholeBlocks > 0 }.prefix(maximumLanes)
             guard !active.isEmpty else { break }
-            let blocks = active.map { (messages[$0].count - offsets[$0]) / 64 }.min()!
+            let blocks = active.map { cursors[$0].wholeBlocks }.min()!
             var states = active.map { Optional(stateWords + 8 * $0) }
-            var data = active.map {
-                Optional(messages[$0].baseAddress!.assumingMemoryBound(to: UInt8.self) + offsets[$0])
-            }
+            var data = active.map { Optional(cursors[$0].position) }
             esign_sha256_mb_compress(&states, &data, Int32(active.count), blocks)
-            for m in active { offsets[m] += 64 * blocks }
+            for m in active { cursors[m].advance(by: 64 * blocks) }
         }
-        return messages.indices.map { m in
-            finish(
-                state: stateWords + 8 * m, tail: UnsafeRawBufferPointer(rebasing: messages[m][offsets[m]...]),
-                length: UInt64(messages[m].count))
+        return cursors.indices.map { m in
+            cursors[m].pending.withUnsafeBytes { tail in
+                finish(state: stateWords + 8 * m, tail: tail, length: UInt64(cursors[m].length))
+            }
+        }
+    }
+
+    /// Where one message of pieces has been hashed to: the piece and the offset in it, and the
+    /// bytes of a block that straddles pieces (fewer than 64), gathered until the block is whole.
+    private struct PieceCursor {
+        let pieces: [UnsafeRawBufferPointer]
+        let length: Int
+        var piece = 0
+        var offset = 0
+        var pending: [UInt8] = []
+
+        init(pieces: [UnsafeRawBufferPointer]) {
+            self.pieces = pieces.filter { $0.count > 0 }
+            length = pieces.reduce(0) { $0 + $1.count }
+        }
+
+        /// The whole blocks that lie in the current piece from the cursor on.
+        var wholeBlocks: Int { piece < pieces.count ? (pieces[piece].count - offset) / 64 : 0 }
+
+        var position: UnsafePointer<UInt8> {
+            (pieces[piece].baseAddress! + offset).assumingMemoryBound(to: UInt8.self)
+        }
+
+        mutating func advance(by count: Int) {
+            offset += count
+            if piece < pieces.count && offset == pieces[piece].count {
+                piece += 1
+                offset = 0
+            }
+        }
+
+        /// When fewer than 64 bytes are left in the current piece: moves them into `pending`, with
+        /// the next pieces' first bytes, hashing each block that becomes whole into `state` (on its
+        /// own); stops where the current piece has whole blocks again, or at the message's end.
+        mutating func gather(into state: UnsafeMutablePointer<UInt32>) {
+            while piece < pieces.count && (!pending.isEmpty || pieces[piece].count - offset < 64) {
+                let take = min(64 - pending.count, pieces[piece].count - offset)
+                pending.append(contentsOf: UnsafeRawBufferPointer(rebasing: pieces[piece][offset..<(offset + take)]))
+                advance(by: take)
+                if pending.count == 64 {
+                    pending.withUnsafeBytes { block in
+                        var states: [UnsafeMutablePointer<UInt32>?] = [state]
+                        var data: [UnsafePointer<UInt8>?] = [block.baseAddress!.assumingMemoryBound(to: UInt8.self)]
+                        esign_sha256_mb_compress(&states, &data, 1, 1)
+                    }
+                    pending.removeAll(keepingCapacity: true)
+                }
+            }
         }
     }
 

@@ -137,6 +137,15 @@ public final class XMLDocumentOutline: @unchecked Sendable {
     )
         -> [UInt8]?
     {
+        canonicalForm(method, inclusivePrefixes: inclusivePrefixes, excluding: excluding)?.bytes
+    }
+
+    /// The same canonical form where the reader wrote it, without a copy (``XMLCanonicalForm``).
+    public func canonicalForm(
+        _ method: Canonicalization, inclusivePrefixes: [String] = [], excluding: Int? = nil
+    )
+        -> XMLCanonicalForm?
+    {
         if excluding == root { return nil }
         let prefixes = method.isExclusive ? inclusivePrefixes : []
         let key = Self.key(method, prefixes)
@@ -151,10 +160,9 @@ public final class XMLDocumentOutline: @unchecked Sendable {
             lock.unlock()
         }
         guard let form else { return nil }
-        guard let excluding else { return form.buffer.bytes }
         // Canonical XML is written in document order and an element's form depends only on its
         // ancestors: the document less a subtree is the form less that subtree's span.
-        return form.buffer.bytes(excluding: form.span(excluding))
+        return XMLCanonicalForm(buffer: form.buffer, excluded: excluding.map { form.span($0) })
     }
 
     /// The canonical form of the element `index` with everything in it, alone: the apex of a

@@ -61,6 +61,11 @@ final class XMLOutputBuffer {
         return word
     }
 
+    /// Calls `body` with what was written, in place.
+    func withUnsafeBytes<Result>(_ body: (UnsafeRawBufferPointer) throws -> Result) rethrows -> Result {
+        try body(UnsafeRawBufferPointer(start: base, count: count))
+    }
+
     /// A copy of what was written.
     var bytes: [UInt8] { Array(UnsafeBufferPointer(start: base, count: count)) }
 

@@ -31,10 +31,10 @@ final class FileDigest {
 
     /// The SHA-256 of `other`, hashed together with `file` when the file's is not known yet;
     /// nil once it is (the caller then hashes `other` alone).
-    func hashTogether(_ file: [UInt8], _ other: [UInt8]) -> [UInt8]? {
+    func hashTogether(_ file: [UInt8], _ other: ReferencedOctets) -> [UInt8]? {
         guard sha256 == nil else { return nil }
         let digests = file.withUnsafeBytes { file in
-            other.withUnsafeBytes { other in MultiBufferSHA256.digests(inPlace: [file, other]) }
+            other.withPieces { pieces in MultiBufferSHA256.digests(inPieces: [[file], pieces]) }
         }
         sha256 = digests[0]
         return digests[1]

@@ -32,7 +32,7 @@ enum XAdESArchiveTimeStamp {
             let (_, data) = try XMLSignatureVerification.dereference(
                 uri, transforms: transforms, shown: "\"\(uri)\"", signature: signature, tree: tree, outlined: outlined,
                 detachedContent: detachedContent, finalCanonicalization: method)
-            input += data
+            input += data.bytes
         }
         try canonical(info)
         for name in ["SignatureValue", "KeyInfo"] {

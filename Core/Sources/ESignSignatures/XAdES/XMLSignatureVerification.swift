@@ -225,7 +225,7 @@ struct XMLSignatureVerification: SignerChecking {
             {
                 computed = together  // with the file's own SHA-256 for the report, in one pass
             } else {
-                computed = try Digest.hash(data, digest)
+                computed = try data.digest(digest)
             }
         } catch {
             fail(label, .indeterminate, .cryptoConstraintsFailureNoPOE, "cannot compute \(digestURI): \(error)")
@@ -244,7 +244,7 @@ struct XMLSignatureVerification: SignerChecking {
     /// failed check) for anything esign refuses to resolve or to run.
     private mutating func resolve(
         _ uri: String, transforms: [XMLTree.Element], label: String, shown: String
-    ) -> (Target, [UInt8])? {
+    ) -> (Target, ReferencedOctets)? {
         do {
             return try Self.dereference(
                 uri, transforms: transforms, shown: shown, signature: signature, tree: tree, outlined: outlined,
@@ -281,7 +281,7 @@ struct XMLSignatureVerification: SignerChecking {
         _ uri: String, transforms: [XMLTree.Element], shown: String, signature: XMLTree.Element, tree: XMLTree,
         outlined: OutlinedSignature? = nil, detachedContent: (uri: String, bytes: [UInt8])?,
         finalCanonicalization: Canonicalization = .c14n10
-    ) throws(ReferenceRefusal) -> (Target, [UInt8]) {
+    ) throws(ReferenceRefusal) -> (Target, ReferencedOctets) {
         var envelopedRemoved = false
         var canonicalization: (Canonicalization, [String])?
         for (index, transform) in transforms.enumerated() {
@@ -311,10 +311,10 @@ struct XMLSignatureVerification: SignerChecking {
                 // The document's bulk, canonicalised as it was read, less this signature if enveloped.
                 let (method, prefixes) = canonicalization ?? (finalCanonicalization, [])
                 guard
-                    let form = outlined.outline.canonicalize(
+                    let form = outlined.outline.canonicalForm(
                         method, inclusivePrefixes: prefixes, excluding: envelopedRemoved ? outlined.index : nil)
                 else { throw .wholeDocument }
-                return (target, form)
+                return (target, .form(form))
             }
         } else if uri.hasPrefix("#") {
             let id = String(uri.dropFirst())
@@ -337,7 +337,7 @@ struct XMLSignatureVerification: SignerChecking {
                         let form = outlined.outline.canonicalize(
                             element: everywhere[0], method, inclusivePrefixes: prefixes)
                     {
-                        return (.element(found[0]), form)
+                        return (.element(found[0]), .bytes(form))
                     }
                 } else {
                     found = []
@@ -356,7 +356,7 @@ struct XMLSignatureVerification: SignerChecking {
             guard transforms.isEmpty else {
                 throw ReferenceRefusal("\(shown): a detached file's reference takes no transforms")
             }
-            return (.detached(uri), detachedContent.bytes)
+            return (.detached(uri), .bytes(detachedContent.bytes))
         } else {
             throw ReferenceRefusal(
                 "\(shown) points outside the document: esign never fetches URLs or files a signature names",
@@ -365,7 +365,7 @@ struct XMLSignatureVerification: SignerChecking {
         if envelopedRemoved { selection.excluding = signature }
         let (method, prefixes) = canonicalization ?? (finalCanonicalization, [])
         do {
-            return (target, try tree.canonicalize(method, selection, inclusivePrefixes: prefixes))
+            return (target, .bytes(try tree.canonicalize(method, selection, inclusivePrefixes: prefixes)))
         } catch {
             throw ReferenceRefusal("\(shown) cannot be canonicalised: \(error)", .indeterminate)
         }
