@@ -158,7 +158,9 @@ struct VerifyCommand: ParsableCommand {
         if !others.isEmpty {
             let xml = XMLSignatureVerifier(options: options)
             let detached = DetachedSignatureVerifier(options: options)
+            let prefetch = FilePrefetch.ifNeeded(others.map { found[$0] })
             let done = parallelMap(others.count, progress: { bar.update(pdfs.count + $0) }) { index in
+                prefetch?.taking(index)
                 let path = found[others[index]]
                 guard path.lowercased().hasSuffix(".p7s") else { return finish(xml.verify(path: path)) }
                 return finish(detached.verify(content: String(path.dropLast(4)), signature: path))

@@ -78,6 +78,17 @@ struct XMLDocumentOutlineTests {
         #expect(XMLDocumentOutline(Array(long.utf8)) == nil, "a text node over the reader's bound")
     }
 
+    @Test func declarationsAreFoundAnywhereBeforeParsing() {
+        let found: [(String, String?)] = [
+            ("<!DOCTYPE a><a/>", "<!DOCTYPE"), ("<a>!!!<!ENTITY x \"y\"></a>", "<!ENTITY"),
+            ("<a><!-- ! --></a><!DOCTYPE", "<!DOCTYPE"), ("<a>!DOCTYPE <!DOCTYP</a>", nil),
+            ("<a><![CDATA[!]]><!--x--></a>", nil), ("!", nil), ("", nil), ("<!DOCTYP", nil),
+        ]
+        for (text, expected) in found {
+            #expect(XMLTree.forbiddenDeclaration(in: Array(text.utf8)) == expected, "\(text)")
+        }
+    }
+
     @Test func outsideTheSubsetIsLeftToLibxml2() {
         let cases: [String] = [
             "<!DOCTYPE a><a/>", "<?xml version=\"1.0\" encoding=\"ISO-8859-1\"?><a/>", "<a xml:lang=\"vi\"/>",

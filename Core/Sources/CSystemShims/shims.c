@@ -75,3 +75,32 @@ int esign_keep_freed_memory(size_t mmap_threshold, size_t trim_threshold) {
     return 0;
 }
 #endif
+
+#include <sys/mman.h>
+#include <sys/stat.h>
+
+int esign_file_is_cached(const char *path) {
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) return -1;
+    struct stat info;
+    int result = -1;
+    if (fstat(fd, &info) == 0 && info.st_size > 0) {
+        long page = sysconf(_SC_PAGESIZE);
+        void *map = mmap(NULL, (size_t)page, PROT_READ, MAP_SHARED, fd, 0);
+        if (map != MAP_FAILED) {
+            unsigned char resident = 0;
+            if (mincore(map, (size_t)page, &resident) == 0) result = resident & 1;
+            munmap(map, (size_t)page);
+        }
+    }
+    close(fd);
+    return result;
+}
+
+int esign_prefetch_file(const char *path) {
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) return -1;
+    int result = posix_fadvise(fd, 0, 0, POSIX_FADV_WILLNEED) == 0 ? 0 : -1;
+    close(fd);
+    return result;
+}

@@ -127,23 +127,27 @@ public final class XMLTree: @unchecked Sendable {
     /// `<!DOCTYPE` or `<!ENTITY` anywhere in the bytes (XML keywords are case-sensitive; a false
     /// alarm inside a comment or a CDATA section is refused too: the cost of certainty is small).
     static func forbiddenDeclaration(in bytes: [UInt8]) -> String? {
-        let doctype = Array("<!DOCTYPE".utf8)
-        let entity = Array("<!ENTITY".utf8)
-        var index = 0
-        let count = bytes.count
-        while index + 2 < count {
-            if bytes[index] == 0x3C, bytes[index + 1] == 0x21 {
-                if Self.matches(bytes, at: index, doctype) { return "<!DOCTYPE" }
-                if Self.matches(bytes, at: index, entity) { return "<!ENTITY" }
+        // Every declaration starts "<!": memchr finds the '!' (rare in XML) far faster than a
+        // byte loop looks at every '<' (this runs on every document and every signature parsed).
+        bytes.withUnsafeBufferPointer { buffer -> String? in
+            guard let base = buffer.baseAddress else { return nil }
+            var index = 1
+            while index < buffer.count, let found = memchr(base + index, 0x21, buffer.count - index) {
+                let bang = base.distance(to: found.assumingMemoryBound(to: UInt8.self))
+                if base[bang - 1] == 0x3C {
+                    if Self.matches(buffer, at: bang - 1, "<!DOCTYPE") { return "<!DOCTYPE" }
+                    if Self.matches(buffer, at: bang - 1, "<!ENTITY") { return "<!ENTITY" }
+                }
+                index = bang + 1
             }
-            index += 1
+            return nil
         }
-        return nil
     }
 
-    private static func matches(_ bytes: [UInt8], at index: Int, _ pattern: [UInt8]) -> Bool {
-        guard index + pattern.count <= bytes.count else { return false }
-        return bytes[index..<(index + pattern.count)].elementsEqual(pattern)
+    private static func matches(_ bytes: UnsafeBufferPointer<UInt8>, at index: Int, _ pattern: StaticString) -> Bool {
+        let count = pattern.utf8CodeUnitCount
+        guard index + count <= bytes.count else { return false }
+        return memcmp(bytes.baseAddress! + index, pattern.utf8Start, count) == 0
     }
 
     private static func parseError(_ context: xmlParserCtxtPtr, depthLimit: Int) -> XMLError {

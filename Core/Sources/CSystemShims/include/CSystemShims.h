@@ -26,4 +26,12 @@ int esign_exchange_names(const char *from, const char *to);
 /// is returned to the kernel only beyond `trim_threshold` bytes (mallopt M_MMAP_THRESHOLD,
 /// M_TRIM_THRESHOLD). Returns 0 where the C library has no such settings.
 int esign_keep_freed_memory(size_t mmap_threshold, size_t trim_threshold);
+
+/// Whether the first page of the file at `path` is in the page cache (mincore): 1 yes, 0 no,
+/// -1 unknown (cannot open or map it, or an empty file).
+int esign_file_is_cached(const char *path);
+
+/// Asks the kernel to read the file at `path` into the page cache in the background
+/// (posix_fadvise POSIX_FADV_WILLNEED); returns at once. 0, or -1 where it cannot.
+int esign_prefetch_file(const char *path);
 #endif
