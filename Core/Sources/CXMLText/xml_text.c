@@ -165,6 +165,4 @@ size_t esign_xml_text_prefix(const uint8_t *bytes, size_t count) {
     return 0;
 }
 
-
-
 #endif

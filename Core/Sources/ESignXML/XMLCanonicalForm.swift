@@ -7,9 +7,6 @@ public struct XMLCanonicalForm {
     let buffer: XMLOutputBuffer
     let excluded: Range<Int>?
 
-    /// How many bytes the form has.
-    public var count: Int { buffer.count - (excluded?.count ?? 0) }
-
     /// The form as one array (a copy).
     public var bytes: [UInt8] {
         guard let excluded else { return buffer.bytes }

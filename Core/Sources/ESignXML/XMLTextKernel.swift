@@ -1,10 +1,10 @@
 import CXMLText
 
 /// Long runs of character data checked 32 bytes at a time (the C kernel `esign_xml_text_prefix`,
-/// with AVX2): the byte reader hands it a run once the run is past
-/// 16 bytes or meets a byte beyond ASCII, and goes on byte by byte from where it stops. Its answer
-/// must be a prefix the byte-by-byte reading takes as well, ending at a character's end:
-/// ``disagreement(in:)`` holds it to that for the tests and the fuzzer.
+/// with AVX2): the byte reader hands it a run once the run is past 16 bytes or meets a byte beyond
+/// ASCII, and goes on byte by byte from where it stops. Its answer must be a prefix the
+/// byte-by-byte reading takes as well, ending at a character's end: ``disagreement(in:)`` holds it
+/// to that for the tests and the fuzzer.
 public enum XMLTextKernel {
     /// Whether this CPU runs the kernel (AVX2); without it the reader reads every byte itself.
     static let isAvailable = esign_xml_text_available() != 0
@@ -27,13 +27,8 @@ public enum XMLTextKernel {
                 let plain =
                     (byte >= 0x20 && byte != 0x3C && byte != 0x26 && byte != 0x3E) || byte == 0x09 || byte == 0x0A
                 length = plain ? 1 : 0
-            } else {
-                length = bytes.withUnsafeBufferPointer { buffer in
-                    guard let (scalar, count) = Self.decode(buffer, at: i),
-                        XMLByteCanonicalizer.isXMLChar(scalar)
-                    else { return 0 }
-                    return count
-                }
+            } else if let (scalar, count) = Self.decode(bytes, at: i), XMLByteCanonicalizer.isXMLChar(scalar) {
+                length = count
             }
             guard length > 0 else { break }
             i += length
@@ -43,7 +38,7 @@ public enum XMLTextKernel {
     }
 
     /// A UTF-8 sequence decoded strictly (no overlong forms, surrogates or values past U+10FFFF).
-    private static func decode(_ b: UnsafeBufferPointer<UInt8>, at i: Int) -> (UInt32, Int)? {
+    private static func decode(_ b: [UInt8], at i: Int) -> (UInt32, Int)? {
         let lead = b[i]
         let count: Int
         let minimum: UInt32
@@ -68,13 +63,13 @@ public enum XMLTextKernel {
     /// bytes, at a byte 0xEF, a character before the byte that ends the run), or when this CPU
     /// does not run it.
     public static func disagreement(in bytes: [UInt8]) -> String? {
+        guard isAvailable else { return nil }
         let ends = referenceBoundaries(bytes)
         let longest = ends.last!
         let firstEF = bytes.firstIndex(of: 0xEF) ?? bytes.count
         // The first byte a block check flags is at most 3 bytes past the longest prefix (a
         // sequence's last continuation), and the kernel steps back over one character (4 bytes).
         let floor = min(longest, firstEF, max(0, bytes.count - 31)) - 4
-        guard isAvailable else { return nil }
         let k = bytes.withUnsafeBufferPointer { prefix($0) }
         if k > longest { return "\(k) bytes taken where plain text ends at \(longest)" }
         if !ends.contains(k) { return "\(k) bytes taken, inside a character" }

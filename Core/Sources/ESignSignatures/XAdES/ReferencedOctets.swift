@@ -16,18 +16,13 @@ enum ReferencedOctets {
         }
     }
 
-    /// Their digest by `algorithm`.
+    /// Their digest by `algorithm`, over their pieces in place.
     func digest(_ algorithm: DigestAlgorithm) throws(OpenSSLError) -> [UInt8] {
-        switch self {
-        case .bytes(let bytes):
-            return try Digest.hash(bytes, algorithm)
-        case .form(let form):
-            let digest = try Digest(algorithm)
-            form.withPieces { pieces in
-                for piece in pieces { digest.update(piece) }
-            }
-            return try digest.finalize()
+        let digest = try Digest(algorithm)
+        withPieces { pieces in
+            for piece in pieces { digest.update(piece) }
         }
+        return try digest.finalize()
     }
 
     /// Calls `body` with the octets' pieces in order, in place.
