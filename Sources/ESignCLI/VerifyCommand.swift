@@ -159,13 +159,23 @@ struct VerifyCommand: ParsableCommand {
             let xml = XMLSignatureVerifier(options: options)
             let detached = DetachedSignatureVerifier(options: options)
             let prefetch = FilePrefetch.ifNeeded(others.map { found[$0] })
-            let done = parallelMap(others.count, progress: { bar.update(pdfs.count + $0) }) { index in
-                prefetch?.taking(index)
-                let path = found[others[index]]
-                guard path.lowercased().hasSuffix(".p7s") else { return finish(xml.verify(path: path)) }
-                return finish(detached.verify(content: String(path.dropLast(4)), signature: path))
+            // A few documents to a worker at a time: XML documents together (their digests are
+            // hashed at once), .p7s files one by one.
+            let together = XMLSignatureVerifier.documentsHashedTogether
+            let groups = stride(from: 0, to: others.count, by: together).map { $0..<min($0 + together, others.count) }
+            let progress = { (groupsDone: Int) in bar.update(pdfs.count + min(groupsDone * together, others.count)) }
+            let done = parallelMap(groups.count, progress: progress) { group in
+                let indices = groups[group]
+                prefetch?.taking(indices.upperBound - 1)
+                let paths = indices.map { found[others[$0]] }
+                let xmlPaths = paths.filter { !$0.lowercased().hasSuffix(".p7s") }
+                var xmlReports = xml.verify(paths: xmlPaths).makeIterator()
+                return paths.map { path in
+                    guard path.lowercased().hasSuffix(".p7s") else { return finish(xmlReports.next()!) }
+                    return finish(detached.verify(content: String(path.dropLast(4)), signature: path))
+                }
             }
-            for (index, outcome) in zip(others, done) { outcomes[index] = outcome }
+            for (index, outcome) in zip(others, done.joined()) { outcomes[index] = outcome }
         }
         let results = outcomes.map { $0! }
         write(results.map(\.rendered))

@@ -19,8 +19,8 @@ struct XMLByteReaderVerificationTests {
         "<a/>",
     ]
 
-    @Test("reading the document's bytes gives every report libxml2's whole tree gives")
-    func sameReports() throws {
+    /// esign's signatures in every shape, edits of them and every generated attack.
+    static func documents() throws -> [(name: String, bytes: [UInt8])] {
         let context = try XMLAttackGenerator.Context(pki: Fixtures.pki)
         var documents: [(name: String, bytes: [UInt8])] = [
             ("enveloped", Array(context.enveloped.utf8)), ("enveloping", Array(context.enveloping.utf8)),
@@ -42,11 +42,21 @@ struct XMLByteReaderVerificationTests {
                 }
             }
         }
+        return documents
+    }
+
+    static func verifier() -> XMLSignatureVerifier {
         var options = VerificationOptions()
         options.trustAnchors = [Fixtures.root]
         options.offline = true
         options.validationTime = Date()
-        let fromBytes = XMLSignatureVerifier(options: options)
+        return XMLSignatureVerifier(options: options)
+    }
+
+    @Test("reading the document's bytes gives every report libxml2's whole tree gives")
+    func sameReports() throws {
+        let documents = try Self.documents()
+        let fromBytes = Self.verifier()
         var fromTree = fromBytes
         fromTree.readsDocumentBytes = false
         var outlined = 0
@@ -67,5 +77,38 @@ struct XMLByteReaderVerificationTests {
         // Most documents take the byte reader's path, and both verdicts occur: the comparison bites.
         #expect(outlined > documents.count / 2, "only \(outlined) of \(documents.count) read from bytes")
         #expect(passed >= Self.shapes.count + 2 && passed < documents.count / 2)
+    }
+
+    /// Documents verified a few at a time (their digests hashed ahead together) get the reports
+    /// they get one by one: a form hashed ahead is taken only by the reference that digests it.
+    @Test("documents verified together get the reports they get alone")
+    func togetherAsAlone() throws {
+        let folder = Fixtures.temporaryDirectory().path
+        var paths: [String] = []
+        for (number, document) in try Self.documents().enumerated() {
+            let path = folder + "/document-\(number).xml"
+            try Data(document.bytes).write(to: URL(fileURLWithPath: path))
+            paths.append(path)
+        }
+        paths.insert(folder + "/missing.xml", at: 3)
+        let verifier = Self.verifier()
+        let alone = paths.map { verifier.verify(path: $0) }
+        for size in [2, 3] {
+            let together = stride(from: 0, to: paths.count, by: size).flatMap { start in
+                verifier.verify(paths: Array(paths[start..<min(start + size, paths.count)]))
+            }
+            #expect(together.count == alone.count)
+            for (one, other) in zip(alone, together) {
+                #expect(one.file == other.file)
+                #expect(
+                    one.indication == other.indication && one.subIndication == other.subIndication,
+                    "\(one.file): \(one.summary) / \(other.summary)")
+                #expect(one.signatures.map(\.checks) == other.signatures.map(\.checks), "\(one.file)")
+                #expect(one.signatures.map(\.covers) == other.signatures.map(\.covers), "\(one.file)")
+                #expect(one.fileSHA256 == other.fileSHA256, "\(one.file)")
+                #expect(one.inputRefused == other.inputRefused, "\(one.file)")
+            }
+        }
+        #expect(alone.contains { $0.indication == .totalPassed } && alone.contains { $0.indication == .totalFailed })
     }
 }

@@ -13,6 +13,12 @@ public struct XMLCanonicalForm {
         return buffer.bytes(excluding: excluded)
     }
 
+    /// Whether `other` is this form: the same reader's output less the same span (so the same
+    /// octets, whose digest need not be computed twice).
+    public func isSame(as other: XMLCanonicalForm) -> Bool {
+        buffer === other.buffer && excluded == other.excluded
+    }
+
     /// Calls `body` with the form's pieces, in order: the bytes before the excluded span and those
     /// after it. The pointers are valid only during the call.
     public func withPieces<Result>(_ body: ([UnsafeRawBufferPointer]) throws -> Result) rethrows -> Result {

@@ -649,13 +649,7 @@ struct XMLSignatureVerification: SignerChecking {
 
     /// Base64 text with the whitespace XML allows in it (by bytes: certificates and tokens are long).
     static func base64(_ text: String?) -> [UInt8]? {
-        guard let text else { return nil }
-        var compact: [UInt8] = []
-        compact.reserveCapacity(text.utf8.count)
-        for byte in text.utf8 where byte != 0x20 && byte != 0x0A && byte != 0x0D && byte != 0x09 {
-            compact.append(byte)
-        }
-        return Data(base64Encoded: Data(compact)).map { [UInt8]($0) }
+        text.flatMap { Base64.decode(ignoringXMLWhitespace: $0) }
     }
 
     /// An xsd:dateTime (with an offset or Z; fractional seconds allowed), without ICU.
