@@ -29,14 +29,14 @@ let package = Package(
         .systemLibrary(name: "CPKCS11", pkgConfig: "p11-kit-1", providers: [.apt(["libp11-kit-dev"])]),
         // Real functions for the OpenSSL macros Swift cannot import.
         .target(name: "CESignShims", dependencies: ["COpenSSL"], linkerSettings: [.linkedLibrary("ssl")]),
-        // Linux system calls Swift's Glibc module does not import (copy_file_range).
+        // Linux system calls Swift's Glibc module does not import (copy_file_range), a folder listing.
         .target(name: "CSystemShims"),
         // SHA-256 of up to four messages at once with the x86 SHA extensions (multi-buffer hashing).
         .target(name: "CSHA256MultiBuffer"),
         // XML character data checked 32 bytes at a time with AVX2 (UTF-8 and the characters XML allows).
         .target(name: "CXMLText"),
         // Small value types every layer shares (calendar arithmetic without ICU).
-        .target(name: "ESignCore"),
+        .target(name: "ESignCore", dependencies: ["CSystemShims"]),
         // OpenSSL bindings and DER encoding: with ESignPKCS11, the only places with unsafe pointer code.
         .target(
             name: "ESignCrypto", dependencies: ["ESignCore", "COpenSSL", "CESignShims", "CSHA256MultiBuffer"]),

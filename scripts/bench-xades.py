@@ -12,7 +12,8 @@ RSA-2048 key.
   - the floor of any libxml2-based verifier: lxml parsing and canonicalising each document, in C,
     on every core (one core's rate times the cores), docs/s
   - the ratios, round by round: the machine's speed drifts within minutes, so each ratio
-    compares runs made at the same moment.
+    compares runs made at the same moment: signxml signs just before esign signs, and verifies
+    just before and just after esign verifies (its rate over both runs).
 
 Builds esign in release mode with a static Swift runtime (as bench-sign.py does). Not a test:
 figures depend on the machine; the README records them with the CPU they were measured on.
@@ -49,7 +50,7 @@ import glob, json, sys, time
 from lxml import etree
 from signxml import SignatureMethod
 from signxml.xades import XAdESSigner, XAdESVerifier
-key_path, cert_path, chain_path, password_path, root_path, folder, signed_folder, n = sys.argv[1:9]
+mode, key_path, cert_path, chain_path, password_path, root_path, folder, signed_folder, n = sys.argv[1:10]
 n = int(n)
 key = open(key_path, "rb").read()
 password = open(password_path, "rb").read().strip()
@@ -68,22 +69,25 @@ def sign(data):
 def verify(data):
     XAdESVerifier().verify(data, ca_pem_file=root_path, expect_references=2)
 
-sign(documents[0]); verify(signed_documents[0])  # warm up
-t = time.perf_counter()
-for d in documents:
-    sign(d)
-sign_rate = len(documents) / (time.perf_counter() - t)
-t = time.perf_counter()
-for d in signed_documents:
-    verify(d)
-verify_rate = len(signed_documents) / (time.perf_counter() - t)
-# The floor any libxml2-based verifier stands on: parsing each document and canonicalising it
-# (exclusive C14N), in C, nothing else.
-t = time.perf_counter()
-for d in signed_documents:
-    etree.tostring(etree.fromstring(d), method="c14n", exclusive=True)
-floor = len(signed_documents) / (time.perf_counter() - t)
-print(json.dumps({"sign": sign_rate, "verify": verify_rate, "parse_c14n": floor}))
+if mode == "sign":
+    sign(documents[0])  # warm up
+    t = time.perf_counter()
+    for d in documents:
+        sign(d)
+    print(json.dumps({"seconds": time.perf_counter() - t, "documents": len(documents)}))
+else:
+    verify(signed_documents[0])
+    t = time.perf_counter()
+    for d in signed_documents:
+        verify(d)
+    seconds = time.perf_counter() - t
+    # The floor any libxml2-based verifier stands on: parsing each document and canonicalising it
+    # (exclusive C14N), in C, nothing else.
+    t = time.perf_counter()
+    for d in signed_documents:
+        etree.tostring(etree.fromstring(d), method="c14n", exclusive=True)
+    floor = len(signed_documents) / (time.perf_counter() - t)
+    print(json.dumps({"seconds": seconds, "documents": len(signed_documents), "parse_c14n": floor}))
 '''
 
 
@@ -126,9 +130,22 @@ def main():
         paths.append(path)
     sizes = [os.path.getsize(p) for p in paths[:10]]
     sign_rates, verify_rates, peer_sign, peer_verify, floors = [], [], [], [], []
+    def signxml(mode, signed_folder):
+        """signxml signing or verifying in one Python process: (seconds, documents, its output)."""
+        run = subprocess.run(
+            [sys.executable, "-c", SIGNXML, mode, os.path.join(pki, "province-official.key.pem"),
+             os.path.join(pki, "province-official.pem"), os.path.join(pki, "chain.pem"), password, root, folder,
+             signed_folder, str(args.peer_docs)], capture_output=True, text=True)
+        if run.returncode != 0:
+            raise SystemExit("signxml failed: " + run.stderr[-800:])
+        result = json.loads(run.stdout)
+        return result["seconds"], result["documents"], result
+
     for round_ in range(args.rounds):
         log("round %d…" % (round_ + 1))
         out = os.path.join(work, "signed-%d" % round_)
+        seconds, count, _ = signxml("sign", out)
+        peer_sign.append(count / seconds)
         t = time.perf_counter()
         run = subprocess.run([esign, "sign", *paths, "--out-dir", out, "--p12", p12, "--password-file", password],
                              capture_output=True, text=True)
@@ -136,6 +153,8 @@ def main():
         if run.returncode != 0:
             raise SystemExit("esign sign failed: " + run.stderr[-500:])
         sign_rates.append(args.docs / elapsed)
+        before, count, result = signxml("verify", out)
+        floors.append(result["parse_c14n"] * (os.cpu_count() or 1))
         t = time.perf_counter()
         run = subprocess.run([esign, "verify", out, "--trust", root, "--offline", "--json"], capture_output=True,
                              text=True)
@@ -143,16 +162,8 @@ def main():
         if run.returncode != 0 or run.stdout.count('"indication":"TOTAL-PASSED"') < args.docs:
             raise SystemExit("esign verify did not pass every document: " + (run.stderr or run.stdout)[-500:])
         verify_rates.append(args.docs / elapsed)
-        peer = subprocess.run(
-            [sys.executable, "-c", SIGNXML, os.path.join(pki, "province-official.key.pem"),
-             os.path.join(pki, "province-official.pem"), os.path.join(pki, "chain.pem"), password, root, folder, out,
-             str(args.peer_docs)], capture_output=True, text=True)
-        if peer.returncode != 0:
-            raise SystemExit("signxml failed: " + peer.stderr[-800:])
-        rates = json.loads(peer.stdout)
-        peer_sign.append(rates["sign"])
-        peer_verify.append(rates["verify"])
-        floors.append(rates["parse_c14n"] * (os.cpu_count() or 1))
+        after, _, _ = signxml("verify", out)
+        peer_verify.append(2 * count / (before + after))
     ratio = lambda mine, theirs: [round(a / b, 1) for a, b in zip(mine, theirs)]
     result = {
         "cpu": cpu_name(), "cores": os.cpu_count(), "documents": args.docs,

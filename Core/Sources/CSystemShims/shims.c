@@ -4,6 +4,8 @@
 #include <fcntl.h>
 #include <stdio.h>
 #include <unistd.h>
+#include <dirent.h>
+#include <sys/stat.h>
 
 long esign_copy_file_range(int in_fd, long long *in_offset, int out_fd, size_t length) {
 #if defined(__linux__)
@@ -104,3 +106,33 @@ int esign_prefetch_file(const char *path) {
     close(fd);
     return result;
 }
+
+void *esign_folder_open(const char *path) { return opendir(path); }
+
+const char *esign_folder_next(void *folder, char *kind) {
+    DIR *directory = folder;
+    struct dirent *entry;
+    while ((entry = readdir(directory)) != NULL) {
+        const char *name = entry->d_name;
+        if (name[0] == '.' && (name[1] == 0 || (name[1] == '.' && name[2] == 0))) continue;
+        switch (entry->d_type) {
+        case DT_DIR: *kind = 'd'; break;
+        case DT_REG: *kind = 'f'; break;
+        case DT_LNK:
+        case DT_UNKNOWN: {
+            struct stat status;
+            if (fstatat(dirfd(directory), name, &status, 0) != 0) {
+                *kind = 'x';
+            } else {
+                *kind = S_ISDIR(status.st_mode) ? 'd' : (S_ISREG(status.st_mode) ? 'f' : 'o');
+            }
+            break;
+        }
+        default: *kind = 'o'; break;
+        }
+        return name;
+    }
+    return NULL;
+}
+
+void esign_folder_close(void *folder) { closedir(folder); }
