@@ -12,7 +12,8 @@ public indirect enum JSONValue: Sendable, Equatable {
     case bool(Bool)
     case null
     case array([JSONValue])
-    /// Members in any order: written sorted by key. Members whose value is nil are left out.
+    /// Members in any order: written sorted by key (listed in key order, they are written as
+    /// listed, without sorting a copy). Members whose value is nil are left out.
     case object([(String, JSONValue?)])
 
     public static func == (a: JSONValue, b: JSONValue) -> Bool { a.compactText == b.compactText }
@@ -41,7 +42,8 @@ public indirect enum JSONValue: Sendable, Equatable {
         case .object(let members):
             out.append(UInt8(ascii: "{"))
             var first = true
-            for (key, value) in members.sorted(by: { Self.precedes($0.0, $1.0) }) {
+            let inOrder = members.indices.dropFirst().allSatisfy { Self.precedes(members[$0 - 1].0, members[$0].0) }
+            for (key, value) in inOrder ? members : members.sorted(by: { Self.precedes($0.0, $1.0) }) {
                 guard let value else { continue }
                 if !first { out.append(UInt8(ascii: ",")) }
                 first = false

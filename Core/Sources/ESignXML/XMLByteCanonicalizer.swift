@@ -304,8 +304,12 @@ struct XMLByteCanonicalizer {
             guard attribute.plain else { throw OutsideSubset(reason: "an identifier with references or spaces") }
             outline.identifiers.append(.init(element: index, value: attribute.value))
         }
-        try writeStartTag(
-            name: name, prefixLength: prefixLength, namespace: namespace, depth: depth, rendersNone: inherits)
+        if inherits && attributes.isEmpty && i - start == name.count + 2 {
+            copy(start..<i)  // `<name>` as written is its canonical form: one copy, not three
+        } else {
+            try writeStartTag(
+                name: name, prefixLength: prefixLength, namespace: namespace, depth: depth, rendersNone: inherits)
+        }
         if empty {
             writeEndTag(name)
             closeScope(depth: depth)
@@ -374,7 +378,11 @@ struct XMLByteCanonicalizer {
         skipSpaces()
         guard i < n, b[i] == 0x3E else { throw OutsideSubset(reason: "an end tag that does not match") }
         i += 1
-        writeEndTag(name)
+        if i - endTagStart == name.count + 3 {
+            copy(endTagStart..<i)  // `</name>` as written
+        } else {
+            writeEndTag(name)
+        }
         let depth = open.count
         closeScope(depth: depth)
         open.removeLast()

@@ -9,25 +9,24 @@ import Foundation
 /// times are ISO 8601 in Vietnam time; a test holds the two encodings to the same text.
 extension DocumentReport {
     public var jsonValue: JSONValue {
-        .object([
-            ("schema", .string(schema)), ("file", .string(file)), ("file_sha256", fileSHA256.map(JSONValue.string)),
-            ("validation_time", .string(vietnamTime(validationTime))),
-            ("signatures", .array(signatures.map(\.jsonValue))),
-            ("indication", .string(indication.rawValue)),
-            ("sub_indication", subIndication.map { .string($0.rawValue) }),
-            ("summary", .string(summary)), ("error", error.map(JSONValue.string)),
+        .object([  // in key order
             ("archive_protected_until", archiveProtectedUntil.map { .string(vietnamTime($0)) }),
-            ("input_refused", inputRefused.map(JSONValue.bool)), ("needs_password", needsPassword.map(JSONValue.bool)),
-            ("encryption", encryption.map(Self.json)),
+            ("encryption", encryption.map(Self.json)), ("error", error.map(JSONValue.string)),
+            ("file", .string(file)), ("file_sha256", fileSHA256.map(JSONValue.string)),
+            ("indication", .string(indication.rawValue)), ("input_refused", inputRefused.map(JSONValue.bool)),
+            ("needs_password", needsPassword.map(JSONValue.bool)), ("schema", .string(schema)),
+            ("signatures", .array(signatures.map(\.jsonValue))),
+            ("sub_indication", subIndication.map { .string($0.rawValue) }), ("summary", .string(summary)),
+            ("validation_time", .string(vietnamTime(validationTime))),
         ])
     }
 
     static func json(_ encryption: PDFEncryptionSummary) -> JSONValue {
-        .object([
-            ("handler", .string(encryption.handler)), ("revision", .int(encryption.revision)),
-            ("algorithm", .string(encryption.algorithm)),
-            ("permissions", .array(encryption.permissions.map(JSONValue.string))),
+        .object([  // in key order
+            ("algorithm", .string(encryption.algorithm)), ("handler", .string(encryption.handler)),
             ("opened_with", .string(encryption.openedWith)),
+            ("permissions", .array(encryption.permissions.map(JSONValue.string))),
+            ("revision", .int(encryption.revision)),
         ])
     }
 
@@ -37,62 +36,61 @@ extension DocumentReport {
 
 extension SignatureReport {
     public var jsonValue: JSONValue {
-        .object([
-            ("kind", .string(kind.rawValue)), ("field_name", .string(fieldName)),
-            ("sub_filter", subFilter.map(JSONValue.string)),
-            ("signer", signer?.jsonValue),
-            ("claimed_signing_time", claimedSigningTime.map { .string(vietnamTime($0)) }),
-            ("proven_signing_time", provenSigningTime.map { .string(vietnamTime($0)) }),
-            ("digest_algorithm", digestAlgorithm.map(JSONValue.string)),
-            ("signature_algorithm", signatureAlgorithm.map(JSONValue.string)),
-            ("byte_range", .array(byteRange.map(JSONValue.int))), ("coverage", .string(coverage.rawValue)),
-            ("later_revisions", .int(laterRevisions)), ("modification_level", .string(modificationLevel.rawValue)),
-            ("modifications", .array(modifications.map(JSONValue.string))),
+        .object([  // in key order
+            ("byte_range", .array(byteRange.map(JSONValue.int))),
             ("certification_level", certificationLevel.map(JSONValue.int)),
             ("checks", .array(checks.map(\.jsonValue))),
-            ("indication", .string(indication.rawValue)),
-            ("sub_indication", subIndication.map { .string($0.rawValue) }),
-            ("summary", .string(summary)), ("level", level.map { .string($0.rawValue) }),
-            ("trust_anchor", trustAnchor?.jsonValue), ("format", format.map(JSONValue.string)),
-            ("covers", covers.map { .array($0.map(JSONValue.string)) }),
+            ("claimed_signing_time", claimedSigningTime.map { .string(vietnamTime($0)) }),
+            ("coverage", .string(coverage.rawValue)), ("covers", covers.map { .array($0.map(JSONValue.string)) }),
+            ("digest_algorithm", digestAlgorithm.map(JSONValue.string)), ("field_name", .string(fieldName)),
+            ("format", format.map(JSONValue.string)), ("indication", .string(indication.rawValue)),
+            ("kind", .string(kind.rawValue)), ("later_revisions", .int(laterRevisions)),
+            ("level", level.map { .string($0.rawValue) }),
+            ("modification_level", .string(modificationLevel.rawValue)),
+            ("modifications", .array(modifications.map(JSONValue.string))),
+            ("proven_signing_time", provenSigningTime.map { .string(vietnamTime($0)) }),
+            ("signature_algorithm", signatureAlgorithm.map(JSONValue.string)), ("signer", signer?.jsonValue),
+            ("sub_filter", subFilter.map(JSONValue.string)),
+            ("sub_indication", subIndication.map { .string($0.rawValue) }), ("summary", .string(summary)),
+            ("trust_anchor", trustAnchor?.jsonValue),
         ])
     }
 }
 
 extension TrustAnchorSummary {
     public var jsonValue: JSONValue {
-        .object([("name", name.map(JSONValue.string)), ("subject", .string(subject)), ("sha256", .string(sha256))])
+        .object([("name", name.map(JSONValue.string)), ("sha256", .string(sha256)), ("subject", .string(subject))])
     }
 }
 
 extension CertificateSummary {
     public var jsonValue: JSONValue {
-        .object([
-            ("subject", .string(subject)), ("issuer", .string(issuer)), ("serial_number", .string(serialNumber)),
-            ("not_before", .string(vietnamTime(notBefore))), ("not_after", .string(vietnamTime(notAfter))),
-            ("public_key", .string(publicKey)), ("holder", holder?.jsonValue),
+        .object([  // in key order
+            ("holder", holder?.jsonValue), ("issuer", .string(issuer)),
+            ("not_after", .string(vietnamTime(notAfter))), ("not_before", .string(vietnamTime(notBefore))),
+            ("public_key", .string(publicKey)), ("serial_number", .string(serialNumber)),
+            ("subject", .string(subject)),
         ])
     }
 }
 
 extension CertificateHolder {
     public var jsonValue: JSONValue {
-        .object([
-            ("kind", .string(kind.rawValue)), ("name", name.map(JSONValue.string)),
-            ("organization", organization.map(JSONValue.string)),
-            ("organizational_unit", organizationalUnit.map(JSONValue.string)),
-            ("title", title.map(JSONValue.string)), ("locality", locality.map(JSONValue.string)),
-            ("province", province.map(JSONValue.string)),
+        .object([  // in key order
             (
                 "identifiers",
                 .array(
                     identifiers.map {
                         .object([
-                            ("scheme", .string($0.scheme)), ("value", .string($0.value)), ("label", .string($0.label)),
+                            ("label", .string($0.label)), ("scheme", .string($0.scheme)), ("value", .string($0.value)),
                             ("well_formed", .bool($0.wellFormed)),
                         ])
                     })
             ),
+            ("kind", .string(kind.rawValue)), ("locality", locality.map(JSONValue.string)),
+            ("name", name.map(JSONValue.string)), ("organization", organization.map(JSONValue.string)),
+            ("organizational_unit", organizationalUnit.map(JSONValue.string)),
+            ("province", province.map(JSONValue.string)), ("title", title.map(JSONValue.string)),
             ("unparsed", .array(unparsed.map(JSONValue.string))),
         ])
     }
@@ -101,7 +99,7 @@ extension CertificateHolder {
 extension Check {
     public var jsonValue: JSONValue {
         .object([
-            ("name", .string(name)), ("outcome", .string(outcome.rawValue)), ("detail", detail.map(JSONValue.string)),
+            ("detail", detail.map(JSONValue.string)), ("name", .string(name)), ("outcome", .string(outcome.rawValue)),
         ])
     }
 }
