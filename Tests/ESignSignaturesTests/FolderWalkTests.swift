@@ -26,7 +26,8 @@ struct FolderWalkTests {
                 try Data("x".utf8).write(to: URL(fileURLWithPath: parent + "/" + name))
             }
         }
-        try fm.createSymbolicLink(atPath: root + "/to-file.xml", withDestinationPath: root + "/file-0.xml")
+        try Data("x".utf8).write(to: URL(fileURLWithPath: root + "/target.txt"))
+        try fm.createSymbolicLink(atPath: root + "/to-file.xml", withDestinationPath: root + "/target.txt")
         try fm.createSymbolicLink(atPath: root + "/dangling.xml", withDestinationPath: root + "/nothing-here.xml")
         try fm.createSymbolicLink(atPath: folders.last! + "/loop", withDestinationPath: root)
         let keep = { (name: String) in [".xml", ".pdf", ".p7s"].contains { name.lowercased().hasSuffix($0) } }
