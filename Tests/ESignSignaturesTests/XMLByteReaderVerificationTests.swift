@@ -91,6 +91,15 @@ struct XMLByteReaderVerificationTests {
             paths.append(path)
         }
         paths.insert(folder + "/missing.xml", at: 3)
+        // A document larger than a worker holds with others, verified alone between them.
+        let record = "<vb:VanBan So=\"1/QĐ-UBND\">Về việc phê duyệt kế hoạch chuyển đổi số</vb:VanBan>\n"
+        let count = XMLSignatureVerifier.largestHeldTogether / record.utf8.count + 10
+        let large =
+            "<HoSo xmlns=\"urn:vn:gov:hoso\" xmlns:vb=\"urn:vn:gov:vanban\">\n"
+            + String(repeating: record, count: count) + "</HoSo>\n"
+        let largeSigned = try XAdESSigner(identity: try Fixtures.identity()).sign(Array(large.utf8), name: "large.xml")
+        try Data(largeSigned).write(to: URL(fileURLWithPath: folder + "/large.xml"))
+        paths.insert(folder + "/large.xml", at: 6)
         let verifier = Self.verifier()
         let alone = paths.map { verifier.verify(path: $0) }
         for size in [2, 3] {
@@ -110,5 +119,6 @@ struct XMLByteReaderVerificationTests {
             }
         }
         #expect(alone.contains { $0.indication == .totalPassed } && alone.contains { $0.indication == .totalFailed })
+        #expect(alone[6].indication == .totalPassed, "\(alone[6].summary)")
     }
 }

@@ -47,35 +47,42 @@ public struct XMLSignatureVerifier: Sendable {
         guard paths.count > 1, readsDocumentBytes, MultiBufferSHA256.isAvailable else {
             return paths.map { verify(path: $0) }
         }
-        let contents = paths.map(read)
-        var outlines: [OutlinedDocument?] = []
+        var reports = [DocumentReport?](repeating: nil, count: paths.count)
+        var held: [(index: Int, bytes: [UInt8], document: OutlinedDocument?)] = []
         var ahead: [(file: [UInt8], form: XMLCanonicalForm, digest: FileDigest)] = []
-        for result in contents {
-            guard case .success(let bytes) = result, let document = OutlinedDocument(bytes, limits: limits) else {
-                outlines.append(nil)
-                continue
-            }
-            outlines.append(document)
-            // One enveloped signature, whose reference "" most likely takes exclusive C14N: the
-            // form the reader wrote as it read. Any other reference hashes its own octets.
-            if document.signatures.count == 1,
-                let form = document.outline.canonicalForm(.exclusive, excluding: document.signatures[0])
-            {
-                ahead.append((bytes, form, document.fileDigest))
+        for (index, path) in paths.enumerated() {
+            switch read(path) {
+            case .failure(let refused):
+                reports[index] = refused.report
+            case .success(let bytes) where bytes.count > Self.largestHeldTogether:
+                // A large document alone: held with others, a batch's memory would multiply.
+                reports[index] = verify(bytes, name: path, content: Self.filesBeside(path))
+            case .success(let bytes):
+                let document = OutlinedDocument(bytes, limits: limits)
+                held.append((index, bytes, document))
+                // One enveloped signature, whose reference "" most likely takes exclusive C14N: the
+                // form the reader wrote as it read. Any other reference hashes its own octets.
+                if let document, document.signatures.count == 1,
+                    let form = document.outline.canonicalForm(.exclusive, excluding: document.signatures[0])
+                {
+                    ahead.append((bytes, form, document.fileDigest))
+                }
             }
         }
         FileDigest.hashAhead(ahead)
-        return paths.indices.map { index in
-            switch contents[index] {
-            case .failure(let refused): return refused.report
-            case .success(let bytes):
-                if let document = outlines[index], let report = verifyOutlined(document, name: paths[index]) {
-                    return report
-                }
-                return verifyWholeTree(bytes, name: paths[index], content: Self.filesBeside(paths[index]))
+        for (index, bytes, document) in held {
+            if let document, let report = verifyOutlined(document, name: paths[index]) {
+                reports[index] = report
+            } else {
+                reports[index] = verifyWholeTree(bytes, name: paths[index], content: Self.filesBeside(paths[index]))
             }
         }
+        return reports.map { $0! }
     }
+
+    /// The largest document ``verify(paths:)`` holds with others (larger ones are verified alone,
+    /// as they are read): pairing pays for the many small documents of a batch, not for a few large.
+    public static let largestHeldTogether = 8 << 20
 
     /// How many documents ``verify(paths:)`` best takes at once on this CPU: as many as the SHA
     /// lanes that pay take with two messages each, rounded up (one where more lanes than two do
