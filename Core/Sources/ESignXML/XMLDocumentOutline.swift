@@ -232,14 +232,25 @@ public final class XMLDocumentOutline: @unchecked Sendable {
     /// declarations), as (prefix, URI); the prefix "" is the default namespace, present only when
     /// it is not empty.
     public func inheritedNamespaces(_ index: Int) -> [(prefix: String, uri: String)] {
-        var bindings: [String: String] = [:]
+        inheritedBindings(index).map { (string($0.prefix), string($0.uri)) }
+    }
+
+    /// The same bindings as ranges of the bytes, sorted by prefix (names are ASCII here: byte
+    /// order is the strings' order).
+    private func inheritedBindings(_ index: Int) -> [(prefix: Range<Int>, uri: Range<Int>)] {
+        var bindings: [(prefix: Range<Int>, uri: Range<Int>)] = []
         for ancestor in ancestors(index) {
             for declaration in declarations[elements[ancestor].declarations] {
-                bindings[string(declaration.prefix)] = string(declaration.uri)
+                let prefix = bytes[declaration.prefix]
+                if let inner = bindings.firstIndex(where: { bytes[$0.prefix].elementsEqual(prefix) }) {
+                    bindings[inner].uri = declaration.uri  // an inner declaration of the same prefix
+                } else {
+                    bindings.append((declaration.prefix, declaration.uri))
+                }
             }
         }
-        return bindings.filter { !($0.key.isEmpty && $0.value.isEmpty) }.sorted { $0.key < $1.key }
-            .map { ($0.key, $0.value) }
+        return bindings.filter { !($0.prefix.isEmpty && $0.uri.isEmpty) }
+            .sorted { bytes[$0.prefix].lexicographicallyPrecedes(bytes[$1.prefix]) }
     }
 
     /// The ancestors of the element `index`, the root first.
@@ -258,13 +269,24 @@ public final class XMLDocumentOutline: @unchecked Sendable {
     /// the root of the result is that wrapper, the element its only child.
     public func subtree(_ index: Int) throws(XMLError) -> XMLTree {
         let element = elements[index]
-        var text = Array("<esign-scope".utf8)
-        for (prefix, uri) in inheritedNamespaces(index) {
-            text += Array((prefix.isEmpty ? " xmlns=\"" : " xmlns:\(prefix)=\"").utf8) + Array(uri.utf8) + [0x22]
+        let bindings = inheritedBindings(index)
+        var text: [UInt8] = []
+        text.reserveCapacity(element.end - element.start + 32 + bindings.reduce(0) { $0 + $1.uri.count + 16 })
+        text.append(contentsOf: "<esign-scope".utf8)
+        for (prefix, uri) in bindings {
+            if prefix.isEmpty {
+                text.append(contentsOf: " xmlns=\"".utf8)
+            } else {
+                text.append(contentsOf: " xmlns:".utf8)
+                text += bytes[prefix]
+                text.append(contentsOf: "=\"".utf8)
+            }
+            text += bytes[uri]
+            text.append(0x22)
         }
         text.append(0x3E)
         text += bytes[element.start..<element.end]
-        text += Array("</esign-scope>".utf8)
+        text.append(contentsOf: "</esign-scope>".utf8)
         return try XMLTree(parsing: text, limits: limits)
     }
 
