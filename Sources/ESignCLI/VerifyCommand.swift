@@ -142,40 +142,36 @@ struct VerifyCommand: ParsableCommand {
         let finish = { (report: DocumentReport) in
             Outcome(report, rendered: json ? ReportRenderer.json(report) : ReportRenderer.text(report))
         }
-        // PDFs in one batch (hashed ahead, several at a time); XML documents and .p7s files beside.
-        let isOther = { (path: String) in path.lowercased().hasSuffix(".p7s") || SignCommand.isXML(path) }
-        let pdfs = found.indices.filter { !isOther(found[$0]) }
-        let others = found.indices.filter { isOther(found[$0]) }
-        var outcomes = [Outcome?](repeating: nil, count: found.count)
-        if !pdfs.isEmpty {
-            let verifier = PDFSignatureVerifier(options: options)
-            let done =
-                pdfs.count == 1
-                ? [finish(verifier.verify(path: found[pdfs[0]]))]
-                : verifier.verify(paths: pdfs.map { found[$0] }, progress: { bar.update($0) }, finish)
-            for (index, outcome) in zip(pdfs, done) { outcomes[index] = outcome }
+        // Three batches, each hashing several documents at a time where it can: PDFs, XML
+        // documents, and .p7s files with their content beside them.
+        enum Kind { case pdf, xml, detached }
+        let kinds = found.map { path -> Kind in
+            path.lowercased().hasSuffix(".p7s") ? .detached : (SignCommand.isXML(path) ? .xml : .pdf)
         }
-        if !others.isEmpty {
-            let xml = XMLSignatureVerifier(options: options)
+        var outcomes = [Outcome?](repeating: nil, count: found.count)
+        var done = 0
+        func batch(_ kind: Kind, _ run: ([String], @escaping (Int) -> Void) -> [Outcome]) {
+            let indices = found.indices.filter { kinds[$0] == kind }
+            guard !indices.isEmpty else { return }
+            let start = done
+            let results = run(indices.map { found[$0] }) { bar.update(start + $0) }
+            for (index, outcome) in zip(indices, results) { outcomes[index] = outcome }
+            done += indices.count
+        }
+        batch(.pdf) { paths, progress in
+            let verifier = PDFSignatureVerifier(options: options)
+            return paths.count == 1
+                ? [finish(verifier.verify(path: paths[0]))]
+                : verifier.verify(paths: paths, progress: progress, finish)
+        }
+        batch(.xml) { paths, progress in
+            XMLSignatureVerifier(options: options).verify(paths: paths, progress: progress, finish)
+        }
+        batch(.detached) { paths, progress in
             let detached = DetachedSignatureVerifier(options: options)
-            let prefetch = FilePrefetch.ifNeeded(others.map { found[$0] })
-            // A few documents to a worker at a time: XML documents together (their digests are
-            // hashed at once), .p7s files one by one.
-            let together = XMLSignatureVerifier.documentsHashedTogether
-            let groups = stride(from: 0, to: others.count, by: together).map { $0..<min($0 + together, others.count) }
-            let progress = { (groupsDone: Int) in bar.update(pdfs.count + min(groupsDone * together, others.count)) }
-            let done = parallelMap(groups.count, progress: progress) { group in
-                let indices = groups[group]
-                prefetch?.taking(indices.upperBound - 1)
-                let paths = indices.map { found[others[$0]] }
-                let xmlPaths = paths.filter { !$0.lowercased().hasSuffix(".p7s") }
-                var xmlReports = xml.verify(paths: xmlPaths).makeIterator()
-                return paths.map { path in
-                    guard path.lowercased().hasSuffix(".p7s") else { return finish(xmlReports.next()!) }
-                    return finish(detached.verify(content: String(path.dropLast(4)), signature: path))
-                }
+            return DocumentBatch.run(paths, perGroup: 1, progress: progress) { group in
+                group.map { finish(detached.verify(content: String($0.dropLast(4)), signature: $0)) }
             }
-            for (index, outcome) in zip(others, done.joined()) { outcomes[index] = outcome }
         }
         let results = outcomes.map { $0! }
         write(results.map(\.rendered))

@@ -102,10 +102,13 @@ struct XMLByteReaderVerificationTests {
         paths.insert(folder + "/large.xml", at: 6)
         let verifier = Self.verifier()
         let alone = paths.map { verifier.verify(path: $0) }
-        for size in [2, 3] {
-            let together = stride(from: 0, to: paths.count, by: size).flatMap { start in
-                verifier.verify(paths: Array(paths[start..<min(start + size, paths.count)]))
+        var runs = [2, 3].map { size in
+            stride(from: 0, to: paths.count, by: size).flatMap { start in
+                verifier.verifyTogether(Array(paths[start..<min(start + size, paths.count)]))
             }
+        }
+        runs.append(verifier.verify(paths: paths, workers: 2) { $0 })  // the batch: groups on two workers
+        for together in runs {
             #expect(together.count == alone.count)
             for (one, other) in zip(alone, together) {
                 #expect(one.file == other.file)

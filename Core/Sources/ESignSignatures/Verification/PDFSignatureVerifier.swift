@@ -44,19 +44,12 @@ public struct PDFSignatureVerifier: Sendable {
         paths: [String], workers: Int = ProcessInfo.processInfo.activeProcessorCount,
         progress: ((Int) -> Void)? = nil, _ transform: @escaping (DocumentReport) -> T
     ) -> [T] {
-        let workers = max(1, workers)
-        // As many documents per group as lanes, but never so few groups that a core idles.
-        let group = max(1, min(hashesAhead ? MultiBufferSHA256.lanes : 1, (paths.count + workers - 1) / workers))
-        let groups = (paths.count + group - 1) / group
-        let prefetch = FilePrefetch.ifNeeded(paths)
-        let done = parallelMap(
-            groups, workers: workers, progress: progress.map { report in { report(min(paths.count, $0 * group)) } }
-        ) { g in
-            prefetch?.taking(g * group)
-            let documents = paths[(g * group)..<min(paths.count, (g + 1) * group)].map { read(path: $0) }
-            return check(documents).map(transform)
+        // As many documents per group as lanes: one signed range each.
+        DocumentBatch.run(
+            paths, perGroup: hashesAhead ? MultiBufferSHA256.lanes : 1, workers: workers, progress: progress
+        ) { group in
+            check(group.map { read(path: $0) }).map(transform)
         }
-        return done.flatMap { $0 }
     }
 
     /// A document read and its signatures found, or the report of why it could not be.

@@ -38,12 +38,23 @@ public struct XMLSignatureVerifier: Sendable {
         }
     }
 
+    /// Verifies many XML files on every core and returns `transform` of each report, in input
+    /// order (`transform` runs on the worker too). Each worker takes two documents at a time
+    /// where the CPU hashes four messages faster than two pairs (``verifyTogether(_:)``).
+    public func verify<T>(
+        paths: [String], workers: Int = ProcessInfo.processInfo.activeProcessorCount,
+        progress: ((Int) -> Void)? = nil, _ transform: @escaping (DocumentReport) -> T
+    ) -> [T] {
+        DocumentBatch.run(paths, perGroup: Self.documentsHashedTogether, workers: workers, progress: progress) {
+            verifyTogether($0).map(transform)
+        }
+    }
+
     /// Verifies several XML files, their digests taken together: each document's file and the
     /// canonical form its signature most likely references are hashed at once with the other
     /// documents' (four messages fill the SHA extensions better than two), then each is verified
-    /// as ``verify(path:)`` would, with the same reports. A batch's worker calls this with its
-    /// next ``documentsHashedTogether`` paths.
-    public func verify(paths: [String]) -> [DocumentReport] {
+    /// as ``verify(path:)`` would, with the same reports.
+    public func verifyTogether(_ paths: [String]) -> [DocumentReport] {
         guard paths.count > 1, readsDocumentBytes, MultiBufferSHA256.isAvailable else {
             return paths.map { verify(path: $0) }
         }
@@ -80,14 +91,14 @@ public struct XMLSignatureVerifier: Sendable {
         return reports.map { $0! }
     }
 
-    /// The largest document ``verify(paths:)`` holds with others (larger ones are verified alone,
+    /// The largest document ``verifyTogether(_:)`` holds with others (larger ones are verified alone,
     /// as they are read): pairing pays for the many small documents of a batch, not for a few large.
     public static let largestHeldTogether = 8 << 20
 
-    /// How many documents ``verify(paths:)`` best takes at once on this CPU: as many as the SHA
-    /// lanes that pay take with two messages each, rounded up (one where more lanes than two do
-    /// not pay).
-    public static var documentsHashedTogether: Int {
+    /// How many documents ``verifyTogether(_:)`` best takes at once on this CPU: as many as the
+    /// SHA lanes that pay take with two messages each, rounded up (one where more lanes than two
+    /// do not pay).
+    static var documentsHashedTogether: Int {
         MultiBufferSHA256.isAvailable ? max(1, (MultiBufferSHA256.lanes + 1) / 2) : 1
     }
 
