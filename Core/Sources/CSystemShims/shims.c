@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <unistd.h>
 #include <dirent.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 
 long esign_copy_file_range(int in_fd, long long *in_offset, int out_fd, size_t length) {
@@ -77,9 +78,6 @@ int esign_keep_freed_memory(size_t mmap_threshold, size_t trim_threshold) {
     return 0;
 }
 #endif
-
-#include <sys/mman.h>
-#include <sys/stat.h>
 
 int esign_file_is_cached(const char *path) {
     int fd = open(path, O_RDONLY | O_CLOEXEC);
